@@ -1,0 +1,78 @@
+//! Payloads of the events Gazette emits: rejections, internal hand-offs, publications.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::{Article, Category};
+
+/// One problem with a submission, addressed by an RFC 6901 pointer into the
+/// submitted event (`/data/title`), so a CMS can put the message next to the
+/// field the editor has to fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldError {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        write!(f, "{at}: {}", self.message)
+    }
+}
+
+/// `article.rejected`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rejected {
+    pub article_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+    pub submission_id: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// `article.validated`: the article after validation, and the JSON stored
+/// at `articles/<id>.json` as the source of truth for rebuilds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatedArticle {
+    /// Every text field NFC-normalised.
+    pub article: Article,
+    pub slug: String,
+    /// The body as sanitised HTML, whatever format it was submitted in.
+    pub body_html: String,
+}
+
+/// `article.rendered`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rendered {
+    pub validated: ValidatedArticle,
+    pub key: String,
+    pub html: String,
+}
+
+/// `article.published`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    pub article_id: String,
+    pub revision: u64,
+    pub title: String,
+    pub category: Category,
+    pub key: String,
+    pub url: String,
+    pub sha256: String,
+    pub published_at: DateTime<FixedOffset>,
+}

@@ -1,0 +1,19 @@
+//! Gazette's wire contract: the CloudEvents envelope, every event payload, and the JSON Schemas in `schemas/` that judge them.
+//!
+//! This crate is pure: no I/O, no broker, no store. Everything a producer or
+//! consumer of Gazette events needs to agree on lives here, so that the
+//! schema files and the Rust types can be tested against each other.
+
+mod article;
+mod envelope;
+mod events;
+mod ids;
+mod limits;
+mod schema;
+
+pub use article::{Article, Body, BodyFormat, Category};
+pub use envelope::{CONTENT_TYPE, Envelope, EventType};
+pub use events::{FieldError, Published, Rejected, Rendered, ValidatedArticle};
+pub use ids::event_id;
+pub use limits::{JsonLimitError, MAX_JSON_DEPTH, check_json_depth};
+pub use schema::{SchemaError, Schemas};

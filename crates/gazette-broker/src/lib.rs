@@ -1,1 +1,38 @@
-//! placeholder
+//! Gazette's only door to RabbitMQ: topology, confirmed publishing, and the one consume/ack loop every stage runs.
+//!
+//! No lapin type crosses this crate's public API: stages see [`Inbound`],
+//! [`Outbound`] and the [`Handler`]/[`Failure`] traits, and decide a
+//! message's fate through [`Disposition`], never by acking themselves.
+
+mod connect;
+mod error;
+mod handler;
+mod message;
+mod publisher;
+mod settings;
+mod tap;
+mod topology;
+mod worker;
+
+pub use error::BrokerError;
+pub use handler::{Disposition, Failure, Handler};
+pub use message::{Exchange, Inbound, Outbound};
+pub use publisher::{Publisher, Routed};
+pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
+pub use tap::Tap;
+pub use topology::{StageSpec, Topology, delete_namespace, ensure_topology};
+pub use worker::run_stage;
+
+/// Header names Gazette writes, for operators reading dead letters and for tools.
+pub mod headers {
+    /// The attempt this delivery is (1 for the first), carried through retry queues.
+    pub const ATTEMPT: &str = "x-gazette-attempt";
+    /// The stage that dead-lettered the message.
+    pub const STAGE: &str = "x-gazette-stage";
+    /// A short, stable reason code (`invalid-json`, `schema`, `retries-exhausted`, ...).
+    pub const REASON: &str = "x-gazette-reason";
+    /// The human-readable error.
+    pub const DETAIL: &str = "x-gazette-detail";
+    /// The routing key the message had before it was dead-lettered or delayed.
+    pub const ROUTING_KEY: &str = "x-gazette-routing-key";
+}

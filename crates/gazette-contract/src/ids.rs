@@ -17,6 +17,21 @@ pub fn event_id(article_id: &str, revision: u64, event_type: EventType) -> Strin
     Uuid::new_v5(&GAZETTE_EVENTS, name.as_bytes()).to_string()
 }
 
+/// The id of the `article.rejected` event for one submission: stable across
+/// redeliveries of that submission, distinct for a resubmission.
+pub fn rejection_id(submission_id: &str) -> String {
+    let name = format!("{submission_id}\n{}", EventType::Rejected);
+    Uuid::new_v5(&GAZETTE_EVENTS, name.as_bytes()).to_string()
+}
+
+/// An id for an event about content whose article id cannot be read:
+/// derived from the bytes, so resending the same bytes repeats it.
+pub fn content_event_id(content: &[u8], event_type: EventType) -> String {
+    let mut name = content.to_vec();
+    name.extend_from_slice(event_type.as_str().as_bytes());
+    Uuid::new_v5(&GAZETTE_EVENTS, &name).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,1 +1,7 @@
-//! placeholder
+//! Gazette's only door to Handlebars: the theme's templates, registered once in strict mode, rendered per page.
+
+mod page;
+mod theme;
+
+pub use page::ArticlePage;
+pub use theme::{RenderError, Renderer, Theme};

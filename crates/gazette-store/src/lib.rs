@@ -1,1 +1,138 @@
-//! placeholder
+//! Gazette's only door to object storage: an S3 bucket through aws-sdk-s3, or a local directory.
+//!
+//! Both backends store the same keys with the same metadata, so a site
+//! previewed from a directory is the site that would be uploaded.
+
+mod error;
+mod file;
+mod s3;
+
+use std::collections::BTreeMap;
+
+pub use error::{StoreError, StoreUrlError};
+use file::FileStore;
+use s3::S3Store;
+
+/// One object to write.
+#[derive(Debug, Clone)]
+pub struct PutObject {
+    pub key: String,
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
+    pub cache_control: &'static str,
+    /// User metadata (`x-amz-meta-*` on S3). Keys lower-case ASCII.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// What a store knows about an object without reading its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectHead {
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Where the pipeline keeps pages and article JSON.
+#[derive(Debug, Clone)]
+pub enum Store {
+    S3(S3Store),
+    File(FileStore),
+}
+
+impl Store {
+    /// Opens `s3://BUCKET` (configured from the standard `AWS_*` variables)
+    /// or `file:///DIR`. Does not touch the network; see [`Store::check`].
+    pub async fn open(url: &str) -> Result<Self, StoreUrlError> {
+        let parsed = url::Url::parse(url).map_err(|_| StoreUrlError::Malformed(url.to_owned()))?;
+        match parsed.scheme() {
+            "s3" => {
+                let bucket = parsed.host_str().unwrap_or_default();
+                if bucket.is_empty() || !matches!(parsed.path(), "" | "/") {
+                    return Err(StoreUrlError::Malformed(url.to_owned()));
+                }
+                Ok(Self::S3(S3Store::connect(bucket).await))
+            }
+            "file" => {
+                let dir = parsed
+                    .to_file_path()
+                    .map_err(|()| StoreUrlError::Malformed(url.to_owned()))?;
+                Ok(Self::File(FileStore::new(dir)))
+            }
+            other => Err(StoreUrlError::UnknownScheme(other.to_owned())),
+        }
+    }
+
+    /// Proves the store is reachable and the bucket or directory usable.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        match self {
+            Self::S3(s) => s.check().await,
+            Self::File(f) => f.check().await,
+        }
+    }
+
+    pub async fn put(&self, object: PutObject) -> Result<(), StoreError> {
+        check_key(&object.key)?;
+        match self {
+            Self::S3(s) => s.put(object).await,
+            Self::File(f) => f.put(object).await,
+        }
+    }
+
+    /// `None` when there is no object under `key`.
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
+        check_key(key)?;
+        match self {
+            Self::S3(s) => s.head(key).await,
+            Self::File(f) => f.head(key).await,
+        }
+    }
+
+    /// `None` when there is no object under `key`.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        check_key(key)?;
+        match self {
+            Self::S3(s) => s.get(key).await,
+            Self::File(f) => f.get(key).await,
+        }
+    }
+
+    /// Where `key` can be fetched from, when no public site URL is configured:
+    /// the S3 endpoint's path-style URL, or a `file://` URL.
+    pub fn locator(&self, key: &str) -> String {
+        match self {
+            Self::S3(s) => s.locator(key),
+            Self::File(f) => f.locator(key),
+        }
+    }
+
+    /// `s3://bucket` or `file:///dir`, for logs and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::S3(s) => s.describe(),
+            Self::File(f) => f.describe(),
+        }
+    }
+}
+
+/// Keys are relative, `/`-separated, and never climb out of their root: the
+/// file backend maps them onto a directory.
+fn check_key(key: &str) -> Result<(), StoreError> {
+    let bad = key.is_empty()
+        || key.len() > 1024
+        || key.starts_with('/')
+        || key.split('/').any(|part| part.is_empty() || part == "." || part == "..")
+        || key.contains('\\')
+        || key.chars().any(char::is_control);
+    if bad { Err(StoreError::InvalidKey(key.to_owned())) } else { Ok(()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_key;
+
+    #[test]
+    fn keys_cannot_escape_the_root() {
+        assert!(check_key("tin-tuc/hoi-nghi.html").is_ok());
+        for bad in ["", "/abs", "a/../b", "a//b", "..", "a\\b", "a\nb"] {
+            assert!(check_key(bad).is_err(), "{bad:?}");
+        }
+    }
+}

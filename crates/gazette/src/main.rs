@@ -1,1 +1,98 @@
-fn main() {}
+//! The `gazette` command: submit articles, run the pipeline's stages, in one process or one per stage.
+#![allow(clippy::print_stdout, reason = "a command line tool prints its results")]
+
+mod config;
+mod run;
+mod submit;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+
+/// Gazette: an event-driven publishing pipeline for news portals.
+///
+/// Settings come from GAZETTE_* and AWS_* environment variables (see README.md).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Publish article files (the JSON of article.submitted's data) as article.submitted events.
+    Submit {
+        /// Article JSON files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Wait until each article is published or rejected, and print where it went.
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits for each article, in seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Run every stage in this process.
+    Up,
+    /// Run one stage; start more copies to scale it.
+    Worker {
+        #[arg(value_enum)]
+        stage: Stage,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Stage {
+    Validate,
+    Render,
+    Publish,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => return fail(&anyhow::Error::new(e)),
+    };
+    init_logging(config.json_logs);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Submit { files, wait, timeout } => {
+                submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await
+            }
+            Command::Up => run::up(&config).await,
+            Command::Worker { stage } => run::worker(&config, stage).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// One line for a person: the error and its causes, no backtrace.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!("gazette: {error:#}");
+    ExitCode::FAILURE
+}
+
+/// Logs go to stderr; stdout is for results other programs may read.
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GAZETTE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().flatten_event(true).with_current_span(true).init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,117 @@
+//! Publishing with confirms and the mandatory flag, on a connection of its own.
+//!
+//! A publisher that RabbitMQ blocks (memory or disk alarm) must not stop
+//! the same process from consuming and acking, so it never shares a
+//! connection with a consumer.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Channel, Confirmation, Connection};
+
+use crate::connect::connect;
+use crate::message::field_table;
+use crate::{BrokerError, BrokerSettings, Outbound, Topology};
+
+/// Whether a confirmed message reached a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routed {
+    Queued,
+    /// The broker accepted it but no queue is bound for its routing key.
+    Unrouted,
+}
+
+/// Cheap to clone; every clone shares one confirm-mode channel.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    connection: Connection,
+    channel: Channel,
+    topology: Topology,
+}
+
+impl Publisher {
+    pub async fn connect(settings: &BrokerSettings, purpose: &str) -> Result<Self, BrokerError> {
+        let connection = connect(settings, &format!("{purpose} publish")).await?;
+        let channel = connection
+            .create_channel()
+            .await
+            .map_err(|e| BrokerError::channel("opening the publish channel", &e))?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(|e| BrokerError::channel("enabling publisher confirms", &e))?;
+        let topology = Topology::new(&settings.namespace);
+        Ok(Self { inner: Arc::new(Inner { connection, channel, topology }) })
+    }
+
+    /// Publishes `message` persistently and waits for the broker's confirm.
+    pub async fn publish(&self, message: &Outbound) -> Result<Routed, BrokerError> {
+        let mut properties = BasicProperties::default()
+            .with_content_type(message.content_type.into())
+            .with_message_id(message.message_id.as_str().into())
+            .with_headers(field_table(&message.headers));
+        if let Some(correlation) = &message.correlation_id {
+            properties = properties.with_correlation_id(correlation.as_str().into());
+        }
+        let exchange = self.inner.topology.exchange(message.exchange);
+        self.publish_raw(&exchange, &message.routing_key, &message.body, properties).await
+    }
+
+    /// Lower level, for the loop's own retry and dead-letter copies.
+    pub(crate) async fn publish_raw(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: &[u8],
+        properties: BasicProperties,
+    ) -> Result<Routed, BrokerError> {
+        let failed = |detail: String| BrokerError::Publish {
+            exchange: exchange.to_owned(),
+            routing_key: routing_key.to_owned(),
+            detail,
+        };
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let properties = properties
+            .with_delivery_mode(2)
+            .with_timestamp(now)
+            .with_app_id("gazette".into());
+        let properties = if properties.headers().is_none() {
+            properties.with_headers(FieldTable::default())
+        } else {
+            properties
+        };
+        let confirm = self
+            .inner
+            .channel
+            .basic_publish(
+                exchange.into(),
+                routing_key.into(),
+                BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() },
+                body,
+                properties,
+            )
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        match confirm.await.map_err(|e| failed(e.to_string()))? {
+            Confirmation::Ack(None) => Ok(Routed::Queued),
+            Confirmation::Ack(Some(_returned)) => Ok(Routed::Unrouted),
+            Confirmation::Nack(_) => Err(failed("the broker refused it (nack): a queue may be full or unavailable".to_owned())),
+            Confirmation::NotRequested => Err(failed("publisher confirms are not enabled on this channel".to_owned())),
+        }
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.inner.topology
+    }
+
+    pub async fn close(&self) {
+        let _ = self.inner.connection.close(200, "closing".into()).await;
+    }
+}

@@ -1,0 +1,165 @@
+//! Loading a theme folder (or the built-in default) and rendering with it.
+
+use std::path::{Path, PathBuf};
+
+use handlebars::Handlebars;
+
+use crate::ArticlePage;
+
+/// `(template name, path inside the theme folder)`. Partials are referenced
+/// by name from templates (`{{> head}}`); `layout` wraps pages as a partial block.
+const PARTIALS: [(&str, &str); 5] = [
+    ("layout", "layout.hbs"),
+    ("head", "partials/head.hbs"),
+    ("site-header", "partials/site-header.hbs"),
+    ("site-footer", "partials/site-footer.hbs"),
+    ("article-meta", "partials/article-meta.hbs"),
+];
+const PAGES: [(&str, &str); 1] = [("article", "article.hbs")];
+
+/// The default theme, compiled in from `themes/default/` so that a lone
+/// binary renders pages; `Theme::from_dir` swaps in another folder.
+const DEFAULT_THEME: [(&str, &str); 6] = [
+    ("layout.hbs", include_str!("../../../themes/default/layout.hbs")),
+    ("partials/head.hbs", include_str!("../../../themes/default/partials/head.hbs")),
+    ("partials/site-header.hbs", include_str!("../../../themes/default/partials/site-header.hbs")),
+    ("partials/site-footer.hbs", include_str!("../../../themes/default/partials/site-footer.hbs")),
+    ("partials/article-meta.hbs", include_str!("../../../themes/default/partials/article-meta.hbs")),
+    ("article.hbs", include_str!("../../../themes/default/article.hbs")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("theme file {path} cannot be read: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("theme template {name} does not compile: {reason}")]
+    Template { name: String, reason: String },
+    /// The article cannot be rendered with this theme (strict mode found a
+    /// missing value, a helper failed). Retrying will not help.
+    #[error("rendering {template} failed: {reason}")]
+    Render { template: &'static str, reason: String },
+}
+
+/// A theme's template sources, before registration.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    files: Vec<(String, String)>,
+}
+
+impl Theme {
+    pub fn built_in() -> Self {
+        Self {
+            files: DEFAULT_THEME
+                .iter()
+                .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Reads every template the renderer needs from `dir`, which has the
+    /// same layout as `themes/default/`.
+    pub fn from_dir(dir: &Path) -> Result<Self, RenderError> {
+        let mut files = Vec::new();
+        for (_, relative) in PARTIALS.iter().chain(PAGES.iter()) {
+            let path = dir.join(relative);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| RenderError::Read { path: path.clone(), source })?;
+            files.push(((*relative).to_owned(), text));
+        }
+        Ok(Self { files })
+    }
+
+    fn source(&self, relative: &str) -> &str {
+        self.files
+            .iter()
+            .find(|(path, _)| path == relative)
+            .map_or("", |(_, text)| text.as_str())
+    }
+}
+
+/// Templates compiled once at start; `render_article` is then cheap and
+/// can be shared across tasks.
+#[derive(Debug)]
+pub struct Renderer {
+    registry: Handlebars<'static>,
+}
+
+impl Renderer {
+    pub fn new(theme: &Theme) -> Result<Self, RenderError> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        for (name, relative) in PARTIALS {
+            registry
+                .register_partial(name, theme.source(relative))
+                .map_err(|e| RenderError::Template { name: name.to_owned(), reason: e.to_string() })?;
+        }
+        for (name, relative) in PAGES {
+            registry
+                .register_template_string(name, theme.source(relative))
+                .map_err(|e| RenderError::Template { name: name.to_owned(), reason: e.to_string() })?;
+        }
+        Ok(Self { registry })
+    }
+
+    pub fn render_article(&self, page: &ArticlePage<'_>) -> Result<String, RenderError> {
+        self.registry
+            .render("article", page)
+            .map_err(|e| RenderError::Render { template: "article", reason: e.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page<'a>(tags: &'a [String]) -> ArticlePage<'a> {
+        ArticlePage {
+            lang: "vi",
+            site_name: "Quận <Nam Từ Liêm>",
+            home_href: "/",
+            canonical_url: "",
+            title: "Hội nghị \"lần\" thứ 14 <b>",
+            description: "Mô tả",
+            category_name: "Tin tức",
+            category_href: "/tin-tuc/",
+            published_iso: "2022-06-23T15:04:00+07:00",
+            published_display: "23/06/2022 | 15:04",
+            lead: "(NTL) Sáng ngày 23/6 & <i>chiều</i>",
+            author: "Thanh Hải",
+            tags,
+            body_html: "<p>Đoạn <em>một</em></p>",
+        }
+    }
+
+    #[test]
+    fn escapes_everything_but_the_body() {
+        let renderer = Renderer::new(&Theme::built_in()).map_err(|e| e.to_string());
+        let tags = vec!["hội nghị".to_owned()];
+        let html = renderer.and_then(|r| r.render_article(&page(&tags)).map_err(|e| e.to_string()));
+        let html = html.unwrap_or_else(|e| panic!("{e}"));
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"vi\">"), "{html}");
+        assert!(html.contains("<h1>Hội nghị &quot;lần&quot; thứ 14 &lt;b&gt;</h1>"), "{html}");
+        assert!(html.contains("(NTL) Sáng ngày 23/6 &amp; &lt;i&gt;chiều&lt;/i&gt;"), "{html}");
+        assert!(html.contains("<p>Đoạn <em>một</em></p>"), "{html}");
+        assert!(html.contains("Ngày đăng <time datetime=\"2022-06-23T15:04:00+07:00\">23/06/2022 | 15:04</time>"), "{html}");
+        assert!(html.contains("Quận &lt;Nam Từ Liêm&gt;"), "{html}");
+        assert!(html.contains("<li>hội nghị</li>"), "{html}");
+    }
+
+    #[test]
+    fn strict_mode_refuses_a_theme_that_uses_an_unknown_name() {
+        let mut theme = Theme::built_in();
+        for (path, text) in &mut theme.files {
+            if path == "article.hbs" {
+                text.push_str("{{no_such_field}}");
+            }
+        }
+        let renderer = Renderer::new(&theme).unwrap_or_else(|e| panic!("{e}"));
+        let err = renderer.render_article(&page(&[])).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("no_such_field")));
+    }
+}

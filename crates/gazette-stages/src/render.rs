@@ -1,0 +1,134 @@
+//! The render stage: a validated article through the theme into an HTML page, `article.rendered` out.
+
+use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
+use gazette_contract::{Envelope, EventType, Rendered, ValidatedArticle, event_id};
+use gazette_render::{ArticlePage, RenderError, Renderer};
+use gazette_text::portal_datetime;
+use tracing::info;
+
+use crate::{decode_event, encode_event, page_key};
+
+const SOURCE: &str = "/gazette/render";
+/// Search engines show about this much of a description.
+const DESCRIPTION_CHARS: usize = 160;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderFailure {
+    #[error("article.validated event cannot be decoded: {0}")]
+    Malformed(serde_json::Error),
+    #[error("the theme cannot render this article: {0}")]
+    Theme(#[from] RenderError),
+    #[error("cannot encode an event: {0}")]
+    Encode(serde_json::Error),
+}
+
+impl Failure for RenderFailure {
+    fn disposition(&self) -> Disposition {
+        // A template that fails for this article fails every time.
+        let reason = match self {
+            Self::Malformed(_) => "malformed-event",
+            Self::Theme(_) => "render-failed",
+            Self::Encode(_) => "encode",
+        };
+        Disposition::DeadLetter { reason }
+    }
+}
+
+/// What every page of the site shares.
+#[derive(Debug, Clone)]
+pub struct SiteSettings {
+    pub name: String,
+    /// Public base URL of the site (`https://quan.example.vn/`), for
+    /// canonical links and the `url` of `article.published`.
+    pub public_url: Option<String>,
+    pub time_zone: chrono_tz::Tz,
+}
+
+#[derive(Debug)]
+pub struct RenderStage {
+    renderer: Renderer,
+    site: SiteSettings,
+}
+
+impl RenderStage {
+    pub fn new(renderer: Renderer, site: SiteSettings) -> Self {
+        Self { renderer, site }
+    }
+
+    /// The page for `validated`, and the key it is stored under.
+    pub fn render(&self, validated: &ValidatedArticle) -> Result<(String, String), RenderError> {
+        let article = &validated.article;
+        let key = page_key(&article.category.slug, &validated.slug);
+        let canonical_url = self.site.public_url.as_deref().map(|base| join_url(base, &key)).unwrap_or_default();
+        let category_href = format!("/{}/", article.category.slug);
+        let description = description(&article.lead, &article.title);
+        let html = self.renderer.render_article(&ArticlePage {
+            lang: &article.language,
+            site_name: &self.site.name,
+            home_href: "/",
+            canonical_url: &canonical_url,
+            title: &article.title,
+            description: &description,
+            category_name: &article.category.name,
+            category_href: &category_href,
+            published_iso: &article.published_at.to_rfc3339(),
+            published_display: &portal_datetime(&article.published_at, self.site.time_zone),
+            lead: &article.lead,
+            author: &article.author,
+            tags: &article.tags,
+            body_html: &validated.body_html,
+        })?;
+        Ok((key, html))
+    }
+}
+
+impl Handler for RenderStage {
+    type Error = RenderFailure;
+
+    async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, RenderFailure> {
+        let event: Envelope<ValidatedArticle> = decode_event(message).map_err(RenderFailure::Malformed)?;
+        let (key, html) = self.render(&event.data)?;
+        let article = &event.data.article;
+        info!(article_id = %article.id, revision = article.revision, %key, bytes = html.len(), "rendered");
+        let rendered = Envelope::new(
+            EventType::Rendered,
+            event_id(&article.id, article.revision, EventType::Rendered),
+            SOURCE,
+            &article.id,
+            Some(event.correlation()),
+            Rendered { validated: event.data.clone(), key, html },
+        );
+        Ok(vec![encode_event(EventType::Rendered, &rendered).map_err(RenderFailure::Encode)?])
+    }
+}
+
+/// `base` and `key` joined with exactly one slash.
+pub(crate) fn join_url(base: &str, key: &str) -> String {
+    format!("{}/{key}", base.trim_end_matches('/'))
+}
+
+fn description(lead: &str, title: &str) -> String {
+    let source = if lead.trim().is_empty() { title } else { lead };
+    match source.char_indices().nth(DESCRIPTION_CHARS) {
+        Some((cut, _)) => format!("{}…", source[..cut].trim_end()),
+        None => source.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn description_prefers_the_lead_and_is_cut_on_characters() {
+        assert_eq!(description("", "Tiêu đề"), "Tiêu đề");
+        let long = "ệ".repeat(200);
+        assert_eq!(description(&long, "x").chars().count(), DESCRIPTION_CHARS + 1);
+    }
+
+    #[test]
+    fn urls_join_with_one_slash() {
+        assert_eq!(join_url("https://a.vn/", "b/c.html"), "https://a.vn/b/c.html");
+        assert_eq!(join_url("https://a.vn", "b/c.html"), "https://a.vn/b/c.html");
+    }
+}

@@ -1,0 +1,169 @@
+//! The S3 backend, configured the way every AWS tool is: from the standard `AWS_*` variables.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::{ObjectHead, PutObject, StoreError};
+
+/// S3-compatible servers (Garage, MinIO) sign with a region name of their
+/// own; without `AWS_REGION` this is what the SDK is told.
+const FALLBACK_REGION: &str = "us-east-1";
+
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+    endpoint: Option<String>,
+    region: String,
+}
+
+impl S3Store {
+    /// Reads `AWS_ENDPOINT_URL`, `AWS_REGION`, credentials, and the checksum
+    /// settings (`AWS_REQUEST_CHECKSUM_CALCULATION`,
+    /// `AWS_RESPONSE_CHECKSUM_VALIDATION`) from the environment. With a
+    /// custom endpoint, addressing is path-style: S3-compatible servers
+    /// rarely have wildcard DNS for virtual-hosted buckets.
+    pub(crate) async fn connect(bucket: &str) -> Self {
+        let region = RegionProviderChain::default_provider().or_else(Region::new(FALLBACK_REGION));
+        let shared = aws_config::defaults(BehaviorVersion::latest())
+            .region(region)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(20))
+                    .operation_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            .load()
+            .await;
+        let endpoint = shared.endpoint_url().map(str::to_owned);
+        let region = shared.region().map_or(FALLBACK_REGION.to_owned(), ToString::to_string);
+        let config = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(endpoint.is_some())
+            .build();
+        Self { client: Client::from_conf(config), bucket: bucket.to_owned(), endpoint, region }
+    }
+
+    pub(crate) async fn check(&self) -> Result<(), StoreError> {
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("reach bucket", self.describe(), e))
+    }
+
+    pub(crate) async fn put(&self, object: PutObject) -> Result<(), StoreError> {
+        let target = self.target(&object.key);
+        let mut request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&object.key)
+            .content_type(object.content_type)
+            .cache_control(object.cache_control)
+            .body(ByteStream::from(object.body));
+        for (name, value) in object.metadata {
+            request = request.metadata(name, value);
+        }
+        request.send().await.map(drop).map_err(|e| classify("put", target, e))
+    }
+
+    pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(out) => Ok(Some(ObjectHead {
+                metadata: out
+                    .metadata()
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_else(BTreeMap::new),
+            })),
+            Err(SdkError::ServiceError(e)) if e.err().is_not_found() => Ok(None),
+            Err(e) => Err(classify("head", self.target(key), e)),
+        }
+    }
+
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let target = self.target(key);
+        match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            Ok(out) => {
+                let bytes = out.body.collect().await.map_err(|e| StoreError::Unavailable {
+                    operation: "read body of",
+                    target,
+                    detail: e.to_string(),
+                })?;
+                Ok(Some(bytes.into_bytes().to_vec()))
+            }
+            Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => Ok(None),
+            Err(e) => Err(classify("get", target, e)),
+        }
+    }
+
+    pub(crate) fn locator(&self, key: &str) -> String {
+        match &self.endpoint {
+            Some(endpoint) => format!("{}/{}/{key}", endpoint.trim_end_matches('/'), self.bucket),
+            None => format!("https://{}.s3.{}.amazonaws.com/{key}", self.bucket, self.region),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match &self.endpoint {
+            Some(endpoint) => format!("s3://{} at {endpoint}", self.bucket),
+            None => format!("s3://{} in {}", self.bucket, self.region),
+        }
+    }
+
+    fn target(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+}
+
+/// 5xx, 429, timeouts and connection failures are worth retrying; other
+/// answers (403, 404 on the bucket, 400) will not change by themselves.
+fn classify<E, R>(operation: &'static str, target: String, error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    let status = error.raw_response().map(HasStatus::status_code);
+    let detail = match &error {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message"))
+        }
+        other => {
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            text
+        }
+    };
+    match status {
+        Some(status) if status != 429 && (400..500).contains(&status) => {
+            StoreError::Refused { operation, target, status, detail }
+        }
+        _ => StoreError::Unavailable { operation, target, detail },
+    }
+}
+
+/// Lets [`classify`] read the HTTP status of whatever raw response type the SDK hands back.
+trait HasStatus {
+    fn status_code(&self) -> u16;
+}
+
+impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
+}

@@ -1,0 +1,107 @@
+//! `gazette submit`: article files in, confirmed `article.submitted` events out; optionally wait for the verdict.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use gazette_broker::{Exchange, Inbound, Publisher, Routed, Tap, ensure_topology};
+use gazette_contract::{Envelope, EventType, Published, Rejected, content_event_id, event_id};
+use gazette_stages::{STAGES, encode_event};
+use serde_json::Value;
+
+const SOURCE: &str = "/gazette/submit";
+
+pub async fn submit(config: &crate::config::Config, files: &[impl AsRef<Path>], wait: Option<Duration>) -> Result<()> {
+    let settings = &config.broker;
+    // So that a submission made before any worker ever ran waits in its queue.
+    ensure_topology(settings, &STAGES).await.context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
+    let mut tap = match wait {
+        Some(_) => Some(
+            Tap::bind(settings, Exchange::Events, &[EventType::Published.as_str(), EventType::Rejected.as_str()])
+                .await
+                .context("cannot listen for results")?,
+        ),
+        None => None,
+    };
+    let publisher = Publisher::connect(settings, "submit").await.context("check GAZETTE_AMQP_URL")?;
+    let mut failures = 0;
+    for file in files {
+        let file = file.as_ref();
+        let outcome = async {
+            let event = read_submission(file)?;
+            publish(&publisher, &event).await?;
+            println!("submitted {} as event {} (article {})", file.display(), event.id, event.subject);
+            if let (Some(tap), Some(within)) = (tap.as_mut(), wait) {
+                await_verdict(tap, &event.id, within).await?;
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+        .await;
+        if let Err(e) = outcome {
+            eprintln!("gazette: {}: {e:#}", file.display());
+            failures += 1;
+        }
+    }
+    publisher.close().await;
+    if let Some(tap) = tap {
+        tap.close().await;
+    }
+    if failures > 0 {
+        bail!("{failures} of {} files were not submitted or not published", files.len());
+    }
+    Ok(())
+}
+
+/// The file's JSON wrapped in an `article.submitted` envelope. The article
+/// itself is judged by the validate stage, exactly as for any other producer.
+fn read_submission(file: &Path) -> Result<Envelope<Value>> {
+    let bytes = std::fs::read(file).context("cannot read the file")?;
+    let article: Value = serde_json::from_slice(&bytes).context("the file is not JSON")?;
+    let article_id = article.get("id").and_then(Value::as_str).map(str::to_owned);
+    let revision = article.get("revision").and_then(Value::as_u64);
+    let id = match (&article_id, revision) {
+        (Some(article_id), Some(revision)) => event_id(article_id, revision, EventType::Submitted),
+        _ => content_event_id(&bytes, EventType::Submitted),
+    };
+    let subject = article_id.unwrap_or_else(|| "unidentified".to_owned());
+    Ok(Envelope::new(EventType::Submitted, id, SOURCE, &subject, None, article))
+}
+
+async fn publish(publisher: &Publisher, event: &Envelope<Value>) -> Result<()> {
+    let message = encode_event(EventType::Submitted, event)?;
+    match publisher.publish(&message).await.context("RabbitMQ did not confirm the submission")? {
+        Routed::Queued => Ok(()),
+        Routed::Unrouted => Err(anyhow!("RabbitMQ confirmed the submission but no queue is bound to article.submitted")),
+    }
+}
+
+async fn await_verdict(tap: &mut Tap, submission_id: &str, within: Duration) -> Result<()> {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(message) = tap.next(left).await? else {
+            bail!("no article.published or article.rejected within {within:?}; are the workers running (gazette up)?");
+        };
+        if message.correlation_id.as_deref() != Some(submission_id) {
+            continue;
+        }
+        return report(&message);
+    }
+}
+
+fn report(message: &Inbound) -> Result<()> {
+    match message.routing_key.as_str() {
+        "article.published" => {
+            let event: Envelope<Published> = serde_json::from_slice(&message.body).context("unreadable article.published")?;
+            println!("published revision {} of {} at {}", event.data.revision, event.data.article_id, event.data.url);
+            Ok(())
+        }
+        _ => {
+            let event: Envelope<Rejected> = serde_json::from_slice(&message.body).context("unreadable article.rejected")?;
+            for error in &event.data.errors {
+                println!("rejected {}: {error}", event.data.article_id);
+            }
+            bail!("article {} was rejected", event.data.article_id)
+        }
+    }
+}

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 pub use error::{StoreError, StoreUrlError};
 use file::FileStore;
+pub use s3::S3Access;
 use s3::S3Store;
 
 /// One object to write.
@@ -41,6 +42,12 @@ impl Store {
     /// Opens `s3://BUCKET` (configured from the standard `AWS_*` variables)
     /// or `file:///DIR`. Does not touch the network; see [`Store::check`].
     pub async fn open(url: &str) -> Result<Self, StoreUrlError> {
+        Self::open_with(url, None).await
+    }
+
+    /// Like [`Store::open`], with S3 connection details given explicitly
+    /// instead of read from `AWS_*` variables.
+    pub async fn open_with(url: &str, access: Option<&S3Access>) -> Result<Self, StoreUrlError> {
         let parsed = url::Url::parse(url).map_err(|_| StoreUrlError::Malformed(url.to_owned()))?;
         match parsed.scheme() {
             "s3" => {
@@ -48,7 +55,7 @@ impl Store {
                 if bucket.is_empty() || !matches!(parsed.path(), "" | "/") {
                     return Err(StoreUrlError::Malformed(url.to_owned()));
                 }
-                Ok(Self::S3(S3Store::connect(bucket).await))
+                Ok(Self::S3(S3Store::connect(bucket, access).await))
             }
             "file" => {
                 let dir = parsed

@@ -7,6 +7,7 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
@@ -15,6 +16,27 @@ use crate::{ObjectHead, PutObject, StoreError};
 /// S3-compatible servers (Garage, MinIO) sign with a region name of their
 /// own; without `AWS_REGION` this is what the SDK is told.
 const FALLBACK_REGION: &str = "us-east-1";
+
+/// Explicit connection details, for tools and tests that must not depend on
+/// the process environment. The secret never appears in `Debug` output.
+#[derive(Clone)]
+pub struct S3Access {
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for S3Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Access")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"***")
+            .finish()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct S3Store {
@@ -30,10 +52,22 @@ impl S3Store {
     /// `AWS_RESPONSE_CHECKSUM_VALIDATION`) from the environment. With a
     /// custom endpoint, addressing is path-style: S3-compatible servers
     /// rarely have wildcard DNS for virtual-hosted buckets.
-    pub(crate) async fn connect(bucket: &str) -> Self {
-        let region = RegionProviderChain::default_provider().or_else(Region::new(FALLBACK_REGION));
-        let shared = aws_config::defaults(BehaviorVersion::latest())
-            .region(region)
+    pub(crate) async fn connect(bucket: &str, access: Option<&S3Access>) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        loader = match access {
+            Some(access) => loader
+                .endpoint_url(&access.endpoint)
+                .region(Region::new(access.region.clone()))
+                .credentials_provider(Credentials::new(
+                    &access.access_key_id,
+                    &access.secret_access_key,
+                    None,
+                    None,
+                    "gazette",
+                )),
+            None => loader.region(RegionProviderChain::default_provider().or_else(Region::new(FALLBACK_REGION))),
+        };
+        let shared = loader
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))
@@ -58,7 +92,21 @@ impl S3Store {
             .send()
             .await
             .map(drop)
-            .map_err(|e| classify("reach bucket", self.describe(), e))
+            .map_err(|e| match classify("reach bucket", self.describe(), e) {
+                StoreError::Refused { operation, target, status: 404, .. } => StoreError::Refused {
+                    operation,
+                    target,
+                    status: 404,
+                    detail: "the bucket does not exist; create it or fix the bucket name".to_owned(),
+                },
+                StoreError::Refused { operation, target, status: 403, detail } => StoreError::Refused {
+                    operation,
+                    target,
+                    status: 403,
+                    detail: format!("the credentials are not allowed to use this bucket ({detail})"),
+                },
+                other => other,
+            })
     }
 
     pub(crate) async fn put(&self, object: PutObject) -> Result<(), StoreError> {

@@ -85,10 +85,14 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// lapin logs connection failures at ERROR that Gazette already reports in
+/// its own words (and recovers from); the AWS SDK is chatty at INFO.
+const DEFAULT_LOG_FILTER: &str = "info,lapin=off,aws_config=warn,aws_smithy_runtime=warn";
+
 /// Logs go to stderr; stdout is for results other programs may read.
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GAZETTE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().flatten_event(true).with_current_span(true).init();

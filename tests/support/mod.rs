@@ -1,0 +1,104 @@
+//! Test harness: each test gets its own Garage, its own broker namespace, and real worker processes.
+//!
+//! Nothing here mocks the broker or the store. RabbitMQ is the machine's
+//! (GAZETTE_TEST_AMQP_URL, default guest@127.0.0.1); Garage is started from
+//! the binary that `scripts/ensure-garage` installs.
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed harness step should fail the test loudly")]
+
+mod garage;
+mod workers;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use gazette_broker::{AmqpUrl, BrokerSettings, Tap, delete_namespace};
+use gazette_stages::STAGES;
+use gazette_store::Store;
+
+pub use garage::Garage;
+pub use workers::Worker;
+
+/// Upper bound for any single wait on the pipeline; generous for a loaded CI machine.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+pub fn amqp_url() -> String {
+    std::env::var("GAZETTE_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn example_article_path() -> PathBuf {
+    repo_root().join("examples/ntl-2022-06-23-hoi-nghi-14.json")
+}
+
+/// One test's world: a namespace nobody else uses, a Garage bucket, and the
+/// environment a worker process needs to use both.
+pub struct TestEnv {
+    pub namespace: String,
+    pub garage: Garage,
+    pub settings: BrokerSettings,
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    pub async fn start(name: &str) -> Self {
+        static SEQUENCE: AtomicU32 = AtomicU32::new(0);
+        let namespace = format!(
+            "gazette-test-{name}-{}-{}",
+            std::process::id(),
+            SEQUENCE.fetch_add(1, Ordering::Relaxed)
+        );
+        let garage = Garage::start().await;
+        let settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
+        Self { namespace, garage, settings, extra_env: Vec::new() }
+    }
+
+    /// Environment for a `gazette` process in this test's world.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("GAZETTE_AMQP_URL".to_owned(), amqp_url()),
+            ("GAZETTE_NAMESPACE".to_owned(), self.namespace.clone()),
+            ("GAZETTE_STORE".to_owned(), format!("s3://{}", self.garage.bucket)),
+            ("AWS_ENDPOINT_URL".to_owned(), self.garage.s3_endpoint()),
+            ("AWS_REGION".to_owned(), garage::REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID".to_owned(), garage::ACCESS_KEY_ID.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY".to_owned(), garage::SECRET_ACCESS_KEY.to_owned()),
+            ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
+        ];
+        env.extend(self.extra_env.iter().cloned());
+        env
+    }
+
+    pub fn spawn_worker(&self, stage: &str) -> Worker {
+        Worker::spawn(&["worker", stage], &self.env(), &self.garage.dir.path().join(format!("worker-{stage}.log")))
+    }
+
+    /// Runs `gazette ARGS` to completion: (success, stdout, stderr).
+    pub fn run_gazette(&self, args: &[&str]) -> (bool, String, String) {
+        workers::run(args, &self.env())
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open_with(&format!("s3://{}", self.garage.bucket), Some(&self.garage.access()))
+            .await
+            .expect("the test bucket URL is valid")
+    }
+
+    pub async fn tap(&self, routing_keys: &[&str]) -> Tap {
+        Tap::bind(&self.settings, gazette_broker::Exchange::Events, routing_keys).await.expect("RabbitMQ is reachable")
+    }
+
+    pub async fn dead_letters(&self, stage: &str) -> Tap {
+        let queue = gazette_broker::Topology::new(&self.namespace).dead_queue(stage);
+        Tap::queue(&self.settings, &queue).await.expect("the dead-letter queue exists")
+    }
+
+    /// Deletes the namespace's queues and exchanges.
+    pub async fn teardown(self) {
+        delete_namespace(&self.settings, &STAGES).await.expect("namespace deleted");
+    }
+}

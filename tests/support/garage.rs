@@ -11,7 +11,8 @@ use tempfile::TempDir;
 pub const REGION: &str = "garage";
 /// Imported rather than generated, so the harness need not parse CLI output.
 pub const ACCESS_KEY_ID: &str = "GK0a1b2c3d4e5f60718293a4b5";
-pub const SECRET_ACCESS_KEY: &str = "5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+pub const SECRET_ACCESS_KEY: &str =
+    "5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 pub struct Garage {
     pub dir: TempDir,
@@ -26,10 +27,17 @@ pub struct Garage {
 impl Garage {
     pub async fn start() -> Self {
         let binary = find_binary();
-        let dir = tempfile::Builder::new().prefix("gazette-garage-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("gazette-garage-")
+            .tempdir()
+            .expect("temp dir");
         let [rpc_port, s3_port, web_port, admin_port] = free_ports();
         let config = dir.path().join("garage.toml");
-        let secret = format!("{:032x}{:032x}", rand::random::<u128>(), rand::random::<u128>());
+        let secret = format!(
+            "{:032x}{:032x}",
+            rand::random::<u128>(),
+            rand::random::<u128>()
+        );
         std::fs::write(
             &config,
             format!(
@@ -68,7 +76,15 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             .stderr(Stdio::from(log))
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let mut garage = Self { dir, bucket: "site".to_owned(), s3_port, web_port, config, binary, server: Some(server) };
+        let mut garage = Self {
+            dir,
+            bucket: "site".to_owned(),
+            s3_port,
+            web_port,
+            config,
+            binary,
+            server: Some(server),
+        };
         garage.bootstrap();
         garage
     }
@@ -92,8 +108,25 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         self.cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node]);
         self.cli(&["layout", "apply", "--version", "1"]);
         self.cli(&["bucket", "create", &self.bucket.clone()]);
-        self.cli(&["key", "import", "--yes", "-n", "gazette-test", ACCESS_KEY_ID, SECRET_ACCESS_KEY]);
-        self.cli(&["bucket", "allow", "--read", "--write", "--owner", &self.bucket.clone(), "--key", ACCESS_KEY_ID]);
+        self.cli(&[
+            "key",
+            "import",
+            "--yes",
+            "-n",
+            "gazette-test",
+            ACCESS_KEY_ID,
+            SECRET_ACCESS_KEY,
+        ]);
+        self.cli(&[
+            "bucket",
+            "allow",
+            "--read",
+            "--write",
+            "--owner",
+            &self.bucket.clone(),
+            "--key",
+            ACCESS_KEY_ID,
+        ]);
         self.cli(&["bucket", "website", "--allow", &self.bucket.clone()]);
     }
 
@@ -101,7 +134,11 @@ api_bind_addr = "127.0.0.1:{admin_port}"
     fn wait_for_node_id(&mut self) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let out = Command::new(&self.binary).arg("-c").arg(&self.config).args(["node", "id", "-q"]).output();
+            let out = Command::new(&self.binary)
+                .arg("-c")
+                .arg(&self.config)
+                .args(["node", "id", "-q"])
+                .output();
             if let Ok(out) = out {
                 if out.status.success() {
                     let text = String::from_utf8_lossy(&out.stdout);
@@ -109,16 +146,31 @@ api_bind_addr = "127.0.0.1:{admin_port}"
                 }
             }
             if let Some(Ok(Some(status))) = self.server.as_mut().map(Child::try_wait) {
-                panic!("garage exited with {status}; see {}", self.dir.path().join("garage.log").display());
+                panic!(
+                    "garage exited with {status}; see {}",
+                    self.dir.path().join("garage.log").display()
+                );
             }
-            assert!(Instant::now() < deadline, "garage did not come up within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "garage did not come up within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
     fn cli(&self, args: &[&str]) {
-        let out = Command::new(&self.binary).arg("-c").arg(&self.config).args(args).output().expect("run garage cli");
-        assert!(out.status.success(), "garage {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(&self.binary)
+            .arg("-c")
+            .arg(&self.config)
+            .args(args)
+            .output()
+            .expect("run garage cli");
+        assert!(
+            out.status.success(),
+            "garage {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Stops the server.
@@ -143,12 +195,21 @@ fn find_binary() -> PathBuf {
     }
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".to_owned());
     let cached = PathBuf::from(home).join(".cache/gazette/garage-2.5.0/bin/garage");
-    assert!(cached.exists(), "Garage is not installed at {}; run scripts/ensure-garage first", cached.display());
+    assert!(
+        cached.exists(),
+        "Garage is not installed at {}; run scripts/ensure-garage first",
+        cached.display()
+    );
     cached
 }
 
 fn free_ports() -> [u16; 4] {
-    let listeners: Vec<TcpListener> = (0..4).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind")).collect();
-    let ports: Vec<u16> = listeners.iter().map(|l| l.local_addr().expect("addr").port()).collect();
+    let listeners: Vec<TcpListener> = (0..4)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind"))
+        .collect();
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().expect("addr").port())
+        .collect();
     [ports[0], ports[1], ports[2], ports[3]]
 }

@@ -3,8 +3,10 @@
 //! Nothing here mocks the broker or the store. RabbitMQ is the machine's
 //! (GAZETTE_TEST_AMQP_URL, default guest@127.0.0.1); Garage is started from
 //! the binary that `scripts/ensure-garage` installs.
-#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed harness step should fail the test loudly")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 
 mod garage;
 mod workers;
@@ -24,7 +26,8 @@ pub use workers::Worker;
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
 pub fn amqp_url() -> String {
-    std::env::var("GAZETTE_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+    std::env::var("GAZETTE_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
 }
 
 pub fn repo_root() -> PathBuf {
@@ -54,7 +57,12 @@ impl TestEnv {
         );
         let garage = Garage::start().await;
         let settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
-        Self { namespace, garage, settings, extra_env: Vec::new() }
+        Self {
+            namespace,
+            garage,
+            settings,
+            extra_env: Vec::new(),
+        }
     }
 
     /// Environment for a `gazette` process in this test's world.
@@ -62,11 +70,20 @@ impl TestEnv {
         let mut env = vec![
             ("GAZETTE_AMQP_URL".to_owned(), amqp_url()),
             ("GAZETTE_NAMESPACE".to_owned(), self.namespace.clone()),
-            ("GAZETTE_STORE".to_owned(), format!("s3://{}", self.garage.bucket)),
+            (
+                "GAZETTE_STORE".to_owned(),
+                format!("s3://{}", self.garage.bucket),
+            ),
             ("AWS_ENDPOINT_URL".to_owned(), self.garage.s3_endpoint()),
             ("AWS_REGION".to_owned(), garage::REGION.to_owned()),
-            ("AWS_ACCESS_KEY_ID".to_owned(), garage::ACCESS_KEY_ID.to_owned()),
-            ("AWS_SECRET_ACCESS_KEY".to_owned(), garage::SECRET_ACCESS_KEY.to_owned()),
+            (
+                "AWS_ACCESS_KEY_ID".to_owned(),
+                garage::ACCESS_KEY_ID.to_owned(),
+            ),
+            (
+                "AWS_SECRET_ACCESS_KEY".to_owned(),
+                garage::SECRET_ACCESS_KEY.to_owned(),
+            ),
             ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
         ];
         env.extend(self.extra_env.iter().cloned());
@@ -74,7 +91,11 @@ impl TestEnv {
     }
 
     pub fn spawn_worker(&self, stage: &str) -> Worker {
-        Worker::spawn(&["worker", stage], &self.env(), &self.garage.dir.path().join(format!("worker-{stage}.log")))
+        Worker::spawn(
+            &["worker", stage],
+            &self.env(),
+            &self.garage.dir.path().join(format!("worker-{stage}.log")),
+        )
     }
 
     /// Runs `gazette ARGS` to completion: (success, stdout, stderr).
@@ -83,22 +104,35 @@ impl TestEnv {
     }
 
     pub async fn store(&self) -> Store {
-        Store::open_with(&format!("s3://{}", self.garage.bucket), Some(&self.garage.access()))
-            .await
-            .expect("the test bucket URL is valid")
+        Store::open_with(
+            &format!("s3://{}", self.garage.bucket),
+            Some(&self.garage.access()),
+        )
+        .await
+        .expect("the test bucket URL is valid")
     }
 
     pub async fn tap(&self, routing_keys: &[&str]) -> Tap {
-        Tap::bind(&self.settings, gazette_broker::Exchange::Events, routing_keys).await.expect("RabbitMQ is reachable")
+        Tap::bind(
+            &self.settings,
+            gazette_broker::Exchange::Events,
+            routing_keys,
+        )
+        .await
+        .expect("RabbitMQ is reachable")
     }
 
     pub async fn dead_letters(&self, stage: &str) -> Tap {
         let queue = gazette_broker::Topology::new(&self.namespace).dead_queue(stage);
-        Tap::queue(&self.settings, &queue).await.expect("the dead-letter queue exists")
+        Tap::queue(&self.settings, &queue)
+            .await
+            .expect("the dead-letter queue exists")
     }
 
     /// Deletes the namespace's queues and exchanges.
     pub async fn teardown(self) {
-        delete_namespace(&self.settings, &STAGES).await.expect("namespace deleted");
+        delete_namespace(&self.settings, &STAGES)
+            .await
+            .expect("namespace deleted");
     }
 }

@@ -23,7 +23,10 @@ impl Worker {
             .stderr(Stdio::from(file))
             .spawn()
             .expect("start gazette");
-        Self { child, log: log.to_owned() }
+        Self {
+            child,
+            log: log.to_owned(),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -36,7 +39,10 @@ impl Worker {
 
     /// SIGTERM, then wait: the graceful path operators use.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         self.child.wait().expect("wait for worker")
     }
 }
@@ -59,5 +65,9 @@ pub fn run(args: &[&str], env: &[(String, String)]) -> (bool, String, String) {
         .stdin(Stdio::null())
         .output()
         .expect("run gazette");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

@@ -4,12 +4,22 @@ use lapin::{Connection, ConnectionProperties};
 
 use crate::{BrokerError, BrokerSettings};
 
-pub(crate) async fn connect(settings: &BrokerSettings, purpose: &str) -> Result<Connection, BrokerError> {
-    let name = format!("gazette {} {purpose} (pid {})", settings.namespace, std::process::id());
+pub(crate) async fn connect(
+    settings: &BrokerSettings,
+    purpose: &str,
+) -> Result<Connection, BrokerError> {
+    let name = format!(
+        "gazette {} {purpose} (pid {})",
+        settings.namespace,
+        std::process::id()
+    );
     let properties = ConnectionProperties::default().with_connection_name(name.into());
     Connection::connect(settings.url.expose(), properties)
         .await
-        .map_err(|e| BrokerError::Connect { url: settings.url.redacted(), detail: describe(&e) })
+        .map_err(|e| BrokerError::Connect {
+            url: settings.url.redacted(),
+            detail: describe(&e),
+        })
 }
 
 fn describe(error: &lapin::Error) -> String {

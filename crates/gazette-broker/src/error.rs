@@ -7,7 +7,11 @@ pub enum BrokerError {
     #[error("RabbitMQ refused the topology of namespace {namespace:?}: {detail}")]
     Topology { namespace: String, detail: String },
     #[error("RabbitMQ did not confirm the message to {exchange}/{routing_key}: {detail}")]
-    Publish { exchange: String, routing_key: String, detail: String },
+    Publish {
+        exchange: String,
+        routing_key: String,
+        detail: String,
+    },
     #[error("RabbitMQ channel failed while {doing}: {detail}")]
     Channel { doing: &'static str, detail: String },
     #[error("the consumer on {queue} was cancelled or its stream ended")]
@@ -16,6 +20,9 @@ pub enum BrokerError {
 
 impl BrokerError {
     pub(crate) fn channel(doing: &'static str, error: &lapin::Error) -> Self {
-        Self::Channel { doing, detail: error.to_string() }
+        Self::Channel {
+            doing,
+            detail: error.to_string(),
+        }
     }
 }

@@ -34,5 +34,8 @@ pub trait Handler: Send + Sync + 'static {
 
     /// Must be idempotent: at-least-once delivery means any message may be
     /// handled again after a crash, and must then produce the same events.
-    fn handle(&self, message: &Inbound) -> impl Future<Output = Result<Vec<Outbound>, Self::Error>> + Send;
+    fn handle(
+        &self,
+        message: &Inbound,
+    ) -> impl Future<Output = Result<Vec<Outbound>, Self::Error>> + Send;
 }

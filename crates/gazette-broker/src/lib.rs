@@ -5,6 +5,7 @@
 //! message's fate through [`Disposition`], never by acking themselves.
 
 mod connect;
+mod delivery;
 mod error;
 mod handler;
 mod message;

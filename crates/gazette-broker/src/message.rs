@@ -32,7 +32,11 @@ pub struct Inbound {
 impl Inbound {
     pub(crate) fn from_delivery(delivery: &lapin::message::Delivery) -> Self {
         let properties = &delivery.properties;
-        let headers = properties.headers().as_ref().map(string_headers).unwrap_or_default();
+        let headers = properties
+            .headers()
+            .as_ref()
+            .map(string_headers)
+            .unwrap_or_default();
         let attempt = headers
             .get(headers::ATTEMPT)
             .and_then(|a| a.parse().ok())
@@ -40,8 +44,14 @@ impl Inbound {
         Self {
             body: delivery.data.clone(),
             routing_key: delivery.routing_key.as_str().to_owned(),
-            message_id: properties.message_id().as_ref().map(|s| s.as_str().to_owned()),
-            correlation_id: properties.correlation_id().as_ref().map(|s| s.as_str().to_owned()),
+            message_id: properties
+                .message_id()
+                .as_ref()
+                .map(|s| s.as_str().to_owned()),
+            correlation_id: properties
+                .correlation_id()
+                .as_ref()
+                .map(|s| s.as_str().to_owned()),
             redelivered: delivery.redelivered,
             attempt,
             headers,
@@ -85,7 +95,10 @@ pub(crate) fn string_headers(table: &FieldTable) -> BTreeMap<String, String> {
 pub(crate) fn field_table(headers: &BTreeMap<String, String>) -> FieldTable {
     let mut table = FieldTable::default();
     for (key, value) in headers {
-        table.insert(key.as_str().into(), AMQPValue::LongString(value.as_str().into()));
+        table.insert(
+            key.as_str().into(),
+            AMQPValue::LongString(value.as_str().into()),
+        );
     }
     table
 }

@@ -48,7 +48,13 @@ impl Publisher {
             .await
             .map_err(|e| BrokerError::channel("enabling publisher confirms", &e))?;
         let topology = Topology::new(&settings.namespace);
-        Ok(Self { inner: Arc::new(Inner { connection, channel, topology }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                connection,
+                channel,
+                topology,
+            }),
+        })
     }
 
     /// Publishes `message` persistently and waits for the broker's confirm.
@@ -61,7 +67,8 @@ impl Publisher {
             properties = properties.with_correlation_id(correlation.as_str().into());
         }
         let exchange = self.inner.topology.exchange(message.exchange);
-        self.publish_raw(&exchange, &message.routing_key, &message.body, properties).await
+        self.publish_raw(&exchange, &message.routing_key, &message.body, properties)
+            .await
     }
 
     /// Lower level, for the loop's own retry and dead-letter copies.
@@ -77,7 +84,9 @@ impl Publisher {
             routing_key: routing_key.to_owned(),
             detail,
         };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let properties = properties
             .with_delivery_mode(2)
             .with_timestamp(now)
@@ -93,7 +102,10 @@ impl Publisher {
             .basic_publish(
                 exchange.into(),
                 routing_key.into(),
-                BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() },
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
                 body,
                 properties,
             )
@@ -102,8 +114,12 @@ impl Publisher {
         match confirm.await.map_err(|e| failed(e.to_string()))? {
             Confirmation::Ack(None) => Ok(Routed::Queued),
             Confirmation::Ack(Some(_returned)) => Ok(Routed::Unrouted),
-            Confirmation::Nack(_) => Err(failed("the broker refused it (nack): a queue may be full or unavailable".to_owned())),
-            Confirmation::NotRequested => Err(failed("publisher confirms are not enabled on this channel".to_owned())),
+            Confirmation::Nack(_) => Err(failed(
+                "the broker refused it (nack): a queue may be full or unavailable".to_owned(),
+            )),
+            Confirmation::NotRequested => Err(failed(
+                "publisher confirms are not enabled on this channel".to_owned(),
+            )),
         }
     }
 

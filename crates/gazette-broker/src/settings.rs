@@ -53,7 +53,10 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            delays: [1, 5, 30, 120, 600].into_iter().map(Duration::from_secs).collect(),
+            delays: [1, 5, 30, 120, 600]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
             max_attempts: 6,
         }
     }

@@ -22,13 +22,21 @@ pub struct Tap {
 impl Tap {
     /// A private queue, deleted when the tap closes, bound to `routing_keys`
     /// on `exchange`. Bind before publishing whatever you wait for.
-    pub async fn bind(settings: &BrokerSettings, exchange: Exchange, routing_keys: &[&str]) -> Result<Self, BrokerError> {
+    pub async fn bind(
+        settings: &BrokerSettings,
+        exchange: Exchange,
+        routing_keys: &[&str],
+    ) -> Result<Self, BrokerError> {
         let (connection, channel) = open(settings).await?;
         declare(&channel, settings, &[]).await?;
         let queue = channel
             .queue_declare(
                 "".into(),
-                QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() },
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..QueueDeclareOptions::default()
+                },
                 FieldTable::default(),
             )
             .await
@@ -36,19 +44,33 @@ impl Tap {
         let exchange = Topology::new(&settings.namespace).exchange(exchange);
         for key in routing_keys {
             channel
-                .queue_bind(queue.name().clone(), exchange.as_str().into(), (*key).into(), QueueBindOptions::default(), FieldTable::default())
+                .queue_bind(
+                    queue.name().clone(),
+                    exchange.as_str().into(),
+                    (*key).into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
                 .await
                 .map_err(|e| BrokerError::channel("binding a private queue", &e))?;
         }
         let consumer = consume(&channel, queue.name().as_str()).await?;
-        Ok(Self { connection, _channel: channel, consumer })
+        Ok(Self {
+            connection,
+            _channel: channel,
+            consumer,
+        })
     }
 
     /// Consumes an existing queue by name, such as `<ns>.validate.dead`.
     pub async fn queue(settings: &BrokerSettings, queue: &str) -> Result<Self, BrokerError> {
         let (connection, channel) = open(settings).await?;
         let consumer = consume(&channel, queue).await?;
-        Ok(Self { connection, _channel: channel, consumer })
+        Ok(Self {
+            connection,
+            _channel: channel,
+            consumer,
+        })
     }
 
     /// The next message, acked, or `None` if none arrives `within`.
@@ -66,7 +88,9 @@ impl Tap {
                 Ok(Some(Inbound::from_delivery(&delivery)))
             }
             Some(Err(e)) => Err(BrokerError::channel("consuming", &e)),
-            None => Err(BrokerError::ConsumerEnded { queue: self.consumer.queue().to_string() }),
+            None => Err(BrokerError::ConsumerEnded {
+                queue: self.consumer.queue().to_string(),
+            }),
         }
     }
 
@@ -86,7 +110,12 @@ async fn open(settings: &BrokerSettings) -> Result<(Connection, Channel), Broker
 
 async fn consume(channel: &Channel, queue: &str) -> Result<Consumer, BrokerError> {
     channel
-        .basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            queue.into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .map_err(|e| BrokerError::channel("subscribing", &e))
 }

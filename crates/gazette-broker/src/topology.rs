@@ -34,7 +34,9 @@ pub struct Topology {
 
 impl Topology {
     pub fn new(namespace: &str) -> Self {
-        Self { namespace: namespace.to_owned() }
+        Self {
+            namespace: namespace.to_owned(),
+        }
     }
 
     pub fn exchange(&self, exchange: Exchange) -> String {
@@ -63,7 +65,10 @@ impl Topology {
 
 /// Declares the exchanges and the given stages' queues. Safe to run from
 /// every process at every start: declarations with the same arguments are no-ops.
-pub async fn ensure_topology(settings: &BrokerSettings, stages: &[StageSpec]) -> Result<(), BrokerError> {
+pub async fn ensure_topology(
+    settings: &BrokerSettings,
+    stages: &[StageSpec],
+) -> Result<(), BrokerError> {
     let connection = connect(settings, "topology").await?;
     let channel = connection
         .create_channel()
@@ -74,7 +79,11 @@ pub async fn ensure_topology(settings: &BrokerSettings, stages: &[StageSpec]) ->
     declared
 }
 
-pub(crate) async fn declare(channel: &Channel, settings: &BrokerSettings, stages: &[StageSpec]) -> Result<(), BrokerError> {
+pub(crate) async fn declare(
+    channel: &Channel,
+    settings: &BrokerSettings,
+    stages: &[StageSpec],
+) -> Result<(), BrokerError> {
     let topology = Topology::new(&settings.namespace);
     let failed = |e: lapin::Error| BrokerError::Topology {
         namespace: settings.namespace.clone(),
@@ -82,24 +91,44 @@ pub(crate) async fn declare(channel: &Channel, settings: &BrokerSettings, stages
             "{e}. If a queue or exchange already exists with other arguments, delete it or choose another GAZETTE_NAMESPACE"
         ),
     };
-    let durable = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..ExchangeDeclareOptions::default()
+    };
     for exchange in [Exchange::Events, Exchange::Internal] {
         channel
-            .exchange_declare(topology.exchange(exchange).into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .exchange_declare(
+                topology.exchange(exchange).into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
             .await
             .map_err(failed)?;
     }
     let dlx = topology.dead_letter_exchange();
     channel
-        .exchange_declare(dlx.as_str().into(), ExchangeKind::Direct, durable, FieldTable::default())
+        .exchange_declare(
+            dlx.as_str().into(),
+            ExchangeKind::Direct,
+            durable,
+            FieldTable::default(),
+        )
         .await
         .map_err(failed)?;
 
-    let queue_options = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+    let queue_options = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
     for stage in stages {
         let work = topology.work_queue(stage.name);
         channel
-            .queue_declare(work.as_str().into(), queue_options, work_queue_arguments(settings, &dlx, stage.name))
+            .queue_declare(
+                work.as_str().into(),
+                queue_options,
+                work_queue_arguments(settings, &dlx, stage.name),
+            )
             .await
             .map_err(failed)?;
         for (exchange, routing_key) in stage.consumes {
@@ -121,7 +150,13 @@ pub(crate) async fn declare(channel: &Channel, settings: &BrokerSettings, stages
             .await
             .map_err(failed)?;
         channel
-            .queue_bind(dead.as_str().into(), dlx.as_str().into(), stage.name.into(), QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                dead.as_str().into(),
+                dlx.as_str().into(),
+                stage.name.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .map_err(failed)?;
 
@@ -140,7 +175,10 @@ pub(crate) async fn declare(channel: &Channel, settings: &BrokerSettings, stages
 }
 
 /// Removes a namespace's queues and exchanges (tests and `gazette` tooling).
-pub async fn delete_namespace(settings: &BrokerSettings, stages: &[StageSpec]) -> Result<(), BrokerError> {
+pub async fn delete_namespace(
+    settings: &BrokerSettings,
+    stages: &[StageSpec],
+) -> Result<(), BrokerError> {
     let topology = Topology::new(&settings.namespace);
     let connection = connect(settings, "teardown").await?;
     let channel = connection
@@ -159,7 +197,11 @@ pub async fn delete_namespace(settings: &BrokerSettings, stages: &[StageSpec]) -
             .await
             .map_err(|e| BrokerError::channel("deleting a queue", &e))?;
     }
-    for exchange in [topology.exchange(Exchange::Events), topology.exchange(Exchange::Internal), topology.dead_letter_exchange()] {
+    for exchange in [
+        topology.exchange(Exchange::Events),
+        topology.exchange(Exchange::Internal),
+        topology.dead_letter_exchange(),
+    ] {
         channel
             .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
             .await
@@ -170,12 +212,21 @@ pub async fn delete_namespace(settings: &BrokerSettings, stages: &[StageSpec]) -
 }
 
 fn distinct_delays(settings: &BrokerSettings) -> impl Iterator<Item = Duration> {
-    settings.retry.delays.iter().copied().collect::<BTreeSet<_>>().into_iter()
+    settings
+        .retry
+        .delays
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
 }
 
 fn quorum_arguments() -> FieldTable {
     let mut args = FieldTable::default();
-    args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
     args
 }
 
@@ -183,13 +234,32 @@ fn quorum_arguments() -> FieldTable {
 /// so a message that crashes its worker every time ends in the dead-letter
 /// queue instead of looping; at-least-once dead-lettering (which requires
 /// reject-publish overflow), so that hand-over cannot drop it either.
-pub(crate) fn work_queue_arguments(settings: &BrokerSettings, dlx: &str, stage: &str) -> FieldTable {
+pub(crate) fn work_queue_arguments(
+    settings: &BrokerSettings,
+    dlx: &str,
+    stage: &str,
+) -> FieldTable {
     let mut args = quorum_arguments();
-    args.insert("x-delivery-limit".into(), AMQPValue::LongInt(i32::try_from(settings.delivery_limit).unwrap_or(i32::MAX)));
-    args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(dlx.into()));
-    args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(stage.into()));
-    args.insert("x-dead-letter-strategy".into(), AMQPValue::LongString("at-least-once".into()));
-    args.insert("x-overflow".into(), AMQPValue::LongString("reject-publish".into()));
+    args.insert(
+        "x-delivery-limit".into(),
+        AMQPValue::LongInt(i32::try_from(settings.delivery_limit).unwrap_or(i32::MAX)),
+    );
+    args.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString(dlx.into()),
+    );
+    args.insert(
+        "x-dead-letter-routing-key".into(),
+        AMQPValue::LongString(stage.into()),
+    );
+    args.insert(
+        "x-dead-letter-strategy".into(),
+        AMQPValue::LongString("at-least-once".into()),
+    );
+    args.insert(
+        "x-overflow".into(),
+        AMQPValue::LongString("reject-publish".into()),
+    );
     args
 }
 
@@ -198,10 +268,25 @@ pub(crate) fn work_queue_arguments(settings: &BrokerSettings, dlx: &str, stage: 
 /// `delay`, so one queue per delay keeps the head from blocking the rest.
 fn retry_queue_arguments(delay: Duration, work_queue: &str) -> FieldTable {
     let mut args = quorum_arguments();
-    args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)));
-    args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
-    args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(work_queue.into()));
-    args.insert("x-dead-letter-strategy".into(), AMQPValue::LongString("at-least-once".into()));
-    args.insert("x-overflow".into(), AMQPValue::LongString("reject-publish".into()));
+    args.insert(
+        "x-message-ttl".into(),
+        AMQPValue::LongLongInt(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+    );
+    args.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString("".into()),
+    );
+    args.insert(
+        "x-dead-letter-routing-key".into(),
+        AMQPValue::LongString(work_queue.into()),
+    );
+    args.insert(
+        "x-dead-letter-strategy".into(),
+        AMQPValue::LongString("at-least-once".into()),
+    );
+    args.insert(
+        "x-overflow".into(),
+        AMQPValue::LongString("reject-publish".into()),
+    );
     args
 }

@@ -52,7 +52,10 @@ mod tests {
         let deep = "[".repeat(40) + &"]".repeat(40);
         assert_eq!(
             check_json_depth(deep.as_bytes(), 32),
-            Err(JsonLimitError { limit: 32, offset: 32 })
+            Err(JsonLimitError {
+                limit: 32,
+                offset: 32
+            })
         );
         let in_string = format!("{{\"a\": \"{}\\\"{}\"}}", "[".repeat(100), "{".repeat(100));
         assert_eq!(check_json_depth(in_string.as_bytes(), 32), Ok(()));

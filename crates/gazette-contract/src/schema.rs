@@ -14,13 +14,34 @@ use crate::{EventType, FieldError};
 
 /// `(file name, contents)` of every schema in `schemas/`.
 pub const SCHEMA_FILES: [(&str, &str); 7] = [
-    ("cloudevent.v1.json", include_str!("../../../schemas/cloudevent.v1.json")),
-    ("article.v1.json", include_str!("../../../schemas/article.v1.json")),
-    ("article.submitted.v1.json", include_str!("../../../schemas/article.submitted.v1.json")),
-    ("article.rejected.v1.json", include_str!("../../../schemas/article.rejected.v1.json")),
-    ("article.published.v1.json", include_str!("../../../schemas/article.published.v1.json")),
-    ("article.validated.v1.json", include_str!("../../../schemas/article.validated.v1.json")),
-    ("article.rendered.v1.json", include_str!("../../../schemas/article.rendered.v1.json")),
+    (
+        "cloudevent.v1.json",
+        include_str!("../../../schemas/cloudevent.v1.json"),
+    ),
+    (
+        "article.v1.json",
+        include_str!("../../../schemas/article.v1.json"),
+    ),
+    (
+        "article.submitted.v1.json",
+        include_str!("../../../schemas/article.submitted.v1.json"),
+    ),
+    (
+        "article.rejected.v1.json",
+        include_str!("../../../schemas/article.rejected.v1.json"),
+    ),
+    (
+        "article.published.v1.json",
+        include_str!("../../../schemas/article.published.v1.json"),
+    ),
+    (
+        "article.validated.v1.json",
+        include_str!("../../../schemas/article.validated.v1.json"),
+    ),
+    (
+        "article.rendered.v1.json",
+        include_str!("../../../schemas/article.rendered.v1.json"),
+    ),
 ];
 
 const BASE_URI: &str = "https://gazette.invalid/schemas/";
@@ -55,8 +76,14 @@ impl Schemas {
         let mut registry = Registry::new();
         for (file, value) in &documents {
             registry = registry
-                .add(format!("{BASE_URI}{file}"), Resource::from_contents(value.clone()))
-                .map_err(|e| SchemaError { file, reason: e.to_string() })?;
+                .add(
+                    format!("{BASE_URI}{file}"),
+                    Resource::from_contents(value.clone()),
+                )
+                .map_err(|e| SchemaError {
+                    file,
+                    reason: e.to_string(),
+                })?;
         }
         let registry = registry.prepare().map_err(|e| SchemaError {
             file: "schemas/",
@@ -67,7 +94,10 @@ impl Schemas {
         for event_type in EventType::ALL {
             let file = event_type.schema_file();
             let Some((_, schema)) = documents.iter().find(|(name, _)| *name == file) else {
-                return Err(SchemaError { file, reason: "file is missing".to_owned() });
+                return Err(SchemaError {
+                    file,
+                    reason: "file is missing".to_owned(),
+                });
             };
             let validator = jsonschema::options()
                 .with_draft(Draft::Draft202012)
@@ -75,7 +105,10 @@ impl Schemas {
                 .with_base_uri(format!("{BASE_URI}{file}"))
                 .should_validate_formats(true)
                 .build(schema)
-                .map_err(|e| SchemaError { file, reason: e.to_string() })?;
+                .map_err(|e| SchemaError {
+                    file,
+                    reason: e.to_string(),
+                })?;
             validators.insert(event_type, validator);
         }
         Ok(Self { validators })
@@ -86,12 +119,19 @@ impl Schemas {
     /// body has no place in an error message).
     pub fn check(&self, event_type: EventType, event: &Value) -> Result<(), Vec<FieldError>> {
         let Some(validator) = self.validators.get(&event_type) else {
-            return Err(vec![FieldError::new("", format!("no schema for {event_type}"))]);
+            return Err(vec![FieldError::new(
+                "",
+                format!("no schema for {event_type}"),
+            )]);
         };
         let errors: Vec<FieldError> = validator
             .iter_errors(event)
             .map(|e| FieldError::new(e.instance_path().as_str(), e.masked().to_string()))
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }

@@ -20,12 +20,30 @@ const PAGES: [(&str, &str); 1] = [("article", "article.hbs")];
 /// The default theme, compiled in from `themes/default/` so that a lone
 /// binary renders pages; `Theme::from_dir` swaps in another folder.
 const DEFAULT_THEME: [(&str, &str); 6] = [
-    ("layout.hbs", include_str!("../../../themes/default/layout.hbs")),
-    ("partials/head.hbs", include_str!("../../../themes/default/partials/head.hbs")),
-    ("partials/site-header.hbs", include_str!("../../../themes/default/partials/site-header.hbs")),
-    ("partials/site-footer.hbs", include_str!("../../../themes/default/partials/site-footer.hbs")),
-    ("partials/article-meta.hbs", include_str!("../../../themes/default/partials/article-meta.hbs")),
-    ("article.hbs", include_str!("../../../themes/default/article.hbs")),
+    (
+        "layout.hbs",
+        include_str!("../../../themes/default/layout.hbs"),
+    ),
+    (
+        "partials/head.hbs",
+        include_str!("../../../themes/default/partials/head.hbs"),
+    ),
+    (
+        "partials/site-header.hbs",
+        include_str!("../../../themes/default/partials/site-header.hbs"),
+    ),
+    (
+        "partials/site-footer.hbs",
+        include_str!("../../../themes/default/partials/site-footer.hbs"),
+    ),
+    (
+        "partials/article-meta.hbs",
+        include_str!("../../../themes/default/partials/article-meta.hbs"),
+    ),
+    (
+        "article.hbs",
+        include_str!("../../../themes/default/article.hbs"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +59,10 @@ pub enum RenderError {
     /// The article cannot be rendered with this theme (strict mode found a
     /// missing value, a helper failed). Retrying will not help.
     #[error("rendering {template} failed: {reason}")]
-    Render { template: &'static str, reason: String },
+    Render {
+        template: &'static str,
+        reason: String,
+    },
 }
 
 /// A theme's template sources, before registration.
@@ -66,8 +87,10 @@ impl Theme {
         let mut files = Vec::new();
         for (_, relative) in PARTIALS.iter().chain(PAGES.iter()) {
             let path = dir.join(relative);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| RenderError::Read { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Read {
+                path: path.clone(),
+                source,
+            })?;
             files.push(((*relative).to_owned(), text));
         }
         Ok(Self { files })
@@ -95,12 +118,18 @@ impl Renderer {
         for (name, relative) in PARTIALS {
             registry
                 .register_partial(name, theme.source(relative))
-                .map_err(|e| RenderError::Template { name: name.to_owned(), reason: e.to_string() })?;
+                .map_err(|e| RenderError::Template {
+                    name: name.to_owned(),
+                    reason: e.to_string(),
+                })?;
         }
         for (name, relative) in PAGES {
             registry
                 .register_template_string(name, theme.source(relative))
-                .map_err(|e| RenderError::Template { name: name.to_owned(), reason: e.to_string() })?;
+                .map_err(|e| RenderError::Template {
+                    name: name.to_owned(),
+                    reason: e.to_string(),
+                })?;
         }
         Ok(Self { registry })
     }
@@ -108,7 +137,10 @@ impl Renderer {
     pub fn render_article(&self, page: &ArticlePage<'_>) -> Result<String, RenderError> {
         self.registry
             .render("article", page)
-            .map_err(|e| RenderError::Render { template: "article", reason: e.to_string() })
+            .map_err(|e| RenderError::Render {
+                template: "article",
+                reason: e.to_string(),
+            })
     }
 }
 
@@ -141,11 +173,25 @@ mod tests {
         let tags = vec!["hội nghị".to_owned()];
         let html = renderer.and_then(|r| r.render_article(&page(&tags)).map_err(|e| e.to_string()));
         let html = html.unwrap_or_else(|e| panic!("{e}"));
-        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"vi\">"), "{html}");
-        assert!(html.contains("<h1>Hội nghị &quot;lần&quot; thứ 14 &lt;b&gt;</h1>"), "{html}");
-        assert!(html.contains("(NTL) Sáng ngày 23/6 &amp; &lt;i&gt;chiều&lt;/i&gt;"), "{html}");
+        assert!(
+            html.starts_with("<!DOCTYPE html>\n<html lang=\"vi\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<h1>Hội nghị &quot;lần&quot; thứ 14 &lt;b&gt;</h1>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("(NTL) Sáng ngày 23/6 &amp; &lt;i&gt;chiều&lt;/i&gt;"),
+            "{html}"
+        );
         assert!(html.contains("<p>Đoạn <em>một</em></p>"), "{html}");
-        assert!(html.contains("Ngày đăng <time datetime=\"2022-06-23T15:04:00+07:00\">23/06/2022 | 15:04</time>"), "{html}");
+        assert!(
+            html.contains(
+                "Ngày đăng <time datetime=\"2022-06-23T15:04:00+07:00\">23/06/2022 | 15:04</time>"
+            ),
+            "{html}"
+        );
         assert!(html.contains("Quận &lt;Nam Từ Liêm&gt;"), "{html}");
         assert!(html.contains("<li>hội nghị</li>"), "{html}");
     }
@@ -159,7 +205,10 @@ mod tests {
             }
         }
         let renderer = Renderer::new(&theme).unwrap_or_else(|e| panic!("{e}"));
-        let err = renderer.render_article(&page(&[])).err().map(|e| e.to_string());
+        let err = renderer
+            .render_article(&page(&[]))
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("no_such_field")));
     }
 }

@@ -16,9 +16,18 @@ pub use render::{RenderFailure, RenderStage, SiteSettings};
 pub use validate::{ValidateFailure, ValidateStage};
 pub use wire::{decode_event, encode_event};
 
-pub const VALIDATE: StageSpec = StageSpec { name: "validate", consumes: &[(Exchange::Events, "article.submitted")] };
-pub const RENDER: StageSpec = StageSpec { name: "render", consumes: &[(Exchange::Internal, "article.validated")] };
-pub const PUBLISH: StageSpec = StageSpec { name: "publish", consumes: &[(Exchange::Internal, "article.rendered")] };
+pub const VALIDATE: StageSpec = StageSpec {
+    name: "validate",
+    consumes: &[(Exchange::Events, "article.submitted")],
+};
+pub const RENDER: StageSpec = StageSpec {
+    name: "render",
+    consumes: &[(Exchange::Internal, "article.validated")],
+};
+pub const PUBLISH: StageSpec = StageSpec {
+    name: "publish",
+    consumes: &[(Exchange::Internal, "article.rendered")],
+};
 
 /// Every stage, in pipeline order.
 pub const STAGES: [StageSpec; 3] = [VALIDATE, RENDER, PUBLISH];

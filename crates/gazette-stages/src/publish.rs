@@ -37,7 +37,9 @@ pub enum PublishFailure {
     Malformed(serde_json::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("page {key} already belongs to article {owner}; two articles share a category and title")]
+    #[error(
+        "page {key} already belongs to article {owner}; two articles share a category and title"
+    )]
     KeyConflict { key: String, owner: String },
     #[error("cannot encode: {0}")]
     Encode(serde_json::Error),
@@ -47,9 +49,15 @@ impl Failure for PublishFailure {
     fn disposition(&self) -> Disposition {
         match self {
             Self::Store(e) if e.is_transient() => Disposition::Retry,
-            Self::Store(_) => Disposition::DeadLetter { reason: "store-refused" },
-            Self::Malformed(_) => Disposition::DeadLetter { reason: "malformed-event" },
-            Self::KeyConflict { .. } => Disposition::DeadLetter { reason: "key-conflict" },
+            Self::Store(_) => Disposition::DeadLetter {
+                reason: "store-refused",
+            },
+            Self::Malformed(_) => Disposition::DeadLetter {
+                reason: "malformed-event",
+            },
+            Self::KeyConflict { .. } => Disposition::DeadLetter {
+                reason: "key-conflict",
+            },
             Self::Encode(_) => Disposition::DeadLetter { reason: "encode" },
         }
     }
@@ -66,7 +74,10 @@ impl Default for PublishSettings {
     fn default() -> Self {
         // Pages change when an article is revised: let caches keep them
         // briefly, and revalidate after.
-        Self { public_url: None, page_cache_control: "public, max-age=300, must-revalidate" }
+        Self {
+            public_url: None,
+            page_cache_control: "public, max-age=300, must-revalidate",
+        }
     }
 }
 
@@ -83,26 +94,48 @@ impl PublishStage {
 
     /// The revision stored under `key` for `article_id`: `Ok(None)` when free,
     /// an error when another article owns the key.
-    async fn stored_revision(&self, key: &str, article_id: &str) -> Result<Option<u64>, PublishFailure> {
+    async fn stored_revision(
+        &self,
+        key: &str,
+        article_id: &str,
+    ) -> Result<Option<u64>, PublishFailure> {
         let Some(head) = self.store.head(key).await? else {
             return Ok(None);
         };
         match head.metadata.get(META_ARTICLE_ID) {
-            Some(owner) if owner != article_id => {
-                Err(PublishFailure::KeyConflict { key: key.to_owned(), owner: owner.clone() })
-            }
-            _ => Ok(head.metadata.get(META_REVISION).and_then(|r| r.parse().ok())),
+            Some(owner) if owner != article_id => Err(PublishFailure::KeyConflict {
+                key: key.to_owned(),
+                owner: owner.clone(),
+            }),
+            _ => Ok(head
+                .metadata
+                .get(META_REVISION)
+                .and_then(|r| r.parse().ok())),
         }
     }
 
-    fn object(&self, key: String, body: Vec<u8>, content_type: &'static str, cache_control: &'static str, article_id: &str, revision: u64) -> PutObject {
+    fn object(
+        &self,
+        key: String,
+        body: Vec<u8>,
+        content_type: &'static str,
+        cache_control: &'static str,
+        article_id: &str,
+        revision: u64,
+    ) -> PutObject {
         let sha256 = hex::encode(Sha256::digest(&body));
         let metadata = BTreeMap::from([
             (META_ARTICLE_ID.to_owned(), article_id.to_owned()),
             (META_REVISION.to_owned(), revision.to_string()),
             (META_SHA256.to_owned(), sha256),
         ]);
-        PutObject { key, body, content_type, cache_control, metadata }
+        PutObject {
+            key,
+            body,
+            content_type,
+            cache_control,
+            metadata,
+        }
     }
 }
 
@@ -125,12 +158,27 @@ impl Handler for PublishStage {
         }
         self.stored_revision(&rendered.key, &article.id).await?;
 
-        let page = self.object(rendered.key.clone(), rendered.html.clone().into_bytes(), "text/html; charset=utf-8", self.settings.page_cache_control, &article.id, article.revision);
+        let page = self.object(
+            rendered.key.clone(),
+            rendered.html.clone().into_bytes(),
+            "text/html; charset=utf-8",
+            self.settings.page_cache_control,
+            &article.id,
+            article.revision,
+        );
         let sha256 = page.metadata.get(META_SHA256).cloned().unwrap_or_default();
         self.store.put(page).await?;
 
-        let json = serde_json::to_vec_pretty(&rendered.validated).map_err(PublishFailure::Encode)?;
-        let json = self.object(json_key, json, "application/json", "no-cache", &article.id, article.revision);
+        let json =
+            serde_json::to_vec_pretty(&rendered.validated).map_err(PublishFailure::Encode)?;
+        let json = self.object(
+            json_key,
+            json,
+            "application/json",
+            "no-cache",
+            &article.id,
+            article.revision,
+        );
         self.store.put(json).await?;
 
         let url = match &self.settings.public_url {
@@ -155,6 +203,8 @@ impl Handler for PublishStage {
                 published_at: article.published_at,
             },
         );
-        Ok(vec![encode_event(EventType::Published, &published).map_err(PublishFailure::Encode)?])
+        Ok(vec![
+            encode_event(EventType::Published, &published).map_err(PublishFailure::Encode)?,
+        ])
     }
 }

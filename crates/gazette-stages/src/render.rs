@@ -59,7 +59,12 @@ impl RenderStage {
     pub fn render(&self, validated: &ValidatedArticle) -> Result<(String, String), RenderError> {
         let article = &validated.article;
         let key = page_key(&article.category.slug, &validated.slug);
-        let canonical_url = self.site.public_url.as_deref().map(|base| join_url(base, &key)).unwrap_or_default();
+        let canonical_url = self
+            .site
+            .public_url
+            .as_deref()
+            .map(|base| join_url(base, &key))
+            .unwrap_or_default();
         let category_href = format!("/{}/", article.category.slug);
         let description = description(&article.lead, &article.title);
         let html = self.renderer.render_article(&ArticlePage {
@@ -86,7 +91,8 @@ impl Handler for RenderStage {
     type Error = RenderFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, RenderFailure> {
-        let event: Envelope<ValidatedArticle> = decode_event(message).map_err(RenderFailure::Malformed)?;
+        let event: Envelope<ValidatedArticle> =
+            decode_event(message).map_err(RenderFailure::Malformed)?;
         let (key, html) = self.render(&event.data)?;
         let article = &event.data.article;
         info!(article_id = %article.id, revision = article.revision, %key, bytes = html.len(), "rendered");
@@ -96,9 +102,15 @@ impl Handler for RenderStage {
             SOURCE,
             &article.id,
             Some(event.correlation()),
-            Rendered { validated: event.data.clone(), key, html },
+            Rendered {
+                validated: event.data.clone(),
+                key,
+                html,
+            },
         );
-        Ok(vec![encode_event(EventType::Rendered, &rendered).map_err(RenderFailure::Encode)?])
+        Ok(vec![
+            encode_event(EventType::Rendered, &rendered).map_err(RenderFailure::Encode)?,
+        ])
     }
 }
 
@@ -123,12 +135,21 @@ mod tests {
     fn description_prefers_the_lead_and_is_cut_on_characters() {
         assert_eq!(description("", "Tiêu đề"), "Tiêu đề");
         let long = "ệ".repeat(200);
-        assert_eq!(description(&long, "x").chars().count(), DESCRIPTION_CHARS + 1);
+        assert_eq!(
+            description(&long, "x").chars().count(),
+            DESCRIPTION_CHARS + 1
+        );
     }
 
     #[test]
     fn urls_join_with_one_slash() {
-        assert_eq!(join_url("https://a.vn/", "b/c.html"), "https://a.vn/b/c.html");
-        assert_eq!(join_url("https://a.vn", "b/c.html"), "https://a.vn/b/c.html");
+        assert_eq!(
+            join_url("https://a.vn/", "b/c.html"),
+            "https://a.vn/b/c.html"
+        );
+        assert_eq!(
+            join_url("https://a.vn", "b/c.html"),
+            "https://a.vn/b/c.html"
+        );
     }
 }

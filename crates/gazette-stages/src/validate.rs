@@ -2,8 +2,8 @@
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{
-    Article, BodyFormat, Envelope, EventType, FieldError, JsonLimitError, MAX_JSON_DEPTH, Rejected, Schemas,
-    ValidatedArticle, check_json_depth, event_id, rejection_id,
+    Article, BodyFormat, Envelope, EventType, FieldError, JsonLimitError, MAX_JSON_DEPTH, Rejected,
+    Schemas, ValidatedArticle, check_json_depth, event_id, rejection_id,
 };
 use gazette_text::{BodySanitizer, nfc, slugify};
 use serde_json::Value;
@@ -26,7 +26,12 @@ pub enum ValidateFailure {
     #[error("submission without a readable article id breaks the schema: {}", join(.errors))]
     Unidentified { errors: Vec<FieldError> },
     #[error("article {article_id} rejected ({reason}): {}", join(.errors))]
-    Rejected { article_id: String, reason: &'static str, errors: Vec<FieldError>, notice: Box<Outbound> },
+    Rejected {
+        article_id: String,
+        reason: &'static str,
+        errors: Vec<FieldError>,
+        notice: Box<Outbound>,
+    },
     #[error("cannot encode an event: {0}")]
     Encode(#[from] serde_json::Error),
 }
@@ -53,7 +58,11 @@ impl Failure for ValidateFailure {
 }
 
 fn join(errors: &[FieldError]) -> String {
-    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Compiled schemas and the sanitizer, built once per process.
@@ -65,22 +74,34 @@ pub struct ValidateStage {
 
 impl ValidateStage {
     pub fn new(schemas: Schemas) -> Self {
-        Self { schemas, sanitizer: BodySanitizer::default() }
+        Self {
+            schemas,
+            sanitizer: BodySanitizer::default(),
+        }
     }
 
     /// The whole judgement, without the broker: the validated article, or
     /// every error found.
     pub fn validate(&self, bytes: &[u8]) -> Result<Envelope<ValidatedArticle>, ValidateFailure> {
         check_json_depth(bytes, MAX_JSON_DEPTH)?;
-        let text = std::str::from_utf8(bytes).map_err(|e| ValidateFailure::NotUtf8 { offset: e.valid_up_to() })?;
-        let document: Value = serde_json::from_str(text).map_err(|e| ValidateFailure::NotJson(e.to_string()))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| ValidateFailure::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        let document: Value =
+            serde_json::from_str(text).map_err(|e| ValidateFailure::NotJson(e.to_string()))?;
 
         if let Err(errors) = self.schemas.check(EventType::Submitted, &document) {
             return Err(self.reject(&document, "schema", errors));
         }
         let submission: Envelope<Article> = match serde_json::from_value(document.clone()) {
             Ok(submission) => submission,
-            Err(e) => return Err(self.reject(&document, "schema", vec![FieldError::new("/data", e.to_string())])),
+            Err(e) => {
+                return Err(self.reject(
+                    &document,
+                    "schema",
+                    vec![FieldError::new("/data", e.to_string())],
+                ));
+            }
         };
         let (validated, errors) = self.apply_rules(submission.data);
         if !errors.is_empty() {
@@ -89,7 +110,11 @@ impl ValidateStage {
         let article_id = validated.article.id.clone();
         Ok(Envelope::new(
             EventType::Validated,
-            event_id(&article_id, validated.article.revision, EventType::Validated),
+            event_id(
+                &article_id,
+                validated.article.revision,
+                EventType::Validated,
+            ),
             SOURCE,
             &article_id,
             Some(&submission.id),
@@ -100,32 +125,60 @@ impl ValidateStage {
     /// Normalises the article and checks what a schema cannot express.
     fn apply_rules(&self, mut article: Article) -> (ValidatedArticle, Vec<FieldError>) {
         let mut errors = Vec::new();
-        for field in [&mut article.title, &mut article.author, &mut article.lead, &mut article.category.name, &mut article.body.content] {
+        for field in [
+            &mut article.title,
+            &mut article.author,
+            &mut article.lead,
+            &mut article.category.name,
+            &mut article.body.content,
+        ] {
             *field = nfc(field);
         }
         for tag in &mut article.tags {
             *tag = nfc(tag);
         }
-        for (pointer, value) in [("/data/title", &article.title), ("/data/author", &article.author), ("/data/category/name", &article.category.name)] {
+        for (pointer, value) in [
+            ("/data/title", &article.title),
+            ("/data/author", &article.author),
+            ("/data/category/name", &article.category.name),
+        ] {
             if value.trim().is_empty() {
                 errors.push(FieldError::new(pointer, "must not be blank"));
             }
         }
         let slug = slugify(&article.title);
         if slug.is_empty() && !article.title.trim().is_empty() {
-            errors.push(FieldError::new("/data/title", "has no letters or digits to build the page's URL from"));
+            errors.push(FieldError::new(
+                "/data/title",
+                "has no letters or digits to build the page's URL from",
+            ));
         }
         let body_html = match article.body.format {
             BodyFormat::Html => self.sanitizer.html(&article.body.content),
             BodyFormat::Markdown => self.sanitizer.markdown(&article.body.content),
         };
         if !has_visible_text(&body_html) {
-            errors.push(FieldError::new("/data/body/content", "is empty once unsafe HTML is removed"));
+            errors.push(FieldError::new(
+                "/data/body/content",
+                "is empty once unsafe HTML is removed",
+            ));
         }
-        (ValidatedArticle { article, slug, body_html }, errors)
+        (
+            ValidatedArticle {
+                article,
+                slug,
+                body_html,
+            },
+            errors,
+        )
     }
 
-    fn reject(&self, document: &Value, reason: &'static str, errors: Vec<FieldError>) -> ValidateFailure {
+    fn reject(
+        &self,
+        document: &Value,
+        reason: &'static str,
+        errors: Vec<FieldError>,
+    ) -> ValidateFailure {
         let article_id = document
             .pointer("/data/id")
             .and_then(Value::as_str)
@@ -146,10 +199,20 @@ impl ValidateStage {
             SOURCE,
             article_id,
             Some(&submission_id),
-            Rejected { article_id: article_id.to_owned(), revision, submission_id: submission_id.clone(), errors: errors.clone() },
+            Rejected {
+                article_id: article_id.to_owned(),
+                revision,
+                submission_id: submission_id.clone(),
+                errors: errors.clone(),
+            },
         );
         match encode_event(EventType::Rejected, &rejected) {
-            Ok(notice) => ValidateFailure::Rejected { article_id: article_id.to_owned(), reason, errors, notice: Box::new(notice) },
+            Ok(notice) => ValidateFailure::Rejected {
+                article_id: article_id.to_owned(),
+                reason,
+                errors,
+                notice: Box::new(notice),
+            },
             Err(e) => ValidateFailure::Encode(e),
         }
     }

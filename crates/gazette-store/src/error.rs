@@ -12,10 +12,19 @@ pub enum StoreUrlError {
 pub enum StoreError {
     /// The store could not be reached or answered 5xx/429/timeout: worth retrying.
     #[error("{operation} {target} failed, the store is unavailable: {detail}")]
-    Unavailable { operation: &'static str, target: String, detail: String },
+    Unavailable {
+        operation: &'static str,
+        target: String,
+        detail: String,
+    },
     /// The store refused the request (4xx: credentials, missing bucket, policy).
     #[error("{operation} {target} was refused by the store (HTTP {status}): {detail}")]
-    Refused { operation: &'static str, target: String, status: u16, detail: String },
+    Refused {
+        operation: &'static str,
+        target: String,
+        status: u16,
+        detail: String,
+    },
     #[error("{operation} {target} failed: {source}")]
     Io {
         operation: &'static str,

@@ -32,9 +32,8 @@ impl FileStore {
         let mut meta = object.metadata;
         meta.insert("content-type".to_owned(), object.content_type.to_owned());
         meta.insert("cache-control".to_owned(), object.cache_control.to_owned());
-        let meta_json = serde_json::to_vec(&meta).map_err(|e| {
-            self.io("encode metadata of", &object.key, std::io::Error::other(e))
-        })?;
+        let meta_json = serde_json::to_vec(&meta)
+            .map_err(|e| self.io("encode metadata of", &object.key, std::io::Error::other(e)))?;
         // Body first, metadata last: a crash in between leaves metadata that
         // describes the previous body, which the next (redelivered) write repairs.
         write_atomically(&path, &object.body)
@@ -53,8 +52,9 @@ impl FileStore {
             return Ok(None);
         }
         let metadata = match tokio::fs::read(self.meta_path(key)).await {
-            Ok(bytes) => serde_json::from_slice::<BTreeMap<String, String>>(&bytes)
-                .unwrap_or_default(),
+            Ok(bytes) => {
+                serde_json::from_slice::<BTreeMap<String, String>>(&bytes).unwrap_or_default()
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(source) => return Err(self.io("read metadata of", key, source)),
         };
@@ -83,7 +83,11 @@ impl FileStore {
     }
 
     fn io(&self, operation: &'static str, key: &str, source: std::io::Error) -> StoreError {
-        StoreError::Io { operation, target: self.root.join(key).display().to_string(), source }
+        StoreError::Io {
+            operation,
+            target: self.root.join(key).display().to_string(),
+            source,
+        }
     }
 }
 
@@ -92,11 +96,19 @@ static TEMP_SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 /// Readers of the directory (a web server, a rebuild) never see half a file.
 async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let parent = path.parent().ok_or_else(|| std::io::Error::other("key has no parent"))?;
+    let parent = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("key has no parent"))?;
     tokio::fs::create_dir_all(parent).await?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let sequence = TEMP_SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    let temp = parent.join(format!(".{file_name}.{}-{sequence}.tmp", std::process::id()));
+    let temp = parent.join(format!(
+        ".{file_name}.{}-{sequence}.tmp",
+        std::process::id()
+    ));
     tokio::fs::write(&temp, bytes).await?;
     tokio::fs::rename(&temp, path).await
 }

@@ -125,10 +125,16 @@ fn check_key(key: &str) -> Result<(), StoreError> {
     let bad = key.is_empty()
         || key.len() > 1024
         || key.starts_with('/')
-        || key.split('/').any(|part| part.is_empty() || part == "." || part == "..")
+        || key
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
         || key.contains('\\')
         || key.chars().any(char::is_control);
-    if bad { Err(StoreError::InvalidKey(key.to_owned())) } else { Ok(()) }
+    if bad {
+        Err(StoreError::InvalidKey(key.to_owned()))
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -65,7 +65,9 @@ impl S3Store {
                     None,
                     "gazette",
                 )),
-            None => loader.region(RegionProviderChain::default_provider().or_else(Region::new(FALLBACK_REGION))),
+            None => loader.region(
+                RegionProviderChain::default_provider().or_else(Region::new(FALLBACK_REGION)),
+            ),
         };
         let shared = loader
             .timeout_config(
@@ -78,11 +80,18 @@ impl S3Store {
             .load()
             .await;
         let endpoint = shared.endpoint_url().map(str::to_owned);
-        let region = shared.region().map_or(FALLBACK_REGION.to_owned(), ToString::to_string);
+        let region = shared
+            .region()
+            .map_or(FALLBACK_REGION.to_owned(), ToString::to_string);
         let config = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(endpoint.is_some())
             .build();
-        Self { client: Client::from_conf(config), bucket: bucket.to_owned(), endpoint, region }
+        Self {
+            client: Client::from_conf(config),
+            bucket: bucket.to_owned(),
+            endpoint,
+            region,
+        }
     }
 
     pub(crate) async fn check(&self) -> Result<(), StoreError> {
@@ -93,17 +102,30 @@ impl S3Store {
             .await
             .map(drop)
             .map_err(|e| match classify("reach bucket", self.describe(), e) {
-                StoreError::Refused { operation, target, status: 404, .. } => StoreError::Refused {
+                StoreError::Refused {
                     operation,
                     target,
                     status: 404,
-                    detail: "the bucket does not exist; create it or fix the bucket name".to_owned(),
+                    ..
+                } => StoreError::Refused {
+                    operation,
+                    target,
+                    status: 404,
+                    detail: "the bucket does not exist; create it or fix the bucket name"
+                        .to_owned(),
                 },
-                StoreError::Refused { operation, target, status: 403, detail } => StoreError::Refused {
+                StoreError::Refused {
                     operation,
                     target,
                     status: 403,
-                    detail: format!("the credentials are not allowed to use this bucket ({detail})"),
+                    detail,
+                } => StoreError::Refused {
+                    operation,
+                    target,
+                    status: 403,
+                    detail: format!(
+                        "the credentials are not allowed to use this bucket ({detail})"
+                    ),
                 },
                 other => other,
             })
@@ -122,11 +144,22 @@ impl S3Store {
         for (name, value) in object.metadata {
             request = request.metadata(name, value);
         }
-        request.send().await.map(drop).map_err(|e| classify("put", target, e))
+        request
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("put", target, e))
     }
 
     pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
-        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(out) => Ok(Some(ObjectHead {
                 metadata: out
                     .metadata()
@@ -140,13 +173,24 @@ impl S3Store {
 
     pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let target = self.target(key);
-        match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(out) => {
-                let bytes = out.body.collect().await.map_err(|e| StoreError::Unavailable {
-                    operation: "read body of",
-                    target,
-                    detail: e.to_string(),
-                })?;
+                let bytes = out
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| StoreError::Unavailable {
+                        operation: "read body of",
+                        target,
+                        detail: e.to_string(),
+                    })?;
                 Ok(Some(bytes.into_bytes().to_vec()))
             }
             Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => Ok(None),
@@ -157,7 +201,10 @@ impl S3Store {
     pub(crate) fn locator(&self, key: &str) -> String {
         match &self.endpoint {
             Some(endpoint) => format!("{}/{}/{key}", endpoint.trim_end_matches('/'), self.bucket),
-            None => format!("https://{}.s3.{}.amazonaws.com/{key}", self.bucket, self.region),
+            None => format!(
+                "https://{}.s3.{}.amazonaws.com/{key}",
+                self.bucket, self.region
+            ),
         }
     }
 
@@ -184,7 +231,11 @@ where
     let detail = match &error {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            format!("{}: {}", e.code().unwrap_or("error"), e.message().unwrap_or("no message"))
+            format!(
+                "{}: {}",
+                e.code().unwrap_or("error"),
+                e.message().unwrap_or("no message")
+            )
         }
         other => {
             let mut text = other.to_string();
@@ -198,10 +249,17 @@ where
         }
     };
     match status {
-        Some(status) if status != 429 && (400..500).contains(&status) => {
-            StoreError::Refused { operation, target, status, detail }
-        }
-        _ => StoreError::Unavailable { operation, target, detail },
+        Some(status) if status != 429 && (400..500).contains(&status) => StoreError::Refused {
+            operation,
+            target,
+            status,
+            detail,
+        },
+        _ => StoreError::Unavailable {
+            operation,
+            target,
+            detail,
+        },
     }
 }
 

@@ -54,7 +54,8 @@ mod tests {
     #[test]
     fn markdown_is_rendered_and_raw_html_inside_it_sanitised() {
         let s = BodySanitizer::default();
-        let out = s.markdown("Đoạn *một*.\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(1))");
+        let out = s
+            .markdown("Đoạn *một*.\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(1))");
         assert!(out.contains("<p>Đoạn <em>một</em>.</p>"), "{out}");
         assert!(!out.contains("onerror"), "{out}");
         assert!(!out.contains("javascript:"), "{out}");
@@ -63,6 +64,9 @@ mod tests {
     #[test]
     fn links_get_a_safe_rel() {
         let out = BodySanitizer::default().markdown("[x](https://example.org)");
-        assert!(out.contains(r#"rel="noopener noreferrer nofollow""#), "{out}");
+        assert!(
+            out.contains(r#"rel="noopener noreferrer nofollow""#),
+            "{out}"
+        );
     }
 }

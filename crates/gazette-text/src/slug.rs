@@ -66,7 +66,9 @@ mod tests {
     #[test]
     fn the_example_title() {
         assert_eq!(
-            slugify("Hội nghị lần thứ 14 - Ban chấp hành Đảng bộ quận khóa III, nhiệm kỳ 2020 - 2025"),
+            slugify(
+                "Hội nghị lần thứ 14 - Ban chấp hành Đảng bộ quận khóa III, nhiệm kỳ 2020 - 2025"
+            ),
             "hoi-nghi-lan-thu-14-ban-chap-hanh-dang-bo-quan-khoa-iii-nhiem-ky-2020-2025"
         );
     }

@@ -42,20 +42,33 @@ impl Config {
         let url = env.string("GAZETTE_AMQP_URL", DEFAULT_AMQP_URL);
         match url::Url::parse(&url) {
             Ok(parsed) if matches!(parsed.scheme(), "amqp" | "amqps") => {}
-            _ => return Err(env.invalid("GAZETTE_AMQP_URL", &AmqpUrl::new(url).redacted(), "expected amqp://USER:PASSWORD@HOST:PORT/VHOST")),
+            _ => {
+                return Err(env.invalid(
+                    "GAZETTE_AMQP_URL",
+                    &AmqpUrl::new(url).redacted(),
+                    "expected amqp://USER:PASSWORD@HOST:PORT/VHOST",
+                ));
+            }
         }
         let namespace = env.string("GAZETTE_NAMESPACE", "gazette");
         if namespace.is_empty()
             || namespace.len() > 64
-            || !namespace.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || !namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         {
-            return Err(env.invalid("GAZETTE_NAMESPACE", &namespace, "expected 1 to 64 ASCII letters, digits, '-', '_' or '.'"));
+            return Err(env.invalid(
+                "GAZETTE_NAMESPACE",
+                &namespace,
+                "expected 1 to 64 ASCII letters, digits, '-', '_' or '.'",
+            ));
         }
 
         let mut broker = BrokerSettings::new(AmqpUrl::new(url), namespace);
         broker.prefetch = env.number("GAZETTE_PREFETCH", broker.prefetch, 1)?;
         broker.concurrency = env.number("GAZETTE_CONCURRENCY", broker.concurrency, 1)?;
-        broker.max_message_bytes = env.number("GAZETTE_MAX_MESSAGE_BYTES", broker.max_message_bytes, 1024)?;
+        broker.max_message_bytes =
+            env.number("GAZETTE_MAX_MESSAGE_BYTES", broker.max_message_bytes, 1024)?;
         broker.delivery_limit = env.number("GAZETTE_DELIVERY_LIMIT", broker.delivery_limit, 1)?;
         broker.handler_timeout = env.duration("GAZETTE_HANDLER_TIMEOUT", broker.handler_timeout)?;
         broker.shutdown_grace = env.duration("GAZETTE_SHUTDOWN_GRACE", broker.shutdown_grace)?;
@@ -71,29 +84,54 @@ impl Config {
         let public_url = lookup("GAZETTE_PUBLIC_URL");
         if let Some(public) = &public_url {
             if !matches!(url::Url::parse(public), Ok(u) if matches!(u.scheme(), "http" | "https")) {
-                return Err(env.invalid("GAZETTE_PUBLIC_URL", public, "expected the site's base URL, such as https://quan.example.vn/"));
+                return Err(env.invalid(
+                    "GAZETTE_PUBLIC_URL",
+                    public,
+                    "expected the site's base URL, such as https://quan.example.vn/",
+                ));
             }
         }
         let zone_name = env.string("GAZETTE_TIMEZONE", gazette_text::PORTAL_TIME_ZONE.name());
-        let time_zone = zone_name
-            .parse::<chrono_tz::Tz>()
-            .map_err(|_| env.invalid("GAZETTE_TIMEZONE", &zone_name, "expected an IANA time zone such as Asia/Ho_Chi_Minh"))?;
-        let site = SiteSettings { name: env.string("GAZETTE_SITE_NAME", "Gazette"), public_url: public_url.clone(), time_zone };
-        let publish = PublishSettings { public_url, ..PublishSettings::default() };
+        let time_zone = zone_name.parse::<chrono_tz::Tz>().map_err(|_| {
+            env.invalid(
+                "GAZETTE_TIMEZONE",
+                &zone_name,
+                "expected an IANA time zone such as Asia/Ho_Chi_Minh",
+            )
+        })?;
+        let site = SiteSettings {
+            name: env.string("GAZETTE_SITE_NAME", "Gazette"),
+            public_url: public_url.clone(),
+            time_zone,
+        };
+        let publish = PublishSettings {
+            public_url,
+            ..PublishSettings::default()
+        };
         let log_format = env.string("GAZETTE_LOG_FORMAT", "text");
         let json_logs = match log_format.as_str() {
             "text" => false,
             "json" => true,
             other => return Err(env.invalid("GAZETTE_LOG_FORMAT", other, "expected text or json")),
         };
-        Ok(Self { broker, store_url, site, publish, theme_dir: lookup("GAZETTE_THEME_DIR").map(PathBuf::from), json_logs })
+        Ok(Self {
+            broker,
+            store_url,
+            site,
+            publish,
+            theme_dir: lookup("GAZETTE_THEME_DIR").map(PathBuf::from),
+            json_logs,
+        })
     }
 }
 
 /// `./public` under the current directory, as a file:// URL.
 fn default_store_url() -> String {
-    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/tmp")).join("public");
-    url::Url::from_directory_path(&dir).map_or_else(|()| format!("file://{}", dir.display()), String::from)
+    let dir = std::env::current_dir()
+        .unwrap_or_else(|_| PathBuf::from("/tmp"))
+        .join("public");
+    url::Url::from_directory_path(&dir)
+        .map_or_else(|()| format!("file://{}", dir.display()), String::from)
 }
 
 struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
@@ -104,31 +142,60 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
     }
 
     fn invalid(&self, name: &'static str, value: &str, expected: &str) -> ConfigError {
-        ConfigError { name, value: value.to_owned(), expected: expected.to_owned() }
+        ConfigError {
+            name,
+            value: value.to_owned(),
+            expected: expected.to_owned(),
+        }
     }
 
     fn number<T>(&self, name: &'static str, default: T, min: T) -> Result<T, ConfigError>
     where
         T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
     {
-        let Some(raw) = (self.0)(name) else { return Ok(default) };
+        let Some(raw) = (self.0)(name) else {
+            return Ok(default);
+        };
         match raw.trim().parse::<T>() {
             Ok(n) if n >= min => Ok(n),
-            _ => Err(self.invalid(name, &raw, &format!("expected a whole number of at least {min}"))),
+            _ => Err(self.invalid(
+                name,
+                &raw,
+                &format!("expected a whole number of at least {min}"),
+            )),
         }
     }
 
     fn duration(&self, name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
-        let Some(raw) = (self.0)(name) else { return Ok(default) };
-        parse_duration(&raw).ok_or_else(|| self.invalid(name, &raw, "expected a duration such as 500ms, 30s, 2m or 1h"))
+        let Some(raw) = (self.0)(name) else {
+            return Ok(default);
+        };
+        parse_duration(&raw).ok_or_else(|| {
+            self.invalid(
+                name,
+                &raw,
+                "expected a duration such as 500ms, 30s, 2m or 1h",
+            )
+        })
     }
 
-    fn durations(&self, name: &'static str, default: &[Duration]) -> Result<Vec<Duration>, ConfigError> {
-        let Some(raw) = (self.0)(name) else { return Ok(default.to_vec()) };
-        let parsed: Option<Vec<Duration>> = raw.split(',').map(|d| parse_duration(d.trim())).collect();
+    fn durations(
+        &self,
+        name: &'static str,
+        default: &[Duration],
+    ) -> Result<Vec<Duration>, ConfigError> {
+        let Some(raw) = (self.0)(name) else {
+            return Ok(default.to_vec());
+        };
+        let parsed: Option<Vec<Duration>> =
+            raw.split(',').map(|d| parse_duration(d.trim())).collect();
         match parsed {
             Some(delays) if !delays.is_empty() => Ok(delays),
-            _ => Err(self.invalid(name, &raw, "expected comma-separated durations such as 1s,5s,30s,2m")),
+            _ => Err(self.invalid(
+                name,
+                &raw,
+                "expected comma-separated durations such as 1s,5s,30s,2m",
+            )),
         }
     }
 }
@@ -154,7 +221,10 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -162,15 +232,27 @@ mod tests {
     fn defaults_work_on_a_developer_machine() {
         let config = config(&[]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.broker.namespace, "gazette");
-        assert!(config.store_url.starts_with("file:///"), "{}", config.store_url);
+        assert!(
+            config.store_url.starts_with("file:///"),
+            "{}",
+            config.store_url
+        );
         assert_eq!(config.site.time_zone, chrono_tz::Asia::Ho_Chi_Minh);
     }
 
     #[test]
     fn a_wrong_setting_is_named_in_one_sentence() {
-        let err = config(&[("GAZETTE_PREFETCH", "lots")]).err().map(|e| e.to_string());
-        assert_eq!(err.as_deref(), Some("GAZETTE_PREFETCH=\"lots\" is not valid: expected a whole number of at least 1"));
-        let err = config(&[("GAZETTE_AMQP_URL", "http://u:secret@h/")]).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = config(&[("GAZETTE_PREFETCH", "lots")])
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("GAZETTE_PREFETCH=\"lots\" is not valid: expected a whole number of at least 1")
+        );
+        let err = config(&[("GAZETTE_AMQP_URL", "http://u:secret@h/")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.starts_with("GAZETTE_AMQP_URL="), "{err}");
         assert!(!err.contains("secret"), "{err}");
         assert!(config(&[("GAZETTE_NAMESPACE", "a b")]).is_err());
@@ -183,7 +265,11 @@ mod tests {
         assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_duration("0s"), None);
         assert_eq!(parse_duration("10"), None);
-        let config = config(&[("GAZETTE_RETRY_DELAYS", "100ms, 1s")]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(config.broker.retry.delays, vec![Duration::from_millis(100), Duration::from_secs(1)]);
+        let config =
+            config(&[("GAZETTE_RETRY_DELAYS", "100ms, 1s")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            config.broker.retry.delays,
+            vec![Duration::from_millis(100), Duration::from_secs(1)]
+        );
     }
 }

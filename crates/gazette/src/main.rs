@@ -1,5 +1,8 @@
 //! The `gazette` command: submit articles, run the pipeline's stages, in one process or one per stage.
-#![allow(clippy::print_stdout, reason = "a command line tool prints its results")]
+#![allow(
+    clippy::print_stdout,
+    reason = "a command line tool prints its results"
+)]
 
 mod config;
 mod run;
@@ -60,15 +63,20 @@ fn main() -> ExitCode {
         Err(e) => return fail(&anyhow::Error::new(e)),
     };
     init_logging(config.json_logs);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Submit { files, wait, timeout } => {
-                submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await
-            }
+            Command::Submit {
+                files,
+                wait,
+                timeout,
+            } => submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await,
             Command::Up => run::up(&config).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
         }
@@ -93,9 +101,15 @@ const DEFAULT_LOG_FILTER: &str = "info,lapin=off,aws_config=warn,aws_smithy_runt
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GAZETTE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
-        builder.json().flatten_event(true).with_current_span(true).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
     } else {
         builder.init();
     }

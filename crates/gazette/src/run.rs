@@ -31,19 +31,39 @@ async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
         match stage {
             Stage::Validate => {
                 let schemas = Schemas::load().context("the built-in schemas do not compile")?;
-                spawn(&mut running, config, VALIDATE, ValidateStage::new(schemas), &shutdown);
+                spawn(
+                    &mut running,
+                    config,
+                    VALIDATE,
+                    ValidateStage::new(schemas),
+                    &shutdown,
+                );
             }
             Stage::Render => {
                 let theme = match &config.theme_dir {
-                    Some(dir) => Theme::from_dir(dir).context("GAZETTE_THEME_DIR names a folder without a complete theme")?,
+                    Some(dir) => Theme::from_dir(dir)
+                        .context("GAZETTE_THEME_DIR names a folder without a complete theme")?,
                     None => Theme::built_in(),
                 };
-                let renderer = Renderer::new(&theme).context("the theme does not compile; fix it or unset GAZETTE_THEME_DIR")?;
-                spawn(&mut running, config, RENDER, RenderStage::new(renderer, config.site.clone()), &shutdown);
+                let renderer = Renderer::new(&theme)
+                    .context("the theme does not compile; fix it or unset GAZETTE_THEME_DIR")?;
+                spawn(
+                    &mut running,
+                    config,
+                    RENDER,
+                    RenderStage::new(renderer, config.site.clone()),
+                    &shutdown,
+                );
             }
             Stage::Publish => {
                 let store = open_store(config).await?;
-                spawn(&mut running, config, PUBLISH, PublishStage::new(store, config.publish.clone()), &shutdown);
+                spawn(
+                    &mut running,
+                    config,
+                    PUBLISH,
+                    PublishStage::new(store, config.publish.clone()),
+                    &shutdown,
+                );
             }
         }
     }
@@ -65,20 +85,36 @@ async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
     }
 }
 
-fn spawn<H: Handler>(running: &mut JoinSet<Result<()>>, config: &Config, spec: StageSpec, handler: H, shutdown: &CancellationToken) {
+fn spawn<H: Handler>(
+    running: &mut JoinSet<Result<()>>,
+    config: &Config,
+    spec: StageSpec,
+    handler: H,
+    shutdown: &CancellationToken,
+) {
     let settings: BrokerSettings = config.broker.clone();
     let shutdown = shutdown.clone();
     running.spawn(async move {
         run_stage(settings, spec, Arc::new(handler), shutdown)
             .await
-            .with_context(|| format!("stage {} stopped; check GAZETTE_AMQP_URL and that RabbitMQ is running", spec.name))
+            .with_context(|| {
+                format!(
+                    "stage {} stopped; check GAZETTE_AMQP_URL and that RabbitMQ is running",
+                    spec.name
+                )
+            })
     });
 }
 
 pub async fn open_store(config: &Config) -> Result<Store> {
-    let store = Store::open(&config.store_url).await.context("GAZETTE_STORE is not usable")?;
+    let store = Store::open(&config.store_url)
+        .await
+        .context("GAZETTE_STORE is not usable")?;
     store.check().await.with_context(|| {
-        format!("the store {} cannot be used; check GAZETTE_STORE and the AWS_* settings", store.describe())
+        format!(
+            "the store {} cannot be used; check GAZETTE_STORE and the AWS_* settings",
+            store.describe()
+        )
     })?;
     info!(store = %store.describe(), "store reachable");
     Ok(store)

@@ -11,26 +11,43 @@ use serde_json::Value;
 
 const SOURCE: &str = "/gazette/submit";
 
-pub async fn submit(config: &crate::config::Config, files: &[impl AsRef<Path>], wait: Option<Duration>) -> Result<()> {
+pub async fn submit(
+    config: &crate::config::Config,
+    files: &[impl AsRef<Path>],
+    wait: Option<Duration>,
+) -> Result<()> {
     let settings = &config.broker;
     // So that a submission made before any worker ever ran waits in its queue.
-    ensure_topology(settings, &STAGES).await.context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
+    ensure_topology(settings, &STAGES)
+        .await
+        .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
     let mut tap = match wait {
         Some(_) => Some(
-            Tap::bind(settings, Exchange::Events, &[EventType::Published.as_str(), EventType::Rejected.as_str()])
-                .await
-                .context("cannot listen for results")?,
+            Tap::bind(
+                settings,
+                Exchange::Events,
+                &[EventType::Published.as_str(), EventType::Rejected.as_str()],
+            )
+            .await
+            .context("cannot listen for results")?,
         ),
         None => None,
     };
-    let publisher = Publisher::connect(settings, "submit").await.context("check GAZETTE_AMQP_URL")?;
+    let publisher = Publisher::connect(settings, "submit")
+        .await
+        .context("check GAZETTE_AMQP_URL")?;
     let mut failures = 0;
     for file in files {
         let file = file.as_ref();
         let outcome = async {
             let event = read_submission(file)?;
             publish(&publisher, &event).await?;
-            println!("submitted {} as event {} (article {})", file.display(), event.id, event.subject);
+            println!(
+                "submitted {} as event {} (article {})",
+                file.display(),
+                event.id,
+                event.subject
+            );
             if let (Some(tap), Some(within)) = (tap.as_mut(), wait) {
                 await_verdict(tap, &event.id, within).await?;
             }
@@ -47,7 +64,10 @@ pub async fn submit(config: &crate::config::Config, files: &[impl AsRef<Path>], 
         tap.close().await;
     }
     if failures > 0 {
-        bail!("{failures} of {} files were not submitted or not published", files.len());
+        bail!(
+            "{failures} of {} files were not submitted or not published",
+            files.len()
+        );
     }
     Ok(())
 }
@@ -64,14 +84,27 @@ fn read_submission(file: &Path) -> Result<Envelope<Value>> {
         _ => content_event_id(&bytes, EventType::Submitted),
     };
     let subject = article_id.unwrap_or_else(|| "unidentified".to_owned());
-    Ok(Envelope::new(EventType::Submitted, id, SOURCE, &subject, None, article))
+    Ok(Envelope::new(
+        EventType::Submitted,
+        id,
+        SOURCE,
+        &subject,
+        None,
+        article,
+    ))
 }
 
 async fn publish(publisher: &Publisher, event: &Envelope<Value>) -> Result<()> {
     let message = encode_event(EventType::Submitted, event)?;
-    match publisher.publish(&message).await.context("RabbitMQ did not confirm the submission")? {
+    match publisher
+        .publish(&message)
+        .await
+        .context("RabbitMQ did not confirm the submission")?
+    {
         Routed::Queued => Ok(()),
-        Routed::Unrouted => Err(anyhow!("RabbitMQ confirmed the submission but no queue is bound to article.submitted")),
+        Routed::Unrouted => Err(anyhow!(
+            "RabbitMQ confirmed the submission but no queue is bound to article.submitted"
+        )),
     }
 }
 
@@ -80,7 +113,9 @@ async fn await_verdict(tap: &mut Tap, submission_id: &str, within: Duration) -> 
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let Some(message) = tap.next(left).await? else {
-            bail!("no article.published or article.rejected within {within:?}; are the workers running (gazette up)?");
+            bail!(
+                "no article.published or article.rejected within {within:?}; are the workers running (gazette up)?"
+            );
         };
         if message.correlation_id.as_deref() != Some(submission_id) {
             continue;
@@ -92,12 +127,17 @@ async fn await_verdict(tap: &mut Tap, submission_id: &str, within: Duration) -> 
 fn report(message: &Inbound) -> Result<()> {
     match message.routing_key.as_str() {
         "article.published" => {
-            let event: Envelope<Published> = serde_json::from_slice(&message.body).context("unreadable article.published")?;
-            println!("published revision {} of {} at {}", event.data.revision, event.data.article_id, event.data.url);
+            let event: Envelope<Published> =
+                serde_json::from_slice(&message.body).context("unreadable article.published")?;
+            println!(
+                "published revision {} of {} at {}",
+                event.data.revision, event.data.article_id, event.data.url
+            );
             Ok(())
         }
         _ => {
-            let event: Envelope<Rejected> = serde_json::from_slice(&message.body).context("unreadable article.rejected")?;
+            let event: Envelope<Rejected> =
+                serde_json::from_slice(&message.body).context("unreadable article.rejected")?;
             for error in &event.data.errors {
                 println!("rejected {}: {error}", event.data.article_id);
             }

@@ -1,0 +1,129 @@
+//! Every example payload in the repository validates against its schema file and round-trips through the Rust types.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::path::{Path, PathBuf};
+
+use gazette_contract::{
+    Article, Envelope, EventType, Published, Rejected, Rendered, Schemas, ValidatedArticle,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Decoding into `T` and encoding again gives back the same JSON document.
+fn round_trip<T: Serialize + DeserializeOwned>(document: &Value, what: &Path) {
+    let typed: T = serde_json::from_value(document.clone())
+        .unwrap_or_else(|e| panic!("{}: {e}", what.display()));
+    assert_eq!(
+        &serde_json::to_value(&typed).unwrap(),
+        document,
+        "{} does not round-trip",
+        what.display()
+    );
+}
+
+#[test]
+fn every_event_example_validates_and_round_trips() {
+    let schemas = Schemas::load().unwrap();
+    let files = json_files(&repo().join("schemas/examples"));
+    let mut seen = Vec::new();
+    for file in &files {
+        let name = file.file_stem().unwrap().to_str().unwrap();
+        let event_type = EventType::parse(name)
+            .unwrap_or_else(|| panic!("{} names no event type", file.display()));
+        let document: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        if let Err(errors) = schemas.check(event_type, &document) {
+            panic!("{} breaks its schema: {errors:?}", file.display());
+        }
+        match event_type {
+            EventType::Submitted => round_trip::<Envelope<Article>>(&document, file),
+            EventType::Rejected => round_trip::<Envelope<Rejected>>(&document, file),
+            EventType::Published => round_trip::<Envelope<Published>>(&document, file),
+            EventType::Validated => round_trip::<Envelope<ValidatedArticle>>(&document, file),
+            EventType::Rendered => round_trip::<Envelope<Rendered>>(&document, file),
+        }
+        seen.push(event_type);
+    }
+    for event_type in EventType::ALL {
+        assert!(
+            seen.contains(&event_type),
+            "schemas/examples has no example of {event_type}"
+        );
+    }
+}
+
+#[test]
+fn every_example_article_is_a_valid_submission_and_round_trips() {
+    let schemas = Schemas::load().unwrap();
+    let files = json_files(&repo().join("examples"));
+    assert!(!files.is_empty());
+    for file in &files {
+        let article: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let event = json!({
+            "specversion": "1.0", "id": "example", "source": "/test", "type": "article.submitted",
+            "time": "2022-06-23T08:04:01Z", "subject": article["id"], "datacontenttype": "application/json",
+            "data": article
+        });
+        if let Err(errors) = schemas.check(EventType::Submitted, &event) {
+            panic!("{} is not a valid article: {errors:?}", file.display());
+        }
+        round_trip::<Article>(&article, file);
+    }
+}
+
+#[test]
+fn the_schemas_refuse_what_they_should() {
+    let schemas = Schemas::load().unwrap();
+    let example: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schemas/examples/article.submitted.json")).unwrap(),
+    )
+    .unwrap();
+    let broken = |pointer: &str, value: Value| {
+        let mut event = example.clone();
+        *event.pointer_mut(pointer).unwrap() = value;
+        schemas
+            .check(EventType::Submitted, &event)
+            .expect_err("should be refused")
+    };
+    let errors = broken("/data/title", json!("x".repeat(301)));
+    assert_eq!(errors[0].pointer, "/data/title");
+    assert!(
+        !errors[0].message.contains("xxxx"),
+        "messages must not echo the value: {}",
+        errors[0].message
+    );
+    assert_eq!(
+        broken("/data/published_at", json!("23/06/2022 15:04"))[0].pointer,
+        "/data/published_at"
+    );
+    assert_eq!(
+        broken("/data/body/format", json!("docx"))[0].pointer,
+        "/data/body/format"
+    );
+    assert_eq!(
+        broken("/data/id", json!("Has Spaces"))[0].pointer,
+        "/data/id"
+    );
+    assert_eq!(
+        broken("/type", json!("article.published"))[0].pointer,
+        "/type"
+    );
+    assert_eq!(
+        broken("/specversion", json!("0.3"))[0].pointer,
+        "/specversion"
+    );
+}

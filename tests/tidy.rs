@@ -1,0 +1,186 @@
+//! Repository rules, checked like any other test: boundaries between crates, file headers, no disabled tests.
+
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn files_under(dir: &Path, extension: &str, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, extension, found);
+        } else if path.extension().is_some_and(|e| e == extension) {
+            found.push(path);
+        }
+    }
+}
+
+fn rust_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    files_under(&repo().join("crates"), "rs", &mut files);
+    files_under(&repo().join("tests"), "rs", &mut files);
+    assert!(files.len() > 20, "found only {} Rust files", files.len());
+    files
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn crate_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("crates"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("Cargo.toml").exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_rust_file_says_what_it_owns() {
+    for file in rust_files() {
+        assert!(
+            read(&file).starts_with("//!"),
+            "{} must start with a //! line saying what it owns",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn files_stay_readable_in_one_sitting() {
+    for file in rust_files() {
+        let lines = read(&file).lines().count();
+        assert!(
+            lines <= 450,
+            "{} has {lines} lines; split it",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn each_external_system_has_exactly_one_door() {
+    // (dependency, the one crate allowed to name it, how it appears in code)
+    let doors = [
+        ("lapin", "gazette-broker", "lapin::"),
+        ("aws-sdk-s3", "gazette-store", "aws_sdk_s3::"),
+        ("aws-config", "gazette-store", "aws_config::"),
+        ("handlebars", "gazette-render", "handlebars::"),
+    ];
+    for dir in crate_dirs() {
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let manifest = read(&dir.join("Cargo.toml"));
+        let mut sources = Vec::new();
+        files_under(&dir, "rs", &mut sources);
+        for (dependency, owner, path_in_code) in doors {
+            if name == owner {
+                continue;
+            }
+            assert!(
+                !manifest
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{dependency} "))
+                        || l.trim_start().starts_with(&format!("{dependency}."))),
+                "{name} depends on {dependency}; only {owner} may"
+            );
+            for source in &sources {
+                assert!(
+                    !read(source).contains(path_in_code),
+                    "{} uses {dependency}; only {owner} may",
+                    source.display()
+                );
+            }
+        }
+    }
+    let mut harness = Vec::new();
+    files_under(&repo().join("tests"), "rs", &mut harness);
+    for source in harness.iter().filter(|f| !f.ends_with("tidy.rs")) {
+        let text = read(source);
+        for forbidden in ["lapin::", "aws_sdk_s3::", "handlebars::"] {
+            assert!(
+                !text.contains(forbidden),
+                "{} reaches past a boundary crate ({forbidden})",
+                source.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn crates_are_named_after_their_folders_and_share_the_lints() {
+    for dir in crate_dirs() {
+        let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let manifest = read(&dir.join("Cargo.toml"));
+        assert!(
+            manifest.contains(&format!("name = \"{folder}\"")),
+            "crates/{folder} must be package {folder}"
+        );
+        assert!(
+            manifest.contains("[lints]\nworkspace = true"),
+            "crates/{folder} must use the workspace lints"
+        );
+    }
+}
+
+#[test]
+fn no_test_is_switched_off_and_no_stub_is_left() {
+    // Spelled in pieces so this file does not match itself.
+    let banned = [
+        concat!("#[", "ignore"),
+        concat!("todo", "!("),
+        concat!("unimplemented", "!("),
+    ];
+    for file in rust_files() {
+        let text = read(&file);
+        for pattern in banned {
+            assert!(
+                !text.contains(pattern),
+                "{} contains {pattern}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn schema_ids_match_their_file_names() {
+    let mut schemas = Vec::new();
+    files_under(&repo().join("schemas"), "json", &mut schemas);
+    let versioned: Vec<_> = schemas
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".v1.json"))
+        .collect();
+    assert!(versioned.len() >= 7);
+    for file in versioned {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let text = read(file);
+        assert!(
+            text.contains(&format!(
+                "\"$id\": \"https://gazette.invalid/schemas/{name}\""
+            )),
+            "{name} has a different $id"
+        );
+        assert!(
+            text.contains("\"$schema\": \"https://json-schema.org/draft/2020-12/schema\""),
+            "{name} is not 2020-12"
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! Opening connections with a name an operator recognises in the management UI.
 
-use lapin::{Connection, ConnectionProperties};
+use lapin::options::BasicConsumeOptions;
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, ConnectionProperties, Consumer};
 
 use crate::{BrokerError, BrokerSettings};
 
@@ -31,4 +33,17 @@ fn describe(error: &lapin::Error) -> String {
     } else {
         text
     }
+}
+
+/// A manual-ack consumer on `queue`, with a server-chosen tag.
+pub(crate) async fn subscribe(channel: &Channel, queue: &str) -> Result<Consumer, BrokerError> {
+    channel
+        .basic_consume(
+            queue.into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|e| BrokerError::channel("subscribing", &e))
 }

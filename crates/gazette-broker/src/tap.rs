@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{BasicAckOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
 
-use crate::connect::connect;
+use crate::connect::{connect, subscribe};
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Exchange, Inbound, Topology};
 
@@ -54,7 +54,7 @@ impl Tap {
                 .await
                 .map_err(|e| BrokerError::channel("binding a private queue", &e))?;
         }
-        let consumer = consume(&channel, queue.name().as_str()).await?;
+        let consumer = subscribe(&channel, queue.name().as_str()).await?;
         Ok(Self {
             connection,
             _channel: channel,
@@ -65,7 +65,7 @@ impl Tap {
     /// Consumes an existing queue by name, such as `<ns>.validate.dead`.
     pub async fn queue(settings: &BrokerSettings, queue: &str) -> Result<Self, BrokerError> {
         let (connection, channel) = open(settings).await?;
-        let consumer = consume(&channel, queue).await?;
+        let consumer = subscribe(&channel, queue).await?;
         Ok(Self {
             connection,
             _channel: channel,
@@ -106,16 +106,4 @@ async fn open(settings: &BrokerSettings) -> Result<(Connection, Channel), Broker
         .await
         .map_err(|e| BrokerError::channel("opening a channel", &e))?;
     Ok((connection, channel))
-}
-
-async fn consume(channel: &Channel, queue: &str) -> Result<Consumer, BrokerError> {
-    channel
-        .basic_consume(
-            queue.into(),
-            "".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .map_err(|e| BrokerError::channel("subscribing", &e))
 }

@@ -239,26 +239,10 @@ pub(crate) fn work_queue_arguments(
     dlx: &str,
     stage: &str,
 ) -> FieldTable {
-    let mut args = quorum_arguments();
+    let mut args = dead_lettering_quorum_queue(dlx, stage);
     args.insert(
         "x-delivery-limit".into(),
         AMQPValue::LongInt(i32::try_from(settings.delivery_limit).unwrap_or(i32::MAX)),
-    );
-    args.insert(
-        "x-dead-letter-exchange".into(),
-        AMQPValue::LongString(dlx.into()),
-    );
-    args.insert(
-        "x-dead-letter-routing-key".into(),
-        AMQPValue::LongString(stage.into()),
-    );
-    args.insert(
-        "x-dead-letter-strategy".into(),
-        AMQPValue::LongString("at-least-once".into()),
-    );
-    args.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString("reject-publish".into()),
     );
     args
 }
@@ -267,26 +251,26 @@ pub(crate) fn work_queue_arguments(
 /// back into the work queue. Per-message expirations (jitter) are at most
 /// `delay`, so one queue per delay keeps the head from blocking the rest.
 fn retry_queue_arguments(delay: Duration, work_queue: &str) -> FieldTable {
-    let mut args = quorum_arguments();
+    let mut args = dead_lettering_quorum_queue("", work_queue);
     args.insert(
         "x-message-ttl".into(),
         AMQPValue::LongLongInt(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
     );
-    args.insert(
-        "x-dead-letter-exchange".into(),
-        AMQPValue::LongString("".into()),
-    );
-    args.insert(
-        "x-dead-letter-routing-key".into(),
-        AMQPValue::LongString(work_queue.into()),
-    );
-    args.insert(
-        "x-dead-letter-strategy".into(),
-        AMQPValue::LongString("at-least-once".into()),
-    );
-    args.insert(
-        "x-overflow".into(),
-        AMQPValue::LongString("reject-publish".into()),
-    );
+    args
+}
+
+/// A quorum queue whose dead letters go to `exchange` with `routing_key`,
+/// at least once: the broker keeps a message until the target confirms it,
+/// which RabbitMQ only allows together with reject-publish overflow.
+fn dead_lettering_quorum_queue(exchange: &str, routing_key: &str) -> FieldTable {
+    let mut args = quorum_arguments();
+    for (name, value) in [
+        ("x-dead-letter-exchange", exchange),
+        ("x-dead-letter-routing-key", routing_key),
+        ("x-dead-letter-strategy", "at-least-once"),
+        ("x-overflow", "reject-publish"),
+    ] {
+        args.insert(name.into(), AMQPValue::LongString(value.into()));
+    }
     args
 }

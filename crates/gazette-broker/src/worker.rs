@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
-use lapin::types::FieldTable;
+use lapin::options::{BasicCancelOptions, BasicQosOptions};
 use lapin::{Channel, Connection, Consumer};
 use rand::Rng;
 use tokio::sync::Semaphore;
@@ -18,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::connect::connect;
+use crate::connect::{connect, subscribe};
 use crate::delivery::Job;
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Handler, Publisher, StageSpec, Topology};
@@ -89,15 +88,7 @@ impl Session {
             .await
             .map_err(|e| BrokerError::channel("setting prefetch", &e))?;
         let queue = Topology::new(&settings.namespace).work_queue(stage.name);
-        let consumer = channel
-            .basic_consume(
-                queue.into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| BrokerError::channel("subscribing", &e))?;
+        let consumer = subscribe(&channel, &queue).await?;
         let publisher = Publisher::connect(settings, stage.name).await?;
         info!(
             stage = stage.name,

@@ -97,9 +97,10 @@ async fn the_example_article_is_published_by_three_worker_processes() {
     assert_eq!(head.metadata.get("sha256"), Some(&published.data.sha256));
     assert_page_shows_the_seed(&page);
 
-    let stored: ValidatedArticle =
-        serde_json::from_str(&fetch_text(&store, "articles/ntl-2022-06-23-hoi-nghi-14.json").await)
-            .expect("article JSON");
+    let stored: ValidatedArticle = serde_json::from_str(
+        &fetch_text(&store, "articles/ntl-2022-06-23-hoi-nghi-14/1.json").await,
+    )
+    .expect("article JSON");
     assert_eq!(stored.article.revision, 1);
     assert_eq!(
         stored.slug,

@@ -130,20 +130,26 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         self.cli(&["bucket", "website", "--allow", &self.bucket.clone()]);
     }
 
-    /// Polls the RPC port until the daemon answers, up to a deadline.
+    /// Polls until the daemon answers over RPC, up to a deadline.
     fn wait_for_node_id(&mut self) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let out = Command::new(&self.binary)
+            // `node id` alone is no sign of life: it reads the key file
+            // without asking the daemon. `status` needs the daemon's RPC.
+            let status = Command::new(&self.binary)
                 .arg("-c")
                 .arg(&self.config)
-                .args(["node", "id", "-q"])
+                .arg("status")
                 .output();
-            if let Ok(out) = out {
-                if out.status.success() {
-                    let text = String::from_utf8_lossy(&out.stdout);
-                    return text.trim().split('@').next().unwrap_or_default().to_owned();
-                }
+            if status.is_ok_and(|out| out.status.success()) {
+                let out = Command::new(&self.binary)
+                    .arg("-c")
+                    .arg(&self.config)
+                    .args(["node", "id", "-q"])
+                    .output()
+                    .expect("garage node id");
+                let text = String::from_utf8_lossy(&out.stdout);
+                return text.trim().split('@').next().unwrap_or_default().to_owned();
             }
             if let Some(Ok(Some(status))) = self.server.as_mut().map(Child::try_wait) {
                 panic!(

@@ -47,7 +47,7 @@ pub struct Rejected {
 }
 
 /// `article.validated`: the article after validation, and the JSON stored
-/// at `articles/<id>.json` as the source of truth for rebuilds.
+/// at `articles/<id>/<revision>.json` as the source of truth for rebuilds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidatedArticle {

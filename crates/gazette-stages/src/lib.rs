@@ -6,6 +6,7 @@
 
 mod publish;
 mod render;
+mod revisions;
 mod validate;
 mod wire;
 
@@ -13,6 +14,7 @@ use gazette_broker::{Exchange, StageSpec};
 
 pub use publish::{PublishFailure, PublishSettings, PublishStage, page_key};
 pub use render::{RenderFailure, RenderStage, SiteSettings};
+pub use revisions::revision_key;
 pub use validate::{ValidateFailure, ValidateStage};
 pub use wire::{decode_event, encode_event};
 

@@ -1,34 +1,25 @@
-//! The publish stage: page and article JSON into the store, then `article.published`.
+//! The publish stage: the revision's copies and its page into the store, then `article.published`.
 //!
-//! Order matters. The page goes first and the article JSON last: the JSON's
-//! revision is what later deliveries compare against, so it is only written
-//! once everything it describes is in place. A crash in between is repaired
-//! by the redelivery, which writes the same bytes under the same keys.
+//! The store-side rules for revisions (immutable copies, conditional page
+//! writes, the verify-and-repair step) live in `revisions.rs`.
 
-use std::collections::BTreeMap;
-
+use bytes::Bytes;
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, Published, Rendered, event_id};
-use gazette_store::{PutObject, Store, StoreError};
+use gazette_store::{Precondition, PutObject, Store, StoreError};
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
 use crate::render::join_url;
+use crate::revisions::{Revisions, revision_metadata};
 use crate::{decode_event, encode_event};
 
 const SOURCE: &str = "/gazette/publish";
-const META_ARTICLE_ID: &str = "article-id";
-const META_REVISION: &str = "revision";
-const META_SHA256: &str = "sha256";
+const PAGE_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
 /// Where an article's page lives: `<category>/<slug>.html`.
 pub fn page_key(category_slug: &str, slug: &str) -> String {
     format!("{category_slug}/{slug}.html")
-}
-
-/// Where the validated article JSON lives: by id, so it survives title changes.
-pub fn article_key(article_id: &str) -> String {
-    format!("articles/{article_id}.json")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,52 +82,6 @@ impl PublishStage {
     pub fn new(store: Store, settings: PublishSettings) -> Self {
         Self { store, settings }
     }
-
-    /// The revision stored under `key` for `article_id`: `Ok(None)` when free,
-    /// an error when another article owns the key.
-    async fn stored_revision(
-        &self,
-        key: &str,
-        article_id: &str,
-    ) -> Result<Option<u64>, PublishFailure> {
-        let Some(head) = self.store.head(key).await? else {
-            return Ok(None);
-        };
-        match head.metadata.get(META_ARTICLE_ID) {
-            Some(owner) if owner != article_id => Err(PublishFailure::KeyConflict {
-                key: key.to_owned(),
-                owner: owner.clone(),
-            }),
-            _ => Ok(head
-                .metadata
-                .get(META_REVISION)
-                .and_then(|r| r.parse().ok())),
-        }
-    }
-
-    fn object(
-        &self,
-        key: String,
-        body: Vec<u8>,
-        content_type: &'static str,
-        cache_control: &'static str,
-        article_id: &str,
-        revision: u64,
-    ) -> PutObject {
-        let sha256 = hex::encode(Sha256::digest(&body));
-        let metadata = BTreeMap::from([
-            (META_ARTICLE_ID.to_owned(), article_id.to_owned()),
-            (META_REVISION.to_owned(), revision.to_string()),
-            (META_SHA256.to_owned(), sha256),
-        ]);
-        PutObject {
-            key,
-            body,
-            content_type,
-            cache_control,
-            metadata,
-        }
-    }
 }
 
 impl Handler for PublishStage {
@@ -146,40 +91,42 @@ impl Handler for PublishStage {
         let event: Envelope<Rendered> = decode_event(message).map_err(PublishFailure::Malformed)?;
         let rendered = &event.data;
         let article = &rendered.validated.article;
-        let json_key = article_key(&article.id);
-
-        // A newer revision already published wins, whatever order messages
-        // arrive in. (ARCHITECTURE.md: the window two concurrent writers share.)
-        if let Some(stored) = self.stored_revision(&json_key, &article.id).await? {
-            if stored > article.revision {
-                warn!(article_id = %article.id, revision = article.revision, stored, "a newer revision is already published; skipping");
+        let revisions = Revisions::new(&self.store, &article.id);
+        if let Some(newest) = revisions.newest().await? {
+            if newest > article.revision {
+                warn!(article_id = %article.id, revision = article.revision, newest, "a newer revision is already published; skipping");
                 return Ok(Vec::new());
             }
         }
-        self.stored_revision(&rendered.key, &article.id).await?;
 
-        let page = self.object(
-            rendered.key.clone(),
-            rendered.html.clone().into_bytes(),
-            "text/html; charset=utf-8",
-            self.settings.page_cache_control,
-            &article.id,
-            article.revision,
+        let html = Bytes::from(rendered.html.clone().into_bytes());
+        let json = Bytes::from(
+            serde_json::to_vec_pretty(&rendered.validated).map_err(PublishFailure::Encode)?,
         );
-        let sha256 = page.metadata.get(META_SHA256).cloned().unwrap_or_default();
-        self.store.put(page).await?;
-
-        let json =
-            serde_json::to_vec_pretty(&rendered.validated).map_err(PublishFailure::Encode)?;
-        let json = self.object(
-            json_key,
-            json,
-            "application/json",
-            "no-cache",
-            &article.id,
-            article.revision,
-        );
-        self.store.put(json).await?;
+        let sha256 = hex::encode(Sha256::digest(&html));
+        // The revision's own copies first: immutable, so no writer can clobber
+        // them, and they are what the page is repaired from.
+        revisions
+            .put_revision(article.revision, html.clone(), json)
+            .await?;
+        let page = PutObject {
+            key: rendered.key.clone(),
+            body: html,
+            content_type: PAGE_CONTENT_TYPE,
+            cache_control: self.settings.page_cache_control,
+            metadata: revision_metadata(&article.id, article.revision, &sha256),
+            precondition: Precondition::None,
+        };
+        revisions
+            .write_page_unless_newer(page, article.revision)
+            .await?;
+        let newest = revisions.settle_page(&rendered.key).await?;
+        if newest > article.revision {
+            // Superseded while we worked: "published" for this revision
+            // would tell subscribers something no longer true.
+            warn!(article_id = %article.id, revision = article.revision, newest, "a newer revision arrived meanwhile; not announcing this one");
+            return Ok(Vec::new());
+        }
 
         let url = match &self.settings.public_url {
             Some(base) => join_url(base, &rendered.key),

@@ -32,6 +32,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A conditional write lost a race: the object changed since it was read.
+    #[error("{target} changed since it was read; the write was not made")]
+    Conflict { target: String },
     #[error("object key {0:?} is not allowed (empty, absolute, or with . or .. parts)")]
     InvalidKey(String),
 }
@@ -40,7 +43,7 @@ impl StoreError {
     /// Whether the same request may succeed later without anyone changing anything.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Unavailable { .. } => true,
+            Self::Unavailable { .. } | Self::Conflict { .. } => true,
             // A full disk or a remounted volume heals; a permission error is
             // an operator's to fix, but retrying it costs nothing and loses nothing.
             Self::Io { .. } => true,

@@ -2,22 +2,36 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::{ObjectHead, PutObject, StoreError};
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+
+use crate::{ObjectHead, Precondition, PutObject, StoreError};
 
 /// Metadata lives beside the tree, not in it, so the directory can be
 /// served as a website as it is.
 const META_DIR: &str = ".gazette-meta";
 
+/// The metadata entry that plays the ETag: the SHA-256 of the body.
+const ETAG: &str = "etag";
+
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
+    /// Makes check-then-write atomic for conditional puts. It only covers
+    /// this process: the directory store is for one machine's preview and
+    /// development; several writers on shared storage want S3.
+    writes: Arc<Mutex<()>>,
 }
 
 impl FileStore {
     pub(crate) fn new(root: PathBuf) -> Self {
-        Self { root }
+        Self {
+            root,
+            writes: Arc::new(Mutex::new(())),
+        }
     }
 
     pub(crate) async fn check(&self) -> Result<(), StoreError> {
@@ -27,9 +41,22 @@ impl FileStore {
     }
 
     pub(crate) async fn put(&self, object: PutObject) -> Result<(), StoreError> {
+        let _exclusive = self.writes.lock().await;
+        let current = self.head(&object.key).await?.and_then(|head| head.etag);
+        let allowed = match &object.precondition {
+            Precondition::None => true,
+            Precondition::Absent => current.is_none(),
+            Precondition::Unchanged(etag) => current.as_ref() == Some(etag),
+        };
+        if !allowed {
+            return Err(StoreError::Conflict {
+                target: self.root.join(&object.key).display().to_string(),
+            });
+        }
         let path = self.root.join(&object.key);
         let meta_path = self.meta_path(&object.key);
         let mut meta = object.metadata;
+        meta.insert(ETAG.to_owned(), hex_sha256(&object.body));
         meta.insert("content-type".to_owned(), object.content_type.to_owned());
         meta.insert("cache-control".to_owned(), object.cache_control.to_owned());
         let meta_json = serde_json::to_vec(&meta)
@@ -51,14 +78,15 @@ impl FileStore {
         {
             return Ok(None);
         }
-        let metadata = match tokio::fs::read(self.meta_path(key)).await {
+        let mut metadata = match tokio::fs::read(self.meta_path(key)).await {
             Ok(bytes) => {
                 serde_json::from_slice::<BTreeMap<String, String>>(&bytes).unwrap_or_default()
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(source) => return Err(self.io("read metadata of", key, source)),
         };
-        Ok(Some(ObjectHead { metadata }))
+        let etag = metadata.remove(ETAG);
+        Ok(Some(ObjectHead { metadata, etag }))
     }
 
     pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -67,6 +95,39 @@ impl FileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(self.io("read", key, source)),
         }
+    }
+
+    pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys = Vec::new();
+        let mut pending = vec![self.root.clone()];
+        while let Some(dir) = pending.pop() {
+            let mut entries = match tokio::fs::read_dir(&dir).await {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(self.io("list", "", source)),
+            };
+            while let Some(entry) = entries
+                .next_entry()
+                .await
+                .map_err(|source| self.io("list", "", source))?
+            {
+                let path = entry.path();
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name == META_DIR || name.ends_with(".tmp") {
+                    continue;
+                }
+                if path.is_dir() {
+                    pending.push(path);
+                } else if let Ok(relative) = path.strip_prefix(&self.root) {
+                    let key = relative.to_string_lossy().into_owned();
+                    if key.starts_with(prefix) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        Ok(keys)
     }
 
     pub(crate) fn locator(&self, key: &str) -> String {
@@ -111,4 +172,11 @@ async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     ));
     tokio::fs::write(&temp, bytes).await?;
     tokio::fs::rename(&temp, path).await
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -14,21 +14,36 @@ use file::FileStore;
 pub use s3::S3Access;
 use s3::S3Store;
 
+/// What must hold for a write to go ahead: compare-and-swap on the
+/// object's ETag, so that two writers racing on one key cannot both win.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// Write whatever is there.
+    None,
+    /// Only if there is no object under the key yet.
+    Absent,
+    /// Only if the object still has this ETag (as returned by [`Store::head`]).
+    Unchanged(String),
+}
+
 /// One object to write.
 #[derive(Debug, Clone)]
 pub struct PutObject {
     pub key: String,
-    pub body: Vec<u8>,
+    /// Cheap to clone, so a conditional write can be retried without copying the page.
+    pub body: bytes::Bytes,
     pub content_type: &'static str,
     pub cache_control: &'static str,
     /// User metadata (`x-amz-meta-*` on S3). Keys lower-case ASCII.
     pub metadata: BTreeMap<String, String>,
+    pub precondition: Precondition,
 }
 
 /// What a store knows about an object without reading its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectHead {
     pub metadata: BTreeMap<String, String>,
+    pub etag: Option<String>,
 }
 
 /// Where the pipeline keeps pages and article JSON.
@@ -98,6 +113,14 @@ impl Store {
         match self {
             Self::S3(s) => s.get(key).await,
             Self::File(f) => f.get(key).await,
+        }
+    }
+
+    /// Every key under `prefix` (`""` for all), in no particular order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        match self {
+            Self::S3(s) => s.list(prefix).await,
+            Self::File(f) => f.list(prefix).await,
         }
     }
 

@@ -11,7 +11,7 @@ use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
-use crate::{ObjectHead, PutObject, StoreError};
+use crate::{ObjectHead, Precondition, PutObject, StoreError};
 
 /// S3-compatible servers (Garage, MinIO) sign with a region name of their
 /// own; without `AWS_REGION` this is what the SDK is told.
@@ -144,11 +144,24 @@ impl S3Store {
         for (name, value) in object.metadata {
             request = request.metadata(name, value);
         }
+        request = match object.precondition {
+            Precondition::None => request,
+            Precondition::Absent => request.if_none_match("*"),
+            Precondition::Unchanged(etag) => request.if_match(etag),
+        };
         request
             .send()
             .await
             .map(drop)
-            .map_err(|e| classify("put", target, e))
+            .map_err(|e| match classify("put", target, e) {
+                // 412: the condition failed; 409: a concurrent conditional write is in progress.
+                StoreError::Refused {
+                    target,
+                    status: 409 | 412,
+                    ..
+                } => StoreError::Conflict { target },
+                other => other,
+            })
     }
 
     pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
@@ -161,6 +174,7 @@ impl S3Store {
             .await
         {
             Ok(out) => Ok(Some(ObjectHead {
+                etag: out.e_tag().map(str::to_owned),
                 metadata: out
                     .metadata()
                     .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -196,6 +210,26 @@ impl S3Store {
             Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => Ok(None),
             Err(e) => Err(classify("get", target, e)),
         }
+    }
+
+    pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("list", self.target(prefix), e))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+        }
+        Ok(keys)
     }
 
     pub(crate) fn locator(&self, key: &str) -> String {

@@ -1,0 +1,224 @@
+//! Revision order in the store: an article's page only ever shows its newest revision, whatever order messages arrive in.
+//!
+//! Three objects per revision:
+//! - `articles/<id>/<revision>.json` and `.html`: immutable copies, written
+//!   before anything else; the JSON is what rebuilds read;
+//! - `<category>/<slug>.html`: the page readers see, the only object that is
+//!   ever overwritten.
+//!
+//! The page is written with a compare-and-swap where the store honours
+//! conditional requests (the directory store; AWS S3, MinIO, R2). Garage 2.5
+//! ignores them, so that alone would leave a race between two workers
+//! holding different revisions. Every writer therefore verifies after its
+//! write: if the page shows an older revision than the newest copy stored,
+//! it restores the newest copy's page, until they agree. The last writer to
+//! touch the page always runs that check afterwards, so the page converges
+//! on the newest revision; a crash before the check leaves the message
+//! unacked, and its redelivery runs it.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use gazette_contract::ValidatedArticle;
+use gazette_store::{Precondition, PutObject, Store, StoreError};
+use tracing::info;
+
+use crate::{PublishFailure, page_key};
+
+const META_ARTICLE_ID: &str = "article-id";
+const META_REVISION: &str = "revision";
+const META_SHA256: &str = "sha256";
+/// Conditional writes that lose a race re-read and decide again this often
+/// before the message goes to the retry queues.
+const ATTEMPTS: usize = 5;
+
+/// The metadata every Gazette object carries.
+pub(crate) fn revision_metadata(
+    article_id: &str,
+    revision: u64,
+    sha256: &str,
+) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (META_ARTICLE_ID.to_owned(), article_id.to_owned()),
+        (META_REVISION.to_owned(), revision.to_string()),
+        (META_SHA256.to_owned(), sha256.to_owned()),
+    ])
+}
+
+/// Where revision `revision` of `article_id` keeps its immutable copy.
+pub fn revision_key(article_id: &str, revision: u64, extension: &str) -> String {
+    format!("articles/{article_id}/{revision}.{extension}")
+}
+
+/// One article's revisions in one store.
+pub(crate) struct Revisions<'a> {
+    store: &'a Store,
+    article_id: &'a str,
+}
+
+impl<'a> Revisions<'a> {
+    pub(crate) fn new(store: &'a Store, article_id: &'a str) -> Self {
+        Self { store, article_id }
+    }
+
+    /// The newest revision with a stored copy.
+    pub(crate) async fn newest(&self) -> Result<Option<u64>, StoreError> {
+        let prefix = format!("articles/{}/", self.article_id);
+        let keys = self.store.list(&prefix).await?;
+        Ok(keys
+            .iter()
+            .filter_map(|key| {
+                key.strip_prefix(&prefix)?
+                    .strip_suffix(".json")?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .max())
+    }
+
+    /// The revision's immutable copies: the same bytes on every redelivery.
+    pub(crate) async fn put_revision(
+        &self,
+        revision: u64,
+        html: Bytes,
+        json: Bytes,
+    ) -> Result<(), StoreError> {
+        // HTML before JSON: `newest` lists the JSON, and must never name a
+        // revision whose page copy is missing.
+        for (extension, content_type, body) in [
+            ("html", "text/html; charset=utf-8", html),
+            ("json", "application/json", json),
+        ] {
+            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body));
+            self.store
+                .put(PutObject {
+                    key: revision_key(self.article_id, revision, extension),
+                    body,
+                    content_type,
+                    cache_control: "public, max-age=31536000, immutable",
+                    metadata: revision_metadata(self.article_id, revision, &sha256),
+                    precondition: Precondition::None,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the page unless the store shows a newer revision there, as a
+    /// compare-and-swap where the store supports it.
+    pub(crate) async fn write_page_unless_newer(
+        &self,
+        mut page: PutObject,
+        revision: u64,
+    ) -> Result<(), PublishFailure> {
+        for _ in 0..ATTEMPTS {
+            let Some(head) = self.store.head(&page.key).await? else {
+                page.precondition = Precondition::Absent;
+                match self.store.put(page.clone()).await {
+                    Err(StoreError::Conflict { .. }) => continue,
+                    other => return other.map_err(Into::into),
+                }
+            };
+            self.check_owner(&page.key, &head.metadata)?;
+            match stored_revision(&head.metadata) {
+                Some(stored) if stored > revision => return Ok(()),
+                Some(stored)
+                    if stored == revision
+                        && head.metadata.get(META_SHA256) == page.metadata.get(META_SHA256) =>
+                {
+                    return Ok(());
+                }
+                _ => {}
+            }
+            page.precondition = head
+                .etag
+                .map_or(Precondition::None, Precondition::Unchanged);
+            match self.store.put(page.clone()).await {
+                Err(StoreError::Conflict { .. }) => continue,
+                other => return other.map_err(Into::into),
+            }
+        }
+        Err(StoreError::Conflict { target: page.key }.into())
+    }
+
+    /// Makes the page at `key` show the newest stored revision, and returns
+    /// that revision. Run after every page write.
+    pub(crate) async fn settle_page(&self, key: &str) -> Result<u64, PublishFailure> {
+        for _ in 0..ATTEMPTS {
+            let Some(newest) = self.newest().await? else {
+                return Err(StoreError::Conflict {
+                    target: key.to_owned(),
+                }
+                .into());
+            };
+            let head = self.store.head(key).await?;
+            let shown = head.as_ref().and_then(|h| stored_revision(&h.metadata));
+            if shown.is_some_and(|shown| shown >= newest) {
+                return Ok(newest);
+            }
+            // The page is behind. Restore the newest copy, if that revision
+            // still lives at this key (a retitled article moved elsewhere).
+            let json = self
+                .get_required(&revision_key(self.article_id, newest, "json"))
+                .await?;
+            let newest_article: ValidatedArticle =
+                serde_json::from_slice(&json).map_err(PublishFailure::Malformed)?;
+            if page_key(&newest_article.article.category.slug, &newest_article.slug) != key {
+                return Ok(newest);
+            }
+            let html = self
+                .get_required(&revision_key(self.article_id, newest, "html"))
+                .await?;
+            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&html));
+            info!(
+                article_id = self.article_id,
+                key, shown, newest, "page showed an older revision; restoring the newest"
+            );
+            let restored = PutObject {
+                key: key.to_owned(),
+                body: Bytes::from(html),
+                content_type: "text/html; charset=utf-8",
+                cache_control: "public, max-age=300, must-revalidate",
+                metadata: revision_metadata(self.article_id, newest, &sha256),
+                precondition: head
+                    .and_then(|h| h.etag)
+                    .map_or(Precondition::Absent, Precondition::Unchanged),
+            };
+            match self.store.put(restored).await {
+                Ok(()) | Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict {
+            target: key.to_owned(),
+        }
+        .into())
+    }
+
+    fn check_owner(
+        &self,
+        key: &str,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<(), PublishFailure> {
+        match metadata.get(META_ARTICLE_ID) {
+            Some(owner) if owner != self.article_id => Err(PublishFailure::KeyConflict {
+                key: key.to_owned(),
+                owner: owner.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    async fn get_required(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        self.store
+            .get(key)
+            .await?
+            .ok_or_else(|| StoreError::Conflict {
+                target: key.to_owned(),
+            })
+    }
+}
+
+fn stored_revision(metadata: &BTreeMap<String, String>) -> Option<u64> {
+    metadata.get(META_REVISION).and_then(|r| r.parse().ok())
+}

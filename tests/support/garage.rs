@@ -1,7 +1,7 @@
 //! A throwaway single-node Garage on free loopback ports, with its own config, bucket and key.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -67,15 +67,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             ),
         )
         .expect("write garage.toml");
-        let log = std::fs::File::create(dir.path().join("garage.log")).expect("garage log");
-        let server = Command::new(&binary)
-            .arg("-c")
-            .arg(&config)
-            .arg("server")
-            .stdout(Stdio::from(log.try_clone().expect("log handle")))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let server = spawn_server(&binary, &config, &dir.path().join("garage.log"));
         let mut garage = Self {
             dir,
             bucket: "site".to_owned(),
@@ -179,6 +171,18 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         );
     }
 
+    /// Starts the server again on the same data and ports, after [`Garage::stop`].
+    pub fn resume(&mut self) {
+        if self.server.is_none() {
+            self.server = Some(spawn_server(
+                &self.binary,
+                &self.config,
+                &self.dir.path().join("garage.log"),
+            ));
+            self.wait_for_node_id();
+        }
+    }
+
     /// Stops the server.
     pub fn stop(&mut self) {
         if let Some(mut server) = self.server.take() {
@@ -218,4 +222,20 @@ fn free_ports() -> [u16; 4] {
         .map(|l| l.local_addr().expect("addr").port())
         .collect();
     [ports[0], ports[1], ports[2], ports[3]]
+}
+
+fn spawn_server(binary: &Path, config: &Path, log: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("garage log");
+    Command::new(binary)
+        .arg("-c")
+        .arg(config)
+        .arg("server")
+        .stdout(Stdio::from(log.try_clone().expect("log handle")))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
 }

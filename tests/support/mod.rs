@@ -9,6 +9,7 @@
 )]
 
 mod garage;
+pub mod ledger;
 mod workers;
 
 use std::path::PathBuf;
@@ -36,6 +37,24 @@ pub fn repo_root() -> PathBuf {
 
 pub fn example_article_path() -> PathBuf {
     repo_root().join("examples/ntl-2022-06-23-hoi-nghi-14.json")
+}
+
+/// Restarts the RabbitMQ application on this machine: every connection
+/// drops, and durable queues come back with their messages. Fault tests only.
+pub fn restart_rabbitmq() {
+    for step in ["stop_app", "start_app"] {
+        let status = std::process::Command::new("rabbitmqctl")
+            .arg("-q")
+            .arg(step)
+            .status()
+            .expect("run rabbitmqctl");
+        assert!(status.success(), "rabbitmqctl {step} failed");
+    }
+    let status = std::process::Command::new("rabbitmq-diagnostics")
+        .args(["-q", "check_port_connectivity"])
+        .status()
+        .expect("run rabbitmq-diagnostics");
+    assert!(status.success(), "RabbitMQ did not come back");
 }
 
 /// One test's world: a namespace nobody else uses, a Garage bucket, and the

@@ -37,6 +37,12 @@ impl Worker {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// SIGKILL: no chance to finish anything (fault tests).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then wait: the graceful path operators use.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")

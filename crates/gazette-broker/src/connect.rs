@@ -6,6 +6,12 @@ use lapin::{Channel, Connection, ConnectionProperties, Consumer};
 
 use crate::{BrokerError, BrokerSettings};
 
+/// The longest Gazette waits for RabbitMQ to answer a request. A broker
+/// that is booting can accept a TCP connection, or a queue declaration, and
+/// not answer it; lapin has no deadline of its own, so without one a worker
+/// would wait forever instead of reconnecting.
+pub(crate) const BROKER_ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 pub(crate) async fn connect(
     settings: &BrokerSettings,
     purpose: &str,
@@ -16,12 +22,17 @@ pub(crate) async fn connect(
         std::process::id()
     );
     let properties = ConnectionProperties::default().with_connection_name(name.into());
-    Connection::connect(settings.url.expose(), properties)
-        .await
-        .map_err(|e| BrokerError::Connect {
+    let connecting = Connection::connect(settings.url.expose(), properties);
+    match tokio::time::timeout(BROKER_ANSWER_TIMEOUT, connecting).await {
+        Ok(connected) => connected.map_err(|e| BrokerError::Connect {
             url: settings.url.redacted(),
             detail: describe(&e),
-        })
+        }),
+        Err(_) => Err(BrokerError::Connect {
+            url: settings.url.redacted(),
+            detail: format!("no answer within {BROKER_ANSWER_TIMEOUT:?}"),
+        }),
+    }
 }
 
 fn describe(error: &lapin::Error) -> String {
@@ -46,4 +57,12 @@ pub(crate) async fn subscribe(channel: &Channel, queue: &str) -> Result<Consumer
         )
         .await
         .map_err(|e| BrokerError::channel("subscribing", &e))
+}
+
+/// Closes `connection` politely, but gives up after a short wait: closing a
+/// connection whose socket the broker already reset can wait forever, and
+/// a worker must get on with reconnecting.
+pub(crate) async fn close_quietly(connection: &Connection, reason: &str) {
+    let closing = connection.close(200, reason.into());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), closing).await;
 }

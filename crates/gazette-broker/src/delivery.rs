@@ -183,6 +183,11 @@ impl Job {
             headers::DETAIL.into(),
             AMQPValue::LongString(truncate(detail).into()),
         );
+        let history = append_history(&headers, next_attempt - 1, detail);
+        headers.insert(
+            headers::HISTORY.into(),
+            AMQPValue::LongString(history.into()),
+        );
         let properties =
             copy_properties(delivery, headers).with_expiration(jittered_ms.to_string().into());
         warn!(error = %detail, next_attempt, delay_ms = jittered_ms, "transient failure; retrying later");
@@ -256,6 +261,26 @@ fn copy_properties(delivery: &Delivery, headers: FieldTable) -> BasicProperties 
     properties
 }
 
+/// The failures so far, one line per attempt, newest last; older lines are
+/// dropped once the header would pass a few kilobytes.
+fn append_history(headers: &FieldTable, attempt: u32, detail: &str) -> String {
+    let mut lines: Vec<String> = match headers.inner().get(headers::HISTORY) {
+        Some(AMQPValue::LongString(previous)) => String::from_utf8_lossy(previous.as_bytes())
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    lines.push(format!(
+        "attempt {attempt}: {}",
+        truncate(detail).replace('\n', " ")
+    ));
+    while lines.len() > 1 && lines.iter().map(String::len).sum::<usize>() > 4 * MAX_DETAIL_CHARS {
+        lines.remove(0);
+    }
+    lines.join("\n")
+}
+
 fn truncate(text: &str) -> String {
     match text.char_indices().nth(MAX_DETAIL_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
@@ -266,6 +291,18 @@ fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_keeps_one_line_per_attempt() {
+        let mut headers = FieldTable::default();
+        let first = append_history(&headers, 1, "store unavailable");
+        headers.insert(
+            headers::HISTORY.into(),
+            AMQPValue::LongString(first.as_str().into()),
+        );
+        let second = append_history(&headers, 2, "timed\nout");
+        assert_eq!(second, "attempt 1: store unavailable\nattempt 2: timed out");
+    }
 
     #[test]
     fn details_are_cut_on_a_character_boundary() {

@@ -21,7 +21,7 @@ pub use message::{Exchange, Inbound, Outbound};
 pub use publisher::{Publisher, Routed};
 pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
 pub use tap::Tap;
-pub use topology::{StageSpec, Topology, delete_namespace, ensure_topology};
+pub use topology::{StageSpec, Topology, delete_namespace, ensure_topology, queue_depth};
 pub use worker::run_stage;
 
 /// Header names Gazette writes, for operators reading dead letters and for tools.
@@ -34,6 +34,9 @@ pub mod headers {
     pub const REASON: &str = "x-gazette-reason";
     /// The human-readable error.
     pub const DETAIL: &str = "x-gazette-detail";
+    /// One line per failed attempt (`attempt N: error`), carried through
+    /// retries into the dead letter.
+    pub const HISTORY: &str = "x-gazette-history";
     /// The routing key the message had before it was dead-lettered or delayed.
     pub const ROUTING_KEY: &str = "x-gazette-routing-key";
 }

@@ -11,7 +11,7 @@ use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Confirmation, Connection};
 
-use crate::connect::connect;
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect};
 use crate::message::field_table;
 use crate::{BrokerError, BrokerSettings, Outbound, Topology};
 
@@ -111,7 +111,10 @@ impl Publisher {
             )
             .await
             .map_err(|e| failed(e.to_string()))?;
-        match confirm.await.map_err(|e| failed(e.to_string()))? {
+        let confirmation = tokio::time::timeout(BROKER_ANSWER_TIMEOUT, confirm)
+            .await
+            .map_err(|_| failed(format!("no confirm within {BROKER_ANSWER_TIMEOUT:?}")))?;
+        match confirmation.map_err(|e| failed(e.to_string()))? {
             Confirmation::Ack(None) => Ok(Routed::Queued),
             Confirmation::Ack(Some(_returned)) => Ok(Routed::Unrouted),
             Confirmation::Nack(_) => Err(failed(
@@ -128,6 +131,6 @@ impl Publisher {
     }
 
     pub async fn close(&self) {
-        let _ = self.inner.connection.close(200, "closing".into()).await;
+        close_quietly(&self.inner.connection, "closing").await;
     }
 }

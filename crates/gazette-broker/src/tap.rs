@@ -7,7 +7,7 @@ use lapin::options::{BasicAckOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
 
-use crate::connect::{connect, subscribe};
+use crate::connect::{close_quietly, connect, subscribe};
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Exchange, Inbound, Topology};
 
@@ -62,6 +62,54 @@ impl Tap {
         })
     }
 
+    /// A durable quorum queue named `queue`, bound to `routing_keys` on
+    /// `exchange`. It outlives the tap and broker restarts, so a reader that
+    /// reconnects misses nothing (tests' ledgers, audit consumers).
+    pub async fn durable(
+        settings: &BrokerSettings,
+        queue: &str,
+        exchange: Exchange,
+        routing_keys: &[&str],
+    ) -> Result<Self, BrokerError> {
+        let (connection, channel) = open(settings).await?;
+        declare(&channel, settings, &[]).await?;
+        let mut arguments = FieldTable::default();
+        arguments.insert(
+            "x-queue-type".into(),
+            lapin::types::AMQPValue::LongString("quorum".into()),
+        );
+        channel
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..QueueDeclareOptions::default()
+                },
+                arguments,
+            )
+            .await
+            .map_err(|e| BrokerError::channel("declaring a durable queue", &e))?;
+        let exchange = Topology::new(&settings.namespace).exchange(exchange);
+        for key in routing_keys {
+            channel
+                .queue_bind(
+                    queue.into(),
+                    exchange.as_str().into(),
+                    (*key).into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(|e| BrokerError::channel("binding a durable queue", &e))?;
+        }
+        let consumer = subscribe(&channel, queue).await?;
+        Ok(Self {
+            connection,
+            _channel: channel,
+            consumer,
+        })
+    }
+
     /// Consumes an existing queue by name, such as `<ns>.validate.dead`.
     pub async fn queue(settings: &BrokerSettings, queue: &str) -> Result<Self, BrokerError> {
         let (connection, channel) = open(settings).await?;
@@ -95,7 +143,7 @@ impl Tap {
     }
 
     pub async fn close(self) {
-        let _ = self.connection.close(200, "tap closed".into()).await;
+        close_quietly(&self.connection, "tap closed").await;
     }
 }
 

@@ -16,7 +16,7 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, ExchangeKind};
 
-use crate::connect::connect;
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect};
 use crate::{BrokerError, BrokerSettings, Exchange};
 
 /// A stage's place in the topology: its name and the `(exchange, routing key)` pairs it consumes.
@@ -74,8 +74,15 @@ pub async fn ensure_topology(
         .create_channel()
         .await
         .map_err(|e| BrokerError::channel("opening a channel", &e))?;
-    let declared = declare(&channel, settings, stages).await;
-    let _ = connection.close(200, "topology declared".into()).await;
+    let declared = tokio::time::timeout(BROKER_ANSWER_TIMEOUT, declare(&channel, settings, stages))
+        .await
+        .unwrap_or_else(|_| {
+            Err(BrokerError::Topology {
+                namespace: settings.namespace.clone(),
+                detail: format!("no answer within {BROKER_ANSWER_TIMEOUT:?}"),
+            })
+        });
+    close_quietly(&connection, "topology declared").await;
     declared
 }
 
@@ -174,6 +181,36 @@ pub(crate) async fn declare(
     Ok(())
 }
 
+/// Messages ready in `queue` (not those delivered and unacked). `None` when
+/// the queue does not exist.
+pub async fn queue_depth(
+    settings: &BrokerSettings,
+    queue: &str,
+) -> Result<Option<u32>, BrokerError> {
+    let connection = connect(settings, "depth").await?;
+    let channel = connection
+        .create_channel()
+        .await
+        .map_err(|e| BrokerError::channel("opening a channel", &e))?;
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let depth = channel
+        .queue_declare(queue.into(), passive, FieldTable::default())
+        .await
+        .map(|q| Some(q.message_count()))
+        .or_else(|e| {
+            if e.to_string().contains("NOT_FOUND") {
+                Ok(None)
+            } else {
+                Err(BrokerError::channel("inspecting a queue", &e))
+            }
+        });
+    close_quietly(&connection, "depth read").await;
+    depth
+}
+
 /// Removes a namespace's queues and exchanges (tests and `gazette` tooling).
 pub async fn delete_namespace(
     settings: &BrokerSettings,
@@ -207,7 +244,7 @@ pub async fn delete_namespace(
             .await
             .map_err(|e| BrokerError::channel("deleting an exchange", &e))?;
     }
-    let _ = connection.close(200, "namespace deleted".into()).await;
+    close_quietly(&connection, "namespace deleted").await;
     Ok(())
 }
 

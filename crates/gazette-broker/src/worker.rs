@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::connect::{connect, subscribe};
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect, subscribe};
 use crate::delivery::Job;
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Handler, Publisher, StageSpec, Topology};
@@ -35,7 +35,7 @@ pub async fn run_stage<H: Handler>(
     shutdown: CancellationToken,
 ) -> Result<(), BrokerError> {
     let settings = Arc::new(settings);
-    let mut session = Session::open(&settings, stage).await?;
+    let mut session = Session::open_within_deadline(&settings, stage).await?;
     let mut backoff = Backoff::default();
     loop {
         let ended = session.run(&handler, &shutdown).await;
@@ -50,7 +50,7 @@ pub async fn run_stage<H: Handler>(
                 () = shutdown.cancelled() => return Ok(()),
                 () = tokio::time::sleep(wait) => {}
             }
-            match Session::open(&settings, stage).await {
+            match Session::open_within_deadline(&settings, stage).await {
                 Ok(session) => {
                     info!(stage = stage.name, "reconnected to RabbitMQ");
                     backoff = Backoff::default();
@@ -75,6 +75,23 @@ struct Session {
 }
 
 impl Session {
+    /// [`Session::open`] makes several round trips (connect, declare, qos,
+    /// consume, a second connection); all of them must finish in time.
+    async fn open_within_deadline(
+        settings: &Arc<BrokerSettings>,
+        stage: StageSpec,
+    ) -> Result<Self, BrokerError> {
+        let deadline = BROKER_ANSWER_TIMEOUT * 2;
+        tokio::time::timeout(deadline, Self::open(settings, stage))
+            .await
+            .unwrap_or_else(|_| {
+                Err(BrokerError::Channel {
+                    doing: "opening a session",
+                    detail: format!("no answer within {deadline:?}"),
+                })
+            })
+    }
+
     async fn open(settings: &Arc<BrokerSettings>, stage: StageSpec) -> Result<Self, BrokerError> {
         let connection = connect(settings, &format!("{} consume", stage.name)).await?;
         let channel = connection
@@ -158,10 +175,10 @@ impl Session {
 
         // Stop taking deliveries; what was prefetched but not started goes
         // back to the queue when the channel closes.
-        let _ = self
+        let cancelling = self
             .channel
-            .basic_cancel(self.consumer.tag(), BasicCancelOptions::default())
-            .await;
+            .basic_cancel(self.consumer.tag(), BasicCancelOptions::default());
+        let _ = tokio::time::timeout(BROKER_ANSWER_TIMEOUT, cancelling).await;
         let grace = self.settings.shutdown_grace;
         let drained = tokio::time::timeout(grace, async {
             while in_flight.join_next().await.is_some() {}
@@ -180,8 +197,9 @@ impl Session {
     }
 
     async fn close(&self) {
-        let _ = self.channel.close(200, "stopping".into()).await;
-        let _ = self.connection.close(200, "stopping".into()).await;
+        // Closing the connection closes its channel; the broker requeues
+        // whatever this session still held unacked.
+        close_quietly(&self.connection, "stopping").await;
         self.publisher.close().await;
     }
 }

@@ -1,0 +1,439 @@
+//! Fault injection with a ledger: kill -9 workers, restart RabbitMQ, stop Garage, duplicates, reordered revisions, poison.
+//!
+//! Every scenario runs real worker processes (two per stage) against the
+//! machine's RabbitMQ and a real Garage, submits a workload in which every
+//! article is sent twice and some revision 2s come before their revision 1,
+//! and prints the ledger's figures. CI runs a small size; the larger run is
+//! `GAZETTE_FAULT_ARTICLES=5000 scripts/test-faults`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    reason = "a test fails loudly and prints its figures"
+)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use gazette_broker::{
+    Exchange, Outbound, Publisher, Routed, Tap, ensure_topology, headers, queue_depth,
+};
+use gazette_contract::{CONTENT_TYPE, EventType, event_id};
+use gazette_stages::STAGES;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use support::ledger::{Ledger, Report};
+use support::{TestEnv, Worker, example_article_path, restart_rabbitmq};
+
+/// Scenarios restart shared services; they must not overlap.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const CATEGORIES: [(&str, &str); 4] = [
+    (
+        "tin-tuc-hoat-dong-cua-quan-uy",
+        "Tin tức hoạt động của Quận ủy",
+    ),
+    ("kinh-te-xa-hoi", "Kinh tế - Xã hội"),
+    ("van-hoa-the-thao", "Văn hóa - Thể thao"),
+    ("thong-bao", "Thông báo"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    Poison,
+    KillWorkers,
+    RestartBroker,
+    StopStore,
+}
+
+fn articles() -> usize {
+    std::env::var("GAZETTE_FAULT_ARTICLES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(300)
+}
+
+/// How long one scenario may take before it is a failure, not a slow run.
+fn patience() -> Duration {
+    Duration::from_secs(240 + articles() as u64 / 10)
+}
+
+/// One submission message: its id and body, and which article revision it carries.
+struct Message {
+    id: String,
+    body: Vec<u8>,
+    revision_of: Option<(usize, u64)>,
+}
+
+fn envelope(id: &str, data: &Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "specversion": "1.0", "id": id, "source": "/fault-suite", "type": "article.submitted",
+        "time": "2022-06-23T08:04:00Z", "subject": data["id"], "datacontenttype": "application/json", "data": data
+    }))
+    .unwrap()
+}
+
+/// Realistic articles (the example's 4.5 kB body), each sent twice, one in
+/// ten with a revision 2 sent before its revision 1; plus 1 % poison.
+fn workload(ledger: &mut Ledger, poison: bool, rng: &mut StdRng) -> Vec<Message> {
+    let example: Value =
+        serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
+    let mut messages = Vec::new();
+    for i in 0..articles() {
+        let id = format!("fault-{i:05}");
+        let (slug, name) = CATEGORIES[i % CATEGORIES.len()];
+        let revisions: &[u64] = if i % 10 == 0 { &[2, 1] } else { &[1] };
+        for &revision in revisions {
+            let mut data = example.clone();
+            data["id"] = json!(id);
+            data["revision"] = json!(revision);
+            data["title"] = json!(format!(
+                "Bài viết số {i}: Hội nghị Ban chấp hành Đảng bộ quận"
+            ));
+            data["category"] = json!({"slug": slug, "name": name});
+            data["lead"] = json!(format!(
+                "(NTL) Bản sửa đổi lần {revision} của bài viết số {i}."
+            ));
+            let message_id = event_id(&id, revision, EventType::Submitted);
+            ledger.valid.insert((id.clone(), revision));
+            let body = envelope(&message_id, &data);
+            let revision_of = Some((i, revision));
+            messages.push(Message {
+                id: message_id.clone(),
+                body: body.clone(),
+                revision_of,
+            });
+            messages.push(Message {
+                id: message_id,
+                body,
+                revision_of,
+            });
+        }
+    }
+    messages.shuffle(rng);
+    // The shuffle mixes duplicates in; where an article has two revisions,
+    // its revision 2 copies take the earliest of its places.
+    let mut places: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (at, message) in messages.iter().enumerate() {
+        if let Some((article, _)) = message.revision_of {
+            places.entry(article).or_default().push(at);
+        }
+    }
+    for at in places.into_values().filter(|places| places.len() == 4) {
+        let mut group: Vec<Message> = at
+            .iter()
+            .map(|&i| {
+                std::mem::replace(
+                    &mut messages[i],
+                    Message {
+                        id: String::new(),
+                        body: Vec::new(),
+                        revision_of: None,
+                    },
+                )
+            })
+            .collect();
+        group.sort_by_key(|m| std::cmp::Reverse(m.revision_of.map(|(_, r)| r)));
+        for (i, message) in at.into_iter().zip(group) {
+            messages[i] = message;
+        }
+    }
+    if poison {
+        let count = (messages.len() / 100).max(4);
+        for n in 0..count {
+            let id = format!("poison-{n}");
+            let (body, reason): (Vec<u8>, &str) = match n % 4 {
+                0 => (b"{ not json".to_vec(), "invalid-json"),
+                1 => (b"{\"id\": \"\xff\"}".to_vec(), "invalid-utf8"),
+                2 => ("[".repeat(64).into_bytes(), "too-deep"),
+                _ => (
+                    envelope(
+                        &id,
+                        &json!({"id": format!("poison-article-{n}"), "revision": 1}),
+                    ),
+                    "schema",
+                ),
+            };
+            ledger.poison.insert(id.clone(), reason);
+            let at = rng.random_range(0..=messages.len());
+            messages.insert(
+                at,
+                Message {
+                    id,
+                    body,
+                    revision_of: None,
+                },
+            );
+        }
+    }
+    ledger.submissions = messages.len();
+    messages
+}
+
+async fn publish_until_confirmed(env: &TestEnv, publisher: &mut Publisher, message: &Message) {
+    let outbound = Outbound {
+        exchange: Exchange::Events,
+        routing_key: EventType::Submitted.as_str().to_owned(),
+        body: message.body.clone(),
+        message_id: message.id.clone(),
+        correlation_id: None,
+        content_type: CONTENT_TYPE,
+        headers: BTreeMap::new(),
+    };
+    // The producer's half of at-least-once: resend until the broker confirms.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match publisher.publish(&outbound).await {
+            Ok(Routed::Queued) => return,
+            Ok(Routed::Unrouted) => panic!("no queue bound for article.submitted"),
+            Err(e) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "could not submit for a minute: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if let Ok(fresh) = Publisher::connect(&env.settings, "fault-suite").await {
+                    *publisher = fresh;
+                }
+            }
+        }
+    }
+}
+
+/// Reads `article.published` from a durable queue, reconnecting across broker restarts.
+struct Collector {
+    queue: String,
+    tap: Option<Tap>,
+}
+
+impl Collector {
+    async fn next(&mut self, env: &TestEnv, within: Duration) -> Option<Vec<u8>> {
+        if self.tap.is_none() {
+            self.tap = Tap::durable(
+                &env.settings,
+                &self.queue,
+                Exchange::Events,
+                &[EventType::Published.as_str()],
+            )
+            .await
+            .ok();
+        }
+        let Some(tap) = self.tap.as_mut() else {
+            // The broker is away (a restart scenario); back off before the next try.
+            tokio::time::sleep(within).await;
+            return None;
+        };
+        match tap.next(within).await {
+            Ok(message) => message.map(|m| m.body),
+            Err(_) => {
+                self.tap = None;
+                None
+            }
+        }
+    }
+}
+
+async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let mut env = TestEnv::start(name).await;
+    env.extra_env.extend(
+        [
+            ("GAZETTE_RETRY_DELAYS", "200ms,500ms,1s,2s,5s"),
+            ("GAZETTE_RETRY_MAX_ATTEMPTS", "40"),
+            ("GAZETTE_SHUTDOWN_GRACE", "5s"),
+            ("GAZETTE_LOG", "info,lapin=off"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    // The same delays as the workers', so the test declares (and tears down) their retry queues.
+    env.settings.retry.delays = [200, 500, 1000, 2000, 5000]
+        .map(Duration::from_millis)
+        .to_vec();
+    ensure_topology(&env.settings, &STAGES).await.unwrap();
+    let mut collector = Collector {
+        queue: format!("{}.ledger", env.namespace),
+        tap: None,
+    };
+    collector.next(&env, Duration::from_millis(1)).await;
+    let mut ledger = Ledger::default();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let messages = workload(&mut ledger, fault == Fault::Poison, &mut rng);
+
+    let log_dir = env.garage.dir.path().to_owned();
+    let spawn = |env: &TestEnv, slot: usize| {
+        let stage = ["validate", "render", "publish"][slot % 3];
+        Worker::spawn(
+            &["worker", stage],
+            &env.env(),
+            &log_dir.join(format!("worker-{slot}.log")),
+        )
+    };
+    let mut workers: Vec<Worker> = (0..6).map(|slot| spawn(&env, slot)).collect();
+
+    let started = Instant::now();
+    let mut publisher = Publisher::connect(&env.settings, "fault-suite")
+        .await
+        .unwrap();
+    for message in &messages {
+        publish_until_confirmed(&env, &mut publisher, message).await;
+    }
+
+    let deadline = started + patience();
+    let mut next_kill = Instant::now() + Duration::from_millis(1500);
+    let mut fault_done = false;
+    let mut kills = 0;
+    while !ledger.all_announced() {
+        assert!(
+            Instant::now() < deadline,
+            "{name}: only {} of {} articles published in time",
+            ledger.announced_count(),
+            ledger.expected().len()
+        );
+        if let Some(body) = collector.next(&env, Duration::from_millis(250)).await {
+            ledger.record_published(&body);
+        }
+        let quarter_done = ledger.announced_count() * 4 >= ledger.expected().len();
+        match fault {
+            Fault::KillWorkers if Instant::now() >= next_kill => {
+                let slot = rng.random_range(0..workers.len());
+                workers[slot].kill();
+                workers[slot] = spawn(&env, slot);
+                kills += 1;
+                next_kill = Instant::now() + Duration::from_millis(rng.random_range(500..2000));
+            }
+            Fault::RestartBroker if quarter_done && !fault_done => {
+                fault_done = true;
+                restart_rabbitmq();
+            }
+            Fault::StopStore if quarter_done && !fault_done => {
+                fault_done = true;
+                env.garage.stop();
+                // The fault itself lasts 30 s; the pipeline keeps consuming meanwhile.
+                let until = Instant::now() + Duration::from_secs(30);
+                while Instant::now() < until {
+                    if let Some(body) = collector.next(&env, Duration::from_millis(250)).await {
+                        ledger.record_published(&body);
+                    }
+                }
+                env.garage.resume();
+            }
+            _ => {}
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let throughput = ledger.expected().len() as f64 / elapsed;
+
+    // Let duplicates and retries drain, stop the workers gracefully, and
+    // read what is left: late duplicates would count against the run.
+    settle(&env, &mut collector, &mut ledger).await;
+    for worker in &mut workers {
+        worker.terminate();
+    }
+    while let Some(body) = collector.next(&env, Duration::from_millis(500)).await {
+        ledger.record_published(&body);
+    }
+    for stage in ["validate", "render", "publish"] {
+        let mut dead = env.dead_letters(stage).await;
+        while let Some(letter) = dead.next(Duration::from_millis(500)).await.unwrap() {
+            let reason = letter
+                .headers
+                .get(headers::REASON)
+                .cloned()
+                .unwrap_or_else(|| "broker".to_owned());
+            ledger
+                .dead_letters
+                .insert(letter.message_id.unwrap_or_default(), reason);
+        }
+        dead.close().await;
+    }
+    let report = ledger.report(&env.store().await).await;
+    eprintln!(
+        "fault scenario {name} ({fault:?}, {kills} kills): {:.1} articles/s\n{report}",
+        throughput
+    );
+    if let Some(tap) = collector.tap.take() {
+        tap.close().await;
+    }
+    env.teardown().await;
+    (report, throughput)
+}
+
+/// Waits until no stage queue or retry queue holds a ready message.
+async fn settle(env: &TestEnv, collector: &mut Collector, ledger: &mut Ledger) {
+    let topology = gazette_broker::Topology::new(&env.namespace);
+    let mut queues: Vec<String> = Vec::new();
+    for stage in ["validate", "render", "publish"] {
+        queues.push(topology.work_queue(stage));
+        for delay in &env.settings.retry.delays {
+            queues.push(topology.retry_queue(stage, *delay));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let mut pending = 0;
+        for queue in &queues {
+            // An unreachable broker is not an empty one.
+            pending += match queue_depth(&env.settings, queue).await {
+                Ok(depth) => depth.unwrap_or(0),
+                Err(_) => 1,
+            };
+        }
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pending} messages still queued after two minutes"
+        );
+        if let Some(body) = collector.next(env, Duration::from_millis(250)).await {
+            ledger.record_published(&body);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_clean_run_and_poison_mix() {
+    let (clean, clean_rate) = run("clean", Fault::None, 1).await;
+    clean.assert_clean("clean");
+    let (poisoned, poison_rate) = run("poison", Fault::Poison, 2).await;
+    poisoned.assert_clean("poison");
+    assert!(
+        !poisoned.dead_by_reason.is_empty(),
+        "the poison was dead-lettered"
+    );
+    let ratio = poison_rate / clean_rate;
+    eprintln!("healthy throughput with 1 % poison: {ratio:.2} of a clean run");
+    assert!(
+        ratio >= 0.9,
+        "poison slowed healthy articles to {ratio:.2} of a clean run"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_workers_killed_with_sigkill() {
+    run("kill", Fault::KillWorkers, 3)
+        .await
+        .0
+        .assert_clean("kill -9");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_rabbitmq_restarted_mid_run() {
+    run("broker", Fault::RestartBroker, 4)
+        .await
+        .0
+        .assert_clean("broker restart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_garage_stopped_for_thirty_seconds() {
+    run("store", Fault::StopStore, 5)
+        .await
+        .0
+        .assert_clean("store outage");
+}

@@ -1,0 +1,230 @@
+//! The fault suite's ledger: what was submitted, what the store holds, what was announced, and the figures that judge a run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use gazette_contract::{Envelope, Published};
+use gazette_store::Store;
+
+/// Everything one run did and saw.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Messages sent, duplicates and poison included.
+    pub submissions: usize,
+    /// Valid `(article id, revision)` pairs submitted.
+    pub valid: BTreeSet<(String, u64)>,
+    /// Poison message ids and the dead-letter reason each must get.
+    pub poison: BTreeMap<String, &'static str>,
+    /// `(article id, revision)` → distinct `article.published` ids seen.
+    pub announced: BTreeMap<(String, u64), BTreeSet<String>>,
+    pub published_deliveries: usize,
+    /// Dead-letter message id → reason.
+    pub dead_letters: BTreeMap<String, String>,
+}
+
+impl Ledger {
+    pub fn record_published(&mut self, body: &[u8]) {
+        let Ok(event) = serde_json::from_slice::<Envelope<Published>>(body) else {
+            panic!(
+                "unreadable article.published: {}",
+                String::from_utf8_lossy(body)
+            );
+        };
+        self.published_deliveries += 1;
+        self.announced
+            .entry((event.data.article_id, event.data.revision))
+            .or_default()
+            .insert(event.id);
+    }
+
+    /// The newest valid revision of every article: what must end up published.
+    pub fn expected(&self) -> BTreeMap<String, u64> {
+        let mut newest = BTreeMap::new();
+        for (article, revision) in &self.valid {
+            let entry = newest.entry(article.clone()).or_insert(*revision);
+            *entry = (*entry).max(*revision);
+        }
+        newest
+    }
+
+    /// Whether every article's newest revision has been announced.
+    pub fn all_announced(&self) -> bool {
+        self.expected()
+            .into_iter()
+            .all(|key| self.announced.contains_key(&key))
+    }
+
+    pub fn announced_count(&self) -> usize {
+        self.expected()
+            .into_iter()
+            .filter(|key| self.announced.contains_key(key))
+            .count()
+    }
+
+    /// Reads the store and judges the run.
+    pub async fn report(&self, store: &Store) -> Report {
+        let mut pages_per_article: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+        for key in store.list("").await.expect("list the bucket") {
+            if key.starts_with("articles/") {
+                continue;
+            }
+            let head = store
+                .head(&key)
+                .await
+                .expect("head")
+                .expect("listed key exists");
+            let article = head.metadata.get("article-id").cloned().unwrap_or_default();
+            let revision = head
+                .metadata
+                .get("revision")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0);
+            pages_per_article
+                .entry(article)
+                .or_default()
+                .push((key, revision));
+        }
+        let expected = self.expected();
+        let mut lost = Vec::new();
+        let mut stale = Vec::new();
+        for (article, newest) in &expected {
+            let shown = pages_per_article
+                .get(article)
+                .and_then(|pages| pages.iter().map(|(_, r)| *r).max());
+            let copy = store
+                .head(&format!("articles/{article}/{newest}.json"))
+                .await
+                .expect("head");
+            let announced = self.announced.contains_key(&(article.clone(), *newest));
+            match shown {
+                Some(shown) if copy.is_some() && announced => {
+                    if shown < *newest {
+                        stale.push(article.clone());
+                    }
+                }
+                _ => lost.push(article.clone()),
+            }
+        }
+        let duplicated_objects = pages_per_article
+            .values()
+            .map(|pages| pages.len().saturating_sub(1))
+            .sum();
+        let duplicated_events = self
+            .announced
+            .values()
+            .map(|ids| ids.len().saturating_sub(1))
+            .sum();
+        let mut dead_by_reason: BTreeMap<String, usize> = BTreeMap::new();
+        for reason in self.dead_letters.values() {
+            *dead_by_reason.entry(reason.clone()).or_default() += 1;
+        }
+        let poison_misfiled = self
+            .poison
+            .iter()
+            .filter(|(id, reason)| self.dead_letters.get(*id).map(String::as_str) != Some(**reason))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let unexpected_dead = self
+            .dead_letters
+            .keys()
+            .filter(|id| !self.poison.contains_key(*id))
+            .cloned()
+            .collect();
+        Report {
+            submitted: self.submissions,
+            articles: expected.len(),
+            published: self.published_deliveries,
+            lost,
+            duplicated_objects,
+            duplicated_events,
+            stale,
+            dead_by_reason,
+            poison_misfiled,
+            unexpected_dead,
+        }
+    }
+}
+
+/// The figures of one run.
+#[derive(Debug)]
+pub struct Report {
+    pub submitted: usize,
+    pub articles: usize,
+    pub published: usize,
+    pub lost: Vec<String>,
+    pub duplicated_objects: usize,
+    pub duplicated_events: usize,
+    pub stale: Vec<String>,
+    pub dead_by_reason: BTreeMap<String, usize>,
+    /// Poison that was not dead-lettered, or with another reason.
+    pub poison_misfiled: Vec<String>,
+    /// Dead letters that were not poison.
+    pub unexpected_dead: Vec<String>,
+}
+
+impl Report {
+    pub fn assert_clean(&self, scenario: &str) {
+        assert!(self.lost.is_empty(), "{scenario}: lost {:?}", self.lost);
+        assert_eq!(self.duplicated_objects, 0, "{scenario}: duplicated objects");
+        assert_eq!(
+            self.duplicated_events, 0,
+            "{scenario}: duplicated published events"
+        );
+        assert!(
+            self.stale.is_empty(),
+            "{scenario}: stale overwrites {:?}",
+            self.stale
+        );
+        assert!(
+            self.poison_misfiled.is_empty(),
+            "{scenario}: poison not dead-lettered with its reason: {:?}",
+            self.poison_misfiled
+        );
+        assert!(
+            self.unexpected_dead.is_empty(),
+            "{scenario}: good messages dead-lettered: {:?}",
+            self.unexpected_dead
+        );
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "  submitted                  {} messages ({} articles)",
+            self.submitted, self.articles
+        )?;
+        writeln!(
+            f,
+            "  published                  {} deliveries of article.published",
+            self.published
+        )?;
+        writeln!(f, "  lost                       {}", self.lost.len())?;
+        writeln!(
+            f,
+            "  duplicated objects         {}",
+            self.duplicated_objects
+        )?;
+        writeln!(
+            f,
+            "  duplicated published events {}",
+            self.duplicated_events
+        )?;
+        writeln!(f, "  stale overwrites           {}", self.stale.len())?;
+        let dead: Vec<String> = self
+            .dead_by_reason
+            .iter()
+            .map(|(reason, n)| format!("{reason}={n}"))
+            .collect();
+        write!(
+            f,
+            "  dead-lettered              {}",
+            if dead.is_empty() {
+                "0".to_owned()
+            } else {
+                dead.join(", ")
+            }
+        )
+    }
+}

@@ -301,7 +301,22 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
         match fault {
             Fault::KillWorkers if Instant::now() >= next_kill => {
                 let slot = rng.random_range(0..workers.len());
-                workers[slot].kill();
+                if kills % 2 == 0 {
+                    workers[slot].kill();
+                } else {
+                    // The operator's stop: finish or hand back in-flight work, exit in time.
+                    let asked = Instant::now();
+                    let status = workers[slot].terminate();
+                    assert!(
+                        status.success(),
+                        "{name}: a worker stopped with SIGTERM exited with {status}"
+                    );
+                    assert!(
+                        asked.elapsed() < Duration::from_secs(5 + 5),
+                        "{name}: SIGTERM took {:?}",
+                        asked.elapsed()
+                    );
+                }
                 workers[slot] = spawn(&env, slot);
                 kills += 1;
                 next_kill = Instant::now() + Duration::from_millis(rng.random_range(500..2000));
@@ -332,7 +347,11 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     // read what is left: late duplicates would count against the run.
     settle(&env, &mut collector, &mut ledger).await;
     for worker in &mut workers {
-        worker.terminate();
+        let status = worker.terminate();
+        assert!(
+            status.success(),
+            "{name}: a worker stopped with SIGTERM exited with {status}"
+        );
     }
     while let Some(body) = collector.next(&env, Duration::from_millis(500)).await {
         ledger.record_published(&body);
@@ -353,7 +372,7 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     }
     let report = ledger.report(&env.store().await).await;
     eprintln!(
-        "fault scenario {name} ({fault:?}, {kills} kills): {:.1} articles/s\n{report}",
+        "fault scenario {name} ({fault:?}, {kills} workers stopped, alternately SIGKILL and SIGTERM): {:.1} articles/s\n{report}",
         throughput
     );
     if let Some(tap) = collector.tap.take() {
@@ -415,11 +434,11 @@ async fn fault_clean_run_and_poison_mix() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fault_workers_killed_with_sigkill() {
+async fn fault_workers_killed_or_stopped_gracefully() {
     run("kill", Fault::KillWorkers, 3)
         .await
         .0
-        .assert_clean("kill -9");
+        .assert_clean("kill -9 and SIGTERM");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 //! message's fate through [`Disposition`], never by acking themselves.
 
 mod connect;
+mod dead_letters;
 mod delivery;
 mod error;
 mod handler;
@@ -15,6 +16,7 @@ mod tap;
 mod topology;
 mod worker;
 
+pub use dead_letters::{DeadLetter, DeadLetters};
 pub use error::BrokerError;
 pub use handler::{Disposition, Failure, Handler};
 pub use message::{Exchange, Inbound, Outbound};
@@ -37,6 +39,8 @@ pub mod headers {
     /// One line per failed attempt (`attempt N: error`), carried through
     /// retries into the dead letter.
     pub const HISTORY: &str = "x-gazette-history";
+    /// How many times `gazette dlq replay` has sent the message back.
+    pub const REPLAYED: &str = "x-gazette-replayed";
     /// The routing key the message had before it was dead-lettered or delayed.
     pub const ROUTING_KEY: &str = "x-gazette-routing-key";
 }

@@ -5,6 +5,7 @@
 )]
 
 mod config;
+mod dlq;
 mod run;
 mod submit;
 
@@ -47,6 +48,11 @@ enum Command {
         #[arg(value_enum)]
         stage: Stage,
     },
+    /// Inspect, replay or purge dead letters.
+    Dlq {
+        #[command(subcommand)]
+        command: dlq::DlqCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -54,6 +60,16 @@ pub enum Stage {
     Validate,
     Render,
     Publish,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Validate => gazette_stages::VALIDATE.name,
+            Self::Render => gazette_stages::RENDER.name,
+            Self::Publish => gazette_stages::PUBLISH.name,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -79,6 +95,7 @@ fn main() -> ExitCode {
             } => submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await,
             Command::Up => run::up(&config).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
+            Command::Dlq { command } => dlq::run(&config, command).await,
         }
     });
     match result {

@@ -1,0 +1,188 @@
+//! Inspecting and replaying a stage's dead letters, for `gazette dlq`.
+//!
+//! Letters are taken with `basic.get` and held unacked: a letter only leaves
+//! its queue when it is replayed (after the replay is confirmed) or purged.
+//! Everything else returns to the queue when the session ends, so listing
+//! never loses or reorders anything for good.
+
+use std::collections::BTreeMap;
+
+use lapin::options::{BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel, Confirmation, Connection};
+
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect};
+use crate::message::string_headers;
+use crate::{BrokerError, BrokerSettings, Topology, headers};
+
+/// One dead letter, held until replayed, purged, or released.
+#[derive(Debug)]
+pub struct DeadLetter {
+    pub stage: String,
+    pub message_id: Option<String>,
+    /// `x-gazette-reason`, or the broker's own reason (`delivery_limit`) for
+    /// letters the broker dead-lettered.
+    pub reason: String,
+    pub detail: String,
+    pub headers: BTreeMap<String, String>,
+    /// Seconds since the epoch when it was dead-lettered, if known.
+    pub timestamp: Option<u64>,
+    pub body: Vec<u8>,
+    delivery_tag: u64,
+    properties: BasicProperties,
+}
+
+/// A session on one stage's dead-letter queue.
+#[derive(Debug)]
+pub struct DeadLetters {
+    connection: Connection,
+    channel: Channel,
+    stage: String,
+    dead_queue: String,
+    work_queue: String,
+}
+
+impl DeadLetters {
+    pub async fn open(settings: &BrokerSettings, stage: &str) -> Result<Self, BrokerError> {
+        let connection = connect(settings, "dead-letter tool").await?;
+        let channel = connection
+            .create_channel()
+            .await
+            .map_err(|e| BrokerError::channel("opening a channel", &e))?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(|e| BrokerError::channel("enabling publisher confirms", &e))?;
+        let topology = Topology::new(&settings.namespace);
+        Ok(Self {
+            connection,
+            channel,
+            stage: stage.to_owned(),
+            dead_queue: topology.dead_queue(stage),
+            work_queue: topology.work_queue(stage),
+        })
+    }
+
+    /// Takes up to `limit` letters off the queue, holding them unacked.
+    pub async fn take(&self, limit: usize) -> Result<Vec<DeadLetter>, BrokerError> {
+        let mut letters = Vec::new();
+        while letters.len() < limit {
+            let got = tokio::time::timeout(
+                BROKER_ANSWER_TIMEOUT,
+                self.channel
+                    .basic_get(self.dead_queue.as_str().into(), BasicGetOptions::default()),
+            )
+            .await
+            .map_err(|_| BrokerError::Channel {
+                doing: "reading dead letters",
+                detail: "no answer".to_owned(),
+            })?
+            .map_err(|e| BrokerError::channel("reading dead letters", &e))?;
+            let Some(message) = got else { break };
+            let delivery = message.delivery;
+            let headers = delivery
+                .properties
+                .headers()
+                .as_ref()
+                .map(string_headers)
+                .unwrap_or_default();
+            let reason = headers
+                .get(headers::REASON)
+                .or_else(|| headers.get("x-first-death-reason"))
+                .cloned()
+                .unwrap_or_else(|| "unknown".to_owned());
+            letters.push(DeadLetter {
+                stage: self.stage.clone(),
+                message_id: delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|s| s.as_str().to_owned()),
+                reason,
+                detail: headers.get(headers::DETAIL).cloned().unwrap_or_default(),
+                timestamp: *delivery.properties.timestamp(),
+                body: delivery.data,
+                delivery_tag: delivery.delivery_tag,
+                properties: delivery.properties,
+                headers,
+            });
+        }
+        Ok(letters)
+    }
+
+    /// Sends `letter` back to its stage's work queue with its message id,
+    /// correlation id and content, as a first attempt; once the broker
+    /// confirms the copy, the letter leaves the dead-letter queue.
+    pub async fn replay(&self, letter: &DeadLetter) -> Result<(), BrokerError> {
+        let mut table = FieldTable::default();
+        let replays = letter
+            .headers
+            .get(headers::REPLAYED)
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0)
+            + 1;
+        if let Some(original) = letter.properties.headers() {
+            for (key, value) in original.inner() {
+                let key = key.as_str();
+                // The fresh attempt starts clean; the broker's x-death record goes too.
+                if !(key.starts_with("x-gazette-")
+                    || key.starts_with("x-death")
+                    || key.starts_with("x-first-death")
+                    || key.starts_with("x-last-death"))
+                {
+                    table.insert(key.into(), value.clone());
+                }
+            }
+        }
+        table.insert(
+            headers::REPLAYED.into(),
+            AMQPValue::LongString(replays.to_string().into()),
+        );
+        let properties = letter.properties.clone().with_headers(table);
+        let failed = |detail: String| BrokerError::Publish {
+            exchange: String::new(),
+            routing_key: self.work_queue.clone(),
+            detail,
+        };
+        let confirm = self
+            .channel
+            .basic_publish(
+                "".into(),
+                self.work_queue.as_str().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                &letter.body,
+                properties,
+            )
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        match tokio::time::timeout(BROKER_ANSWER_TIMEOUT, confirm).await {
+            Ok(Ok(Confirmation::Ack(None))) => self.ack(letter).await,
+            Ok(Ok(Confirmation::Ack(Some(_)))) => {
+                Err(failed("the work queue does not exist".to_owned()))
+            }
+            Ok(Ok(other)) => Err(failed(format!("not confirmed: {other:?}"))),
+            Ok(Err(e)) => Err(failed(e.to_string())),
+            Err(_) => Err(failed("no confirm".to_owned())),
+        }
+    }
+
+    /// Removes `letter` for good.
+    pub async fn purge(&self, letter: &DeadLetter) -> Result<(), BrokerError> {
+        self.ack(letter).await
+    }
+
+    async fn ack(&self, letter: &DeadLetter) -> Result<(), BrokerError> {
+        self.channel
+            .basic_ack(letter.delivery_tag, BasicAckOptions::default())
+            .await
+            .map_err(|e| BrokerError::channel("acking a dead letter", &e))
+    }
+
+    /// Ends the session; letters neither replayed nor purged return to the queue.
+    pub async fn release(self) {
+        close_quietly(&self.connection, "dead-letter tool done").await;
+    }
+}

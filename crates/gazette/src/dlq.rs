@@ -1,0 +1,274 @@
+//! `gazette dlq`: list, show, replay and purge a stage's dead letters, with filters and dry runs.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use gazette_broker::{DeadLetter, DeadLetters};
+use serde_json::Value;
+
+use crate::Stage;
+use crate::config::{Config, parse_duration};
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead letters, one line each: stage, message id, reason, age, article, detail.
+    List(Filters),
+    /// Show one dead letter in full: headers and body.
+    Show {
+        message_id: String,
+        #[arg(long, value_enum)]
+        stage: Option<Stage>,
+    },
+    /// Send matching dead letters back to their stage's queue, keeping their message ids.
+    Replay {
+        #[command(flatten)]
+        filters: Filters,
+        /// Messages per second, so a replay cannot flood a stage that just recovered.
+        #[arg(long, default_value_t = 10)]
+        rate: u32,
+        /// Say what would be replayed, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Delete matching dead letters for good.
+    Purge {
+        #[command(flatten)]
+        filters: Filters,
+        /// Required when no filter is given: purge everything in the chosen stages.
+        #[arg(long)]
+        all: bool,
+        /// Say what would be purged, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Filters {
+    /// Only this stage's dead letters (default: every stage).
+    #[arg(long, value_enum)]
+    stage: Option<Stage>,
+    /// Only letters with this reason (invalid-json, schema, retries-exhausted, ...).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Only letters about this article id.
+    #[arg(long)]
+    article: Option<String>,
+    /// Only letters dead-lettered at least this long ago (30s, 10m, 2h).
+    #[arg(long, value_parser = duration_arg)]
+    older_than: Option<Duration>,
+    /// Look at no more than this many letters per stage.
+    #[arg(long, default_value_t = 10_000)]
+    limit: usize,
+}
+
+impl Filters {
+    fn is_empty(&self) -> bool {
+        self.reason.is_none() && self.article.is_none() && self.older_than.is_none()
+    }
+
+    fn matches(&self, letter: &DeadLetter, now: u64) -> bool {
+        self.reason.as_ref().is_none_or(|r| *r == letter.reason)
+            && self
+                .article
+                .as_ref()
+                .is_none_or(|a| article_id(letter).as_deref() == Some(a.as_str()))
+            && self.older_than.is_none_or(|age| {
+                letter
+                    .timestamp
+                    .is_some_and(|t| now.saturating_sub(t) >= age.as_secs())
+            })
+    }
+
+    fn stages(&self) -> Vec<Stage> {
+        self.stage.map_or_else(
+            || vec![Stage::Validate, Stage::Render, Stage::Publish],
+            |s| vec![s],
+        )
+    }
+}
+
+fn duration_arg(text: &str) -> Result<Duration, String> {
+    parse_duration(text).ok_or_else(|| format!("{text:?} is not a duration such as 30s, 10m or 2h"))
+}
+
+pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
+    match command {
+        DlqCommand::List(filters) => {
+            each_match(config, &filters, |letter| {
+                println!("{}", summary(letter));
+                Action::Keep
+            })
+            .await?;
+        }
+        DlqCommand::Show { message_id, stage } => {
+            let filters = Filters {
+                stage,
+                reason: None,
+                article: None,
+                older_than: None,
+                limit: 10_000,
+            };
+            let mut found = false;
+            each_match(config, &filters, |letter| {
+                if letter.message_id.as_deref() == Some(message_id.as_str()) {
+                    found = true;
+                    print_full(letter);
+                }
+                Action::Keep
+            })
+            .await?;
+            if !found {
+                bail!("no dead letter has message id {message_id}");
+            }
+        }
+        DlqCommand::Replay {
+            filters,
+            rate,
+            dry_run,
+        } => {
+            let pause = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+            let count = each_match(config, &filters, |letter| {
+                println!(
+                    "{} {}",
+                    if dry_run { "would replay" } else { "replaying" },
+                    summary(letter)
+                );
+                if dry_run {
+                    Action::Keep
+                } else {
+                    Action::Replay(pause)
+                }
+            })
+            .await?;
+            println!(
+                "{count} dead letters {}",
+                if dry_run {
+                    "would be replayed"
+                } else {
+                    "replayed"
+                }
+            );
+        }
+        DlqCommand::Purge {
+            filters,
+            all,
+            dry_run,
+        } => {
+            if filters.is_empty() && !all {
+                bail!("purge needs a filter (--reason, --article, --older-than) or --all");
+            }
+            let count = each_match(config, &filters, |letter| {
+                println!(
+                    "{} {}",
+                    if dry_run { "would purge" } else { "purging" },
+                    summary(letter)
+                );
+                if dry_run { Action::Keep } else { Action::Purge }
+            })
+            .await?;
+            println!(
+                "{count} dead letters {}",
+                if dry_run { "would be purged" } else { "purged" }
+            );
+        }
+    }
+    Ok(())
+}
+
+enum Action {
+    Keep,
+    Replay(Duration),
+    Purge,
+}
+
+/// Runs `decide` on every matching letter of the chosen stages and carries
+/// out its decision; returns how many matched. Unmatched and kept letters
+/// return to their queue when each stage's session is released.
+async fn each_match(
+    config: &Config,
+    filters: &Filters,
+    mut decide: impl FnMut(&DeadLetter) -> Action,
+) -> Result<usize> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut matched = 0;
+    for stage in filters.stages() {
+        let session = DeadLetters::open(&config.broker, stage.name())
+            .await
+            .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
+        let outcome = async {
+            for letter in session.take(filters.limit).await? {
+                if !filters.matches(&letter, now) {
+                    continue;
+                }
+                matched += 1;
+                match decide(&letter) {
+                    Action::Keep => {}
+                    Action::Purge => session.purge(&letter).await?,
+                    Action::Replay(pause) => {
+                        session.replay(&letter).await?;
+                        tokio::time::sleep(pause).await;
+                    }
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+        .await;
+        session.release().await;
+        outcome?;
+    }
+    Ok(matched)
+}
+
+/// The article a letter is about: the CloudEvents subject, or the article's own id.
+fn article_id(letter: &DeadLetter) -> Option<String> {
+    let event: Value = serde_json::from_slice(&letter.body).ok()?;
+    event
+        .get("subject")
+        .or_else(|| event.pointer("/data/id"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+fn summary(letter: &DeadLetter) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let age = letter
+        .timestamp
+        .map_or_else(|| "?".to_owned(), |t| format!("{}s", now.saturating_sub(t)));
+    let detail: String = letter.detail.chars().take(120).collect();
+    format!(
+        "{}\t{}\t{}\t{age}\t{}\t{detail}",
+        letter.stage,
+        letter.message_id.as_deref().unwrap_or("-"),
+        letter.reason,
+        article_id(letter).as_deref().unwrap_or("-"),
+    )
+}
+
+fn print_full(letter: &DeadLetter) {
+    println!(
+        "stage: {}\nmessage id: {}\nreason: {}",
+        letter.stage,
+        letter.message_id.as_deref().unwrap_or("-"),
+        letter.reason
+    );
+    for (name, value) in &letter.headers {
+        println!("header {name}: {value}");
+    }
+    match serde_json::from_slice::<Value>(&letter.body) {
+        Ok(json) => println!(
+            "body:\n{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        ),
+        Err(_) => println!(
+            "body ({} bytes, not JSON):\n{}",
+            letter.body.len(),
+            String::from_utf8_lossy(&letter.body)
+        ),
+    }
+}

@@ -20,27 +20,16 @@ use std::time::{Duration, Instant};
 use gazette_broker::{
     Exchange, Outbound, Publisher, Routed, Tap, ensure_topology, headers, queue_depth,
 };
-use gazette_contract::{CONTENT_TYPE, EventType, event_id};
+use gazette_contract::{CONTENT_TYPE, EventType};
 use gazette_stages::STAGES;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
 use support::ledger::{Ledger, Report};
-use support::{TestEnv, Worker, example_article_path, restart_rabbitmq};
+use support::workload::{Message, articles, workload};
+use support::{TestEnv, Worker, restart_rabbitmq};
 
 /// Scenarios restart shared services; they must not overlap.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-const CATEGORIES: [(&str, &str); 4] = [
-    (
-        "tin-tuc-hoat-dong-cua-quan-uy",
-        "Tin tức hoạt động của Quận ủy",
-    ),
-    ("kinh-te-xa-hoi", "Kinh tế - Xã hội"),
-    ("van-hoa-the-thao", "Văn hóa - Thể thao"),
-    ("thong-bao", "Thông báo"),
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
@@ -51,128 +40,9 @@ enum Fault {
     StopStore,
 }
 
-fn articles() -> usize {
-    std::env::var("GAZETTE_FAULT_ARTICLES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(300)
-}
-
 /// How long one scenario may take before it is a failure, not a slow run.
 fn patience() -> Duration {
     Duration::from_secs(240 + articles() as u64 / 10)
-}
-
-/// One submission message: its id and body, and which article revision it carries.
-struct Message {
-    id: String,
-    body: Vec<u8>,
-    revision_of: Option<(usize, u64)>,
-}
-
-fn envelope(id: &str, data: &Value) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "specversion": "1.0", "id": id, "source": "/fault-suite", "type": "article.submitted",
-        "time": "2022-06-23T08:04:00Z", "subject": data["id"], "datacontenttype": "application/json", "data": data
-    }))
-    .unwrap()
-}
-
-/// Realistic articles (the example's 4.5 kB body), each sent twice, one in
-/// ten with a revision 2 sent before its revision 1; plus 1 % poison.
-fn workload(ledger: &mut Ledger, poison: bool, rng: &mut StdRng) -> Vec<Message> {
-    let example: Value =
-        serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
-    let mut messages = Vec::new();
-    for i in 0..articles() {
-        let id = format!("fault-{i:05}");
-        let (slug, name) = CATEGORIES[i % CATEGORIES.len()];
-        let revisions: &[u64] = if i % 10 == 0 { &[2, 1] } else { &[1] };
-        for &revision in revisions {
-            let mut data = example.clone();
-            data["id"] = json!(id);
-            data["revision"] = json!(revision);
-            data["title"] = json!(format!(
-                "Bài viết số {i}: Hội nghị Ban chấp hành Đảng bộ quận"
-            ));
-            data["category"] = json!({"slug": slug, "name": name});
-            data["lead"] = json!(format!(
-                "(NTL) Bản sửa đổi lần {revision} của bài viết số {i}."
-            ));
-            let message_id = event_id(&id, revision, EventType::Submitted);
-            ledger.valid.insert((id.clone(), revision));
-            let body = envelope(&message_id, &data);
-            let revision_of = Some((i, revision));
-            messages.push(Message {
-                id: message_id.clone(),
-                body: body.clone(),
-                revision_of,
-            });
-            messages.push(Message {
-                id: message_id,
-                body,
-                revision_of,
-            });
-        }
-    }
-    messages.shuffle(rng);
-    // The shuffle mixes duplicates in; where an article has two revisions,
-    // its revision 2 copies take the earliest of its places.
-    let mut places: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (at, message) in messages.iter().enumerate() {
-        if let Some((article, _)) = message.revision_of {
-            places.entry(article).or_default().push(at);
-        }
-    }
-    for at in places.into_values().filter(|places| places.len() == 4) {
-        let mut group: Vec<Message> = at
-            .iter()
-            .map(|&i| {
-                std::mem::replace(
-                    &mut messages[i],
-                    Message {
-                        id: String::new(),
-                        body: Vec::new(),
-                        revision_of: None,
-                    },
-                )
-            })
-            .collect();
-        group.sort_by_key(|m| std::cmp::Reverse(m.revision_of.map(|(_, r)| r)));
-        for (i, message) in at.into_iter().zip(group) {
-            messages[i] = message;
-        }
-    }
-    if poison {
-        let count = (messages.len() / 100).max(4);
-        for n in 0..count {
-            let id = format!("poison-{n}");
-            let (body, reason): (Vec<u8>, &str) = match n % 4 {
-                0 => (b"{ not json".to_vec(), "invalid-json"),
-                1 => (b"{\"id\": \"\xff\"}".to_vec(), "invalid-utf8"),
-                2 => ("[".repeat(64).into_bytes(), "too-deep"),
-                _ => (
-                    envelope(
-                        &id,
-                        &json!({"id": format!("poison-article-{n}"), "revision": 1}),
-                    ),
-                    "schema",
-                ),
-            };
-            ledger.poison.insert(id.clone(), reason);
-            let at = rng.random_range(0..=messages.len());
-            messages.insert(
-                at,
-                Message {
-                    id,
-                    body,
-                    revision_of: None,
-                },
-            );
-        }
-    }
-    ledger.submissions = messages.len();
-    messages
 }
 
 async fn publish_until_confirmed(env: &TestEnv, publisher: &mut Publisher, message: &Message) {
@@ -371,9 +241,13 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
         dead.close().await;
     }
     let report = ledger.report(&env.store().await).await;
+    let stops = if kills > 0 {
+        format!(", {kills} workers stopped, alternately SIGKILL and SIGTERM")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "fault scenario {name} ({fault:?}, {kills} workers stopped, alternately SIGKILL and SIGTERM): {:.1} articles/s\n{report}",
-        throughput
+        "fault scenario {name} ({fault:?}{stops}): {throughput:.1} healthy articles/s\n{report}"
     );
     if let Some(tap) = collector.tap.take() {
         tap.close().await;

@@ -11,6 +11,7 @@
 mod garage;
 pub mod ledger;
 mod workers;
+pub mod workload;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -66,3 +66,16 @@ pub(crate) async fn close_quietly(connection: &Connection, reason: &str) {
     let closing = connection.close(200, reason.into());
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), closing).await;
 }
+
+/// A connection named for `purpose` and one channel on it.
+pub(crate) async fn connect_with_channel(
+    settings: &BrokerSettings,
+    purpose: &str,
+) -> Result<(Connection, Channel), BrokerError> {
+    let connection = connect(settings, purpose).await?;
+    let channel = connection
+        .create_channel()
+        .await
+        .map_err(|e| BrokerError::channel("opening a channel", &e))?;
+    Ok((connection, channel))
+}

@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use lapin::options::{BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
+use lapin::options::{BasicAckOptions, BasicGetOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Confirmation, Connection};
+use lapin::{BasicProperties, Channel, Connection};
 
-use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect};
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::message::string_headers;
-use crate::{BrokerError, BrokerSettings, Topology, headers};
+use crate::{BrokerError, BrokerSettings, Publisher, Routed, Topology, headers};
 
 /// One dead letter, held until replayed, purged, or released.
 #[derive(Debug)]
@@ -37,6 +37,8 @@ pub struct DeadLetter {
 pub struct DeadLetters {
     connection: Connection,
     channel: Channel,
+    /// Replays go out on their own confirmed channel, as every Gazette publish does.
+    publisher: Publisher,
     stage: String,
     dead_queue: String,
     work_queue: String,
@@ -44,19 +46,13 @@ pub struct DeadLetters {
 
 impl DeadLetters {
     pub async fn open(settings: &BrokerSettings, stage: &str) -> Result<Self, BrokerError> {
-        let connection = connect(settings, "dead-letter tool").await?;
-        let channel = connection
-            .create_channel()
-            .await
-            .map_err(|e| BrokerError::channel("opening a channel", &e))?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .map_err(|e| BrokerError::channel("enabling publisher confirms", &e))?;
+        let (connection, channel) = connect_with_channel(settings, "dead-letter tool").await?;
+        let publisher = Publisher::connect(settings, "dead-letter tool").await?;
         let topology = Topology::new(&settings.namespace);
         Ok(Self {
             connection,
             channel,
+            publisher,
             stage: stage.to_owned(),
             dead_queue: topology.dead_queue(stage),
             work_queue: topology.work_queue(stage),
@@ -139,33 +135,17 @@ impl DeadLetters {
             AMQPValue::LongString(replays.to_string().into()),
         );
         let properties = letter.properties.clone().with_headers(table);
-        let failed = |detail: String| BrokerError::Publish {
-            exchange: String::new(),
-            routing_key: self.work_queue.clone(),
-            detail,
-        };
-        let confirm = self
-            .channel
-            .basic_publish(
-                "".into(),
-                self.work_queue.as_str().into(),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..BasicPublishOptions::default()
-                },
-                &letter.body,
-                properties,
-            )
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        match tokio::time::timeout(BROKER_ANSWER_TIMEOUT, confirm).await {
-            Ok(Ok(Confirmation::Ack(None))) => self.ack(letter).await,
-            Ok(Ok(Confirmation::Ack(Some(_)))) => {
-                Err(failed("the work queue does not exist".to_owned()))
-            }
-            Ok(Ok(other)) => Err(failed(format!("not confirmed: {other:?}"))),
-            Ok(Err(e)) => Err(failed(e.to_string())),
-            Err(_) => Err(failed("no confirm".to_owned())),
+        match self
+            .publisher
+            .publish_raw("", &self.work_queue, &letter.body, properties)
+            .await?
+        {
+            Routed::Queued => self.ack(letter).await,
+            Routed::Unrouted => Err(BrokerError::Publish {
+                exchange: String::new(),
+                routing_key: self.work_queue.clone(),
+                detail: "the stage's work queue does not exist".to_owned(),
+            }),
         }
     }
 
@@ -184,5 +164,6 @@ impl DeadLetters {
     /// Ends the session; letters neither replayed nor purged return to the queue.
     pub async fn release(self) {
         close_quietly(&self.connection, "dead-letter tool done").await;
+        self.publisher.close().await;
     }
 }

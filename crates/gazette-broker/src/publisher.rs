@@ -11,7 +11,7 @@ use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Confirmation, Connection};
 
-use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect};
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::message::field_table;
 use crate::{BrokerError, BrokerSettings, Outbound, Topology};
 
@@ -38,11 +38,8 @@ struct Inner {
 
 impl Publisher {
     pub async fn connect(settings: &BrokerSettings, purpose: &str) -> Result<Self, BrokerError> {
-        let connection = connect(settings, &format!("{purpose} publish")).await?;
-        let channel = connection
-            .create_channel()
-            .await
-            .map_err(|e| BrokerError::channel("opening the publish channel", &e))?;
+        let (connection, channel) =
+            connect_with_channel(settings, &format!("{purpose} publish")).await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await

@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection, Consumer};
 
-use crate::connect::{close_quietly, connect, subscribe};
+use crate::connect::{close_quietly, connect_with_channel, subscribe};
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Exchange, Inbound, Topology};
 
@@ -27,39 +27,20 @@ impl Tap {
         exchange: Exchange,
         routing_keys: &[&str],
     ) -> Result<Self, BrokerError> {
-        let (connection, channel) = open(settings).await?;
-        declare(&channel, settings, &[]).await?;
-        let queue = channel
-            .queue_declare(
-                "".into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| BrokerError::channel("declaring a private queue", &e))?;
-        let exchange = Topology::new(&settings.namespace).exchange(exchange);
-        for key in routing_keys {
-            channel
-                .queue_bind(
-                    queue.name().clone(),
-                    exchange.as_str().into(),
-                    (*key).into(),
-                    QueueBindOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .map_err(|e| BrokerError::channel("binding a private queue", &e))?;
-        }
-        let consumer = subscribe(&channel, queue.name().as_str()).await?;
-        Ok(Self {
-            connection,
-            _channel: channel,
-            consumer,
-        })
+        let private = QueueDeclareOptions {
+            exclusive: true,
+            auto_delete: true,
+            ..QueueDeclareOptions::default()
+        };
+        Self::declare_and_consume(
+            settings,
+            "",
+            private,
+            FieldTable::default(),
+            exchange,
+            routing_keys,
+        )
+        .await
     }
 
     /// A durable quorum queue named `queue`, bound to `routing_keys` on
@@ -71,38 +52,47 @@ impl Tap {
         exchange: Exchange,
         routing_keys: &[&str],
     ) -> Result<Self, BrokerError> {
-        let (connection, channel) = open(settings).await?;
-        declare(&channel, settings, &[]).await?;
-        let mut arguments = FieldTable::default();
-        arguments.insert(
+        let mut quorum = FieldTable::default();
+        quorum.insert(
             "x-queue-type".into(),
-            lapin::types::AMQPValue::LongString("quorum".into()),
+            AMQPValue::LongString("quorum".into()),
         );
-        channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    durable: true,
-                    ..QueueDeclareOptions::default()
-                },
-                arguments,
-            )
+        let durable = QueueDeclareOptions {
+            durable: true,
+            ..QueueDeclareOptions::default()
+        };
+        Self::declare_and_consume(settings, queue, durable, quorum, exchange, routing_keys).await
+    }
+
+    /// Declares `queue` (`""` lets the broker name it), binds it, consumes it.
+    async fn declare_and_consume(
+        settings: &BrokerSettings,
+        queue: &str,
+        options: QueueDeclareOptions,
+        arguments: FieldTable,
+        exchange: Exchange,
+        routing_keys: &[&str],
+    ) -> Result<Self, BrokerError> {
+        let (connection, channel) = connect_with_channel(settings, "tap").await?;
+        declare(&channel, settings, &[]).await?;
+        let declared = channel
+            .queue_declare(queue.into(), options, arguments)
             .await
-            .map_err(|e| BrokerError::channel("declaring a durable queue", &e))?;
+            .map_err(|e| BrokerError::channel("declaring the tap's queue", &e))?;
         let exchange = Topology::new(&settings.namespace).exchange(exchange);
         for key in routing_keys {
             channel
                 .queue_bind(
-                    queue.into(),
+                    declared.name().clone(),
                     exchange.as_str().into(),
                     (*key).into(),
                     QueueBindOptions::default(),
                     FieldTable::default(),
                 )
                 .await
-                .map_err(|e| BrokerError::channel("binding a durable queue", &e))?;
+                .map_err(|e| BrokerError::channel("binding the tap's queue", &e))?;
         }
-        let consumer = subscribe(&channel, queue).await?;
+        let consumer = subscribe(&channel, declared.name().as_str()).await?;
         Ok(Self {
             connection,
             _channel: channel,
@@ -112,7 +102,7 @@ impl Tap {
 
     /// Consumes an existing queue by name, such as `<ns>.validate.dead`.
     pub async fn queue(settings: &BrokerSettings, queue: &str) -> Result<Self, BrokerError> {
-        let (connection, channel) = open(settings).await?;
+        let (connection, channel) = connect_with_channel(settings, "tap").await?;
         let consumer = subscribe(&channel, queue).await?;
         Ok(Self {
             connection,
@@ -145,13 +135,4 @@ impl Tap {
     pub async fn close(self) {
         close_quietly(&self.connection, "tap closed").await;
     }
-}
-
-async fn open(settings: &BrokerSettings) -> Result<(Connection, Channel), BrokerError> {
-    let connection = connect(settings, "tap").await?;
-    let channel = connection
-        .create_channel()
-        .await
-        .map_err(|e| BrokerError::channel("opening a channel", &e))?;
-    Ok((connection, channel))
 }

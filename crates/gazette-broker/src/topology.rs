@@ -16,7 +16,7 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, ExchangeKind};
 
-use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect};
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::{BrokerError, BrokerSettings, Exchange};
 
 /// A stage's place in the topology: its name and the `(exchange, routing key)` pairs it consumes.
@@ -69,11 +69,7 @@ pub async fn ensure_topology(
     settings: &BrokerSettings,
     stages: &[StageSpec],
 ) -> Result<(), BrokerError> {
-    let connection = connect(settings, "topology").await?;
-    let channel = connection
-        .create_channel()
-        .await
-        .map_err(|e| BrokerError::channel("opening a channel", &e))?;
+    let (connection, channel) = connect_with_channel(settings, "topology").await?;
     let declared = tokio::time::timeout(BROKER_ANSWER_TIMEOUT, declare(&channel, settings, stages))
         .await
         .unwrap_or_else(|_| {
@@ -187,11 +183,7 @@ pub async fn queue_depth(
     settings: &BrokerSettings,
     queue: &str,
 ) -> Result<Option<u32>, BrokerError> {
-    let connection = connect(settings, "depth").await?;
-    let channel = connection
-        .create_channel()
-        .await
-        .map_err(|e| BrokerError::channel("opening a channel", &e))?;
+    let (connection, channel) = connect_with_channel(settings, "depth").await?;
     let passive = QueueDeclareOptions {
         passive: true,
         ..QueueDeclareOptions::default()
@@ -217,11 +209,7 @@ pub async fn delete_namespace(
     stages: &[StageSpec],
 ) -> Result<(), BrokerError> {
     let topology = Topology::new(&settings.namespace);
-    let connection = connect(settings, "teardown").await?;
-    let channel = connection
-        .create_channel()
-        .await
-        .map_err(|e| BrokerError::channel("opening a channel", &e))?;
+    let (connection, channel) = connect_with_channel(settings, "teardown").await?;
     let mut queues = Vec::new();
     for stage in stages {
         queues.push(topology.work_queue(stage.name));

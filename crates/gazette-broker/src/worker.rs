@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect, subscribe};
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel, subscribe};
 use crate::delivery::Job;
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Handler, Publisher, StageSpec, Topology};
@@ -93,11 +93,8 @@ impl Session {
     }
 
     async fn open(settings: &Arc<BrokerSettings>, stage: StageSpec) -> Result<Self, BrokerError> {
-        let connection = connect(settings, &format!("{} consume", stage.name)).await?;
-        let channel = connection
-            .create_channel()
-            .await
-            .map_err(|e| BrokerError::channel("opening the consume channel", &e))?;
+        let (connection, channel) =
+            connect_with_channel(settings, &format!("{} consume", stage.name)).await?;
         declare(&channel, settings, &[stage]).await?;
         // Prefetch before consuming: otherwise the broker may push the whole queue at us.
         channel

@@ -10,6 +10,7 @@ use rand::Rng;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, error, info_span, warn};
 
+use crate::connect::BROKER_ANSWER_TIMEOUT;
 use crate::{
     BrokerError, BrokerSettings, Disposition, Exchange, Failure, Handler, Inbound, Outbound,
     Publisher, Routed, StageSpec, headers,
@@ -54,20 +55,26 @@ impl Job {
             let verdict = self.judge(handler, &inbound).await;
             match self.settle(verdict, &delivery, &inbound).await {
                 Ok(()) => {
-                    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
+                    let acking = delivery.acker.ack(BasicAckOptions::default());
+                    match tokio::time::timeout(BROKER_ANSWER_TIMEOUT, acking).await {
+                        Ok(Ok(_)) => {}
                         // The outputs are confirmed and idempotent; a redelivery repeats them harmlessly.
-                        warn!(error = %e, "ack failed; the message will be redelivered");
+                        Ok(Err(e)) => {
+                            warn!(error = %e, "ack failed; the message will be redelivered")
+                        }
+                        Err(_) => warn!("ack not answered; the message will be redelivered"),
                     }
                 }
                 Err(e) => {
                     error!(error = %e, "could not hand the message on; returning it to the queue");
-                    let _ = delivery
-                        .acker
-                        .nack(BasicNackOptions {
-                            requeue: true,
-                            ..BasicNackOptions::default()
-                        })
-                        .await;
+                    let requeue = BasicNackOptions {
+                        requeue: true,
+                        ..BasicNackOptions::default()
+                    };
+                    // If even this fails, closing the session hands the delivery back.
+                    let _ =
+                        tokio::time::timeout(BROKER_ANSWER_TIMEOUT, delivery.acker.nack(requeue))
+                            .await;
                     self.broken.cancel();
                 }
             }

@@ -43,19 +43,48 @@ pub fn example_article_path() -> PathBuf {
 /// Restarts the RabbitMQ application on this machine: every connection
 /// drops, and durable queues come back with their messages. Fault tests only.
 pub fn restart_rabbitmq() {
-    for step in ["stop_app", "start_app"] {
-        let status = std::process::Command::new("rabbitmqctl")
-            .arg("-q")
-            .arg(step)
-            .status()
-            .expect("run rabbitmqctl");
-        assert!(status.success(), "rabbitmqctl {step} failed");
-    }
-    let status = std::process::Command::new("rabbitmq-diagnostics")
-        .args(["-q", "check_port_connectivity"])
+    rabbitmq_app("stop_app");
+    rabbitmq_app("start_app");
+}
+
+/// `rabbitmqctl stop_app` or `start_app`; after `start_app`, waits until the
+/// broker accepts connections again.
+pub fn rabbitmq_app(step: &str) {
+    let status = std::process::Command::new("rabbitmqctl")
+        .arg("-q")
+        .arg(step)
         .status()
-        .expect("run rabbitmq-diagnostics");
-    assert!(status.success(), "RabbitMQ did not come back");
+        .expect("run rabbitmqctl");
+    assert!(status.success(), "rabbitmqctl {step} failed");
+    if step == "start_app" {
+        let status = std::process::Command::new("rabbitmq-diagnostics")
+            .args(["-q", "check_port_connectivity"])
+            .status()
+            .expect("run rabbitmq-diagnostics");
+        assert!(status.success(), "RabbitMQ did not come back");
+    }
+}
+
+/// A free port on loopback, for a process under test to listen on.
+pub fn free_local_addr() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr")
+}
+
+/// A plain HTTP/1.1 GET: `(status, body)`, or `None` if nothing listens yet.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
 }
 
 /// One test's world: a namespace nobody else uses, a Garage bucket, and the

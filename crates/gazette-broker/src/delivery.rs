@@ -10,7 +10,10 @@ use rand::Rng;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, error, info_span, warn};
 
+use std::time::Instant;
+
 use crate::connect::BROKER_ANSWER_TIMEOUT;
+use crate::telemetry::{self, Ending};
 use crate::{
     BrokerError, BrokerSettings, Disposition, Exchange, Failure, Handler, Inbound, Outbound,
     Publisher, Routed, StageSpec, headers,
@@ -52,8 +55,26 @@ impl Job {
             attempt = inbound.attempt,
         );
         async {
+            let started = Instant::now();
+            telemetry::record_consumed(self.stage.name);
             let verdict = self.judge(handler, &inbound).await;
-            match self.settle(verdict, &delivery, &inbound).await {
+            let ending = match &verdict {
+                Verdict::Forward(_) => Ending::Succeeded,
+                Verdict::Retry { .. } if inbound.attempt >= self.settings.retry.max_attempts => {
+                    Ending::GaveUp
+                }
+                Verdict::Retry { .. } => Ending::Retried,
+                Verdict::DeadLetter { .. } => Ending::Rejected,
+            };
+            let settled = self.settle(verdict, &delivery, &inbound).await;
+            // A message that could not be handed on goes back to the queue: a retry, in effect.
+            let ending = if settled.is_ok() {
+                ending
+            } else {
+                Ending::Retried
+            };
+            telemetry::record_ending(self.stage.name, ending, started.elapsed());
+            match settled {
                 Ok(()) => {
                     let acking = delivery.acker.ack(BasicAckOptions::default());
                     match tokio::time::timeout(BROKER_ANSWER_TIMEOUT, acking).await {

@@ -13,6 +13,7 @@ mod message;
 mod publisher;
 mod settings;
 mod tap;
+mod telemetry;
 mod topology;
 mod worker;
 
@@ -23,6 +24,7 @@ pub use message::{Exchange, Inbound, Outbound};
 pub use publisher::{Publisher, Routed};
 pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
 pub use tap::Tap;
+pub use telemetry::Readiness;
 pub use topology::{StageSpec, Topology, delete_namespace, ensure_topology, queue_depth};
 pub use worker::run_stage;
 

@@ -19,6 +19,7 @@ use tracing::{error, info, warn};
 
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel, subscribe};
 use crate::delivery::Job;
+use crate::telemetry::{self, Readiness};
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Handler, Publisher, StageSpec, Topology};
 
@@ -32,13 +33,16 @@ pub async fn run_stage<H: Handler>(
     settings: BrokerSettings,
     stage: StageSpec,
     handler: Arc<H>,
+    readiness: Readiness,
     shutdown: CancellationToken,
 ) -> Result<(), BrokerError> {
     let settings = Arc::new(settings);
     let mut session = Session::open_within_deadline(&settings, stage).await?;
     let mut backoff = Backoff::default();
     loop {
+        readiness.set(true);
         let ended = session.run(&handler, &shutdown).await;
+        readiness.set(false);
         session.close().await;
         match ended {
             Ok(()) => return Ok(()),
@@ -53,6 +57,7 @@ pub async fn run_stage<H: Handler>(
             match Session::open_within_deadline(&settings, stage).await {
                 Ok(session) => {
                     info!(stage = stage.name, "reconnected to RabbitMQ");
+                    telemetry::record_reconnect(stage.name);
                     backoff = Backoff::default();
                     break session;
                 }

@@ -85,7 +85,7 @@ impl Store {
     /// Proves the store is reachable and the bucket or directory usable.
     pub async fn check(&self) -> Result<(), StoreError> {
         match self {
-            Self::S3(s) => s.check().await,
+            Self::S3(s) => timed("head_bucket", Box::pin(s.check())).await,
             Self::File(f) => f.check().await,
         }
     }
@@ -93,7 +93,7 @@ impl Store {
     pub async fn put(&self, object: PutObject) -> Result<(), StoreError> {
         check_key(&object.key)?;
         match self {
-            Self::S3(s) => s.put(object).await,
+            Self::S3(s) => timed("put", Box::pin(s.put(object))).await,
             Self::File(f) => f.put(object).await,
         }
     }
@@ -102,7 +102,7 @@ impl Store {
     pub async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
         check_key(key)?;
         match self {
-            Self::S3(s) => s.head(key).await,
+            Self::S3(s) => timed("head", Box::pin(s.head(key))).await,
             Self::File(f) => f.head(key).await,
         }
     }
@@ -111,7 +111,7 @@ impl Store {
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         check_key(key)?;
         match self {
-            Self::S3(s) => s.get(key).await,
+            Self::S3(s) => timed("get", Box::pin(s.get(key))).await,
             Self::File(f) => f.get(key).await,
         }
     }
@@ -119,7 +119,7 @@ impl Store {
     /// Every key under `prefix` (`""` for all), in no particular order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         match self {
-            Self::S3(s) => s.list(prefix).await,
+            Self::S3(s) => timed("list", Box::pin(s.list(prefix))).await,
             Self::File(f) => f.list(prefix).await,
         }
     }
@@ -140,6 +140,22 @@ impl Store {
             Self::File(f) => f.describe(),
         }
     }
+}
+
+/// Runs one S3 request, recording its duration and whether it failed, for
+/// `gazette_s3_request_duration_seconds` and `gazette_s3_request_errors_total`.
+async fn timed<T>(
+    operation: &'static str,
+    request: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let started = std::time::Instant::now();
+    let result = request.await;
+    metrics::histogram!("gazette_s3_request_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
+    if result.is_err() {
+        metrics::counter!("gazette_s3_request_errors_total", "operation" => operation).increment(1);
+    }
+    result
 }
 
 /// Keys are relative, `/`-separated, and never climb out of their root: the

@@ -29,6 +29,8 @@ pub struct Config {
     pub publish: PublishSettings,
     pub theme_dir: Option<PathBuf>,
     pub json_logs: bool,
+    /// Where `/metrics`, `/healthz` and `/readyz` are served; none when unset.
+    pub http_addr: Option<std::net::SocketAddr>,
 }
 
 impl Config {
@@ -114,6 +116,16 @@ impl Config {
             "json" => true,
             other => return Err(env.invalid("GAZETTE_LOG_FORMAT", other, "expected text or json")),
         };
+        let http_addr = match lookup("GAZETTE_HTTP_ADDR") {
+            None => None,
+            Some(raw) => Some(raw.parse().map_err(|_| {
+                env.invalid(
+                    "GAZETTE_HTTP_ADDR",
+                    &raw,
+                    "expected HOST:PORT, such as 0.0.0.0:8080",
+                )
+            })?),
+        };
         Ok(Self {
             broker,
             store_url,
@@ -121,6 +133,7 @@ impl Config {
             publish,
             theme_dir: lookup("GAZETTE_THEME_DIR").map(PathBuf::from),
             json_logs,
+            http_addr,
         })
     }
 }

@@ -6,6 +6,7 @@
 
 mod config;
 mod dlq;
+mod http;
 mod run;
 mod submit;
 
@@ -55,7 +56,7 @@ enum Command {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Stage {
     Validate,
     Render,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use gazette_broker::{BrokerSettings, Handler, StageSpec, run_stage};
+use gazette_broker::{BrokerSettings, Handler, Readiness, StageSpec, run_stage};
 use gazette_contract::Schemas;
 use gazette_render::{Renderer, Theme};
 use gazette_stages::{PUBLISH, PublishStage, RENDER, RenderStage, VALIDATE, ValidateStage};
@@ -14,6 +14,7 @@ use tracing::info;
 
 use crate::Stage;
 use crate::config::Config;
+use crate::http::{self, Probes};
 
 pub async fn up(config: &Config) -> Result<()> {
     run(config, &[Stage::Validate, Stage::Render, Stage::Publish]).await
@@ -26,46 +27,79 @@ pub async fn worker(config: &Config, stage: Stage) -> Result<()> {
 async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let wanted = |stage: Stage| stages.contains(&stage);
+
+    // Every context is built before anything consumes: a broken theme or an
+    // unreachable store stops the process before it takes a message.
+    let validate = match wanted(Stage::Validate) {
+        true => Some(ValidateStage::new(
+            Schemas::load().context("the built-in schemas do not compile")?,
+        )),
+        false => None,
+    };
+    let render = match wanted(Stage::Render) {
+        true => Some(RenderStage::new(
+            load_renderer(config)?,
+            config.site.clone(),
+        )),
+        false => None,
+    };
+    let store = match wanted(Stage::Publish) {
+        true => Some(open_store(config).await?),
+        false => None,
+    };
+
+    let readiness: Vec<(Stage, Readiness)> =
+        stages.iter().map(|s| (*s, Readiness::default())).collect();
+    let ready = |stage: Stage| {
+        readiness
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    };
+    if let Some(addr) = config.http_addr {
+        let probes = Probes {
+            stages: readiness
+                .iter()
+                .map(|(stage, r)| (stage.name(), r.clone()))
+                .collect(),
+            store: store.clone(),
+        };
+        http::serve(addr, probes, shutdown.clone()).await?;
+    }
+
     let mut running = JoinSet::new();
-    for stage in stages {
-        match stage {
-            Stage::Validate => {
-                let schemas = Schemas::load().context("the built-in schemas do not compile")?;
-                spawn(
-                    &mut running,
-                    config,
-                    VALIDATE,
-                    ValidateStage::new(schemas),
-                    &shutdown,
-                );
-            }
-            Stage::Render => {
-                let theme = match &config.theme_dir {
-                    Some(dir) => Theme::from_dir(dir)
-                        .context("GAZETTE_THEME_DIR names a folder without a complete theme")?,
-                    None => Theme::built_in(),
-                };
-                let renderer = Renderer::new(&theme)
-                    .context("the theme does not compile; fix it or unset GAZETTE_THEME_DIR")?;
-                spawn(
-                    &mut running,
-                    config,
-                    RENDER,
-                    RenderStage::new(renderer, config.site.clone()),
-                    &shutdown,
-                );
-            }
-            Stage::Publish => {
-                let store = open_store(config).await?;
-                spawn(
-                    &mut running,
-                    config,
-                    PUBLISH,
-                    PublishStage::new(store, config.publish.clone()),
-                    &shutdown,
-                );
-            }
-        }
+    if let Some(handler) = validate {
+        spawn(
+            &mut running,
+            config,
+            VALIDATE,
+            handler,
+            ready(Stage::Validate),
+            &shutdown,
+        );
+    }
+    if let Some(handler) = render {
+        spawn(
+            &mut running,
+            config,
+            RENDER,
+            handler,
+            ready(Stage::Render),
+            &shutdown,
+        );
+    }
+    if let Some(store) = store {
+        let handler = PublishStage::new(store, config.publish.clone());
+        spawn(
+            &mut running,
+            config,
+            PUBLISH,
+            handler,
+            ready(Stage::Publish),
+            &shutdown,
+        );
     }
     // The first stage to fail stops the others: a half-running `gazette up` hides problems.
     let mut first_error = None;
@@ -90,12 +124,13 @@ fn spawn<H: Handler>(
     config: &Config,
     spec: StageSpec,
     handler: H,
+    readiness: Readiness,
     shutdown: &CancellationToken,
 ) {
     let settings: BrokerSettings = config.broker.clone();
     let shutdown = shutdown.clone();
     running.spawn(async move {
-        run_stage(settings, spec, Arc::new(handler), shutdown)
+        run_stage(settings, spec, Arc::new(handler), readiness, shutdown)
             .await
             .with_context(|| {
                 format!(
@@ -104,6 +139,15 @@ fn spawn<H: Handler>(
                 )
             })
     });
+}
+
+fn load_renderer(config: &Config) -> Result<Renderer> {
+    let theme = match &config.theme_dir {
+        Some(dir) => Theme::from_dir(dir)
+            .context("GAZETTE_THEME_DIR names a folder without a complete theme")?,
+        None => Theme::built_in(),
+    };
+    Renderer::new(&theme).context("the theme does not compile; fix it or unset GAZETTE_THEME_DIR")
 }
 
 pub async fn open_store(config: &Config) -> Result<Store> {

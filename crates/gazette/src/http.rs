@@ -1,0 +1,86 @@
+//! The operator's window into a process: `/metrics`, `/healthz` and `/readyz` on `GAZETTE_HTTP_ADDR`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use gazette_broker::Readiness;
+use gazette_store::Store;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+/// Latency buckets for every `*_seconds` histogram: a page renders in
+/// milliseconds, an S3 request can take seconds.
+const SECONDS_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// `/readyz` answers within a probe's usual timeout even when the store hangs.
+const STORE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What `/readyz` looks at.
+#[derive(Debug, Default)]
+pub struct Probes {
+    pub stages: Vec<(&'static str, Readiness)>,
+    pub store: Option<Store>,
+}
+
+/// Installs the Prometheus recorder and serves the endpoints until `shutdown`.
+pub async fn serve(addr: SocketAddr, probes: Probes, shutdown: CancellationToken) -> Result<()> {
+    let metrics = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &SECONDS_BUCKETS)
+        .context("invalid histogram buckets")?
+        .install_recorder()
+        .context("a metrics recorder is already installed")?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("GAZETTE_HTTP_ADDR={addr} cannot be bound; choose a free address")
+    })?;
+    let app = Router::new()
+        .route("/metrics", get(render_metrics))
+        .with_state(metrics)
+        .merge(Router::new().route("/healthz", get(|| async { "ok\n" })))
+        .merge(
+            Router::new()
+                .route("/readyz", get(ready))
+                .with_state(Arc::new(probes)),
+        );
+    info!(%addr, "serving /metrics, /healthz and /readyz");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+    });
+    Ok(())
+}
+
+async fn render_metrics(State(metrics): State<PrometheusHandle>) -> String {
+    metrics.render()
+}
+
+/// Ready when every stage is consuming and the store answers; otherwise
+/// 503 with one line per problem, so `kubectl describe` says why.
+async fn ready(State(probes): State<Arc<Probes>>) -> (StatusCode, String) {
+    let mut problems: Vec<String> = probes
+        .stages
+        .iter()
+        .filter(|(_, readiness)| !readiness.is_ready())
+        .map(|(stage, _)| format!("stage {stage} is not connected to RabbitMQ"))
+        .collect();
+    if let Some(store) = &probes.store {
+        match tokio::time::timeout(STORE_PROBE_TIMEOUT, store.check()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => problems.push(format!("store: {e}")),
+            Err(_) => problems.push(format!("store: no answer within {STORE_PROBE_TIMEOUT:?}")),
+        }
+    }
+    if problems.is_empty() {
+        (StatusCode::OK, "ready\n".to_owned())
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, problems.join("\n") + "\n")
+    }
+}

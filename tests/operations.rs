@@ -1,0 +1,144 @@
+//! What an operator watches: `/metrics` counts real traffic, `/healthz` answers, `/readyz` follows the broker and the store.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use gazette_contract::EventType;
+use support::{
+    PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get, rabbitmq_app,
+};
+
+/// Polls `path` until it answers `status`; returns the body.
+async fn wait_for(addr: SocketAddr, path: &str, status: u16) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some((got, body)) = http_get(addr, path).await {
+            if got == status {
+                return body;
+            }
+        }
+        assert!(Instant::now() < deadline, "{path} never answered {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn metric(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() {
+    let mut env = TestEnv::start("ops").await;
+    let addr = free_local_addr();
+    env.extra_env
+        .push(("GAZETTE_HTTP_ADDR".to_owned(), addr.to_string()));
+    let mut events = env.tap(&[EventType::Published.as_str()]).await;
+    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+
+    assert_eq!(wait_for(addr, "/healthz", 200).await, "ok\n");
+    assert_eq!(wait_for(addr, "/readyz", 200).await, "ready\n");
+
+    let example = example_article_path();
+    let broken = env.garage.dir.path().join("broken.json");
+    std::fs::write(&broken, br#"{"id": "broken-1", "revision": 1}"#).unwrap();
+    let (ok, _, stderr) = env.run_gazette(&[
+        "submit",
+        example.to_str().unwrap(),
+        broken.to_str().unwrap(),
+    ]);
+    assert!(ok, "both files are submitted; judging them is the pipeline's job: {stderr}");
+    assert!(
+        events.next(PATIENCE).await.unwrap().is_some(),
+        "the example was published"
+    );
+
+    let metrics = wait_for(addr, "/metrics", 200).await;
+    assert_eq!(
+        metric(
+            &metrics,
+            r#"gazette_messages_consumed_total{stage="validate"}"#
+        ),
+        Some(2.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            r#"gazette_messages_rejected_total{stage="validate"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            r#"gazette_messages_dead_lettered_total{stage="validate"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            r#"gazette_messages_succeeded_total{stage="publish"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(&metrics, r#"gazette_messages_in_flight{stage="render"}"#),
+        Some(0.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            r#"gazette_message_processing_seconds_count{stage="render"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+    assert!(
+        metric(
+            &metrics,
+            r#"gazette_s3_request_duration_seconds_count{operation="put"}"#
+        )
+        .is_some_and(|n| n >= 3.0),
+        "{metrics}"
+    );
+
+    // The store goes away: not ready, saying why; back: ready again.
+    env.garage.stop();
+    let why = wait_for(addr, "/readyz", 503).await;
+    assert!(why.starts_with("store:"), "{why}");
+    env.garage.resume();
+    wait_for(addr, "/readyz", 200).await;
+
+    // The broker goes away: not ready; back: ready again, with a reconnect counted.
+    events.close().await;
+    rabbitmq_app("stop_app");
+    let why = wait_for(addr, "/readyz", 503).await;
+    rabbitmq_app("start_app");
+    assert!(why.contains("is not connected to RabbitMQ"), "{why}");
+    wait_for(addr, "/readyz", 200).await;
+    let metrics = wait_for(addr, "/metrics", 200).await;
+    assert!(
+        metric(
+            &metrics,
+            r#"gazette_broker_reconnects_total{stage="validate"}"#
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{metrics}"
+    );
+
+    env.teardown().await;
+}

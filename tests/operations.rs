@@ -55,7 +55,10 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
         example.to_str().unwrap(),
         broken.to_str().unwrap(),
     ]);
-    assert!(ok, "both files are submitted; judging them is the pipeline's job: {stderr}");
+    assert!(
+        ok,
+        "both files are submitted; judging them is the pipeline's job: {stderr}"
+    );
     assert!(
         events.next(PATIENCE).await.unwrap().is_some(),
         "the example was published"

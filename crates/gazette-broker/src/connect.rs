@@ -79,3 +79,10 @@ pub(crate) async fn connect_with_channel(
         .map_err(|e| BrokerError::channel("opening a channel", &e))?;
     Ok((connection, channel))
 }
+
+/// Connects and disconnects: proof that the URL, credentials and vhost work.
+pub async fn probe(settings: &BrokerSettings) -> Result<(), BrokerError> {
+    let connection = connect(settings, "probe").await?;
+    close_quietly(&connection, "probe done").await;
+    Ok(())
+}

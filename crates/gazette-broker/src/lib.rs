@@ -17,6 +17,7 @@ mod telemetry;
 mod topology;
 mod worker;
 
+pub use connect::probe;
 pub use dead_letters::{DeadLetter, DeadLetters};
 pub use error::BrokerError;
 pub use handler::{Disposition, Failure, Handler};

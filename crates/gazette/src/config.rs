@@ -3,11 +3,13 @@
 //! Every setting has a default that works on a developer machine with a
 //! local RabbitMQ; see the configuration reference in README.md.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
 use gazette_stages::{PublishSettings, SiteSettings};
+
+use crate::config_file::ConfigFile;
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -34,8 +36,86 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    /// The environment over the optional file: a variable that is set wins.
+    pub fn load(file: Option<&Path>) -> Result<Self, anyhow::Error> {
+        let file = match file {
+            Some(path) => Some((path, ConfigFile::read(path)?)),
+            None => None,
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let layered =
+            |name: &str| env(name).or_else(|| file.as_ref().and_then(|(_, f)| f.get(name)));
+        Self::from_lookup(layered).map_err(|e| match &file {
+            // Name the file when the bad value came from it, not from the variable.
+            Some((path, f)) if env(e.name).is_none() && f.get(e.name).is_some() => {
+                let place = format!("in {} (key {})", path.display(), file_key(e.name));
+                anyhow::Error::new(e).context(place)
+            }
+            _ => anyhow::Error::new(e),
+        })
+    }
+
+    /// The effective settings, one per line, secrets masked.
+    pub fn describe(&self) -> String {
+        let retry: Vec<String> = self
+            .broker
+            .retry
+            .delays
+            .iter()
+            .map(|d| format!("{d:?}"))
+            .collect();
+        [
+            ("amqp_url", self.broker.url.redacted()),
+            ("namespace", self.broker.namespace.clone()),
+            ("store", self.store_url.clone()),
+            (
+                "public_url",
+                self.site
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| "(unset)".to_owned()),
+            ),
+            ("site_name", self.site.name.clone()),
+            ("timezone", self.site.time_zone.name().to_owned()),
+            (
+                "theme_dir",
+                self.theme_dir
+                    .as_ref()
+                    .map_or_else(|| "(built-in)".to_owned(), |d| d.display().to_string()),
+            ),
+            (
+                "http_addr",
+                self.http_addr
+                    .map_or_else(|| "(unset)".to_owned(), |a| a.to_string()),
+            ),
+            ("prefetch", self.broker.prefetch.to_string()),
+            ("concurrency", self.broker.concurrency.to_string()),
+            (
+                "max_message_bytes",
+                self.broker.max_message_bytes.to_string(),
+            ),
+            ("delivery_limit", self.broker.delivery_limit.to_string()),
+            (
+                "handler_timeout",
+                format!("{:?}", self.broker.handler_timeout),
+            ),
+            (
+                "shutdown_grace",
+                format!("{:?}", self.broker.shutdown_grace),
+            ),
+            ("retry_delays", retry.join(",")),
+            (
+                "retry_max_attempts",
+                self.broker.retry.max_attempts.to_string(),
+            ),
+            (
+                "log_format",
+                if self.json_logs { "json" } else { "text" }.to_owned(),
+            ),
+        ]
+        .iter()
+        .map(|(key, value)| format!("{key} = {value}\n"))
+        .collect()
     }
 
     /// `lookup` returns a variable's value; tests pass a map instead of the process environment.
@@ -136,6 +216,11 @@ impl Config {
             http_addr,
         })
     }
+}
+
+/// `GAZETTE_PREFETCH` → `prefetch`, the file's spelling of a variable.
+fn file_key(variable: &str) -> String {
+    variable.trim_start_matches("GAZETTE_").to_lowercase()
 }
 
 /// `./public` under the current directory, as a file:// URL.

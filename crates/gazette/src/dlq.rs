@@ -97,7 +97,7 @@ pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
     match command {
         DlqCommand::List(filters) => {
             each_match(config, &filters, |letter| {
-                println!("{}", summary(letter));
+                say!("{}", summary(letter));
                 Action::Keep
             })
             .await?;
@@ -130,7 +130,7 @@ pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
         } => {
             let pause = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
             let count = each_match(config, &filters, |letter| {
-                println!(
+                say!(
                     "{} {}",
                     if dry_run { "would replay" } else { "replaying" },
                     summary(letter)
@@ -142,7 +142,7 @@ pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
                 }
             })
             .await?;
-            println!(
+            say!(
                 "{count} dead letters {}",
                 if dry_run {
                     "would be replayed"
@@ -160,7 +160,7 @@ pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
                 bail!("purge needs a filter (--reason, --article, --older-than) or --all");
             }
             let count = each_match(config, &filters, |letter| {
-                println!(
+                say!(
                     "{} {}",
                     if dry_run { "would purge" } else { "purging" },
                     summary(letter)
@@ -168,7 +168,7 @@ pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
                 if dry_run { Action::Keep } else { Action::Purge }
             })
             .await?;
-            println!(
+            say!(
                 "{count} dead letters {}",
                 if dry_run { "would be purged" } else { "purged" }
             );
@@ -251,21 +251,21 @@ fn summary(letter: &DeadLetter) -> String {
 }
 
 fn print_full(letter: &DeadLetter) {
-    println!(
+    say!(
         "stage: {}\nmessage id: {}\nreason: {}",
         letter.stage,
         letter.message_id.as_deref().unwrap_or("-"),
         letter.reason
     );
     for (name, value) in &letter.headers {
-        println!("header {name}: {value}");
+        say!("header {name}: {value}");
     }
     match serde_json::from_slice::<Value>(&letter.body) {
-        Ok(json) => println!(
+        Ok(json) => say!(
             "body:\n{}",
             serde_json::to_string_pretty(&json).unwrap_or_default()
         ),
-        Err(_) => println!(
+        Err(_) => say!(
             "body ({} bytes, not JSON):\n{}",
             letter.body.len(),
             String::from_utf8_lossy(&letter.body)

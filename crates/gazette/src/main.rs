@@ -4,7 +4,21 @@
     reason = "a command line tool prints its results"
 )]
 
+/// Prints a line of results to stdout, like `println!`, except that a reader
+/// who stops reading (`gazette dlq list | head`) ends the process quietly
+/// instead of making it panic on the broken pipe. Defined before the modules
+/// so that all of them can use it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod config;
+mod config_file;
 mod dlq;
 mod http;
 mod run;
@@ -24,6 +38,9 @@ use crate::config::Config;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    /// A TOML file of settings; GAZETTE_* variables override it.
+    #[arg(long, global = true, env = "GAZETTE_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,11 +66,22 @@ enum Command {
         #[arg(value_enum)]
         stage: Stage,
     },
+    /// Check the configuration: print it with secrets masked, and reach the broker and the store.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Inspect, replay or purge dead letters.
     Dlq {
         #[command(subcommand)]
         command: dlq::DlqCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration; exit non-zero if anything is wrong or unreachable.
+    Check,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,9 +103,9 @@ impl Stage {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::from_env() {
+    let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
-        Err(e) => return fail(&anyhow::Error::new(e)),
+        Err(e) => return fail(&e),
     };
     init_logging(config.json_logs);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -97,6 +125,9 @@ fn main() -> ExitCode {
             Command::Up => run::up(&config).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
+            Command::Config {
+                command: ConfigCommand::Check,
+            } => run::check(&config).await,
         }
     });
     match result {

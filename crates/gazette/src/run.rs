@@ -141,6 +141,21 @@ fn spawn<H: Handler>(
     });
 }
 
+/// `gazette config check`: the effective settings, then proof that the
+/// broker, the store and the theme can be used.
+pub async fn check(config: &Config) -> Result<()> {
+    say!("{}", config.describe().trim_end());
+    gazette_broker::probe(&config.broker)
+        .await
+        .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
+    say!("broker: reachable");
+    let store = open_store(config).await?;
+    say!("store: {} reachable", store.describe());
+    load_renderer(config)?;
+    say!("theme: compiles");
+    Ok(())
+}
+
 fn load_renderer(config: &Config) -> Result<Renderer> {
     let theme = match &config.theme_dir {
         Some(dir) => Theme::from_dir(dir)

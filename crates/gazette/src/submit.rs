@@ -42,7 +42,7 @@ pub async fn submit(
         let outcome = async {
             let event = read_submission(file)?;
             publish(&publisher, &event).await?;
-            println!(
+            say!(
                 "submitted {} as event {} (article {})",
                 file.display(),
                 event.id,
@@ -129,9 +129,11 @@ fn report(message: &Inbound) -> Result<()> {
         "article.published" => {
             let event: Envelope<Published> =
                 serde_json::from_slice(&message.body).context("unreadable article.published")?;
-            println!(
+            say!(
                 "published revision {} of {} at {}",
-                event.data.revision, event.data.article_id, event.data.url
+                event.data.revision,
+                event.data.article_id,
+                event.data.url
             );
             Ok(())
         }
@@ -139,7 +141,7 @@ fn report(message: &Inbound) -> Result<()> {
             let event: Envelope<Rejected> =
                 serde_json::from_slice(&message.body).context("unreadable article.rejected")?;
             for error in &event.data.errors {
-                println!("rejected {}: {error}", event.data.article_id);
+                say!("rejected {}: {error}", event.data.article_id);
             }
             bail!("article {} was rejected", event.data.article_id)
         }

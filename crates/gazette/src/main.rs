@@ -23,6 +23,7 @@ mod dlq;
 mod http;
 mod run;
 mod submit;
+mod topology;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,12 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Print the namespace's exchanges, queues and bindings as RabbitMQ definitions JSON.
+    Topology {
+        /// The virtual host to put in the definitions.
+        #[arg(long, default_value = "/")]
+        vhost: String,
     },
     /// Inspect, replay or purge dead letters.
     Dlq {
@@ -125,6 +132,7 @@ fn main() -> ExitCode {
             Command::Up => run::up(&config).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
+            Command::Topology { vhost } => topology::print(&config, &vhost),
             Command::Config {
                 command: ConfigCommand::Check,
             } => run::check(&config).await,

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use gazette_broker::{Exchange, Inbound, Publisher, Routed, Tap, ensure_topology};
+use gazette_broker::{BrokerError, Exchange, Inbound, Publisher, Routed, Tap, ensure_topology};
 use gazette_contract::{Envelope, EventType, Published, Rejected, content_event_id, event_id};
 use gazette_stages::{STAGES, encode_event};
 use serde_json::Value;
@@ -17,10 +17,20 @@ pub async fn submit(
     wait: Option<Duration>,
 ) -> Result<()> {
     let settings = &config.broker;
-    // So that a submission made before any worker ever ran waits in its queue.
-    ensure_topology(settings, &STAGES)
-        .await
-        .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
+    // So that a submission made before any worker ever ran waits in its
+    // queue. A least-privilege upstream user (deploy/rabbitmq) may not
+    // declare; then the topology must already exist, and the mandatory flag
+    // reports it if it does not.
+    match ensure_topology(settings, &STAGES).await {
+        Ok(()) => {}
+        Err(e @ BrokerError::Connect { .. }) => {
+            return Err(anyhow::Error::new(e)
+                .context("check GAZETTE_AMQP_URL and that RabbitMQ is running"));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not declare the topology; submitting to what exists")
+        }
+    }
     let mut tap = match wait {
         Some(_) => Some(
             Tap::bind(

@@ -1,0 +1,362 @@
+//! deploy/ kept honest: every file parses, the broker definitions match the code's topology, users are least-privilege, every stage is deployed and scaled.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use regex::Regex;
+use serde::Deserialize as _;
+use serde_json::Value;
+use support::repo_root;
+
+const STAGES: [&str; 3] = ["validate", "render", "publish"];
+
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(repo_root().join(relative))
+        .unwrap_or_else(|e| panic!("{relative}: {e}"))
+}
+
+fn yaml_documents(relative: &str) -> Vec<serde_yaml_ng::Value> {
+    serde_yaml_ng::Deserializer::from_str(&read(relative))
+        .map(|document| {
+            serde_yaml_ng::Value::deserialize(document)
+                .unwrap_or_else(|e| panic!("{relative}: {e}"))
+        })
+        .collect()
+}
+
+fn definitions() -> Value {
+    serde_json::from_str(&read("deploy/rabbitmq/definitions.json")).unwrap()
+}
+
+/// The topology the code declares with default settings, from `gazette topology`.
+fn declared_topology() -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_gazette"))
+        .arg("topology")
+        .env_remove("GAZETTE_NAMESPACE")
+        .env_remove("GAZETTE_RETRY_DELAYS")
+        .env_remove("GAZETTE_DELIVERY_LIMIT")
+        .env_remove("GAZETTE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn sorted(values: &Value) -> Vec<String> {
+    let mut items: Vec<String> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    items.sort();
+    items
+}
+
+#[test]
+fn broker_definitions_declare_exactly_what_the_code_declares() {
+    let declared = declared_topology();
+    let definitions = definitions();
+    for kind in ["exchanges", "queues", "bindings"] {
+        assert_eq!(
+            sorted(&definitions[kind]),
+            sorted(&declared[kind]),
+            "deploy/rabbitmq/definitions.json {kind} drifted from the code; regenerate them with `gazette topology`"
+        );
+    }
+    let queues = declared["queues"].as_array().unwrap();
+    assert!(queues.iter().any(|q| q["name"] == "gazette.publish"
+        && q["arguments"]["x-dead-letter-strategy"] == "at-least-once"));
+}
+
+/// Whether `user` may do `permission` (configure, write, read) on `resource`.
+fn allowed(definitions: &Value, user: &str, permission: &str, resource: &str) -> bool {
+    definitions["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["user"] == user)
+        .any(|p| {
+            Regex::new(p[permission].as_str().unwrap())
+                .unwrap()
+                .is_match(resource)
+        })
+}
+
+/// Whether `user`'s topic permission on `exchange` lets it `permission` (write, read) routing key `key`.
+fn topic_allowed(
+    definitions: &Value,
+    user: &str,
+    exchange: &str,
+    permission: &str,
+    key: &str,
+) -> bool {
+    let rules: Vec<&Value> = definitions["topic_permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["user"] == user && p["exchange"] == exchange)
+        .collect();
+    // Without a topic permission RabbitMQ allows every key.
+    rules.is_empty()
+        || rules.iter().any(|p| {
+            Regex::new(p[permission].as_str().unwrap())
+                .unwrap()
+                .is_match(key)
+        })
+}
+
+fn may_publish(definitions: &Value, user: &str, exchange: &str, key: &str) -> bool {
+    allowed(definitions, user, "write", exchange)
+        && topic_allowed(definitions, user, exchange, "write", key)
+}
+
+#[test]
+fn each_service_has_a_least_privilege_user() {
+    let d = definitions();
+    // Stages publish only their own output.
+    assert!(may_publish(
+        &d,
+        "gazette-validate",
+        "gazette.internal",
+        "article.validated"
+    ));
+    assert!(may_publish(
+        &d,
+        "gazette-validate",
+        "gazette.events",
+        "article.rejected"
+    ));
+    assert!(!may_publish(
+        &d,
+        "gazette-validate",
+        "gazette.events",
+        "article.published"
+    ));
+    assert!(may_publish(
+        &d,
+        "gazette-render",
+        "gazette.internal",
+        "article.rendered"
+    ));
+    assert!(
+        !may_publish(&d, "gazette-render", "gazette.events", "article.published"),
+        "the renderer must not announce publication"
+    );
+    assert!(!may_publish(
+        &d,
+        "gazette-render",
+        "gazette.internal",
+        "article.validated"
+    ));
+    assert!(may_publish(
+        &d,
+        "gazette-publish",
+        "gazette.events",
+        "article.published"
+    ));
+    assert!(!may_publish(
+        &d,
+        "gazette-publish",
+        "gazette.events",
+        "article.submitted"
+    ));
+    for stage in STAGES {
+        let user = format!("gazette-{stage}");
+        assert!(
+            allowed(&d, &user, "read", &format!("gazette.{stage}")),
+            "{user} consumes its queue"
+        );
+        assert!(
+            allowed(&d, &user, "write", "amq.default"),
+            "{user} sends retries through the default exchange"
+        );
+        for other in STAGES.iter().filter(|s| **s != stage) {
+            assert!(
+                !allowed(&d, &user, "read", &format!("gazette.{other}")),
+                "{user} must not consume {other}'s queue"
+            );
+        }
+    }
+    // The upstream system can submit, and nothing else.
+    assert!(may_publish(
+        &d,
+        "gazette-upstream",
+        "gazette.events",
+        "article.submitted"
+    ));
+    assert!(!may_publish(
+        &d,
+        "gazette-upstream",
+        "gazette.events",
+        "article.published"
+    ));
+    assert!(!may_publish(
+        &d,
+        "gazette-upstream",
+        "gazette.internal",
+        "article.rendered"
+    ));
+    for permission in ["configure", "read"] {
+        assert!(!allowed(
+            &d,
+            "gazette-upstream",
+            permission,
+            "gazette.validate"
+        ));
+    }
+    // A subscriber reads public events into queues of its own, and nothing internal.
+    assert!(allowed(
+        &d,
+        "gazette-subscriber",
+        "configure",
+        "gazette.subscriber.webhooks"
+    ));
+    assert!(allowed(&d, "gazette-subscriber", "read", "gazette.events"));
+    assert!(topic_allowed(
+        &d,
+        "gazette-subscriber",
+        "gazette.events",
+        "read",
+        "article.published"
+    ));
+    assert!(!allowed(
+        &d,
+        "gazette-subscriber",
+        "read",
+        "gazette.internal"
+    ));
+    assert!(!allowed(
+        &d,
+        "gazette-subscriber",
+        "read",
+        "gazette.validate"
+    ));
+    assert!(!may_publish(
+        &d,
+        "gazette-subscriber",
+        "gazette.events",
+        "article.published"
+    ));
+    let users: Vec<&str> = d["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    for user in [
+        "gazette-validate",
+        "gazette-render",
+        "gazette-publish",
+        "gazette-upstream",
+        "gazette-subscriber",
+    ] {
+        assert!(users.contains(&user), "{user} is missing");
+    }
+}
+
+#[test]
+fn every_stage_is_deployed_probed_and_scaled_on_its_queue() {
+    let kustomization = &yaml_documents("deploy/kubernetes/kustomization.yaml")[0];
+    let resources: Vec<&str> = kustomization["resources"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    for resource in &resources {
+        assert!(
+            Path::new(&repo_root().join("deploy/kubernetes").join(resource)).exists(),
+            "{resource} is listed but missing"
+        );
+    }
+    for stage in STAGES {
+        let file = format!("{stage}.yaml");
+        assert!(
+            resources.contains(&file.as_str()),
+            "kustomization.yaml does not include {file}"
+        );
+        let documents = yaml_documents(&format!("deploy/kubernetes/{file}"));
+        let kind = |k: &str| {
+            documents
+                .iter()
+                .find(|d| d["kind"] == k)
+                .unwrap_or_else(|| panic!("{file} has no {k}"))
+        };
+        let container = &kind("Deployment")["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(container["args"][1].as_str(), Some(stage));
+        assert_eq!(
+            container["livenessProbe"]["httpGet"]["path"].as_str(),
+            Some("/healthz")
+        );
+        assert_eq!(
+            container["readinessProbe"]["httpGet"]["path"].as_str(),
+            Some("/readyz")
+        );
+        assert!(
+            container["resources"]["requests"]["cpu"].is_string(),
+            "{file}: resource requests"
+        );
+        assert!(kind("PodDisruptionBudget")["spec"]["minAvailable"].is_number());
+        let trigger = &kind("ScaledObject")["spec"]["triggers"][0];
+        assert_eq!(trigger["type"].as_str(), Some("rabbitmq"));
+        assert_eq!(
+            trigger["metadata"]["queueName"].as_str(),
+            Some(format!("gazette.{stage}").as_str())
+        );
+    }
+}
+
+#[test]
+fn compose_and_the_images_describe_a_full_stack() {
+    let compose = &yaml_documents("deploy/compose/compose.yaml")[0];
+    let services = compose["services"].as_mapping().unwrap();
+    for service in [
+        "rabbitmq",
+        "garage",
+        "garage-init",
+        "validate",
+        "render",
+        "publish",
+    ] {
+        assert!(
+            services.contains_key(service),
+            "compose.yaml has no {service}"
+        );
+    }
+    assert!(
+        compose["services"]["rabbitmq"]["image"]
+            .as_str()
+            .unwrap()
+            .contains("management")
+    );
+    let dockerfile = read("deploy/Dockerfile");
+    assert!(
+        dockerfile
+            .lines()
+            .filter(|l| l.starts_with("FROM "))
+            .count()
+            >= 2,
+        "the Dockerfile is multi-stage"
+    );
+    assert!(
+        dockerfile.contains("USER 65532"),
+        "the image runs as non-root"
+    );
+    let garage = read("deploy/compose/garage.toml");
+    assert!(
+        garage.contains("[s3_web]"),
+        "the local store serves the site"
+    );
+}

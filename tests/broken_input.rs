@@ -131,7 +131,15 @@ async fn broken_inputs_are_rejected_and_do_not_stop_good_ones() {
     for case in &cases {
         publish(&publisher, case.id, case.body.clone()).await;
     }
-    publish(&publisher, "good", submission("good", good_data())).await;
+    // The good article starts a trace; every stage carries it on.
+    let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    publish_traced(
+        &publisher,
+        "good",
+        submission("good", good_data()),
+        Some(trace),
+    )
+    .await;
 
     // Every identifiable broken case yields article.rejected; the good one is published.
     let expected_rejections = cases.iter().filter(|c| c.rejected_at.is_some()).count();
@@ -147,7 +155,19 @@ async fn broken_inputs_are_rejected_and_do_not_stop_good_ones() {
             )
         });
         match message.routing_key.as_str() {
-            "article.published" => published = true,
+            "article.published" => {
+                let carried = message
+                    .headers
+                    .get(gazette_broker::TRACEPARENT)
+                    .cloned()
+                    .unwrap_or_default();
+                assert!(
+                    carried.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+                    "the trace was not carried through: {carried:?}"
+                );
+                assert_ne!(carried, trace, "each hop gets its own span id");
+                published = true;
+            }
             _ => {
                 let event: Envelope<Rejected> =
                     serde_json::from_slice(&message.body).expect("rejection decodes");
@@ -241,6 +261,10 @@ async fn broken_inputs_are_rejected_and_do_not_stop_good_ones() {
 }
 
 async fn publish(publisher: &Publisher, id: &str, body: Vec<u8>) {
+    publish_traced(publisher, id, body, None).await;
+}
+
+async fn publish_traced(publisher: &Publisher, id: &str, body: Vec<u8>, traceparent: Option<&str>) {
     let message = Outbound {
         exchange: Exchange::Events,
         routing_key: EventType::Submitted.as_str().to_owned(),
@@ -248,7 +272,10 @@ async fn publish(publisher: &Publisher, id: &str, body: Vec<u8>) {
         message_id: id.to_owned(),
         correlation_id: None,
         content_type: CONTENT_TYPE,
-        headers: BTreeMap::new(),
+        headers: traceparent
+            .map(|t| (gazette_broker::TRACEPARENT.to_owned(), t.to_owned()))
+            .into_iter()
+            .collect(),
     };
     assert_eq!(
         publisher.publish(&message).await.expect("confirmed"),

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use crate::connect::BROKER_ANSWER_TIMEOUT;
 use crate::telemetry::{self, Ending};
+use crate::trace::{TRACEPARENT, TraceContext};
 use crate::{
     BrokerError, BrokerSettings, Disposition, Exchange, Failure, Handler, Inbound, Outbound,
     Publisher, Routed, StageSpec, headers,
@@ -47,9 +48,15 @@ pub(crate) struct Job {
 impl Job {
     pub(crate) async fn process<H: Handler>(&self, handler: &H, delivery: Delivery) {
         let inbound = Inbound::from_delivery(&delivery);
+        let trace = inbound
+            .headers
+            .get(TRACEPARENT)
+            .and_then(|header| TraceContext::parse(header))
+            .unwrap_or_else(TraceContext::new_root);
         let span = info_span!(
             "message",
             stage = self.stage.name,
+            trace_id = %trace.trace_id(),
             message_id = inbound.message_id.as_deref().unwrap_or(""),
             correlation_id = inbound.correlation_id.as_deref().unwrap_or(""),
             attempt = inbound.attempt,
@@ -66,7 +73,7 @@ impl Job {
                 Verdict::Retry { .. } => Ending::Retried,
                 Verdict::DeadLetter { .. } => Ending::Rejected,
             };
-            let settled = self.settle(verdict, &delivery, &inbound).await;
+            let settled = self.settle(verdict, &delivery, &inbound, trace).await;
             // A message that could not be handed on goes back to the queue: a retry, in effect.
             let ending = if settled.is_ok() {
                 ending
@@ -140,9 +147,10 @@ impl Job {
         verdict: Verdict,
         delivery: &Delivery,
         inbound: &Inbound,
+        trace: TraceContext,
     ) -> Result<(), BrokerError> {
         match verdict {
-            Verdict::Forward(events) => self.forward(&events).await,
+            Verdict::Forward(events) => self.forward(events, trace).await,
             Verdict::Retry { detail } => {
                 let next_attempt = inbound.attempt.saturating_add(1);
                 if next_attempt > self.settings.retry.max_attempts {
@@ -161,14 +169,20 @@ impl Job {
                 detail,
                 notices,
             } => {
-                self.forward(&notices).await?;
+                self.forward(notices, trace).await?;
                 self.dead_letter(delivery, inbound, reason, &detail).await
             }
         }
     }
 
-    async fn forward(&self, events: &[Outbound]) -> Result<(), BrokerError> {
-        for event in events {
+    /// Publishes `events`, each stamped with a child of the delivery's trace.
+    async fn forward(&self, events: Vec<Outbound>, trace: TraceContext) -> Result<(), BrokerError> {
+        for mut event in events {
+            event
+                .headers
+                .entry(TRACEPARENT.to_owned())
+                .or_insert_with(|| trace.child().header());
+            let event = &event;
             match (self.publisher.publish(event).await?, event.exchange) {
                 (Routed::Queued, _) => {}
                 // Public events are offered to whoever subscribes; nobody may yet.

@@ -16,6 +16,7 @@ mod settings;
 mod tap;
 mod telemetry;
 mod topology;
+mod trace;
 mod worker;
 
 pub use connect::probe;
@@ -29,6 +30,7 @@ pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
 pub use tap::Tap;
 pub use telemetry::Readiness;
 pub use topology::{StageSpec, Topology, delete_namespace, ensure_topology, queue_depth};
+pub use trace::{TRACEPARENT, TraceContext};
 pub use worker::run_stage;
 
 /// Header names Gazette writes, for operators reading dead letters and for tools.

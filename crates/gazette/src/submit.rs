@@ -4,7 +4,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use gazette_broker::{BrokerError, Exchange, Inbound, Publisher, Routed, Tap, ensure_topology};
+use gazette_broker::{
+    BrokerError, Exchange, Inbound, Publisher, Routed, TRACEPARENT, Tap, TraceContext,
+    ensure_topology,
+};
 use gazette_contract::{Envelope, EventType, Published, Rejected, content_event_id, event_id};
 use gazette_stages::{STAGES, encode_event};
 use serde_json::Value;
@@ -51,9 +54,9 @@ pub async fn submit(
         let file = file.as_ref();
         let outcome = async {
             let event = read_submission(file)?;
-            publish(&publisher, &event).await?;
+            let trace_id = publish(&publisher, &event).await?;
             say!(
-                "submitted {} as event {} (article {})",
+                "submitted {} as event {} (article {}, trace {trace_id})",
                 file.display(),
                 event.id,
                 event.subject
@@ -104,14 +107,19 @@ fn read_submission(file: &Path) -> Result<Envelope<Value>> {
     ))
 }
 
-async fn publish(publisher: &Publisher, event: &Envelope<Value>) -> Result<()> {
-    let message = encode_event(EventType::Submitted, event)?;
+/// Publishes the submission as the root of a new trace; returns its trace id.
+async fn publish(publisher: &Publisher, event: &Envelope<Value>) -> Result<String> {
+    let mut message = encode_event(EventType::Submitted, event)?;
+    let trace = TraceContext::new_root();
+    message
+        .headers
+        .insert(TRACEPARENT.to_owned(), trace.header());
     match publisher
         .publish(&message)
         .await
         .context("RabbitMQ did not confirm the submission")?
     {
-        Routed::Queued => Ok(()),
+        Routed::Queued => Ok(trace.trace_id()),
         Routed::Unrouted => Err(anyhow!(
             "RabbitMQ confirmed the submission but no queue is bound to article.submitted"
         )),

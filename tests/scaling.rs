@@ -1,0 +1,114 @@
+//! Scaling by copies: N workers of one stage on one broker share a deep queue, and none of them idles.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
+use gazette_contract::{CONTENT_TYPE, EventType, event_id};
+use gazette_stages::STAGES;
+use serde_json::{Value, json};
+use support::{PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get};
+
+const COPIES: usize = 3;
+const MESSAGES: usize = 300;
+
+async fn consumed(addr: std::net::SocketAddr) -> f64 {
+    let Some((200, metrics)) = http_get(addr, "/metrics").await else {
+        return 0.0;
+    };
+    metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(r#"gazette_messages_consumed_total{stage="validate"}"#)?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_of_a_stage_share_a_deep_queue() {
+    let env = TestEnv::start("scaling").await;
+    ensure_topology(&env.settings, &STAGES).await.unwrap();
+    let addrs: Vec<_> = (0..COPIES).map(|_| free_local_addr()).collect();
+    let _workers: Vec<Worker> = addrs
+        .iter()
+        .enumerate()
+        .map(|(i, addr)| {
+            let mut vars = env.env();
+            vars.push(("GAZETTE_HTTP_ADDR".to_owned(), addr.to_string()));
+            Worker::spawn(
+                &["worker", "validate"],
+                &vars,
+                &env.garage.dir.path().join(format!("validate-{i}.log")),
+            )
+        })
+        .collect();
+    // Every copy is consuming before the queue fills.
+    let deadline = Instant::now() + PATIENCE;
+    for addr in &addrs {
+        while http_get(*addr, "/readyz").await.map(|(status, _)| status) != Some(200) {
+            assert!(Instant::now() < deadline, "a copy never became ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    let example: Value =
+        serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
+    let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
+    for i in 0..MESSAGES {
+        let mut data = example.clone();
+        let id = format!("scale-{i}");
+        data["id"] = json!(id);
+        let event_id = event_id(&id, 1, EventType::Submitted);
+        let body = serde_json::to_vec(&json!({
+            "specversion": "1.0", "id": event_id, "source": "/test", "type": "article.submitted",
+            "time": "2022-06-23T08:04:00Z", "subject": id, "datacontenttype": "application/json", "data": data
+        }))
+        .unwrap();
+        let message = Outbound {
+            exchange: Exchange::Events,
+            routing_key: EventType::Submitted.as_str().to_owned(),
+            body,
+            message_id: event_id,
+            correlation_id: None,
+            content_type: CONTENT_TYPE,
+            headers: BTreeMap::new(),
+        };
+        publisher.publish(&message).await.unwrap();
+    }
+
+    let counts = loop {
+        let mut counts = Vec::new();
+        for addr in &addrs {
+            counts.push(consumed(*addr).await);
+        }
+        if counts.iter().sum::<f64>() >= MESSAGES as f64 {
+            break counts;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {counts:?} of {MESSAGES} consumed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("messages handled per copy: {counts:?}");
+    // A fair share is a third each; a copy that idled while the queue was deep would be far below.
+    let fair = MESSAGES as f64 / COPIES as f64;
+    for (copy, count) in counts.iter().enumerate() {
+        assert!(
+            *count >= fair / 3.0,
+            "copy {copy} handled {count} of {MESSAGES}: {counts:?}"
+        );
+    }
+    publisher.close().await;
+    env.teardown().await;
+}

@@ -61,6 +61,8 @@ impl Job {
             correlation_id = inbound.correlation_id.as_deref().unwrap_or(""),
             attempt = inbound.attempt,
         );
+        trace.adopt(&span);
+        let outputs_trace = trace.for_outputs(&span);
         async {
             let started = Instant::now();
             telemetry::record_consumed(self.stage.name);
@@ -73,7 +75,9 @@ impl Job {
                 Verdict::Retry { .. } => Ending::Retried,
                 Verdict::DeadLetter { .. } => Ending::Rejected,
             };
-            let settled = self.settle(verdict, &delivery, &inbound, trace).await;
+            let settled = self
+                .settle(verdict, &delivery, &inbound, outputs_trace)
+                .await;
             // A message that could not be handed on goes back to the queue: a retry, in effect.
             let ending = if settled.is_ok() {
                 ending
@@ -175,13 +179,13 @@ impl Job {
         }
     }
 
-    /// Publishes `events`, each stamped with a child of the delivery's trace.
+    /// Publishes `events`, each stamped with `trace` (the handling span's context).
     async fn forward(&self, events: Vec<Outbound>, trace: TraceContext) -> Result<(), BrokerError> {
         for mut event in events {
             event
                 .headers
                 .entry(TRACEPARENT.to_owned())
-                .or_insert_with(|| trace.child().header());
+                .or_insert_with(|| trace.header());
             let event = &event;
             match (self.publisher.publish(event).await?, event.exchange) {
                 (Routed::Queued, _) => {}

@@ -4,7 +4,9 @@
 //! trace id on every line of the message's span, and stamps a child context
 //! on everything the message causes.
 
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use rand::Rng;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// The AMQP header, named as in the W3C spec and the CloudEvents distributed-tracing extension.
 pub const TRACEPARENT: &str = "traceparent";
@@ -56,6 +58,40 @@ impl TraceContext {
         Self {
             span_id: rand::rng().random_range(1..=u64::MAX),
             ..*self
+        }
+    }
+
+    /// Makes `span` a child of this context in OpenTelemetry. A no-op
+    /// unless the binary installed an OpenTelemetry layer.
+    pub(crate) fn adopt(&self, span: &tracing::Span) {
+        let flags = if self.sampled {
+            TraceFlags::SAMPLED
+        } else {
+            TraceFlags::default()
+        };
+        let remote = SpanContext::new(
+            TraceId::from_bytes(self.trace_id.to_be_bytes()),
+            SpanId::from_bytes(self.span_id.to_be_bytes()),
+            flags,
+            true,
+            TraceState::default(),
+        );
+        let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
+    }
+
+    /// What the outputs of the message handled in `span` carry: the span's
+    /// own context when OpenTelemetry records it (so the next stage's span
+    /// is its child), otherwise a fresh span id in the same trace.
+    pub(crate) fn for_outputs(&self, span: &tracing::Span) -> Self {
+        let context = span.context();
+        let recorded = context.span().span_context().clone();
+        if recorded.is_valid() && recorded.trace_id().to_bytes() == self.trace_id.to_be_bytes() {
+            Self {
+                span_id: u64::from_be_bytes(recorded.span_id().to_bytes()),
+                ..*self
+            }
+        } else {
+            self.child()
         }
     }
 

@@ -33,6 +33,10 @@ pub struct Config {
     pub json_logs: bool,
     /// Where `/metrics`, `/healthz` and `/readyz` are served; none when unset.
     pub http_addr: Option<std::net::SocketAddr>,
+    /// A `tracing` filter (`GAZETTE_LOG`); the default when unset.
+    pub log_filter: Option<String>,
+    /// Base URL of an OTLP/HTTP collector (`http://collector:4318`); no export when unset.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Config {
@@ -196,6 +200,17 @@ impl Config {
             "json" => true,
             other => return Err(env.invalid("GAZETTE_LOG_FORMAT", other, "expected text or json")),
         };
+        let otlp_endpoint = lookup("GAZETTE_OTLP_ENDPOINT");
+        if let Some(endpoint) = &otlp_endpoint {
+            if !matches!(url::Url::parse(endpoint), Ok(u) if matches!(u.scheme(), "http" | "https"))
+            {
+                return Err(env.invalid(
+                    "GAZETTE_OTLP_ENDPOINT",
+                    endpoint,
+                    "expected the collector's base URL, such as http://collector:4318",
+                ));
+            }
+        }
         let http_addr = match lookup("GAZETTE_HTTP_ADDR") {
             None => None,
             Some(raw) => Some(raw.parse().map_err(|_| {
@@ -214,6 +229,8 @@ impl Config {
             theme_dir: lookup("GAZETTE_THEME_DIR").map(PathBuf::from),
             json_logs,
             http_addr,
+            log_filter: lookup("GAZETTE_LOG"),
+            otlp_endpoint,
         })
     }
 }

@@ -42,6 +42,7 @@ pub struct ConfigFile {
     retry_max_attempts: Option<u32>,
     log: Option<String>,
     log_format: Option<String>,
+    otlp_endpoint: Option<String>,
 }
 
 impl ConfigFile {
@@ -81,6 +82,7 @@ impl ConfigFile {
             "GAZETTE_RETRY_MAX_ATTEMPTS" => self.retry_max_attempts.map(|n| n.to_string()),
             "GAZETTE_LOG" => self.log.clone(),
             "GAZETTE_LOG_FORMAT" => self.log_format.clone(),
+            "GAZETTE_OTLP_ENDPOINT" => self.otlp_endpoint.clone(),
             _ => None,
         }
     }

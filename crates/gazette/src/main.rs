@@ -23,6 +23,7 @@ mod dlq;
 mod http;
 mod run;
 mod submit;
+mod telemetry;
 mod topology;
 
 use std::path::PathBuf;
@@ -114,7 +115,10 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(&e),
     };
-    init_logging(config.json_logs);
+    let telemetry = match telemetry::init(&config) {
+        Ok(telemetry) => telemetry,
+        Err(e) => return fail(&e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -138,6 +142,8 @@ fn main() -> ExitCode {
             } => run::check(&config).await,
         }
     });
+    drop(runtime);
+    telemetry.shutdown();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
@@ -148,26 +154,4 @@ fn main() -> ExitCode {
 fn fail(error: &anyhow::Error) -> ExitCode {
     eprintln!("gazette: {error:#}");
     ExitCode::FAILURE
-}
-
-/// lapin logs connection failures at ERROR that Gazette already reports in
-/// its own words (and recovers from); the AWS SDK is chatty at INFO.
-const DEFAULT_LOG_FILTER: &str = "info,lapin=off,aws_config=warn,aws_smithy_runtime=warn";
-
-/// Logs go to stderr; stdout is for results other programs may read.
-fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GAZETTE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init();
-    } else {
-        builder.init();
-    }
 }

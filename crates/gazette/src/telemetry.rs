@@ -1,0 +1,80 @@
+//! Logs and traces: text or JSON lines on stderr, and spans to an OTLP collector when `GAZETTE_OTLP_ENDPOINT` is set.
+
+use anyhow::{Context, Result};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::config::Config;
+
+/// lapin logs connection failures at ERROR that Gazette already reports in
+/// its own words (and recovers from); the AWS SDK is chatty at INFO; the
+/// OTLP exporter's own HTTP client must not trace itself.
+pub const DEFAULT_LOG_FILTER: &str =
+    "info,lapin=off,aws_config=warn,aws_smithy_runtime=warn,reqwest=warn,hyper_util=warn";
+
+/// Keeps the span exporter alive; [`Telemetry::shutdown`] flushes it.
+#[derive(Debug)]
+pub struct Telemetry {
+    provider: Option<SdkTracerProvider>,
+}
+
+/// Logs go to stderr; stdout is for results other programs may read.
+pub fn init(config: &Config) -> Result<Telemetry> {
+    let filter = EnvFilter::try_new(config.log_filter.as_deref().unwrap_or(DEFAULT_LOG_FILTER))
+        .with_context(|| {
+            format!(
+                "GAZETTE_LOG={:?} is not a valid log filter",
+                config.log_filter
+            )
+        })?;
+    let text =
+        (!config.json_logs).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    let json = config.json_logs.then(|| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_writer(std::io::stderr)
+    });
+    let provider = match &config.otlp_endpoint {
+        Some(endpoint) => Some(exporter(endpoint)?),
+        None => None,
+    };
+    let otel = provider
+        .as_ref()
+        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("gazette")));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(text)
+        .with(json)
+        .with(otel)
+        .init();
+    Ok(Telemetry { provider })
+}
+
+/// Spans in batches over OTLP/HTTP (protobuf) to `<endpoint>/v1/traces`.
+fn exporter(endpoint: &str) -> Result<SdkTracerProvider> {
+    let exporter = SpanExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+        .build()
+        .context("GAZETTE_OTLP_ENDPOINT cannot be used for OTLP export")?;
+    Ok(SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(Resource::builder().with_service_name("gazette").build())
+        .build())
+}
+
+impl Telemetry {
+    /// Sends the spans still buffered; call before the process exits.
+    pub fn shutdown(self) {
+        if let Some(provider) = self.provider {
+            let _ = provider.shutdown();
+        }
+    }
+}

@@ -354,7 +354,17 @@ fn compose_and_the_images_describe_a_full_stack() {
         dockerfile.contains("USER 65532"),
         "the image runs as non-root"
     );
-    let garage = read("deploy/compose/garage.toml");
+    let garage: toml::Table = read("deploy/compose/garage.toml").parse().unwrap();
+    assert!(
+        garage.contains_key("s3_web"),
+        "the local store serves the site"
+    );
+    let env = read("deploy/compose/gazette.env");
+    assert!(
+        env.lines()
+            .all(|l| l.is_empty() || l.starts_with('#') || l.contains('=')),
+        "gazette.env is KEY=VALUE lines"
+    );
     assert!(
         garage.contains("[s3_web]"),
         "the local store serves the site"

@@ -7,27 +7,10 @@
 
 mod support;
 
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
-
 use gazette_contract::EventType;
 use support::{
-    PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get, rabbitmq_app,
+    PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, rabbitmq_app, wait_for_http,
 };
-
-/// Polls `path` until it answers `status`; returns the body.
-async fn wait_for(addr: SocketAddr, path: &str, status: u16) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some((got, body)) = http_get(addr, path).await {
-            if got == status {
-                return body;
-            }
-        }
-        assert!(Instant::now() < deadline, "{path} never answered {status}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn metric(metrics: &str, series: &str) -> Option<f64> {
     metrics
@@ -44,8 +27,8 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
     let mut events = env.tap(&[EventType::Published.as_str()]).await;
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
 
-    assert_eq!(wait_for(addr, "/healthz", 200).await, "ok\n");
-    assert_eq!(wait_for(addr, "/readyz", 200).await, "ready\n");
+    assert_eq!(wait_for_http(addr, "/healthz", 200).await, "ok\n");
+    assert_eq!(wait_for_http(addr, "/readyz", 200).await, "ready\n");
 
     let example = example_article_path();
     let broken = env.garage.dir.path().join("broken.json");
@@ -64,7 +47,7 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
         "the example was published"
     );
 
-    let metrics = wait_for(addr, "/metrics", 200).await;
+    let metrics = wait_for_http(addr, "/metrics", 200).await;
     assert_eq!(
         metric(
             &metrics,
@@ -121,19 +104,19 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
 
     // The store goes away: not ready, saying why; back: ready again.
     env.garage.stop();
-    let why = wait_for(addr, "/readyz", 503).await;
+    let why = wait_for_http(addr, "/readyz", 503).await;
     assert!(why.starts_with("store:"), "{why}");
     env.garage.resume();
-    wait_for(addr, "/readyz", 200).await;
+    wait_for_http(addr, "/readyz", 200).await;
 
     // The broker goes away: not ready; back: ready again, with a reconnect counted.
     events.close().await;
     rabbitmq_app("stop_app");
-    let why = wait_for(addr, "/readyz", 503).await;
+    let why = wait_for_http(addr, "/readyz", 503).await;
     rabbitmq_app("start_app");
     assert!(why.contains("is not connected to RabbitMQ"), "{why}");
-    wait_for(addr, "/readyz", 200).await;
-    let metrics = wait_for(addr, "/metrics", 200).await;
+    wait_for_http(addr, "/readyz", 200).await;
+    let metrics = wait_for_http(addr, "/metrics", 200).await;
     assert!(
         metric(
             &metrics,

@@ -15,22 +15,9 @@ use std::process::Command;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, Exchange, Outbound, Publisher, Routed};
 use gazette_contract::CONTENT_TYPE;
-use support::repo_root;
+use support::{rabbitmqctl, repo_root};
 
 const PASSWORD: &str = "permissions-test";
-
-fn rabbitmqctl(args: &[&str]) {
-    let out = Command::new("rabbitmqctl")
-        .arg("-q")
-        .args(args)
-        .output()
-        .expect("run rabbitmqctl");
-    assert!(
-        out.status.success(),
-        "rabbitmqctl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Removes the scratch vhost and users however the test ends.
 struct Scratch {

@@ -14,7 +14,9 @@ use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType, event_id};
 use gazette_stages::STAGES;
 use serde_json::{Value, json};
-use support::{PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get};
+use support::{
+    PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get, wait_for_http,
+};
 
 const COPIES: usize = 3;
 const MESSAGES: usize = 300;
@@ -55,10 +57,7 @@ async fn copies_of_a_stage_share_a_deep_queue() {
     // Every copy is consuming before the queue fills.
     let deadline = Instant::now() + PATIENCE;
     for addr in &addrs {
-        while http_get(*addr, "/readyz").await.map(|(status, _)| status) != Some(200) {
-            assert!(Instant::now() < deadline, "a copy never became ready");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for_http(*addr, "/readyz", 200).await;
     }
 
     let example: Value =

@@ -50,18 +50,44 @@ pub fn restart_rabbitmq() {
 /// `rabbitmqctl stop_app` or `start_app`; after `start_app`, waits until the
 /// broker accepts connections again.
 pub fn rabbitmq_app(step: &str) {
-    let status = std::process::Command::new("rabbitmqctl")
-        .arg("-q")
-        .arg(step)
-        .status()
-        .expect("run rabbitmqctl");
-    assert!(status.success(), "rabbitmqctl {step} failed");
+    rabbitmqctl(&[step]);
     if step == "start_app" {
         let status = std::process::Command::new("rabbitmq-diagnostics")
             .args(["-q", "check_port_connectivity"])
             .status()
             .expect("run rabbitmq-diagnostics");
         assert!(status.success(), "RabbitMQ did not come back");
+    }
+}
+
+/// Runs `rabbitmqctl -q ARGS` against the machine's broker; fails the test if it fails.
+pub fn rabbitmqctl(args: &[&str]) {
+    let out = std::process::Command::new("rabbitmqctl")
+        .arg("-q")
+        .args(args)
+        .output()
+        .expect("run rabbitmqctl");
+    assert!(
+        out.status.success(),
+        "rabbitmqctl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Polls `path` on `addr` until it answers `status`, up to [`PATIENCE`]; returns the body.
+pub async fn wait_for_http(addr: std::net::SocketAddr, path: &str, status: u16) -> String {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some((got, body)) = http_get(addr, path).await {
+            if got == status {
+                return body;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} on {addr} never answered {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

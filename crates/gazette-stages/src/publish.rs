@@ -7,15 +7,13 @@ use bytes::Bytes;
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, Published, Rendered, event_id};
 use gazette_store::{Precondition, PutObject, Store, StoreError};
-use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
 use crate::render::join_url;
-use crate::revisions::{Revisions, revision_metadata};
+use crate::revisions::{PAGE_CONTENT_TYPE, Revisions, revision_metadata, sha256_hex};
 use crate::{decode_event, encode_event};
 
 const SOURCE: &str = "/gazette/publish";
-const PAGE_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
 /// Where an article's page lives: `<category>/<slug>.html`.
 pub fn page_key(category_slug: &str, slug: &str) -> String {
@@ -89,9 +87,15 @@ impl Handler for PublishStage {
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, PublishFailure> {
         let event: Envelope<Rendered> = decode_event(message).map_err(PublishFailure::Malformed)?;
-        let rendered = &event.data;
-        let article = &rendered.validated.article;
-        let revisions = Revisions::new(&self.store, &article.id);
+        let correlation = event.correlation().to_owned();
+        // Taken apart, not copied: the page and the article are the bulk of the message.
+        let Rendered {
+            validated,
+            key,
+            html,
+        } = event.data;
+        let article = &validated.article;
+        let revisions = Revisions::new(&self.store, &article.id, self.settings.page_cache_control);
         if let Some(newest) = revisions.newest().await? {
             if newest > article.revision {
                 warn!(article_id = %article.id, revision = article.revision, newest, "a newer revision is already published; skipping");
@@ -99,18 +103,17 @@ impl Handler for PublishStage {
             }
         }
 
-        let html = Bytes::from(rendered.html.clone().into_bytes());
-        let json = Bytes::from(
-            serde_json::to_vec_pretty(&rendered.validated).map_err(PublishFailure::Encode)?,
-        );
-        let sha256 = hex::encode(Sha256::digest(&html));
+        let html = Bytes::from(html.into_bytes());
+        let json =
+            Bytes::from(serde_json::to_vec_pretty(&validated).map_err(PublishFailure::Encode)?);
+        let sha256 = sha256_hex(&html);
         // The revision's own copies first: immutable, so no writer can clobber
         // them, and they are what the page is repaired from.
         revisions
             .put_revision(article.revision, html.clone(), json)
             .await?;
         let page = PutObject {
-            key: rendered.key.clone(),
+            key: key.clone(),
             body: html,
             content_type: PAGE_CONTENT_TYPE,
             cache_control: self.settings.page_cache_control,
@@ -120,7 +123,7 @@ impl Handler for PublishStage {
         revisions
             .write_page_unless_newer(page, article.revision)
             .await?;
-        let newest = revisions.settle_page(&rendered.key).await?;
+        let newest = revisions.settle_page(&key).await?;
         if newest > article.revision {
             // Superseded while we worked: "published" for this revision
             // would tell subscribers something no longer true.
@@ -129,22 +132,22 @@ impl Handler for PublishStage {
         }
 
         let url = match &self.settings.public_url {
-            Some(base) => join_url(base, &rendered.key),
-            None => self.store.locator(&rendered.key),
+            Some(base) => join_url(base, &key),
+            None => self.store.locator(&key),
         };
-        info!(article_id = %article.id, revision = article.revision, key = %rendered.key, %url, "published");
+        info!(article_id = %article.id, revision = article.revision, %key, %url, "published");
         let published = Envelope::new(
             EventType::Published,
             event_id(&article.id, article.revision, EventType::Published),
             SOURCE,
             &article.id,
-            Some(event.correlation()),
+            Some(&correlation),
             Published {
                 article_id: article.id.clone(),
                 revision: article.revision,
                 title: article.title.clone(),
                 category: article.category.clone(),
-                key: rendered.key.clone(),
+                key,
                 url,
                 sha256,
                 published_at: article.published_at,

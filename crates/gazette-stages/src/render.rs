@@ -94,16 +94,19 @@ impl Handler for RenderStage {
         let event: Envelope<ValidatedArticle> =
             decode_event(message).map_err(RenderFailure::Malformed)?;
         let (key, html) = self.render(&event.data)?;
-        let article = &event.data.article;
-        info!(article_id = %article.id, revision = article.revision, %key, bytes = html.len(), "rendered");
+        let correlation = event.correlation().to_owned();
+        let validated = event.data;
+        let (article_id, revision) = (validated.article.id.clone(), validated.article.revision);
+        info!(%article_id, revision, %key, bytes = html.len(), "rendered");
+        // The validated article moves into the output rather than being copied.
         let rendered = Envelope::new(
             EventType::Rendered,
-            event_id(&article.id, article.revision, EventType::Rendered),
+            event_id(&article_id, revision, EventType::Rendered),
             SOURCE,
-            &article.id,
-            Some(event.correlation()),
+            &article_id,
+            Some(&correlation),
             Rendered {
-                validated: event.data.clone(),
+                validated,
                 key,
                 html,
             },

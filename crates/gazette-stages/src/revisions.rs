@@ -28,9 +28,18 @@ use crate::{PublishFailure, page_key};
 const META_ARTICLE_ID: &str = "article-id";
 const META_REVISION: &str = "revision";
 const META_SHA256: &str = "sha256";
+/// Pages are HTML in UTF-8, whoever writes them.
+pub(crate) const PAGE_CONTENT_TYPE: &str = "text/html; charset=utf-8";
+/// Revision copies never change once written.
+const COPY_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 /// Conditional writes that lose a race re-read and decide again this often
 /// before the message goes to the retry queues.
 const ATTEMPTS: usize = 5;
+
+/// The hex SHA-256 of `bytes`, as stored in `sha256` metadata and `article.published`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+}
 
 /// The metadata every Gazette object carries.
 pub(crate) fn revision_metadata(
@@ -54,11 +63,21 @@ pub fn revision_key(article_id: &str, revision: u64, extension: &str) -> String 
 pub(crate) struct Revisions<'a> {
     store: &'a Store,
     article_id: &'a str,
+    /// What a restored page is served with: the same as a freshly written one.
+    page_cache_control: &'static str,
 }
 
 impl<'a> Revisions<'a> {
-    pub(crate) fn new(store: &'a Store, article_id: &'a str) -> Self {
-        Self { store, article_id }
+    pub(crate) fn new(
+        store: &'a Store,
+        article_id: &'a str,
+        page_cache_control: &'static str,
+    ) -> Self {
+        Self {
+            store,
+            article_id,
+            page_cache_control,
+        }
     }
 
     /// The newest revision with a stored copy.
@@ -86,16 +105,16 @@ impl<'a> Revisions<'a> {
         // HTML before JSON: `newest` lists the JSON, and must never name a
         // revision whose page copy is missing.
         for (extension, content_type, body) in [
-            ("html", "text/html; charset=utf-8", html),
+            ("html", PAGE_CONTENT_TYPE, html),
             ("json", "application/json", json),
         ] {
-            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body));
+            let sha256 = sha256_hex(&body);
             self.store
                 .put(PutObject {
                     key: revision_key(self.article_id, revision, extension),
                     body,
                     content_type,
-                    cache_control: "public, max-age=31536000, immutable",
+                    cache_control: COPY_CACHE_CONTROL,
                     metadata: revision_metadata(self.article_id, revision, &sha256),
                     precondition: Precondition::None,
                 })
@@ -169,7 +188,7 @@ impl<'a> Revisions<'a> {
             let html = self
                 .get_required(&revision_key(self.article_id, newest, "html"))
                 .await?;
-            let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&html));
+            let sha256 = sha256_hex(&html);
             info!(
                 article_id = self.article_id,
                 key, shown, newest, "page showed an older revision; restoring the newest"
@@ -177,8 +196,8 @@ impl<'a> Revisions<'a> {
             let restored = PutObject {
                 key: key.to_owned(),
                 body: Bytes::from(html),
-                content_type: "text/html; charset=utf-8",
-                cache_control: "public, max-age=300, must-revalidate",
+                content_type: PAGE_CONTENT_TYPE,
+                cache_control: self.page_cache_control,
                 metadata: revision_metadata(self.article_id, newest, &sha256),
                 precondition: head
                     .and_then(|h| h.etag)

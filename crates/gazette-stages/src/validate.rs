@@ -6,6 +6,7 @@ use gazette_contract::{
     Schemas, ValidatedArticle, check_json_depth, event_id, rejection_id,
 };
 use gazette_text::{BodySanitizer, nfc, slugify};
+use serde::Deserialize as _;
 use serde_json::Value;
 use tracing::info;
 
@@ -93,7 +94,7 @@ impl ValidateStage {
         if let Err(errors) = self.schemas.check(EventType::Submitted, &document) {
             return Err(self.reject(&document, "schema", errors));
         }
-        let submission: Envelope<Article> = match serde_json::from_value(document.clone()) {
+        let submission: Envelope<Article> = match Envelope::<Article>::deserialize(&document) {
             Ok(submission) => submission,
             Err(e) => {
                 return Err(self.reject(

@@ -205,7 +205,7 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
                         ledger.record_published(&body);
                     }
                 }
-                env.garage.resume();
+                env.garage.resume().expect("Garage resumes");
             }
             _ => {}
         }

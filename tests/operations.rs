@@ -106,7 +106,7 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
     env.garage.stop();
     let why = wait_for_http(addr, "/readyz", 503).await;
     assert!(why.starts_with("store:"), "{why}");
-    env.garage.resume();
+    env.garage.resume().expect("Garage resumes");
     wait_for_http(addr, "/readyz", 200).await;
 
     // The broker goes away: not ready; back: ready again, with a reconnect counted.

@@ -8,7 +8,6 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
-mod garage;
 pub mod ledger;
 mod workers;
 pub mod workload;
@@ -21,7 +20,7 @@ use gazette_broker::{AmqpUrl, BrokerSettings, Tap, delete_namespace};
 use gazette_stages::STAGES;
 use gazette_store::Store;
 
-pub use garage::Garage;
+pub use gazette_bench::garage::Garage;
 pub use workers::Worker;
 
 /// Upper bound for any single wait on the pipeline; generous for a loaded CI machine.
@@ -93,25 +92,10 @@ pub async fn wait_for_http(addr: std::net::SocketAddr, path: &str, status: u16) 
 
 /// A free port on loopback, for a process under test to listen on.
 pub fn free_local_addr() -> std::net::SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
+    gazette_bench::http::free_local_addr().expect("bind")
 }
 
-/// A plain HTTP/1.1 GET: `(status, body)`, or `None` if nothing listens yet.
-pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> Option<(u16, String)> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
-    Some((status, body))
-}
+pub use gazette_bench::http::http_get;
 
 /// One test's world: a namespace nobody else uses, a Garage bucket, and the
 /// environment a worker process needs to use both.
@@ -130,7 +114,7 @@ impl TestEnv {
             std::process::id(),
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         );
-        let garage = Garage::start().await;
+        let garage = Garage::start().expect("Garage starts");
         let settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
         Self {
             namespace,
@@ -145,22 +129,9 @@ impl TestEnv {
         let mut env = vec![
             ("GAZETTE_AMQP_URL".to_owned(), amqp_url()),
             ("GAZETTE_NAMESPACE".to_owned(), self.namespace.clone()),
-            (
-                "GAZETTE_STORE".to_owned(),
-                format!("s3://{}", self.garage.bucket),
-            ),
-            ("AWS_ENDPOINT_URL".to_owned(), self.garage.s3_endpoint()),
-            ("AWS_REGION".to_owned(), garage::REGION.to_owned()),
-            (
-                "AWS_ACCESS_KEY_ID".to_owned(),
-                garage::ACCESS_KEY_ID.to_owned(),
-            ),
-            (
-                "AWS_SECRET_ACCESS_KEY".to_owned(),
-                garage::SECRET_ACCESS_KEY.to_owned(),
-            ),
             ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
         ];
+        env.extend(self.garage.store_env());
         env.extend(self.extra_env.iter().cloned());
         env
     }

@@ -4,6 +4,7 @@
 //! [`Outbound`] and the [`Handler`]/[`Failure`] traits, and decide a
 //! message's fate through [`Disposition`], never by acking themselves.
 
+mod ceiling;
 mod connect;
 mod dead_letters;
 mod delivery;
@@ -19,6 +20,7 @@ mod topology;
 mod trace;
 mod worker;
 
+pub use ceiling::{RelayMeasurement, RelayPlan, measure_relay};
 pub use connect::probe;
 pub use dead_letters::{DeadLetter, DeadLetters};
 pub use error::BrokerError;

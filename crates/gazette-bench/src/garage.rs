@@ -1,10 +1,15 @@
 //! A throwaway single-node Garage on free loopback ports, with its own config, bucket and key.
+//!
+//! The bench measures against it and the integration tests run on it. It is
+//! set up as an operator would: layout, bucket, an access key allowed on the
+//! bucket, and the website endpoint switched on.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, bail, ensure};
 use gazette_store::S3Access;
 use tempfile::TempDir;
 
@@ -14,6 +19,7 @@ pub const ACCESS_KEY_ID: &str = "GK0a1b2c3d4e5f60718293a4b5";
 pub const SECRET_ACCESS_KEY: &str =
     "5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
+#[derive(Debug)]
 pub struct Garage {
     pub dir: TempDir,
     pub bucket: String,
@@ -25,13 +31,13 @@ pub struct Garage {
 }
 
 impl Garage {
-    pub async fn start() -> Self {
-        let binary = find_binary();
+    pub fn start() -> anyhow::Result<Self> {
+        let binary = find_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("gazette-garage-")
             .tempdir()
-            .expect("temp dir");
-        let [rpc_port, s3_port, web_port, admin_port] = free_ports();
+            .context("creating Garage's temporary directory")?;
+        let [rpc_port, s3_port, web_port, admin_port] = free_ports()?;
         let config = dir.path().join("garage.toml");
         let secret = format!(
             "{:032x}{:032x}",
@@ -66,8 +72,8 @@ api_bind_addr = "127.0.0.1:{admin_port}"
                 data = dir.path().join("data").display(),
             ),
         )
-        .expect("write garage.toml");
-        let server = spawn_server(&binary, &config, &dir.path().join("garage.log"));
+        .context("writing garage.toml")?;
+        let server = spawn_server(&binary, &config, &dir.path().join("garage.log"))?;
         let mut garage = Self {
             dir,
             bucket: "site".to_owned(),
@@ -77,8 +83,8 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             binary,
             server: Some(server),
         };
-        garage.bootstrap();
-        garage
+        garage.bootstrap()?;
+        Ok(garage)
     }
 
     pub fn s3_endpoint(&self) -> String {
@@ -94,12 +100,31 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         }
     }
 
+    /// What a `gazette` process needs in its environment to use this bucket.
+    pub fn store_env(&self) -> Vec<(String, String)> {
+        [
+            ("GAZETTE_STORE", format!("s3://{}", self.bucket)),
+            ("AWS_ENDPOINT_URL", self.s3_endpoint()),
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+    }
+
+    /// The process id of the server, for CPU and memory readings.
+    pub fn pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Child::id)
+    }
+
     /// Layout, bucket, key and permissions, as an operator would set them up.
-    fn bootstrap(&mut self) {
-        let node = self.wait_for_node_id();
-        self.cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node]);
-        self.cli(&["layout", "apply", "--version", "1"]);
-        self.cli(&["bucket", "create", &self.bucket.clone()]);
+    fn bootstrap(&mut self) -> anyhow::Result<()> {
+        let node = self.wait_for_node_id()?;
+        self.cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
+        self.cli(&["layout", "apply", "--version", "1"])?;
+        self.cli(&["bucket", "create", &self.bucket.clone()])?;
         self.cli(&[
             "key",
             "import",
@@ -108,7 +133,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             "gazette-test",
             ACCESS_KEY_ID,
             SECRET_ACCESS_KEY,
-        ]);
+        ])?;
         self.cli(&[
             "bucket",
             "allow",
@@ -118,12 +143,12 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             &self.bucket.clone(),
             "--key",
             ACCESS_KEY_ID,
-        ]);
-        self.cli(&["bucket", "website", "--allow", &self.bucket.clone()]);
+        ])?;
+        self.cli(&["bucket", "website", "--allow", &self.bucket.clone()])
     }
 
     /// Polls until the daemon answers over RPC, up to a deadline.
-    fn wait_for_node_id(&mut self) -> String {
+    fn wait_for_node_id(&mut self) -> anyhow::Result<String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             // `node id` alone is no sign of life: it reads the key file
@@ -139,48 +164,51 @@ api_bind_addr = "127.0.0.1:{admin_port}"
                     .arg(&self.config)
                     .args(["node", "id", "-q"])
                     .output()
-                    .expect("garage node id");
+                    .context("running `garage node id`")?;
                 let text = String::from_utf8_lossy(&out.stdout);
-                return text.trim().split('@').next().unwrap_or_default().to_owned();
+                return Ok(text.trim().split('@').next().unwrap_or_default().to_owned());
             }
             if let Some(Ok(Some(status))) = self.server.as_mut().map(Child::try_wait) {
-                panic!(
+                bail!(
                     "garage exited with {status}; see {}",
                     self.dir.path().join("garage.log").display()
                 );
             }
-            assert!(
+            ensure!(
                 Instant::now() < deadline,
-                "garage did not come up within 30 s"
+                "garage did not come up within 30 s; see {}",
+                self.dir.path().join("garage.log").display()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
-    fn cli(&self, args: &[&str]) {
+    fn cli(&self, args: &[&str]) -> anyhow::Result<()> {
         let out = Command::new(&self.binary)
             .arg("-c")
             .arg(&self.config)
             .args(args)
             .output()
-            .expect("run garage cli");
-        assert!(
+            .with_context(|| format!("running garage {args:?}"))?;
+        ensure!(
             out.status.success(),
             "garage {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        Ok(())
     }
 
     /// Starts the server again on the same data and ports, after [`Garage::stop`].
-    pub fn resume(&mut self) {
+    pub fn resume(&mut self) -> anyhow::Result<()> {
         if self.server.is_none() {
             self.server = Some(spawn_server(
                 &self.binary,
                 &self.config,
                 &self.dir.path().join("garage.log"),
-            ));
-            self.wait_for_node_id();
+            )?);
+            self.wait_for_node_id()?;
         }
+        Ok(())
     }
 
     /// Stops the server.
@@ -199,43 +227,45 @@ impl Drop for Garage {
 }
 
 /// The binary `scripts/ensure-garage` installs, or `GAZETTE_GARAGE_BIN`.
-fn find_binary() -> PathBuf {
+fn find_binary() -> anyhow::Result<PathBuf> {
     if let Ok(path) = std::env::var("GAZETTE_GARAGE_BIN") {
-        return PathBuf::from(path);
+        return Ok(PathBuf::from(path));
     }
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".to_owned());
     let cached = PathBuf::from(home).join(".cache/gazette/garage-2.5.0/bin/garage");
-    assert!(
+    ensure!(
         cached.exists(),
-        "Garage is not installed at {}; run scripts/ensure-garage first",
+        "Garage is not installed at {}; run scripts/ensure-garage first, or set GAZETTE_GARAGE_BIN",
         cached.display()
     );
-    cached
+    Ok(cached)
 }
 
-fn free_ports() -> [u16; 4] {
-    let listeners: Vec<TcpListener> = (0..4)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind"))
-        .collect();
-    let ports: Vec<u16> = listeners
-        .iter()
-        .map(|l| l.local_addr().expect("addr").port())
-        .collect();
-    [ports[0], ports[1], ports[2], ports[3]]
+/// Ports the kernel just handed out, released for Garage to bind.
+fn free_ports() -> anyhow::Result<[u16; 4]> {
+    let listeners = (0..4)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()
+        .context("finding free loopback ports")?;
+    let mut ports = [0; 4];
+    for (port, listener) in ports.iter_mut().zip(&listeners) {
+        *port = listener.local_addr()?.port();
+    }
+    Ok(ports)
 }
 
-fn spawn_server(binary: &Path, config: &Path, log: &Path) -> Child {
+fn spawn_server(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Child> {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
-        .expect("garage log");
+        .with_context(|| format!("opening {}", log.display()))?;
     Command::new(binary)
         .arg("-c")
         .arg(config)
         .arg("server")
-        .stdout(Stdio::from(log.try_clone().expect("log handle")))
+        .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log))
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()))
+        .with_context(|| format!("starting {}", binary.display()))
 }

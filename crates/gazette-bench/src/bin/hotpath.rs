@@ -1,0 +1,68 @@
+//! The hot path without the network, for `cargo xtask profile`: N articles through the validate, render and publish handlers.
+//!
+//! Messages are handed over exactly as the loop hands them (an `Inbound`
+//! per delivery, the `Outbound` bodies passed on), and the publish stage
+//! writes to a directory store, so what callgrind counts is Gazette's own
+//! work per article: parsing, schema checks, sanitising, templating,
+//! hashing and encoding.
+
+use anyhow::Context;
+use gazette_bench::articles::ArticleFactory;
+use gazette_broker::{Handler, Inbound, Outbound};
+use gazette_contract::Schemas;
+use gazette_render::{Renderer, Theme};
+use gazette_stages::{PublishSettings, PublishStage, RenderStage, SiteSettings, ValidateStage};
+use gazette_store::Store;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let example = args.next().context("usage: hotpath EXAMPLE.json COUNT")?;
+    let count: usize = args
+        .next()
+        .context("usage: hotpath EXAMPLE.json COUNT")?
+        .parse()?;
+    let mut factory = ArticleFactory::from_example(&std::fs::read(example)?, 1)?;
+    let submissions = factory.batch("profile", count);
+    let site = tempfile::tempdir()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let validate = ValidateStage::new(Schemas::load()?);
+        let render = RenderStage::new(
+            Renderer::new(&Theme::built_in())?,
+            SiteSettings {
+                name: "Cổng thông tin quận".to_owned(),
+                public_url: Some("https://quan.example.vn/".to_owned()),
+                time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+            },
+        );
+        let store = Store::open(&format!("file://{}", site.path().display())).await?;
+        let publish = PublishStage::new(store, PublishSettings::default());
+        for submission in submissions {
+            let validated = pass(&validate, inbound(submission.body)).await?;
+            let rendered = pass(&render, inbound(validated.body)).await?;
+            pass(&publish, inbound(rendered.body)).await?;
+        }
+        anyhow::Ok(())
+    })
+}
+
+fn inbound(body: Vec<u8>) -> Inbound {
+    Inbound {
+        body,
+        routing_key: String::new(),
+        message_id: None,
+        correlation_id: None,
+        redelivered: false,
+        attempt: 1,
+        headers: Default::default(),
+    }
+}
+
+/// The handler's first output, which is the next stage's input.
+async fn pass<H: Handler>(handler: &H, message: Inbound) -> anyhow::Result<Outbound> {
+    let mut outputs = handler.handle(&message).await?;
+    anyhow::ensure!(!outputs.is_empty(), "a handler produced nothing");
+    Ok(outputs.swap_remove(0))
+}

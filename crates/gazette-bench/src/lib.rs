@@ -1,0 +1,401 @@
+//! The benchmark: Gazette's throughput and latency, measured in the same run as the broker's and the store's ceilings on this machine.
+//!
+//! This is tooling, an edge like the binaries, so it reports with `anyhow`.
+//! It drives the real thing: the `gazette` binary as separate worker
+//! processes (and once as `gazette up`), the machine's RabbitMQ, and a
+//! Garage it starts on loopback. `cargo xtask bench` runs the full plan;
+//! `tests/bench.rs` runs [`BenchPlan::smoke`] so the bench keeps working.
+
+pub mod articles;
+pub mod garage;
+pub mod http;
+mod pipeline;
+pub mod processes;
+pub mod report;
+mod stats;
+mod storage;
+mod svg;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use gazette_broker::{AmqpUrl, BrokerSettings, RelayPlan, delete_namespace, ensure_topology};
+use gazette_stages::STAGES;
+use gazette_store::Store;
+
+use crate::articles::{ArticleFactory, Submission};
+use crate::garage::Garage;
+use crate::pipeline::{Layout, Pipeline, burst, paced};
+use crate::processes::{ProcessUsage, Watched, find_by_name};
+use crate::report::{Ceilings, Latency, Machine, Report, Target, ThroughputPoint, UpRun, Workload};
+
+/// Hops an article takes through the broker: submitted → validate →
+/// render → publish → `article.published` to its reader.
+const PIPELINE_HOPS: usize = 4;
+/// Articles each fresh pipeline publishes before measuring starts, so that
+/// connections, caches and the allocator are warm.
+const WARMUP_ARTICLES: usize = 10;
+
+/// What to measure, and with what.
+#[derive(Debug, Clone)]
+pub struct BenchPlan {
+    pub gazette_binary: PathBuf,
+    pub example_article: PathBuf,
+    pub amqp_url: String,
+    /// Articles per throughput run (each worker count, and `gazette up`).
+    pub articles: usize,
+    /// Workers per stage to sweep; each is a throughput run.
+    pub workers: Vec<usize>,
+    /// The worker count the ratio and the latency run use.
+    pub headline_workers: usize,
+    pub latency_per_second: f64,
+    pub latency_seconds: f64,
+    pub prefetch: u16,
+    pub concurrency: usize,
+    /// Confirms the load generator waits for at once.
+    pub publish_window: usize,
+    /// The command line printed in the report.
+    pub command: String,
+    /// "release", "debug": how the measured binary was built.
+    pub build: String,
+}
+
+impl BenchPlan {
+    /// The documented run: the targets are judged on it.
+    pub fn full(gazette_binary: PathBuf, repo_root: &std::path::Path) -> Self {
+        Self {
+            gazette_binary,
+            example_article: repo_root.join("examples/ntl-2022-06-23-hoi-nghi-14.json"),
+            amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            articles: 3000,
+            workers: vec![1, 2, 3],
+            headline_workers: 1,
+            latency_per_second: 100.0,
+            latency_seconds: 30.0,
+            prefetch: 16,
+            concurrency: 8,
+            publish_window: 64,
+            command: "cargo xtask bench".to_owned(),
+            build: "release".to_owned(),
+        }
+    }
+
+    /// A run of seconds that exercises every part of the bench.
+    pub fn smoke(gazette_binary: PathBuf, repo_root: &std::path::Path) -> Self {
+        Self {
+            articles: 40,
+            workers: vec![1],
+            latency_per_second: 20.0,
+            latency_seconds: 1.0,
+            command: "cargo xtask bench --smoke".to_owned(),
+            build: "debug".to_owned(),
+            ..Self::full(gazette_binary, repo_root)
+        }
+    }
+}
+
+/// Runs the plan and returns the report; [`Report::write`] saves it.
+pub async fn run(plan: &BenchPlan) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        plan.workers.contains(&plan.headline_workers),
+        "the headline worker count {} is not among the swept counts {:?}",
+        plan.headline_workers,
+        plan.workers
+    );
+    let garage = Garage::start()?;
+    let bench = Bench::new(plan, &garage).await?;
+    let mut throughput = Vec::new();
+    let mut headline = None;
+    let mut sizes = Vec::new();
+    let mut objects_per_article = 0;
+    for &workers in &plan.workers {
+        let run = bench
+            .run_pipeline(Layout::Separate {
+                workers_per_stage: workers,
+            })
+            .await?;
+        if sizes.is_empty() {
+            // The store held nothing before this run.
+            sizes = bench.object_sizes().await?;
+            objects_per_article = objects_per(&sizes, run.published)?;
+        }
+        throughput.push(run.point.clone());
+        if workers == plan.headline_workers {
+            headline = Some(run);
+        }
+    }
+    let headline = headline.context("the headline run did not happen")?;
+    let up = bench.run_pipeline(Layout::Up).await?;
+    let up_rss = up
+        .usage
+        .iter()
+        .find(|p| p.name == "up")
+        .map_or(0.0, |p| p.peak_rss_mb);
+
+    let ceilings = bench
+        .ceilings(&sizes, objects_per_article, &headline.point)
+        .await?;
+    let latency = headline
+        .latency
+        .context("the headline run measured no latency")?;
+    let targets = targets(plan, &ceilings, &latency, up_rss);
+    Ok(Report {
+        command: plan.command.clone(),
+        machine: Machine {
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            gazette_build: plan.build.clone(),
+        },
+        workload: Workload {
+            articles_per_run: plan.articles,
+            mean_submission_bytes: bench.mean_submission_bytes,
+            objects_per_article,
+            object_bytes_min: sizes.iter().copied().min().unwrap_or(0),
+            object_bytes_mean: sizes.iter().sum::<usize>() / sizes.len().max(1),
+            object_bytes_max: sizes.iter().copied().max().unwrap_or(0),
+            prefetch: plan.prefetch,
+            concurrency_per_worker: plan.concurrency,
+        },
+        throughput,
+        headline: headline.point,
+        latency,
+        ceilings,
+        up: UpRun {
+            articles_per_second: up.point.articles_per_second,
+            peak_rss_mb: up_rss,
+        },
+        processes: headline.usage,
+        targets,
+    })
+}
+
+fn targets(plan: &BenchPlan, ceilings: &Ceilings, latency: &Latency, up_rss: f64) -> Vec<Target> {
+    let p99 = latency.percentiles.p99_ms;
+    vec![
+        Target {
+            name: "throughput ÷ ceiling".to_owned(),
+            goal: "≥ 0.7".to_owned(),
+            measured: format!("{:.2}", ceilings.ratio),
+            met: ceilings.ratio >= 0.7,
+        },
+        Target {
+            name: format!(
+                "p99 submit → published at {} articles/s",
+                plan.latency_per_second
+            ),
+            goal: "≤ 50 ms".to_owned(),
+            measured: format!("{p99:.1} ms"),
+            met: p99 <= 50.0,
+        },
+        Target {
+            name: "`gazette up` peak RSS in the throughput run".to_owned(),
+            goal: "≤ 150 MB".to_owned(),
+            measured: format!("{up_rss:.1} MB"),
+            met: up_rss <= 150.0,
+        },
+    ]
+}
+
+/// One measured run of a layout.
+struct Run {
+    /// Every article published, warm-up and paced ones included.
+    published: usize,
+    point: ThroughputPoint,
+    usage: Vec<ProcessUsage>,
+    latency: Option<Latency>,
+}
+
+/// What every run shares: the plan, the store and the workers' environment.
+struct Bench<'a> {
+    plan: &'a BenchPlan,
+    garage: &'a Garage,
+    store: Store,
+    example: Vec<u8>,
+    mean_submission_bytes: usize,
+    logs: tempfile::TempDir,
+}
+
+impl<'a> Bench<'a> {
+    async fn new(plan: &'a BenchPlan, garage: &'a Garage) -> anyhow::Result<Self> {
+        let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
+            .await
+            .context("opening the bench's Garage bucket")?;
+        let example = std::fs::read(&plan.example_article)
+            .with_context(|| format!("reading {}", plan.example_article.display()))?;
+        let mut sample = ArticleFactory::from_example(&example, 0)?;
+        let mean_submission_bytes = mean_bytes(&sample.batch("size", plan.articles.min(200)));
+        Ok(Self {
+            plan,
+            garage,
+            store,
+            example,
+            mean_submission_bytes,
+            logs: tempfile::Builder::new()
+                .prefix("gazette-bench-")
+                .tempdir()?,
+        })
+    }
+
+    fn settings(&self, run: &str) -> BrokerSettings {
+        let namespace = format!("gazette-bench-{}-{run}", std::process::id());
+        let mut settings = BrokerSettings::new(AmqpUrl::new(&self.plan.amqp_url), namespace);
+        settings.prefetch = self.plan.prefetch;
+        settings
+    }
+
+    fn articles(&self, run: &str, count: usize) -> anyhow::Result<Vec<Submission>> {
+        // Every run its own seed and ids: no run finds another's revisions.
+        let seed = run
+            .bytes()
+            .fold(17u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        Ok(ArticleFactory::from_example(&self.example, seed)?.batch(run, count))
+    }
+
+    /// Starts `layout` in a namespace of its own, warms it up, measures a
+    /// burst (and, for the headline worker count, the paced latency run).
+    async fn run_pipeline(&self, layout: Layout) -> anyhow::Result<Run> {
+        let (run, workers) = match layout {
+            Layout::Separate { workers_per_stage } => {
+                (format!("w{workers_per_stage}"), workers_per_stage)
+            }
+            Layout::Up => ("up".to_owned(), 1),
+        };
+        let settings = self.settings(&run);
+        ensure_topology(&settings, &STAGES).await?;
+        let mut env = vec![
+            ("GAZETTE_AMQP_URL".to_owned(), self.plan.amqp_url.clone()),
+            ("GAZETTE_NAMESPACE".to_owned(), settings.namespace.clone()),
+            (
+                "GAZETTE_PREFETCH".to_owned(),
+                self.plan.prefetch.to_string(),
+            ),
+            (
+                "GAZETTE_CONCURRENCY".to_owned(),
+                self.plan.concurrency.to_string(),
+            ),
+            ("GAZETTE_LOG".to_owned(), "warn".to_owned()),
+        ];
+        env.extend(self.garage.store_env());
+        let pipeline =
+            Pipeline::start(&self.plan.gazette_binary, layout, &env, self.logs.path()).await?;
+        let window = self.plan.publish_window;
+        burst(
+            &settings,
+            self.articles(&format!("{run}-warm"), WARMUP_ARTICLES)?,
+            window,
+        )
+        .await?;
+
+        let mut watched = pipeline.watch();
+        watched.extend(
+            find_by_name("beam.smp").map(|pid| Watched::new("rabbitmq (beam.smp)", pid, false)),
+        );
+        watched.extend(
+            self.garage
+                .pid()
+                .map(|pid| Watched::new("garage", pid, false)),
+        );
+        let elapsed = burst(&settings, self.articles(&run, self.plan.articles)?, window).await?;
+        let usage = watched.iter().filter_map(Watched::usage).collect();
+
+        let mut published = WARMUP_ARTICLES + self.plan.articles;
+        let latency = if layout
+            == (Layout::Separate {
+                workers_per_stage: self.plan.headline_workers,
+            }) {
+            let count = (self.plan.latency_per_second * self.plan.latency_seconds).ceil() as usize;
+            published += count;
+            let latencies = paced(
+                &settings,
+                self.articles(&format!("{run}-paced"), count)?,
+                self.plan.latency_per_second,
+            )
+            .await?;
+            Some(Latency {
+                offered_per_second: self.plan.latency_per_second,
+                workers_per_stage: workers,
+                percentiles: stats::percentiles(&latencies),
+                histogram: stats::histogram(&latencies, 40),
+            })
+        } else {
+            None
+        };
+        pipeline.stop();
+        delete_namespace(&settings, &STAGES).await?;
+        Ok(Run {
+            published,
+            point: ThroughputPoint {
+                workers_per_stage: workers,
+                articles: self.plan.articles,
+                seconds: elapsed.as_secs_f64(),
+                articles_per_second: self.plan.articles as f64
+                    / elapsed.as_secs_f64().max(f64::EPSILON),
+            },
+            usage,
+            latency,
+        })
+    }
+
+    /// The size of every object in the store.
+    async fn object_sizes(&self) -> anyhow::Result<Vec<usize>> {
+        let mut sizes = Vec::new();
+        for key in self.store.list("").await? {
+            sizes.push(self.store.get(&key).await?.map_or(0, |body| body.len()));
+        }
+        Ok(sizes)
+    }
+
+    async fn ceilings(
+        &self,
+        sizes: &[usize],
+        objects_per_article: usize,
+        headline: &ThroughputPoint,
+    ) -> anyhow::Result<Ceilings> {
+        let relay = RelayPlan {
+            hops: PIPELINE_HOPS,
+            consumers_per_hop: self.plan.headline_workers,
+            prefetch: self.plan.prefetch,
+            message_bytes: self.mean_submission_bytes,
+            messages: self.plan.articles,
+            publish_window: self.plan.publish_window,
+        };
+        let broker = gazette_broker::measure_relay(&self.settings("ceiling"), &relay).await?;
+        let puts = self.plan.articles * objects_per_article;
+        let concurrency = self.plan.headline_workers * self.plan.concurrency;
+        let stored = storage::measure_puts(&self.store, sizes, puts, concurrency).await?;
+        let broker_per_second = broker.per_second();
+        let storage_puts_per_second = puts as f64 / stored.as_secs_f64().max(f64::EPSILON);
+        let storage_articles_per_second =
+            storage_puts_per_second / objects_per_article.max(1) as f64;
+        let (binding, ceiling) = if broker_per_second <= storage_articles_per_second {
+            ("broker", broker_per_second)
+        } else {
+            ("storage", storage_articles_per_second)
+        };
+        Ok(Ceilings {
+            broker_per_second,
+            broker_hops: PIPELINE_HOPS,
+            storage_puts_per_second,
+            storage_articles_per_second,
+            binding: binding.to_owned(),
+            ratio: headline.articles_per_second / ceiling,
+        })
+    }
+}
+
+/// Objects written per article, from what `articles` articles left in an empty store.
+fn objects_per(objects: &[usize], articles: usize) -> anyhow::Result<usize> {
+    anyhow::ensure!(
+        articles > 0 && !objects.is_empty() && objects.len() % articles == 0,
+        "{articles} published articles left {} objects; expected the same number for each",
+        objects.len()
+    );
+    Ok(objects.len() / articles)
+}
+
+fn mean_bytes(submissions: &[Submission]) -> usize {
+    submissions.iter().map(|s| s.body.len()).sum::<usize>() / submissions.len().max(1)
+}

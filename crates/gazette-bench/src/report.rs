@@ -1,0 +1,276 @@
+//! The bench's results: one serialisable report, written as JSON, as Markdown and as two SVG charts.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::processes::ProcessUsage;
+use crate::stats::{Bucket, Percentiles};
+use crate::svg::{Axes, Series, bar_chart, line_chart};
+
+pub const JSON_FILE: &str = "benchmarks.json";
+pub const MARKDOWN_FILE: &str = "benchmarks.md";
+pub const LATENCY_CHART: &str = "benchmarks-latency.svg";
+pub const WORKERS_CHART: &str = "benchmarks-workers.svg";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The command that produced this report.
+    pub command: String,
+    pub machine: Machine,
+    pub workload: Workload,
+    /// Sustained throughput for each number of workers per stage.
+    pub throughput: Vec<ThroughputPoint>,
+    /// The run the ratio is taken from.
+    pub headline: ThroughputPoint,
+    pub latency: Latency,
+    pub ceilings: Ceilings,
+    /// `gazette up` (every stage in one process) carrying the same burst.
+    pub up: UpRun,
+    /// Every process of the headline throughput run, the broker and the store.
+    pub processes: Vec<ProcessUsage>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub kernel: String,
+    pub gazette_build: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Workload {
+    pub articles_per_run: usize,
+    pub mean_submission_bytes: usize,
+    /// Objects per published article, counted in the store after the first run.
+    pub objects_per_article: usize,
+    /// Sizes of those objects: the storage ceiling PUTs the same mix.
+    pub object_bytes_min: usize,
+    pub object_bytes_mean: usize,
+    pub object_bytes_max: usize,
+    pub prefetch: u16,
+    pub concurrency_per_worker: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThroughputPoint {
+    pub workers_per_stage: usize,
+    pub articles: usize,
+    pub seconds: f64,
+    pub articles_per_second: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub offered_per_second: f64,
+    pub workers_per_stage: usize,
+    pub percentiles: Percentiles,
+    pub histogram: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ceilings {
+    /// Messages per second through the same hops with confirms and acks, no work.
+    pub broker_per_second: f64,
+    pub broker_hops: usize,
+    pub storage_puts_per_second: f64,
+    /// `storage_puts_per_second / objects_per_article`.
+    pub storage_articles_per_second: f64,
+    /// "broker" or "storage": whichever is lower.
+    pub binding: String,
+    /// Headline throughput ÷ min(broker, storage articles per second).
+    pub ratio: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpRun {
+    pub articles_per_second: f64,
+    pub peak_rss_mb: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub name: String,
+    pub goal: String,
+    pub measured: String,
+    pub met: bool,
+}
+
+impl Report {
+    /// Writes the JSON, the Markdown and the charts into `dir`.
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let files = [
+            (JSON_FILE, serde_json::to_string_pretty(self)? + "\n"),
+            (MARKDOWN_FILE, self.markdown()),
+            (LATENCY_CHART, self.latency_chart()),
+            (WORKERS_CHART, self.workers_chart()),
+        ];
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn latency_chart(&self) -> String {
+        let bars: Vec<(String, f64)> = self
+            .latency
+            .histogram
+            .iter()
+            .map(|b| (format!("{}", b.from_ms), b.count as f64))
+            .collect();
+        let title = format!(
+            "Submit → published at {} articles/s ({} articles)",
+            self.latency.offered_per_second, self.latency.percentiles.samples
+        );
+        let axes = Axes {
+            title: &title,
+            x: "latency, ms (bucket start)",
+            y: "articles",
+        };
+        bar_chart(axes, &bars, bars.len().div_ceil(12))
+    }
+
+    fn workers_chart(&self) -> String {
+        let measured = Series {
+            name: "pipeline".to_owned(),
+            points: self
+                .throughput
+                .iter()
+                .map(|p| (p.workers_per_stage as f64, p.articles_per_second))
+                .collect(),
+        };
+        let span = |value: f64| -> Vec<(f64, f64)> {
+            self.throughput
+                .iter()
+                .map(|p| (p.workers_per_stage as f64, value))
+                .collect()
+        };
+        let series = [
+            measured,
+            Series {
+                name: format!("broker ceiling ({} hops)", self.ceilings.broker_hops),
+                points: span(self.ceilings.broker_per_second),
+            },
+            Series {
+                name: "storage ceiling ÷ objects per article".to_owned(),
+                points: span(self.ceilings.storage_articles_per_second),
+            },
+        ];
+        let axes = Axes {
+            title: "Throughput against workers per stage",
+            x: "workers per stage (separate processes)",
+            y: "articles/s",
+        };
+        line_chart(axes, &series)
+    }
+
+    fn markdown(&self) -> String {
+        let mut md = String::new();
+        let l = &self.latency.percentiles;
+        let c = &self.ceilings;
+        let _ = writeln!(md, "# Benchmarks\n");
+        let _ = writeln!(
+            md,
+            "Generated by the bench; do not edit by hand. What bounds these figures and the \
+             profile of the hot path are in [performance.md](performance.md).\n"
+        );
+        let _ = writeln!(md, "Reproduce with:\n\n```sh\n{}\n```\n", self.command);
+        let _ = writeln!(
+            md,
+            "Machine: {} cores, Linux {}; gazette built {}. RabbitMQ and Garage run on the same \
+             machine as the pipeline and the load generator.\n",
+            self.machine.cores, self.machine.kernel, self.machine.gazette_build
+        );
+        let _ = writeln!(
+            md,
+            "## Targets\n\n| target | goal | measured | met |\n|---|---|---|---|"
+        );
+        for t in &self.targets {
+            let met = if t.met { "yes" } else { "**no**" };
+            let _ = writeln!(md, "| {} | {} | {} | {met} |", t.name, t.goal, t.measured);
+        }
+        let w = &self.workload;
+        let _ = writeln!(
+            md,
+            "\n## Workload\n\n{} generated Vietnamese articles per run (bodies 4–8 KB, five \
+             categories), mean submission {} bytes. Each published article writes {} objects \
+             ({} to {} bytes, mean {}). Prefetch {}, {} messages in flight per worker.\n",
+            w.articles_per_run,
+            w.mean_submission_bytes,
+            w.objects_per_article,
+            w.object_bytes_min,
+            w.object_bytes_max,
+            w.object_bytes_mean,
+            w.prefetch,
+            w.concurrency_per_worker
+        );
+        let _ = writeln!(md, "## Throughput and ceilings\n");
+        let _ = writeln!(
+            md,
+            "| workers per stage | articles | seconds | articles/s |\n|---|---|---|---|"
+        );
+        for p in &self.throughput {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.2} | {:.1} |",
+                p.workers_per_stage, p.articles, p.seconds, p.articles_per_second
+            );
+        }
+        let _ = writeln!(
+            md,
+            "\n- broker ceiling: {:.1} messages/s through {} hops (publish with confirms, consume \
+             with acks, no work), {} consumers per hop\n- storage ceiling: {:.1} PUTs/s → {:.1} \
+             articles/s at {} objects per article\n- ratio: {:.1} ÷ min({:.1}, {:.1}) = **{:.2}** \
+             (bound by the {})\n- `gazette up`: {:.1} articles/s, peak RSS {:.1} MB\n",
+            c.broker_per_second,
+            c.broker_hops,
+            self.headline.workers_per_stage,
+            c.storage_puts_per_second,
+            c.storage_articles_per_second,
+            w.objects_per_article,
+            self.headline.articles_per_second,
+            c.broker_per_second,
+            c.storage_articles_per_second,
+            c.ratio,
+            c.binding,
+            self.up.articles_per_second,
+            self.up.peak_rss_mb
+        );
+        let _ = writeln!(md, "![throughput against workers]({WORKERS_CHART})\n");
+        let _ = writeln!(
+            md,
+            "## Latency\n\nSubmit to `article.published` at {} articles/s offered (open loop), \
+             {} workers per stage, {} articles: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max \
+             {:.1} ms.\n\n![latency distribution]({LATENCY_CHART})\n",
+            self.latency.offered_per_second,
+            self.latency.workers_per_stage,
+            l.samples,
+            l.p50_ms,
+            l.p90_ms,
+            l.p99_ms,
+            l.max_ms
+        );
+        let _ = writeln!(
+            md,
+            "## Processes (headline throughput run)\n\n| process | CPU s | cores | peak RSS MB |\n|---|---|---|---|"
+        );
+        for p in &self.processes {
+            let note = if p.peak_is_for_this_run {
+                ""
+            } else {
+                " (current)"
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {:.2} | {:.2} | {:.1}{note} |",
+                p.name, p.cpu_seconds, p.cores, p.peak_rss_mb
+            );
+        }
+        md
+    }
+}

@@ -1,0 +1,162 @@
+//! `cargo xtask`: the project's automation, in Rust so that it runs wherever cargo does.
+//!
+//! - `cargo xtask bench [--smoke] [--out DIR]` builds `gazette` in release
+//!   mode, runs the benchmark (see the `gazette-bench` crate) and writes
+//!   `DIR/benchmarks.{json,md}` and the charts (DIR defaults to `docs/`).
+//! - `cargo xtask profile [--articles N]` counts the instructions the hot
+//!   path spends per article under valgrind's callgrind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use gazette_bench::{BenchPlan, report};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Gazette's project automation")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Measure throughput, latency and memory against the broker's and the store's ceilings.
+    Bench {
+        /// A run of seconds that exercises every part (what the tests run).
+        #[arg(long)]
+        smoke: bool,
+        /// Where the report goes.
+        #[arg(long, default_value = "docs")]
+        out: PathBuf,
+        /// Articles per throughput run.
+        #[arg(long)]
+        articles: Option<usize>,
+    },
+    /// Count instructions per article on the hot path with callgrind.
+    Profile {
+        #[arg(long, default_value_t = 200)]
+        articles: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let root = repo_root();
+    match Cli::parse().task {
+        Task::Bench {
+            smoke,
+            out,
+            articles,
+        } => {
+            let binary = build(&root, "release", "gazette", "gazette")?;
+            let mut plan = if smoke {
+                BenchPlan::smoke(binary, &root)
+            } else {
+                BenchPlan::full(binary, &root)
+            };
+            plan.build = "release".to_owned();
+            if let Some(articles) = articles {
+                plan.articles = articles;
+                plan.command = format!("{} --articles {articles}", plan.command);
+            }
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime.block_on(gazette_bench::run(&plan))?;
+            let out = root.join(out);
+            report.write(&out)?;
+            eprintln!("{}", report_summary(&report));
+            eprintln!("wrote {}", out.join(report::MARKDOWN_FILE).display());
+            Ok(())
+        }
+        Task::Profile { articles } => profile(&root, articles),
+    }
+}
+
+fn report_summary(report: &report::Report) -> String {
+    let mut lines = vec![format!(
+        "throughput {:.1} articles/s ({} workers per stage); ratio {:.2} (bound by the {})",
+        report.headline.articles_per_second,
+        report.headline.workers_per_stage,
+        report.ceilings.ratio,
+        report.ceilings.binding
+    )];
+    for target in &report.targets {
+        let met = if target.met { "met" } else { "MISSED" };
+        lines.push(format!(
+            "{}: {} (goal {}) {met}",
+            target.name, target.measured, target.goal
+        ));
+    }
+    lines.join("\n")
+}
+
+/// Runs the hot-path driver under callgrind and prints instructions per article.
+fn profile(root: &Path, articles: usize) -> anyhow::Result<()> {
+    let driver = build(root, "profiling", "gazette-bench", "hotpath")?;
+    let out = std::env::temp_dir().join(format!("gazette-callgrind-{}.out", std::process::id()));
+    let mut instructions = Vec::new();
+    // Twice: once with one article, once with N, so start-up cost cancels out.
+    for count in [1, articles + 1] {
+        let status = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file"])
+            .arg(&out)
+            .arg(&driver)
+            .arg(root.join("examples/ntl-2022-06-23-hoi-nghi-14.json"))
+            .arg(count.to_string())
+            .status()
+            .context("running valgrind (Debian package `valgrind`)")?;
+        if !status.success() {
+            bail!("callgrind failed: {status}");
+        }
+        instructions.push(total_instructions(&out)?);
+    }
+    let per_article = instructions[1].saturating_sub(instructions[0]) / articles.max(1) as u64;
+    eprintln!(
+        "hot path: {per_article} instructions per article (validate, render, encode), \
+         {} for start-up; profile in {}",
+        instructions[0],
+        out.display()
+    );
+    Ok(())
+}
+
+fn total_instructions(callgrind_out: &Path) -> anyhow::Result<u64> {
+    let text = std::fs::read_to_string(callgrind_out)?;
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("totals: ")
+                .or_else(|| line.strip_prefix("summary: "))
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .context("callgrind's output has no totals line")
+}
+
+/// `cargo build --profile PROFILE -p PACKAGE --bin BIN`; returns the binary's path.
+fn build(root: &Path, profile: &str, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            profile,
+            "-p",
+            package,
+            "--bin",
+            bin,
+        ])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("building {bin} failed");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let dir = if profile == "dev" { "debug" } else { profile };
+    Ok(target.join(dir).join(bin))
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}

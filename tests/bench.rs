@@ -1,0 +1,85 @@
+//! The bench's smoke run: every part of `cargo xtask bench` on a few dozen articles, so the documented full run keeps working.
+
+mod support;
+
+use std::path::PathBuf;
+
+use gazette_bench::BenchPlan;
+use gazette_bench::report::{JSON_FILE, LATENCY_CHART, MARKDOWN_FILE, WORKERS_CHART};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bench_measures_the_pipeline_against_both_ceilings() {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_gazette"));
+    let mut plan = BenchPlan::smoke(binary, &support::repo_root());
+    plan.amqp_url = support::amqp_url();
+    let report = gazette_bench::run(&plan)
+        .await
+        .expect("the smoke bench runs");
+
+    assert_eq!(report.throughput.len(), 1);
+    assert!(report.headline.articles_per_second > 0.0);
+    assert_eq!(report.headline.articles, plan.articles);
+    // Every paced article was published and timed once.
+    let latency = &report.latency.percentiles;
+    assert_eq!(latency.samples, 20);
+    assert!(
+        latency.p50_ms > 0.0
+            && latency.p50_ms <= latency.p99_ms
+            && latency.p99_ms <= latency.max_ms
+    );
+    assert_eq!(
+        report
+            .latency
+            .histogram
+            .iter()
+            .map(|b| b.count)
+            .sum::<usize>(),
+        20
+    );
+
+    // Two copies and the page: what the publish stage writes, counted from the store.
+    assert_eq!(report.workload.objects_per_article, 3);
+    let w = &report.workload;
+    assert!(
+        4096 < w.object_bytes_min
+            && w.object_bytes_min <= w.object_bytes_mean
+            && w.object_bytes_mean <= w.object_bytes_max,
+        "{w:?}"
+    );
+    let c = &report.ceilings;
+    assert!(c.broker_per_second > 0.0 && c.storage_puts_per_second > 0.0);
+    let ceiling = c.broker_per_second.min(c.storage_articles_per_second);
+    assert!((c.ratio - report.headline.articles_per_second / ceiling).abs() < 1e-9);
+
+    let names: Vec<&str> = report.processes.iter().map(|p| p.name.as_str()).collect();
+    for stage in ["validate-0", "render-0", "publish-0", "garage"] {
+        assert!(names.contains(&stage), "{stage} missing from {names:?}");
+    }
+    assert!(
+        report
+            .processes
+            .iter()
+            .all(|p| p.peak_rss_mb > 1.0 && p.cpu_seconds >= 0.0)
+    );
+    assert!(report.up.peak_rss_mb > 1.0 && report.up.articles_per_second > 0.0);
+    assert_eq!(report.targets.len(), 3);
+
+    let out = tempfile::tempdir().unwrap();
+    report.write(out.path()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join(JSON_FILE)).unwrap()).unwrap();
+    assert_eq!(json["workload"]["objects_per_article"], 3);
+    let markdown = std::fs::read_to_string(out.path().join(MARKDOWN_FILE)).unwrap();
+    assert!(markdown.contains("cargo xtask bench --smoke"));
+    assert!(markdown.contains(LATENCY_CHART) && markdown.contains(WORKERS_CHART));
+    let chart = std::fs::read_to_string(out.path().join(LATENCY_CHART)).unwrap();
+    assert_eq!(
+        chart.matches("<rect x=").count(),
+        report.latency.histogram.len()
+    );
+    assert!(
+        std::fs::read_to_string(out.path().join(WORKERS_CHART))
+            .unwrap()
+            .contains("<polyline")
+    );
+}

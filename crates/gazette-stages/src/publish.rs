@@ -96,13 +96,9 @@ impl Handler for PublishStage {
         } = event.data;
         let article = &validated.article;
         let revisions = Revisions::new(&self.store, &article.id, self.settings.page_cache_control);
-        if let Some(newest) = revisions.newest().await? {
-            if newest > article.revision {
-                warn!(article_id = %article.id, revision = article.revision, newest, "a newer revision is already published; skipping");
-                return Ok(Vec::new());
-            }
-        }
-
+        // No look for a newer revision up front: it would cost every article a
+        // listing to spare the rare late one two immutable copies, and a late
+        // revision is kept off the page and unannounced below anyway.
         let html = Bytes::from(html.into_bytes());
         let json =
             Bytes::from(serde_json::to_vec_pretty(&validated).map_err(PublishFailure::Encode)?);
@@ -123,7 +119,7 @@ impl Handler for PublishStage {
         revisions
             .write_page_unless_newer(page, article.revision)
             .await?;
-        let newest = revisions.settle_page(&key).await?;
+        let newest = revisions.settle_page(&key, article.revision).await?;
         if newest > article.revision {
             // Superseded while we worked: "published" for this revision
             // would tell subscribers something no longer true.

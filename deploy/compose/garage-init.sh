@@ -1,5 +1,5 @@
 #!/bin/sh
-# Idempotent Garage bootstrap for the local stack; the same steps as tests/support/garage.rs.
+# Idempotent Garage bootstrap for the local stack; the same steps as crates/gazette-bench/src/garage.rs.
 set -e
 g="garage -c /etc/garage.toml"
 until $g status >/dev/null 2>&1; do sleep 1; done

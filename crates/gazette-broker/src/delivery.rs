@@ -46,8 +46,10 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    pub(crate) async fn process<H: Handler>(&self, handler: &H, delivery: Delivery) {
-        let inbound = Inbound::from_delivery(&delivery);
+    pub(crate) async fn process<H: Handler>(&self, handler: &H, mut delivery: Delivery) {
+        // The body moves into the handler's view; retry and dead-letter
+        // copies are published from there.
+        let inbound = Inbound::from_delivery(&mut delivery);
         let trace = inbound
             .headers
             .get(TRACEPARENT)
@@ -166,7 +168,8 @@ impl Job {
                         .dead_letter(delivery, inbound, "retries-exhausted", &detail)
                         .await;
                 }
-                self.retry_later(delivery, next_attempt, &detail).await
+                self.retry_later(delivery, inbound, next_attempt, &detail)
+                    .await
             }
             Verdict::DeadLetter {
                 reason,
@@ -210,6 +213,7 @@ impl Job {
     async fn retry_later(
         &self,
         delivery: &Delivery,
+        inbound: &Inbound,
         next_attempt: u32,
         detail: &str,
     ) -> Result<(), BrokerError> {
@@ -237,7 +241,7 @@ impl Job {
         let properties =
             copy_properties(delivery, headers).with_expiration(jittered_ms.to_string().into());
         warn!(error = %detail, next_attempt, delay_ms = jittered_ms, "transient failure; retrying later");
-        self.publish_required("", &queue, delivery, properties)
+        self.publish_required("", &queue, &inbound.body, properties)
             .await
     }
 
@@ -261,7 +265,7 @@ impl Job {
         warn!(reason, error = %detail, "dead-lettered");
         let properties = copy_properties(delivery, headers);
         let dlx = self.publisher.topology().dead_letter_exchange();
-        self.publish_required(&dlx, self.stage.name, delivery, properties)
+        self.publish_required(&dlx, self.stage.name, &inbound.body, properties)
             .await
     }
 
@@ -269,12 +273,12 @@ impl Job {
         &self,
         exchange: &str,
         routing_key: &str,
-        delivery: &Delivery,
+        body: &[u8],
         properties: BasicProperties,
     ) -> Result<(), BrokerError> {
         match self
             .publisher
-            .publish_raw(exchange, routing_key, &delivery.data, properties)
+            .publish_raw(exchange, routing_key, body, properties)
             .await?
         {
             Routed::Queued => Ok(()),

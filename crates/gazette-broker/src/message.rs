@@ -30,7 +30,9 @@ pub struct Inbound {
 }
 
 impl Inbound {
-    pub(crate) fn from_delivery(delivery: &lapin::message::Delivery) -> Self {
+    /// Takes the body out of `delivery` rather than copying it: the
+    /// delivery is kept only to ack it and to copy its properties.
+    pub(crate) fn from_delivery(delivery: &mut lapin::message::Delivery) -> Self {
         let properties = &delivery.properties;
         let headers = properties
             .headers()
@@ -42,7 +44,7 @@ impl Inbound {
             .and_then(|a| a.parse().ok())
             .unwrap_or(1);
         Self {
-            body: delivery.data.clone(),
+            body: std::mem::take(&mut delivery.data),
             routing_key: delivery.routing_key.as_str().to_owned(),
             message_id: properties
                 .message_id()

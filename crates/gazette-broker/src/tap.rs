@@ -117,13 +117,13 @@ impl Tap {
             return Ok(None);
         };
         match next {
-            Some(Ok(delivery)) => {
+            Some(Ok(mut delivery)) => {
                 delivery
                     .acker
                     .ack(BasicAckOptions::default())
                     .await
                     .map_err(|e| BrokerError::channel("acking", &e))?;
-                Ok(Some(Inbound::from_delivery(&delivery)))
+                Ok(Some(Inbound::from_delivery(&mut delivery)))
             }
             Some(Err(e)) => Err(BrokerError::channel("consuming", &e)),
             None => Err(BrokerError::ConsumerEnded {

@@ -106,7 +106,7 @@ impl Handler for PublishStage {
         // The revision's own copies first: immutable, so no writer can clobber
         // them, and they are what the page is repaired from.
         revisions
-            .put_revision(article.revision, html.clone(), json)
+            .put_revision(article.revision, (html.clone(), &sha256), json)
             .await?;
         let page = PutObject {
             key: key.clone(),

@@ -98,26 +98,27 @@ impl<'a> Revisions<'a> {
     }
 
     /// The revision's immutable copies: the same bytes on every redelivery.
+    /// `html_sha256` is the page's hash, which the caller already holds.
     pub(crate) async fn put_revision(
         &self,
         revision: u64,
-        html: Bytes,
+        (html, html_sha256): (Bytes, &str),
         json: Bytes,
     ) -> Result<(), StoreError> {
+        let json_sha256 = sha256_hex(&json);
         // HTML before JSON: `newest` lists the JSON, and must never name a
         // revision whose page copy is missing.
-        for (extension, content_type, body) in [
-            ("html", PAGE_CONTENT_TYPE, html),
-            ("json", "application/json", json),
+        for (extension, content_type, body, sha256) in [
+            ("html", PAGE_CONTENT_TYPE, html, html_sha256),
+            ("json", "application/json", json, json_sha256.as_str()),
         ] {
-            let sha256 = sha256_hex(&body);
             self.store
                 .put(PutObject {
                     key: revision_key(self.article_id, revision, extension),
                     body,
                     content_type,
                     cache_control: COPY_CACHE_CONTROL,
-                    metadata: revision_metadata(self.article_id, revision, &sha256),
+                    metadata: revision_metadata(self.article_id, revision, sha256),
                     precondition: Precondition::None,
                 })
                 .await?;

@@ -325,6 +325,12 @@ impl<'a> Bench<'a> {
                 .pid()
                 .map(|pid| Watched::new("garage", pid, false)),
         );
+        // The load generator and the `article.published` reader share the machine too.
+        watched.push(Watched::new(
+            "bench (load and reader)",
+            std::process::id(),
+            false,
+        ));
         let elapsed = burst(&settings, self.articles(&run, self.plan.articles)?, window).await?;
         let usage = watched.iter().filter_map(Watched::usage).collect();
 
@@ -369,10 +375,17 @@ impl<'a> Bench<'a> {
             messages: self.plan.articles,
             publish_window: self.plan.publish_window,
         };
+        let rabbitmq = find_by_name("beam.smp").map(|pid| Watched::new("rabbitmq", pid, false));
         let broker = gazette_broker::measure_relay(&self.settings("ceiling"), &relay).await?;
+        let broker_cores = rabbitmq.and_then(|w| w.usage()).map_or(0.0, |u| u.cores);
         let puts = self.plan.articles * objects_per_article;
         let concurrency = self.plan.headline_workers * self.plan.concurrency;
+        let garage = self
+            .garage
+            .pid()
+            .map(|pid| Watched::new("garage", pid, false));
         let stored = storage::measure_puts(&self.store, sizes, puts, concurrency).await?;
+        let storage_cores = garage.and_then(|w| w.usage()).map_or(0.0, |u| u.cores);
         let broker_per_second = broker.per_second();
         let storage_puts_per_second = puts as f64 / stored.as_secs_f64().max(f64::EPSILON);
         let storage_articles_per_second =
@@ -387,6 +400,8 @@ impl<'a> Bench<'a> {
             broker_hops: PIPELINE_HOPS,
             storage_puts_per_second,
             storage_articles_per_second,
+            broker_cores,
+            storage_cores,
             binding: binding.to_owned(),
             ratio: headline.articles_per_second / ceiling,
         })

@@ -79,6 +79,10 @@ pub struct Ceilings {
     pub storage_puts_per_second: f64,
     /// `storage_puts_per_second / objects_per_article`.
     pub storage_articles_per_second: f64,
+    /// Cores RabbitMQ used while the relay ran, and Garage during the PUTs:
+    /// how much of the machine each ceiling took.
+    pub broker_cores: f64,
+    pub storage_cores: f64,
     /// "broker" or "storage": whichever is lower.
     pub binding: String,
     /// Headline throughput ÷ min(broker, storage articles per second).
@@ -224,15 +228,18 @@ impl Report {
         let _ = writeln!(
             md,
             "\n- broker ceiling: {:.1} messages/s through {} hops (publish with confirms, consume \
-             with acks, no work), {} consumers per hop\n- storage ceiling: {:.1} PUTs/s → {:.1} \
-             articles/s at {} objects per article\n- ratio: {:.1} ÷ min({:.1}, {:.1}) = **{:.2}** \
-             (bound by the {})\n- `gazette up`: {:.1} articles/s, peak RSS {:.1} MB\n",
+             with acks, no work), {} consumers per hop; RabbitMQ used {:.2} cores\n- storage \
+             ceiling: {:.1} PUTs/s → {:.1} articles/s at {} objects per article; Garage used {:.2} \
+             cores\n- ratio: {:.1} ÷ min({:.1}, {:.1}) = **{:.2}** (bound by the {})\n- `gazette \
+             up`: {:.1} articles/s, peak RSS {:.1} MB\n",
             c.broker_per_second,
             c.broker_hops,
             self.headline.workers_per_stage,
+            c.broker_cores,
             c.storage_puts_per_second,
             c.storage_articles_per_second,
             w.objects_per_article,
+            c.storage_cores,
             self.headline.articles_per_second,
             c.broker_per_second,
             c.storage_articles_per_second,

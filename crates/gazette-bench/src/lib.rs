@@ -386,6 +386,9 @@ impl<'a> Bench<'a> {
             .map(|pid| Watched::new("garage", pid, false));
         let stored = storage::measure_puts(&self.store, sizes, puts, concurrency).await?;
         let storage_cores = garage.and_then(|w| w.usage()).map_or(0.0, |u| u.cores);
+        let sequenced =
+            storage::measure_publish_sequence(&self.store, sizes, self.plan.articles, concurrency)
+                .await?;
         let broker_per_second = broker.per_second();
         let storage_puts_per_second = puts as f64 / stored.as_secs_f64().max(f64::EPSILON);
         let storage_articles_per_second =
@@ -402,6 +405,8 @@ impl<'a> Bench<'a> {
             storage_articles_per_second,
             broker_cores,
             storage_cores,
+            publish_sequence_per_second: self.plan.articles as f64
+                / sequenced.as_secs_f64().max(f64::EPSILON),
             binding: binding.to_owned(),
             ratio: headline.articles_per_second / ceiling,
         })

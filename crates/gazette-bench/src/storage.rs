@@ -1,4 +1,4 @@
-//! The storage ceiling: how many PUTs per second the store takes for the objects a published article writes, at the publish stage's concurrency.
+//! The store side of the bench: the PUT ceiling for the objects a published article writes, and the publish stage's whole request sequence, both at the publish stage's concurrency.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,12 +17,7 @@ pub async fn measure_puts(
     puts: usize,
     concurrency: usize,
 ) -> anyhow::Result<Duration> {
-    // Random bytes, so no layer can win by compressing or deduplicating.
-    let bodies: Vec<Bytes> = sizes
-        .iter()
-        .map(|&size| Bytes::from((0..size).map(|_| rand::random::<u8>()).collect::<Vec<u8>>()))
-        .collect();
-    anyhow::ensure!(!bodies.is_empty(), "no object sizes to measure");
+    let bodies = random_bodies(sizes)?;
     let store = Arc::new(store.clone());
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut writes = JoinSet::new();
@@ -34,14 +29,7 @@ pub async fn measure_puts(
         writes.spawn(async move {
             let _permit = permit;
             store
-                .put(PutObject {
-                    key: format!("bench-ceiling/{i:07}"),
-                    body,
-                    content_type: "text/html; charset=utf-8",
-                    cache_control: "no-store",
-                    metadata: Default::default(),
-                    precondition: Precondition::None,
-                })
+                .put(object(format!("bench-ceiling/{i:07}"), body))
                 .await
         });
     }
@@ -51,4 +39,69 @@ pub async fn measure_puts(
             .context("a PUT failed")?;
     }
     Ok(started.elapsed())
+}
+
+/// The publish stage's own request sequence per article, with no broker
+/// and no Gazette work around it: two copies, a HEAD of the page, the
+/// page, and a listing of the article's copies. Returns the time `articles`
+/// sequences took with `concurrency` in flight. The gap between this and the
+/// PUT-only ceiling is what the store's reads cost the pipeline.
+pub async fn measure_publish_sequence(
+    store: &Store,
+    sizes: &[usize],
+    articles: usize,
+    concurrency: usize,
+) -> anyhow::Result<Duration> {
+    let random = random_bodies(sizes)?;
+    let body = |i: usize| random[i % random.len()].clone();
+    let store = Arc::new(store.clone());
+    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut sequences = JoinSet::new();
+    let started = Instant::now();
+    for i in 0..articles {
+        let permit = Arc::clone(&slots).acquire_owned().await?;
+        let store = Arc::clone(&store);
+        let bodies = [body(3 * i), body(3 * i + 1), body(3 * i + 2)];
+        sequences.spawn(async move {
+            let _permit = permit;
+            let [html, json, page] = bodies;
+            let copies = format!("bench-sequence/{i:07}/");
+            for (key, body) in [
+                (format!("{copies}1.html"), html),
+                (format!("{copies}1.json"), json),
+            ] {
+                store.put(object(key, body)).await?;
+            }
+            let page_key = format!("bench-sequence-pages/{i:07}.html");
+            store.head(&page_key).await?;
+            store.put(object(page_key, page)).await?;
+            store.list(&copies).await.map(drop)
+        });
+    }
+    while let Some(done) = sequences.join_next().await {
+        done.context("a sequence task panicked")?
+            .context("a store request failed")?;
+    }
+    Ok(started.elapsed())
+}
+
+fn object(key: String, body: Bytes) -> PutObject {
+    PutObject {
+        key,
+        body,
+        content_type: "text/html; charset=utf-8",
+        cache_control: "no-store",
+        metadata: Default::default(),
+        precondition: Precondition::None,
+    }
+}
+
+/// One body per size, of random bytes, so no layer can win by compressing
+/// or deduplicating.
+fn random_bodies(sizes: &[usize]) -> anyhow::Result<Vec<Bytes>> {
+    anyhow::ensure!(!sizes.is_empty(), "no object sizes to measure");
+    Ok(sizes
+        .iter()
+        .map(|&size| Bytes::from((0..size).map(|_| rand::random::<u8>()).collect::<Vec<u8>>()))
+        .collect())
 }

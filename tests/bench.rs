@@ -37,6 +37,15 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
         20
     );
 
+    // Each stage's handling time, read from its worker's /metrics.
+    for stage in ["validate", "render", "publish"] {
+        let time = report.latency.stages.iter().find(|t| t.stage == stage);
+        assert!(
+            time.is_some_and(|t| t.handled >= 20 && t.mean_ms > 0.0),
+            "{stage}: {time:?}"
+        );
+    }
+
     // Two copies and the page: what the publish stage writes, counted from the store.
     assert_eq!(report.workload.objects_per_article, 3);
     let w = &report.workload;

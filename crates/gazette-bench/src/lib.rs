@@ -9,7 +9,7 @@
 pub mod articles;
 pub mod garage;
 pub mod http;
-mod pipeline;
+pub mod pipeline;
 pub mod processes;
 pub mod report;
 mod stats;
@@ -268,6 +268,21 @@ impl<'a> Bench<'a> {
         };
         let settings = self.settings(&run);
         ensure_topology(&settings, &STAGES).await?;
+        let measured = self.measure(layout, &settings, &run, workers).await;
+        // Also after a failure: a bench must not leave queues behind.
+        let deleted = delete_namespace(&settings, &STAGES).await;
+        let measured = measured?;
+        deleted?;
+        Ok(measured)
+    }
+
+    async fn measure(
+        &self,
+        layout: Layout,
+        settings: &BrokerSettings,
+        run: &str,
+        workers: usize,
+    ) -> anyhow::Result<Run> {
         let mut env = vec![
             ("GAZETTE_AMQP_URL".to_owned(), self.plan.amqp_url.clone()),
             ("GAZETTE_NAMESPACE".to_owned(), settings.namespace.clone()),
@@ -312,6 +327,7 @@ impl<'a> Bench<'a> {
                 workers_per_stage: workers,
                 percentiles: stats::percentiles(&latencies),
                 histogram: stats::histogram(&latencies, 40),
+                stages: pipeline.stage_times().await,
             })
         } else {
             None
@@ -335,7 +351,6 @@ impl<'a> Bench<'a> {
         let usage = watched.iter().filter_map(Watched::usage).collect();
 
         pipeline.stop();
-        delete_namespace(&settings, &STAGES).await?;
         Ok(Run {
             published,
             point: ThroughputPoint {

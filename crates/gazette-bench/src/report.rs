@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::pipeline::StageTime;
 use crate::processes::ProcessUsage;
 use crate::stats::{Bucket, Percentiles};
 use crate::svg::{Axes, Series, bar_chart, line_chart};
@@ -69,6 +70,9 @@ pub struct Latency {
     pub workers_per_stage: usize,
     pub percentiles: Percentiles,
     pub histogram: Vec<Bucket>,
+    /// Where the time went: each stage's handling time over the paced run
+    /// (and the warm-up before it), from the workers' `/metrics`.
+    pub stages: Vec<StageTime>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -268,6 +272,19 @@ impl Report {
             l.p99_ms,
             l.max_ms
         );
+        let _ = writeln!(
+            md,
+            "Handling time per stage in that run (delivery taken to delivery acked, outputs \
+             confirmed):\n\n| process | stage | handled | mean ms | over 50 ms |\n|---|---|---|---|---|"
+        );
+        for t in &self.latency.stages {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.1} | {} |",
+                t.process, t.stage, t.handled, t.mean_ms, t.over_50_ms
+            );
+        }
+        let _ = writeln!(md);
         let _ = writeln!(
             md,
             "## Processes (headline throughput run)\n\n| process | CPU s | cores | peak RSS MB |\n|---|---|---|---|"

@@ -301,7 +301,7 @@ impl<'a> Bench<'a> {
             Pipeline::start(&self.plan.gazette_binary, layout, &env, self.logs.path()).await?;
         let window = self.plan.publish_window;
         burst(
-            &settings,
+            settings,
             self.articles(&format!("{run}-warm"), WARMUP_ARTICLES)?,
             window,
         )
@@ -317,7 +317,7 @@ impl<'a> Bench<'a> {
             let count = (self.plan.latency_per_second * self.plan.latency_seconds).ceil() as usize;
             published += count;
             let latencies = paced(
-                &settings,
+                settings,
                 self.articles(&format!("{run}-paced"), count)?,
                 self.plan.latency_per_second,
             )
@@ -347,7 +347,7 @@ impl<'a> Bench<'a> {
             std::process::id(),
             false,
         ));
-        let elapsed = burst(&settings, self.articles(&run, self.plan.articles)?, window).await?;
+        let elapsed = burst(settings, self.articles(run, self.plan.articles)?, window).await?;
         let usage = watched.iter().filter_map(Watched::usage).collect();
 
         pipeline.stop();

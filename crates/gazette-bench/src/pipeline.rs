@@ -161,11 +161,7 @@ pub async fn burst(
     };
     let arrivals = collect(&mut tap, &expected, |_, _| ()).await;
     let elapsed = started.elapsed();
-    let produced: anyhow::Result<()> = producing.await.context("the producer panicked")?;
-    tap.close().await;
-    publisher.close().await;
-    produced?;
-    arrivals?;
+    finish(tap, publisher, producing, arrivals).await?;
     Ok(elapsed)
 }
 
@@ -201,12 +197,24 @@ pub async fn paced(
         latencies.push(arrived.saturating_duration_since(scheduled));
     })
     .await;
-    let produced: anyhow::Result<()> = producing.await.context("the producer panicked")?;
+    finish(tap, publisher, producing, arrivals).await?;
+    Ok(latencies)
+}
+
+/// Waits for the producer, closes both connections, and reports the first
+/// failure: the producer's (a refused publish explains missing articles)
+/// before the reader's.
+async fn finish(
+    tap: Tap,
+    publisher: Publisher,
+    producing: tokio::task::JoinHandle<anyhow::Result<()>>,
+    arrivals: anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let produced = producing.await.context("the producer panicked")?;
     tap.close().await;
     publisher.close().await;
     produced?;
-    arrivals?;
-    Ok(latencies)
+    arrivals
 }
 
 async fn submit(publisher: &Publisher, submission: Submission) -> anyhow::Result<()> {

@@ -1,11 +1,12 @@
 //! The store side of the bench: the PUT ceiling for the objects a published article writes, and the publish stage's whole request sequence, both at the publish stage's concurrency.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::Bytes;
-use gazette_store::{Precondition, PutObject, Store};
+use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -19,26 +20,16 @@ pub async fn measure_puts(
 ) -> anyhow::Result<Duration> {
     let bodies = random_bodies(sizes)?;
     let store = Arc::new(store.clone());
-    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut writes = JoinSet::new();
-    let started = Instant::now();
-    for i in 0..puts {
-        let permit = Arc::clone(&slots).acquire_owned().await?;
+    timed_in_parallel(puts, concurrency, |i| {
         let store = Arc::clone(&store);
         let body = bodies[i % bodies.len()].clone();
-        writes.spawn(async move {
-            let _permit = permit;
+        async move {
             store
                 .put(object(format!("bench-ceiling/{i:07}"), body))
                 .await
-        });
-    }
-    while let Some(written) = writes.join_next().await {
-        written
-            .context("a PUT task panicked")?
-            .context("a PUT failed")?;
-    }
-    Ok(started.elapsed())
+        }
+    })
+    .await
 }
 
 /// The publish stage's own request sequence per article, with no broker
@@ -53,18 +44,11 @@ pub async fn measure_publish_sequence(
     concurrency: usize,
 ) -> anyhow::Result<Duration> {
     let random = random_bodies(sizes)?;
-    let body = |i: usize| random[i % random.len()].clone();
     let store = Arc::new(store.clone());
-    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut sequences = JoinSet::new();
-    let started = Instant::now();
-    for i in 0..articles {
-        let permit = Arc::clone(&slots).acquire_owned().await?;
+    timed_in_parallel(articles, concurrency, |i| {
         let store = Arc::clone(&store);
-        let bodies = [body(3 * i), body(3 * i + 1), body(3 * i + 2)];
-        sequences.spawn(async move {
-            let _permit = permit;
-            let [html, json, page] = bodies;
+        let [html, json, page] = [0, 1, 2].map(|n| random[(3 * i + n) % random.len()].clone());
+        async move {
             let copies = format!("bench-sequence/{i:07}/");
             for (key, body) in [
                 (format!("{copies}1.html"), html),
@@ -76,10 +60,35 @@ pub async fn measure_publish_sequence(
             store.head(&page_key).await?;
             store.put(object(page_key, page)).await?;
             store.list(&copies).await.map(drop)
+        }
+    })
+    .await
+}
+
+/// Runs `task(0)`, `task(1)`, … `task(count - 1)` with `concurrency` in
+/// flight and returns how long they all took; the first failure fails it.
+async fn timed_in_parallel<F, T>(
+    count: usize,
+    concurrency: usize,
+    task: F,
+) -> anyhow::Result<Duration>
+where
+    F: Fn(usize) -> T,
+    T: Future<Output = Result<(), StoreError>> + Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut running = JoinSet::new();
+    let started = Instant::now();
+    for i in 0..count {
+        let permit = Arc::clone(&slots).acquire_owned().await?;
+        let request = task(i);
+        running.spawn(async move {
+            let _permit = permit;
+            request.await
         });
     }
-    while let Some(done) = sequences.join_next().await {
-        done.context("a sequence task panicked")?
+    while let Some(done) = running.join_next().await {
+        done.context("a store task panicked")?
             .context("a store request failed")?;
     }
     Ok(started.elapsed())

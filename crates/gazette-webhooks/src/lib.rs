@@ -1,0 +1,39 @@
+//! Standard Webhooks for Gazette's notifier, as pure logic: secrets and signatures, what an answer means, when to retry, where the notifier may connect.
+//!
+//! No I/O lives here. The notifier stage (issue 5) sends the requests with
+//! an HTTP client whose connector asks [`AddressPolicy`] about every address
+//! it connects to, and schedules retries through broker delay queues with
+//! [`Schedule`]. Keeping the rules apart keeps them testable against the
+//! specification's own vectors.
+
+mod address;
+mod outcome;
+mod signature;
+
+pub use address::{AddressPolicy, AllowListError};
+pub use outcome::{Outcome, Schedule, classify};
+pub use signature::{Secret, SecretError, SignedHeaders, sign, verify, webhook_id};
+
+/// The body every webhook carries: `{"type", "timestamp", "data"}`, the
+/// Standard Webhooks payload shape. `timestamp` is RFC 3339.
+pub fn payload(event_type: &str, timestamp: &str, data: &serde_json::Value) -> Vec<u8> {
+    serde_json::json!({ "type": event_type, "timestamp": timestamp, "data": data })
+        .to_string()
+        .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_payload_has_the_specs_three_fields() {
+        let data = serde_json::json!({"article_id": "ntl-2022-06-23-hoi-nghi-14", "title": "Hội nghị lần thứ 14"});
+        let body = payload("article.published", "2022-06-23T08:04:01Z", &data);
+        let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(parsed["type"], "article.published");
+        assert_eq!(parsed["timestamp"], "2022-06-23T08:04:01Z");
+        assert_eq!(parsed["data"], data);
+        assert_eq!(parsed.as_object().map(|o| o.len()), Some(3));
+    }
+}

@@ -104,15 +104,10 @@ impl Handler for PublishStage {
             Bytes::from(serde_json::to_vec_pretty(&validated).map_err(PublishFailure::Encode)?);
         let sha256 = sha256_hex(&html);
         // The revision's own copies first: immutable, so no writer can clobber
-        // them, and they are what the page is repaired from. The page's HEAD
-        // depends on neither, so it is asked for while they are written:
-        // one round trip fewer before the article is live.
-        let (copies, first_look) = futures_util::future::join(
-            revisions.put_revision(article.revision, (html.clone(), &sha256), json),
-            self.store.head(&key),
-        )
-        .await;
-        copies?;
+        // them, and they are what the page is repaired from.
+        revisions
+            .put_revision(article.revision, (html.clone(), &sha256), json)
+            .await?;
         let page = PutObject {
             key: key.clone(),
             body: html,
@@ -122,7 +117,7 @@ impl Handler for PublishStage {
             precondition: Precondition::None,
         };
         revisions
-            .write_page_unless_newer(page, article.revision, first_look)
+            .write_page_unless_newer(page, article.revision)
             .await?;
         let newest = revisions.settle_page(&key, article.revision).await?;
         if newest > article.revision {

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use gazette_contract::ValidatedArticle;
-use gazette_store::{ObjectHead, Precondition, PutObject, Store, StoreError};
+use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tracing::info;
 
 use crate::{PublishFailure, page_key};
@@ -127,21 +127,14 @@ impl<'a> Revisions<'a> {
     }
 
     /// Writes the page unless the store shows a newer revision there, as a
-    /// compare-and-swap where the store supports it. `first_look` is a HEAD
-    /// of the page the caller made already; later attempts look again.
+    /// compare-and-swap where the store supports it.
     pub(crate) async fn write_page_unless_newer(
         &self,
         mut page: PutObject,
         revision: u64,
-        first_look: Result<Option<ObjectHead>, StoreError>,
     ) -> Result<(), PublishFailure> {
-        let mut first_look = Some(first_look);
         for _ in 0..ATTEMPTS {
-            let looked = match first_look.take() {
-                Some(looked) => looked?,
-                None => self.store.head(&page.key).await?,
-            };
-            let Some(head) = looked else {
+            let Some(head) = self.store.head(&page.key).await? else {
                 page.precondition = Precondition::Absent;
                 match self.store.put(page.clone()).await {
                     Err(StoreError::Conflict { .. }) => continue,

@@ -314,14 +314,15 @@ async fn fault_clean_run_and_poison_mix() {
     // the other, after an unmeasured run that puts every measured one
     // behind another (a first run is faster: the runs before it leave the
     // broker deleting quorum queues and the disk removing a Garage). The
-    // better of the two rounds' ratios is judged: a stall only ever slows
-    // one run, while a slowdown the poison causes shows in every round.
+    // best of three rounds' ratios is judged: a stall only ever slows one
+    // run (single rounds ranged from 0.79 to 1.12), while a slowdown the
+    // poison causes shows in every round.
     run("warm-up", Fault::None, 0)
         .await
         .0
         .assert_clean("warm-up");
     let mut ratios = Vec::new();
-    for seed in [1, 2] {
+    for seed in [1, 2, 3] {
         let (clean, clean_rate) = run("clean", Fault::None, seed).await;
         clean.assert_clean("clean");
         let (poisoned, poison_rate) = run("poison", Fault::Poison, seed).await;

@@ -323,9 +323,21 @@ async fn fault_clean_run_and_poison_mix() {
         .assert_clean("warm-up");
     let mut ratios = Vec::new();
     for seed in [1, 2, 3] {
+        // The first run of a round tends to be the faster (seen: ratios of
+        // about 0.95 with clean first, 1.05 with poison first), so the
+        // middle round runs poison first.
+        let poison_first = seed == 2;
+        let early = if poison_first {
+            Some(run("poison", Fault::Poison, seed).await)
+        } else {
+            None
+        };
         let (clean, clean_rate) = run("clean", Fault::None, seed).await;
         clean.assert_clean("clean");
-        let (poisoned, poison_rate) = run("poison", Fault::Poison, seed).await;
+        let (poisoned, poison_rate) = match early {
+            Some(early) => early,
+            None => run("poison", Fault::Poison, seed).await,
+        };
         poisoned.assert_clean("poison");
         assert!(
             !poisoned.dead_by_reason.is_empty(),

@@ -1,65 +1,50 @@
 //! `gazette` processes started by tests, stopped with SIGTERM when the test is done.
+//!
+//! The process handling is the bench's ([`GazetteProcess`]); a test's
+//! worker adds only what a test needs: failing loudly, and printing the
+//! worker's log when the test panics.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use gazette_bench::processes::GazetteProcess;
 
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gazette"))
 }
 
-pub struct Worker {
-    child: Child,
-    log: PathBuf,
-}
+pub struct Worker(GazetteProcess);
 
 impl Worker {
     pub fn spawn(args: &[&str], env: &[(String, String)], log: &Path) -> Self {
-        let file = std::fs::File::create(log).expect("worker log");
-        let child = Command::new(binary())
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(file.try_clone().expect("log handle")))
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("start gazette");
-        Self {
-            child,
-            log: log.to_owned(),
-        }
+        // Named after its log, so a failing test says which file it prints.
+        let name = log.display().to_string();
+        Self(GazetteProcess::spawn(&binary(), &name, args, env, log).expect("start gazette"))
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.0.pid()
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.0.log()
     }
 
     /// SIGKILL: no chance to finish anything (fault tests).
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.kill();
     }
 
     /// SIGTERM, then wait: the graceful path operators use.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        self.child.wait().expect("wait for worker")
+        self.0.terminate().expect("the worker's exit status")
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!("---- log of {} ----\n{}", self.log.display(), self.log());
-        }
-        if matches!(self.child.try_wait(), Ok(None)) {
-            self.terminate();
+            eprintln!("---- log of {} ----\n{}", self.0.name, self.log());
         }
     }
 }

@@ -62,7 +62,8 @@ impl Pipeline {
             let addr = free_local_addr()?;
             let mut env = env.to_vec();
             env.push(("GAZETTE_HTTP_ADDR".to_owned(), addr.to_string()));
-            processes.push(GazetteProcess::spawn(binary, &name, args, &env, log_dir)?);
+            let log = log_dir.join(format!("{name}.log"));
+            processes.push(GazetteProcess::spawn(binary, &name, args, &env, &log)?);
             ready_addrs.push(addr);
             Ok(())
         };

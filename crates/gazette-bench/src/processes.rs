@@ -1,7 +1,7 @@
 //! The processes under measurement: `gazette` workers started by the bench, and CPU and memory read from `/proc`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -103,7 +103,8 @@ impl Watched {
     }
 }
 
-/// A `gazette` process the bench started; stopped with SIGTERM when dropped.
+/// A `gazette` process started by the bench or a test, its output in a log
+/// file; stopped with SIGTERM when dropped.
 #[derive(Debug)]
 pub struct GazetteProcess {
     pub name: String,
@@ -117,11 +118,10 @@ impl GazetteProcess {
         name: &str,
         args: &[&str],
         env: &[(String, String)],
-        log_dir: &Path,
+        log: &Path,
     ) -> anyhow::Result<Self> {
-        let log = log_dir.join(format!("{name}.log"));
         let file =
-            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+            std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let child = Command::new(binary)
             .args(args)
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -133,7 +133,7 @@ impl GazetteProcess {
         Ok(Self {
             name: name.to_owned(),
             child,
-            log,
+            log: log.to_owned(),
         })
     }
 
@@ -141,30 +141,42 @@ impl GazetteProcess {
         self.child.id()
     }
 
+    /// What the process has written so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// Fails with the process's log if it has exited.
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait()? {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            bail!("{} exited with {status}:\n{log}", self.name);
+            bail!("{} exited with {status}:\n{}", self.name, self.log());
         }
         Ok(())
     }
 
-    /// SIGTERM, and a bounded wait for the graceful exit.
-    pub fn terminate(&mut self) {
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, the graceful stop operators use, and a bounded wait for the
+    /// exit; SIGKILL after 30 s. The exit status, if there was one to read.
+    pub fn terminate(&mut self) -> Option<ExitStatus> {
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if !matches!(self.child.try_wait(), Ok(None)) {
-                return;
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                Err(_) => return None,
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
+        self.child.try_wait().ok().flatten()
     }
 }
 

@@ -28,6 +28,7 @@ enum Verdict {
     Forward(Vec<Outbound>),
     Retry {
         detail: String,
+        at_least: Option<std::time::Duration>,
     },
     DeadLetter {
         reason: &'static str,
@@ -71,7 +72,7 @@ impl Job {
             let verdict = self.judge(handler, &inbound).await;
             let ending = match &verdict {
                 Verdict::Forward(_) => Ending::Succeeded,
-                Verdict::Retry { .. } if inbound.attempt >= self.settings.retry.max_attempts => {
+                Verdict::Retry { .. } if inbound.attempt >= self.retry_policy().max_attempts => {
                     Ending::GaveUp
                 }
                 Verdict::Retry { .. } => Ending::Retried,
@@ -117,6 +118,10 @@ impl Job {
         .await;
     }
 
+    fn retry_policy(&self) -> &crate::RetryPolicy {
+        self.settings.retry_for(self.stage.name)
+    }
+
     async fn judge<H: Handler>(&self, handler: &H, inbound: &Inbound) -> Verdict {
         let limit = self.settings.max_message_bytes;
         if inbound.body.len() > limit {
@@ -135,6 +140,11 @@ impl Job {
             Ok(Err(failure)) => match failure.disposition() {
                 Disposition::Retry => Verdict::Retry {
                     detail: failure.to_string(),
+                    at_least: None,
+                },
+                Disposition::RetryAfter(wait) => Verdict::Retry {
+                    detail: failure.to_string(),
+                    at_least: Some(wait),
                 },
                 Disposition::DeadLetter { reason } => Verdict::DeadLetter {
                     reason,
@@ -144,6 +154,7 @@ impl Job {
             },
             Err(_) => Verdict::Retry {
                 detail: format!("handler did not finish within {timeout:?}"),
+                at_least: None,
             },
         }
     }
@@ -157,9 +168,9 @@ impl Job {
     ) -> Result<(), BrokerError> {
         match verdict {
             Verdict::Forward(events) => self.forward(events, trace).await,
-            Verdict::Retry { detail } => {
+            Verdict::Retry { detail, at_least } => {
                 let next_attempt = inbound.attempt.saturating_add(1);
-                if next_attempt > self.settings.retry.max_attempts {
+                if next_attempt > self.retry_policy().max_attempts {
                     let detail = format!(
                         "gave up after {} attempts; last error: {detail}",
                         inbound.attempt
@@ -168,7 +179,7 @@ impl Job {
                         .dead_letter(delivery, inbound, "retries-exhausted", &detail)
                         .await;
                 }
-                self.retry_later(delivery, inbound, next_attempt, &detail)
+                self.retry_later(delivery, inbound, next_attempt, &detail, at_least)
                     .await
             }
             Verdict::DeadLetter {
@@ -216,13 +227,20 @@ impl Job {
         inbound: &Inbound,
         next_attempt: u32,
         detail: &str,
+        at_least: Option<std::time::Duration>,
     ) -> Result<(), BrokerError> {
-        let base = self.settings.retry.delay_before(next_attempt);
-        // Jitter spreads a burst of failures so they do not all return at once.
-        let jittered_ms = u64::try_from(base.as_millis())
+        let base = self.retry_policy().delay_covering(next_attempt, at_least);
+        // Jitter spreads a burst of failures so they do not all return at
+        // once, but never below what the failure asked for.
+        let floor_ms = at_least.map_or(0, |wait| {
+            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)
+        });
+        let jittered_ms = (u64::try_from(base.as_millis())
             .unwrap_or(u64::MAX)
             .saturating_mul(rand::rng().random_range(80..=100))
-            / 100;
+            / 100)
+            .max(floor_ms.min(u64::try_from(base.as_millis()).unwrap_or(u64::MAX)))
+            .max(1);
         let queue = self.publisher.topology().retry_queue(self.stage.name, base);
         let mut headers = copied_headers(delivery);
         headers.insert(

@@ -10,6 +10,9 @@ pub enum Disposition {
     /// The same message may succeed later (store down, timeout): it waits
     /// in a delay queue and comes back, up to the retry policy's limit.
     Retry,
+    /// Like `Retry`, but not sooner than the given wait: the other side
+    /// said when it can take the message again (HTTP `Retry-After`).
+    RetryAfter(std::time::Duration),
     /// The message will never succeed (bad input, a page the theme cannot
     /// render): it goes to the stage's dead-letter queue at once, with
     /// `reason` in its headers.

@@ -63,6 +63,24 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The wait before `attempt`, but no shorter than `at_least` when the
+    /// failure asked for that (an endpoint's `Retry-After`): the shortest
+    /// configured delay that covers it, or the longest there is.
+    pub fn delay_covering(&self, attempt: u32, at_least: Option<Duration>) -> Duration {
+        let scheduled = self.delay_before(attempt);
+        match at_least {
+            Some(asked) if asked > scheduled => self
+                .delays
+                .iter()
+                .copied()
+                .filter(|delay| *delay >= asked)
+                .min()
+                .or_else(|| self.delays.iter().copied().max())
+                .unwrap_or(scheduled),
+            _ => scheduled,
+        }
+    }
+
     /// The wait before `attempt` (2 for the first retry).
     pub fn delay_before(&self, attempt: u32) -> Duration {
         let index = usize::try_from(attempt.saturating_sub(2)).unwrap_or(usize::MAX);
@@ -94,6 +112,9 @@ pub struct BrokerSettings {
     /// (the crash-loop guard of quorum queues).
     pub delivery_limit: u32,
     pub retry: RetryPolicy,
+    /// Stages whose retries follow their own policy instead of `retry`:
+    /// webhook deliveries wait hours between attempts, a store outage seconds.
+    pub stage_retry: Vec<(&'static str, RetryPolicy)>,
 }
 
 impl BrokerSettings {
@@ -108,7 +129,16 @@ impl BrokerSettings {
             shutdown_grace: Duration::from_secs(20),
             delivery_limit: 10,
             retry: RetryPolicy::default(),
+            stage_retry: Vec::new(),
         }
+    }
+
+    /// The retry policy of `stage`: its own if it has one, else the common one.
+    pub fn retry_for(&self, stage: &str) -> &RetryPolicy {
+        self.stage_retry
+            .iter()
+            .find(|(name, _)| *name == stage)
+            .map_or(&self.retry, |(_, policy)| policy)
     }
 }
 
@@ -129,5 +159,24 @@ mod tests {
         assert_eq!(policy.delay_before(2), Duration::from_secs(1));
         assert_eq!(policy.delay_before(3), Duration::from_secs(5));
         assert_eq!(policy.delay_before(40), Duration::from_secs(600));
+    }
+
+    #[test]
+    fn a_requested_delay_picks_the_shortest_queue_that_covers_it() {
+        let policy = RetryPolicy {
+            delays: [5, 300, 1800].map(Duration::from_secs).to_vec(),
+            max_attempts: 4,
+        };
+        assert_eq!(policy.delay_covering(2, None), Duration::from_secs(5));
+        let asked = Some(Duration::from_secs(60));
+        assert_eq!(policy.delay_covering(2, asked), Duration::from_secs(300));
+        // Never shorter than the schedule's own delay.
+        assert_eq!(
+            policy.delay_covering(3, Some(Duration::from_secs(1))),
+            Duration::from_secs(300)
+        );
+        // Longer than any queue: the longest one.
+        let asked = Some(Duration::from_secs(86_400));
+        assert_eq!(policy.delay_covering(2, asked), Duration::from_secs(1800));
     }
 }

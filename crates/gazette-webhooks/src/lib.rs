@@ -1,16 +1,18 @@
 //! Standard Webhooks for Gazette's notifier, as pure logic: secrets and signatures, what an answer means, when to retry, where the notifier may connect.
 //!
-//! No I/O lives here. The notifier stage (issue 5) sends the requests with
-//! an HTTP client whose connector asks [`AddressPolicy`] about every address
-//! it connects to, and schedules retries through broker delay queues with
-//! [`Schedule`]. Keeping the rules apart keeps them testable against the
-//! specification's own vectors.
+//! The rules are pure and tested against the specification's own vectors;
+//! the one piece of I/O, [`WebhookClient`] (`client.rs`), sends a signed
+//! request with the [`AddressPolicy`] applied to the addresses it connects
+//! to. The notifier stage schedules retries through broker delay queues
+//! with [`Schedule`].
 
 mod address;
+mod client;
 mod outcome;
 mod signature;
 
 pub use address::{AddressPolicy, AllowListError};
+pub use client::{Answer, ClientError, SendError, WebhookClient, endpoint_url};
 pub use outcome::{Outcome, Schedule, classify};
 pub use signature::{Secret, SecretError, SignedHeaders, sign, verify, webhook_id};
 

@@ -71,7 +71,8 @@ impl Schedule {
             delays: Self::default()
                 .delays
                 .into_iter()
-                .map(|delay| delay / factor)
+                // Delay queues count whole milliseconds.
+                .map(|delay| (delay / factor).max(Duration::from_millis(1)))
                 .collect(),
         }
     }
@@ -85,6 +86,11 @@ impl Schedule {
         let index = usize::try_from(attempt.checked_sub(1)?).ok()?;
         let scheduled = *self.delays.get(index)?;
         Some(at_least.map_or(scheduled, |asked| asked.max(scheduled)))
+    }
+
+    /// The waits between attempts, in order.
+    pub fn delays(&self) -> &[Duration] {
+        &self.delays
     }
 
     /// Attempts in all, the first included.

@@ -10,3 +10,8 @@ mod mailer;
 
 pub use compose::{ArticleNotice, Mail, confirmation, notification};
 pub use mailer::{MailError, Mailer};
+
+/// Whether `text` is one mail address (`dan@example.vn`), nothing more.
+pub fn is_address(text: &str) -> bool {
+    text.parse::<lettre::Address>().is_ok() && !text.chars().any(char::is_control)
+}

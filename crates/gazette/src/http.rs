@@ -11,6 +11,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use gazette_broker::Readiness;
 use gazette_store::Store;
+use gazette_subscribers::Subscribers;
+
+use crate::api::{self, Api};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -28,10 +31,17 @@ const STORE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Probes {
     pub stages: Vec<(&'static str, Readiness)>,
     pub store: Option<Store>,
+    pub subscribers: Option<Subscribers>,
 }
 
 /// Installs the Prometheus recorder and serves the endpoints until `shutdown`.
-pub async fn serve(addr: SocketAddr, probes: Probes, shutdown: CancellationToken) -> Result<()> {
+/// With `api`, the subscription API is served beside them.
+pub async fn serve(
+    addr: SocketAddr,
+    probes: Probes,
+    api: Option<Api>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &SECONDS_BUCKETS)
         .context("invalid histogram buckets")?
@@ -40,7 +50,7 @@ pub async fn serve(addr: SocketAddr, probes: Probes, shutdown: CancellationToken
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("GAZETTE_HTTP_ADDR={addr} cannot be bound; choose a free address")
     })?;
-    let app = Router::new()
+    let mut app = Router::new()
         .route("/metrics", get(render_metrics))
         .with_state(metrics)
         .merge(Router::new().route("/healthz", get(|| async { "ok\n" })))
@@ -49,6 +59,10 @@ pub async fn serve(addr: SocketAddr, probes: Probes, shutdown: CancellationToken
                 .route("/readyz", get(ready))
                 .with_state(Arc::new(probes)),
         );
+    if let Some(api) = api {
+        app = app.merge(api::router(api));
+        info!(%addr, "serving the subscription API");
+    }
     info!(%addr, "serving /metrics, /healthz and /readyz");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -76,6 +90,13 @@ async fn ready(State(probes): State<Arc<Probes>>) -> (StatusCode, String) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => problems.push(format!("store: {e}")),
             Err(_) => problems.push(format!("store: no answer within {STORE_PROBE_TIMEOUT:?}")),
+        }
+    }
+    if let Some(subscribers) = &probes.subscribers {
+        match tokio::time::timeout(STORE_PROBE_TIMEOUT, subscribers.check()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => problems.push(format!("database: {e}")),
+            Err(_) => problems.push(format!("database: no answer within {STORE_PROBE_TIMEOUT:?}")),
         }
     }
     if problems.is_empty() {

@@ -17,12 +17,14 @@ macro_rules! say {
     }};
 }
 
+mod api;
 mod config;
 mod config_file;
 mod dlq;
 mod http;
 mod run;
 mod submit;
+mod subscribers;
 mod telemetry;
 mod topology;
 
@@ -79,6 +81,11 @@ enum Command {
         #[arg(long, default_value = "/")]
         vhost: String,
     },
+    /// Manage the notifier's subscribers: webhook endpoints and email addresses.
+    Subscribers {
+        #[command(subcommand)]
+        command: subscribers::SubscribersCommand,
+    },
     /// Inspect, replay or purge dead letters.
     Dlq {
         #[command(subcommand)]
@@ -97,6 +104,11 @@ pub enum Stage {
     Validate,
     Render,
     Publish,
+    /// The notifier: fans `article.published` out to subscribers and
+    /// delivers (`gazette worker notify` runs the deliver loop too).
+    Notify,
+    /// Only the notifier's deliveries, to scale them apart from the fan-out.
+    Deliver,
 }
 
 impl Stage {
@@ -105,6 +117,8 @@ impl Stage {
             Self::Validate => gazette_stages::VALIDATE.name,
             Self::Render => gazette_stages::RENDER.name,
             Self::Publish => gazette_stages::PUBLISH.name,
+            Self::Notify => gazette_stages::NOTIFY.name,
+            Self::Deliver => gazette_stages::DELIVER.name,
         }
     }
 }
@@ -136,6 +150,7 @@ fn main() -> ExitCode {
             Command::Up => run::up(&config).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
+            Command::Subscribers { command } => subscribers::run(&config, command).await,
             Command::Topology { vhost } => topology::print(&config, &vhost),
             Command::Config {
                 command: ConfigCommand::Check,

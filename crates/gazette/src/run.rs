@@ -6,22 +6,47 @@ use anyhow::{Context, Result};
 use gazette_broker::{BrokerSettings, Handler, Readiness, StageSpec, run_stage};
 use gazette_contract::Schemas;
 use gazette_render::{Renderer, Theme};
-use gazette_stages::{PUBLISH, PublishStage, RENDER, RenderStage, VALIDATE, ValidateStage};
+use gazette_email::Mailer;
+use gazette_stages::{
+    DELIVER, DeliverSettings, DeliverStage, NOTIFY, NotifyStage, PUBLISH, PublishStage, RENDER,
+    RenderStage, VALIDATE, ValidateStage,
+};
 use gazette_store::Store;
+use gazette_subscribers::Subscribers;
+use gazette_webhooks::WebhookClient;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::Stage;
 use crate::config::Config;
+use crate::api::{self, Api};
 use crate::http::{self, Probes};
 
+/// Deliveries mostly wait on other people's servers; many may wait at once
+/// without costing CPU, and one slow endpoint then holds one slot of many.
+const DELIVER_CONCURRENCY: usize = 64;
+
 pub async fn up(config: &Config) -> Result<()> {
-    run(config, &[Stage::Validate, Stage::Render, Stage::Publish]).await
+    run(
+        config,
+        &[
+            Stage::Validate,
+            Stage::Render,
+            Stage::Publish,
+            Stage::Notify,
+            Stage::Deliver,
+        ],
+    )
+    .await
 }
 
+/// `gazette worker notify` is the whole notifier: fan-out and deliveries.
 pub async fn worker(config: &Config, stage: Stage) -> Result<()> {
-    run(config, &[stage]).await
+    match stage {
+        Stage::Notify => run(config, &[Stage::Notify, Stage::Deliver]).await,
+        stage => run(config, &[stage]).await,
+    }
 }
 
 async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
@@ -48,6 +73,14 @@ async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
         true => Some(open_store(config).await?),
         false => None,
     };
+    let subscribers = match wanted(Stage::Notify) || wanted(Stage::Deliver) {
+        true => Some(open_subscribers(config).await?),
+        false => None,
+    };
+    let mailer = match &subscribers {
+        Some(_) => open_mailer(config)?,
+        None => None,
+    };
 
     let readiness: Vec<(Stage, Readiness)> =
         stages.iter().map(|s| (*s, Readiness::default())).collect();
@@ -65,8 +98,16 @@ async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
                 .map(|(stage, r)| (stage.name(), r.clone()))
                 .collect(),
             store: store.clone(),
+            subscribers: subscribers.clone(),
         };
-        http::serve(addr, probes, shutdown.clone()).await?;
+        let api = subscribers.clone().map(|subscribers| Api {
+            subscribers,
+            mailer: mailer.clone(),
+            settings: api::ApiSettings::from_config(config),
+        });
+        http::serve(addr, probes, api, shutdown.clone()).await?;
+    } else if subscribers.is_some() {
+        tracing::warn!("GAZETTE_HTTP_ADDR is unset: the subscription API is not served");
     }
 
     let mut running = JoinSet::new();
@@ -101,6 +142,30 @@ async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
             &shutdown,
         );
     }
+    if let Some(subscribers) = &subscribers {
+        if wanted(Stage::Notify) {
+            let handler = NotifyStage::new(subscribers.clone());
+            spawn(
+                &mut running,
+                config,
+                NOTIFY,
+                handler,
+                ready(Stage::Notify),
+                &shutdown,
+            );
+        }
+        if wanted(Stage::Deliver) {
+            let handler = deliver_stage(config, subscribers.clone(), mailer.clone())?;
+            spawn(
+                &mut running,
+                config,
+                DELIVER,
+                handler,
+                ready(Stage::Deliver),
+                &shutdown,
+            );
+        }
+    }
     // The first stage to fail stops the others: a half-running `gazette up` hides problems.
     let mut first_error = None;
     while let Some(joined) = running.join_next().await {
@@ -127,7 +192,11 @@ fn spawn<H: Handler>(
     readiness: Readiness,
     shutdown: &CancellationToken,
 ) {
-    let settings: BrokerSettings = config.broker.clone();
+    let mut settings: BrokerSettings = config.broker.clone();
+    if spec.name == DELIVER.name {
+        settings.concurrency = settings.concurrency.max(DELIVER_CONCURRENCY);
+        settings.prefetch = settings.prefetch.max(2 * DELIVER_CONCURRENCY as u16);
+    }
     let shutdown = shutdown.clone();
     running.spawn(async move {
         run_stage(settings, spec, Arc::new(handler), readiness, shutdown)
@@ -163,6 +232,46 @@ fn load_renderer(config: &Config) -> Result<Renderer> {
         None => Theme::built_in(),
     };
     Renderer::new(&theme).context("the theme does not compile; fix it or unset GAZETTE_THEME_DIR")
+}
+
+fn deliver_stage(
+    config: &Config,
+    subscribers: Subscribers,
+    mailer: Option<Mailer>,
+) -> Result<DeliverStage> {
+    let notifier = &config.notifier;
+    let webhooks = WebhookClient::new(notifier.webhook_policy.clone(), notifier.webhook_timeout)
+        .context("cannot send webhooks from this machine")?;
+    let settings = DeliverSettings {
+        site_name: config.site.name.clone(),
+        time_zone: config.site.time_zone,
+        api_url: notifier.api_url.clone(),
+        max_attempts: config.broker.retry_for(DELIVER.name).max_attempts,
+        // One attempt takes at most the webhook timeout (or SMTP's 20 s);
+        // the lease outlives it so no second worker starts meanwhile.
+        lease: (notifier.webhook_timeout * 3).max(std::time::Duration::from_secs(60)),
+        clock_factor: notifier.clock_factor,
+    };
+    Ok(DeliverStage::new(subscribers, webhooks, mailer, settings))
+}
+
+pub async fn open_subscribers(config: &Config) -> Result<Subscribers> {
+    let url = &config.notifier.database_url;
+    let subscribers = Subscribers::open(url).await.with_context(|| {
+        format!("GAZETTE_DATABASE_URL={url} cannot be used; check that the database is running and the URL is right")
+    })?;
+    info!(database = %subscribers.describe(), "subscriptions database ready");
+    Ok(subscribers)
+}
+
+pub fn open_mailer(config: &Config) -> Result<Option<Mailer>> {
+    let notifier = &config.notifier;
+    let Some(smtp) = &notifier.smtp_url else {
+        return Ok(None);
+    };
+    Mailer::new(smtp, &notifier.mail_from)
+        .map(Some)
+        .context("GAZETTE_SMTP_URL or GAZETTE_MAIL_FROM is not usable")
 }
 
 pub async fn open_store(config: &Config) -> Result<Store> {

@@ -1,0 +1,147 @@
+//! `gazette subscribers`: add, list, rotate and remove subscriptions in the notifier's database, without the HTTP API.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use gazette_email::{confirmation, is_address};
+use gazette_subscribers::{Channel, EmailRequest};
+
+use crate::api::{check_categories, describe};
+use crate::config::{Config, parse_duration};
+use crate::run::{open_mailer, open_subscribers};
+
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Add a webhook endpoint (prints its whsec_ secret, once) or an email address (sends the confirmation mail).
+    Add {
+        /// The endpoint URL to POST article.published to.
+        #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+        webhook: Option<String>,
+        /// A resident's address; it receives nothing until it confirms.
+        #[arg(long)]
+        email: Option<String>,
+        /// Only articles of this category slug; repeat for several. Default: every category.
+        #[arg(long = "category")]
+        categories: Vec<String>,
+    },
+    /// List every subscription.
+    List,
+    /// Give a webhook a new secret; the old one keeps signing beside it for --overlap.
+    Rotate {
+        id: String,
+        #[arg(long, default_value = "24h", value_parser = overlap_arg)]
+        overlap: Duration,
+    },
+    /// Delete a subscription and its delivery records.
+    Remove { id: String },
+}
+
+fn overlap_arg(text: &str) -> Result<Duration, String> {
+    parse_duration(text).ok_or_else(|| format!("{text:?} is not a duration such as 30m or 24h"))
+}
+
+pub async fn run(config: &Config, command: SubscribersCommand) -> Result<()> {
+    let subscribers = open_subscribers(config).await?;
+    let done = execute(config, &subscribers, command).await;
+    subscribers.close().await;
+    done
+}
+
+async fn execute(
+    config: &Config,
+    subscribers: &gazette_subscribers::Subscribers,
+    command: SubscribersCommand,
+) -> Result<()> {
+    match command {
+        SubscribersCommand::Add {
+            webhook,
+            email,
+            categories,
+        } => {
+            if let Err(problem) = check_categories(&categories) {
+                bail!("--category {problem}");
+            }
+            if let Some(url) = webhook {
+                gazette_webhooks::endpoint_url(&url).context("--webhook")?;
+                let (subscription, secret) = subscribers.add_webhook(&url, &categories).await?;
+                say!("{}", describe(&subscription));
+                say!("secret: {}", secret.reveal());
+                say!("(shown once: give it to the endpoint's owner to verify webhook-signature)");
+            } else if let Some(address) = email {
+                add_email(config, subscribers, &address, &categories).await?;
+            }
+            Ok(())
+        }
+        SubscribersCommand::List => {
+            for subscription in subscribers.list().await? {
+                let (kind, target) = match &subscription.channel {
+                    Channel::Webhook { url } => ("webhook", url.as_str()),
+                    Channel::Email { address } => ("email", address.as_str()),
+                };
+                let categories = if subscription.categories.is_empty() {
+                    "*".to_owned()
+                } else {
+                    subscription.categories.join(",")
+                };
+                let status = describe(&subscription)["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                say!("{}\t{kind}\t{target}\t{categories}\t{status}", subscription.id);
+            }
+            Ok(())
+        }
+        SubscribersCommand::Rotate { id, overlap } => {
+            match subscribers.rotate_secret(&id, overlap).await? {
+                Some(secret) => {
+                    say!("secret: {}", secret.reveal());
+                    say!("(the previous secret signs beside it for {overlap:?})");
+                    Ok(())
+                }
+                None => bail!("there is no webhook {id}; `gazette subscribers list` shows them"),
+            }
+        }
+        SubscribersCommand::Remove { id } => {
+            if subscribers.remove(&id).await? {
+                say!("removed {id}");
+                Ok(())
+            } else {
+                bail!("there is no subscription {id}; `gazette subscribers list` shows them")
+            }
+        }
+    }
+}
+
+/// Email goes through double opt-in here too: an operator typing an
+/// address is not the resident agreeing to mail.
+async fn add_email(
+    config: &Config,
+    subscribers: &gazette_subscribers::Subscribers,
+    address: &str,
+    categories: &[String],
+) -> Result<()> {
+    if !is_address(address) {
+        bail!("--email {address:?} is not a mail address");
+    }
+    let Some(mailer) = open_mailer(config)? else {
+        bail!("email subscriptions need GAZETTE_SMTP_URL, to send the confirmation mail");
+    };
+    match subscribers.request_email(address, categories).await? {
+        EmailRequest::AlreadyActive => say!("{address} is already subscribed"),
+        EmailRequest::Confirm(new) => {
+            let link = format!(
+                "{}/subscriptions/confirm?token={}",
+                config.notifier.api_url.trim_end_matches('/'),
+                new.confirm_token
+            );
+            mailer
+                .send(&confirmation(address, &config.site.name, &link))
+                .await
+                .context("the confirmation mail could not be sent; check GAZETTE_SMTP_URL")?;
+            say!("{}", describe(&new.subscription));
+            say!("confirmation mail sent; nothing is delivered until {address} confirms");
+        }
+    }
+    Ok(())
+}

@@ -9,6 +9,7 @@
 )]
 
 pub mod ledger;
+pub mod notifier;
 mod workers;
 pub mod workload;
 
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, Tap, delete_namespace};
-use gazette_stages::STAGES;
+use gazette_stages::ALL_STAGES;
 use gazette_store::Store;
 
 pub use gazette_bench::garage::Garage;
@@ -95,7 +96,7 @@ pub fn free_local_addr() -> std::net::SocketAddr {
     gazette_bench::http::free_local_addr().expect("bind")
 }
 
-pub use gazette_bench::http::http_get;
+pub use gazette_bench::http::{http_get, http_request};
 
 /// One test's world: a namespace nobody else uses, a Garage bucket, and the
 /// environment a worker process needs to use both.
@@ -130,6 +131,11 @@ impl TestEnv {
             ("GAZETTE_AMQP_URL".to_owned(), amqp_url()),
             ("GAZETTE_NAMESPACE".to_owned(), self.namespace.clone()),
             ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
+            // `gazette up` runs the notifier, whose subscriptions live here.
+            (
+                "GAZETTE_DATABASE_URL".to_owned(),
+                format!("sqlite://{}/gazette.db", self.garage.dir.path().display()),
+            ),
         ];
         env.extend(self.garage.store_env());
         env.extend(self.extra_env.iter().cloned());
@@ -177,7 +183,7 @@ impl TestEnv {
 
     /// Deletes the namespace's queues and exchanges.
     pub async fn teardown(self) {
-        delete_namespace(&self.settings, &STAGES)
+        delete_namespace(&self.settings, &ALL_STAGES)
             .await
             .expect("namespace deleted");
     }

@@ -1,4 +1,4 @@
-//! A minimal HTTP/1.1 GET, enough to poll a worker's `/readyz` without pulling in an HTTP client.
+//! A minimal HTTP/1.1 client, enough to poll a worker's `/readyz` and call the subscription API without pulling in an HTTP client.
 
 use std::net::SocketAddr;
 
@@ -6,8 +6,26 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// `(status, body)` of `GET path`, or `None` if nothing listens yet or the answer is not HTTP.
 pub async fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    http_request(addr, "GET", path, &[], "").await
+}
+
+/// `(status, body)` of any request; `headers` are `Name: value` lines' parts.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<(u16, String)> {
     let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await.ok()?;

@@ -62,6 +62,11 @@ impl Pipeline {
             let addr = free_local_addr()?;
             let mut env = env.to_vec();
             env.push(("GAZETTE_HTTP_ADDR".to_owned(), addr.to_string()));
+            // `gazette up` includes the notifier; its subscriptions stay in the run's folder.
+            env.push((
+                "GAZETTE_DATABASE_URL".to_owned(),
+                format!("sqlite://{}/gazette.db", log_dir.display()),
+            ));
             let log = log_dir.join(format!("{name}.log"));
             processes.push(GazetteProcess::spawn(binary, &name, args, &env, &log)?);
             ready_addrs.push(addr);

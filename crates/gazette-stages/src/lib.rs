@@ -14,7 +14,8 @@ mod wire;
 use gazette_broker::{Exchange, StageSpec};
 
 pub use notify::{
-    DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure, NotifyStage,
+    DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure,
+    NotifyStage,
 };
 pub use publish::{PublishFailure, PublishSettings, PublishStage, page_key};
 pub use render::{RenderFailure, RenderStage, SiteSettings};

@@ -94,7 +94,8 @@ fn authorize(api: &Api, headers: &HeaderMap) -> Result<(), Problem> {
     let Some(ApiToken(expected)) = &api.settings.token else {
         return Err(Problem(
             StatusCode::FORBIDDEN,
-            "managing webhooks over HTTP is switched off; set GAZETTE_API_TOKEN on the notifier".to_owned(),
+            "managing webhooks over HTTP is switched off; set GAZETTE_API_TOKEN on the notifier"
+                .to_owned(),
         ));
     };
     let given = headers
@@ -297,11 +298,17 @@ async fn confirm_email(
     Ok(match api.subscribers.confirm_email(&query.token).await? {
         Some(_) => (
             StatusCode::OK,
-            page("Đã xác nhận", "Đăng ký đã được xác nhận. Bạn sẽ nhận thư khi có bài viết mới."),
+            page(
+                "Đã xác nhận",
+                "Đăng ký đã được xác nhận. Bạn sẽ nhận thư khi có bài viết mới.",
+            ),
         ),
         None => (
             StatusCode::NOT_FOUND,
-            page("Liên kết không hợp lệ", "Liên kết xác nhận không hợp lệ hoặc đã được dùng."),
+            page(
+                "Liên kết không hợp lệ",
+                "Liên kết xác nhận không hợp lệ hoặc đã được dùng.",
+            ),
         ),
     })
 }
@@ -327,12 +334,18 @@ async fn unsubscribe(
             info!(subscription = %subscription.id, "unsubscribed");
             (
                 StatusCode::OK,
-                page("Đã hủy đăng ký", "Bạn đã hủy đăng ký và sẽ không nhận thêm thư nào."),
+                page(
+                    "Đã hủy đăng ký",
+                    "Bạn đã hủy đăng ký và sẽ không nhận thêm thư nào.",
+                ),
             )
         }
         None => (
             StatusCode::NOT_FOUND,
-            page("Liên kết không hợp lệ", "Liên kết hủy đăng ký không hợp lệ."),
+            page(
+                "Liên kết không hợp lệ",
+                "Liên kết hủy đăng ký không hợp lệ.",
+            ),
         ),
     })
 }

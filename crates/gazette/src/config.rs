@@ -163,7 +163,12 @@ impl Config {
             ("api_url", self.notifier.api_url.clone()),
             (
                 "api_token",
-                if self.notifier.api_token.is_some() { "***" } else { "(unset)" }.to_owned(),
+                if self.notifier.api_token.is_some() {
+                    "***"
+                } else {
+                    "(unset)"
+                }
+                .to_owned(),
             ),
             (
                 "log_format",
@@ -315,7 +320,10 @@ fn notifier_settings<F: Fn(&str) -> Option<String>>(
         env.invalid(
             "GAZETTE_WEBHOOK_ALLOW_CIDRS",
             &allowed,
-            &format!("{:?} is not a CIDR; expected a comma-separated list such as 10.1.0.0/16,fd00::/8", e.entry),
+            &format!(
+                "{:?} is not a CIDR; expected a comma-separated list such as 10.1.0.0/16,fd00::/8",
+                e.entry
+            ),
         )
     })?;
     let clock_factor = env.number("GAZETTE_WEBHOOK_CLOCK_FACTOR", 1, 1)?;

@@ -83,13 +83,15 @@ impl Filters {
 
     fn stages(&self) -> Vec<Stage> {
         self.stage.map_or_else(
-            || vec![
-                Stage::Validate,
-                Stage::Render,
-                Stage::Publish,
-                Stage::Notify,
-                Stage::Deliver,
-            ],
+            || {
+                vec![
+                    Stage::Validate,
+                    Stage::Render,
+                    Stage::Publish,
+                    Stage::Notify,
+                    Stage::Deliver,
+                ]
+            },
             |s| vec![s],
         )
     }

@@ -96,7 +96,9 @@ async fn ready(State(probes): State<Arc<Probes>>) -> (StatusCode, String) {
         match tokio::time::timeout(STORE_PROBE_TIMEOUT, subscribers.check()).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => problems.push(format!("database: {e}")),
-            Err(_) => problems.push(format!("database: no answer within {STORE_PROBE_TIMEOUT:?}")),
+            Err(_) => problems.push(format!(
+                "database: no answer within {STORE_PROBE_TIMEOUT:?}"
+            )),
         }
     }
     if problems.is_empty() {

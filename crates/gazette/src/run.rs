@@ -5,8 +5,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use gazette_broker::{BrokerSettings, Handler, Readiness, StageSpec, run_stage};
 use gazette_contract::Schemas;
-use gazette_render::{Renderer, Theme};
 use gazette_email::Mailer;
+use gazette_render::{Renderer, Theme};
 use gazette_stages::{
     DELIVER, DeliverSettings, DeliverStage, NOTIFY, NotifyStage, PUBLISH, PublishStage, RENDER,
     RenderStage, VALIDATE, ValidateStage,
@@ -19,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::info;
 
 use crate::Stage;
-use crate::config::Config;
 use crate::api::{self, Api};
+use crate::config::Config;
 use crate::http::{self, Probes};
 
 /// Deliveries mostly wait on other people's servers; many may wait at once

@@ -88,7 +88,10 @@ async fn execute(
                     .as_str()
                     .unwrap_or_default()
                     .to_owned();
-                say!("{}\t{kind}\t{target}\t{categories}\t{status}", subscription.id);
+                say!(
+                    "{}\t{kind}\t{target}\t{categories}\t{status}",
+                    subscription.id
+                );
             }
             Ok(())
         }

@@ -5,7 +5,9 @@ use std::time::Duration;
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, Published};
 use gazette_email::{ArticleNotice, Mailer, notification};
-use gazette_subscribers::{Channel, Claim, DatabaseError, Finished, Status, Subscribers, Subscription};
+use gazette_subscribers::{
+    Channel, Claim, DatabaseError, Finished, Status, Subscribers, Subscription,
+};
 use gazette_text::portal_datetime;
 use gazette_webhooks::{Outcome, SendError, WebhookClient, classify, payload, sign, webhook_id};
 use tracing::{info, warn};
@@ -116,7 +118,9 @@ impl DeliverStage {
     ) -> Result<Attempted, DeliverFailure> {
         let body = payload(
             &event.event_type,
-            &event.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            &event
+                .time
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             &raw["data"],
         );
         // The timestamp is the attempt's: receivers refuse stale ones.
@@ -168,7 +172,10 @@ impl DeliverStage {
             self.settings.api_url.trim_end_matches('/'),
             subscription.unsubscribe_token()
         );
-        match mailer.send(&notification(address, &article, &unsubscribe)).await {
+        match mailer
+            .send(&notification(address, &article, &unsubscribe))
+            .await
+        {
             Ok(()) => Ok(Attempted::Delivered),
             Err(e) if e.is_transient() => Err(DeliverFailure::Attempt {
                 error: e.to_string(),
@@ -214,26 +221,36 @@ impl Handler for DeliverStage {
         };
         match attempted {
             Ok(Attempted::Delivered) => {
-                self.subscribers.finish(id, key, &Finished::Delivered).await?;
+                self.subscribers
+                    .finish(id, key, &Finished::Delivered)
+                    .await?;
                 info!(subscription = %id, notification = %key, "delivered");
                 Ok(Vec::new())
             }
             Ok(Attempted::Gone) => {
                 warn!(subscription = %id, "the endpoint answered 410 Gone; disabling it");
-                self.subscribers.disable(id, "the endpoint answered 410 Gone").await?;
+                self.subscribers
+                    .disable(id, "the endpoint answered 410 Gone")
+                    .await?;
                 let reason = "the endpoint answered 410 Gone".to_owned();
-                self.subscribers.finish(id, key, &Finished::Dropped { reason }).await?;
+                self.subscribers
+                    .finish(id, key, &Finished::Dropped { reason })
+                    .await?;
                 Ok(Vec::new())
             }
             Err(failure @ DeliverFailure::Attempt { .. })
                 if message.attempt < self.settings.max_attempts =>
             {
-                self.subscribers.release(id, key, &failure.to_string()).await?;
+                self.subscribers
+                    .release(id, key, &failure.to_string())
+                    .await?;
                 Err(failure)
             }
             Err(failure) => {
                 let error = failure.to_string();
-                self.subscribers.finish(id, key, &Finished::Failed { error }).await?;
+                self.subscribers
+                    .finish(id, key, &Finished::Failed { error })
+                    .await?;
                 Err(failure)
             }
         }

@@ -55,8 +55,7 @@ impl Handler for NotifyStage {
     type Error = NotifyFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, NotifyFailure> {
-        let event: Envelope<Published> =
-            decode_event(message).map_err(NotifyFailure::Malformed)?;
+        let event: Envelope<Published> = decode_event(message).map_err(NotifyFailure::Malformed)?;
         let raw: serde_json::Value =
             serde_json::from_slice(&message.body).map_err(NotifyFailure::Malformed)?;
         let interested = self

@@ -1,0 +1,615 @@
+//! The notifier against real peers: a webhook receiver that verifies signatures, RabbitMQ's delay queues, SQLite and PostgreSQL, and aiosmtpd.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
+use gazette_stages::{Due, NOTIFICATION_DUE, NOTIFIER_STAGES};
+use gazette_subscribers::{DatabaseUrl, Subscribers};
+use gazette_webhooks::{verify, webhook_id};
+use support::notifier::{
+    Hung, PostgresDatabase, Receiver, Script, SmtpServer, add_webhook, publish, published,
+    subscribers,
+};
+use support::{PATIENCE, TestEnv, Worker, free_local_addr, http_get, http_request, wait_for_http};
+
+/// 10,000 times faster: the 5 s … 10 h schedule takes about 6.3 s.
+const CLOCK_FACTOR: &str = "10000";
+const API_TOKEN: &str = "test-operator-token";
+
+/// A running `gazette worker notify` in a test's world.
+struct Notifier {
+    env: TestEnv,
+    vars: Vec<(String, String)>,
+    addr: SocketAddr,
+    worker: Option<Worker>,
+}
+
+impl Notifier {
+    async fn start(
+        name: &str,
+        database: Option<&PostgresDatabase>,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        let env = TestEnv::start(name).await;
+        let addr = free_local_addr();
+        let mut vars = env.env();
+        vars.extend(
+            [
+                ("GAZETTE_HTTP_ADDR", addr.to_string()),
+                ("GAZETTE_WEBHOOK_CLOCK_FACTOR", CLOCK_FACTOR.to_owned()),
+                ("GAZETTE_API_TOKEN", API_TOKEN.to_owned()),
+                (
+                    "GAZETTE_SITE_NAME",
+                    "Cổng thông tin quận Ninh Kiều".to_owned(),
+                ),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        );
+        if let Some(database) = database {
+            vars.push(("GAZETTE_DATABASE_URL".to_owned(), database.url()));
+        }
+        vars.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Self {
+            env,
+            vars,
+            addr,
+            worker: None,
+        }
+    }
+
+    /// Starts the worker and waits until it consumes.
+    async fn run(&mut self) {
+        let log = self.env.garage.dir.path().join("notify.log");
+        self.worker = Some(Worker::spawn(&["worker", "notify"], &self.vars, &log));
+        wait_for_http(self.addr, "/readyz", 200).await;
+    }
+
+    fn database_url(&self) -> String {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "GAZETTE_DATABASE_URL")
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    }
+
+    async fn ledger(&self) -> Subscribers {
+        let url = DatabaseUrl::parse(&self.database_url()).unwrap();
+        Subscribers::open(&url).await.unwrap()
+    }
+
+    /// Waits until `stage` has taken `count` messages and has none in hand.
+    async fn wait_handled(&self, stage: &str, count: u64) {
+        let consumed = format!("gazette_messages_consumed_total{{stage=\"{stage}\"}}");
+        let in_flight = format!("gazette_messages_in_flight{{stage=\"{stage}\"}}");
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            let (_, metrics) = http_get(self.addr, "/metrics").await.unwrap();
+            let read = |series: &str| {
+                metrics
+                    .lines()
+                    .find_map(|line| line.strip_prefix(series)?.trim().parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            if read(&consumed) >= count as f64 && read(&in_flight) == 0.0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{stage} handled {} of {count}",
+                read(&consumed)
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(mut worker) = self.worker.take() {
+            assert!(worker.terminate().success());
+        }
+        self.env.teardown().await;
+    }
+}
+
+async fn wait_for_state(ledger: &Subscribers, subscription: &str, key: &str, state: &str) -> i64 {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some((now, attempts)) = ledger.delivery(subscription, key).await.unwrap() {
+            if now == state {
+                return attempts;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{subscription}/{key} never became {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+const LOOPBACK_ALLOWED: (&str, &str) = ("GAZETTE_WEBHOOK_ALLOW_CIDRS", "127.0.0.1/32");
+
+async fn signed_once_per_event(name: &str, database: Option<&PostgresDatabase>) {
+    let mut receiver = Receiver::start().await;
+    let mut notifier = Notifier::start(name, database, &[LOOPBACK_ALLOWED]).await;
+    let (everything, secret) = add_webhook(&notifier.vars, &receiver.url("all"), &[]);
+    let (health_only, _) = add_webhook(&notifier.vars, &receiver.url("health"), &["y-te"]);
+    notifier.run().await;
+
+    let first = published(
+        "ntl-hoi-nghi-14",
+        1,
+        "tin-tuc-su-kien",
+        "Hội nghị lần thứ 14",
+    );
+    publish(&notifier.env.settings, &[&first]).await;
+    let got = receiver.wait_for("all", 1).await;
+    let request = &got[0];
+    assert!(
+        verify(&secret, &request.signed_headers(), &request.body),
+        "the signature verifies"
+    );
+    assert_eq!(request.webhook_id, webhook_id(&first.id));
+    let body = request.json();
+    assert_eq!(body["type"], "article.published");
+    assert_eq!(body["data"]["article_id"], "ntl-hoi-nghi-14");
+    assert_eq!(body["data"]["title"], "Hội nghị lần thứ 14");
+    assert!(body["timestamp"].as_str().unwrap().starts_with("20"));
+    let ledger = notifier.ledger().await;
+    assert_eq!(
+        wait_for_state(&ledger, &everything, &first.id, "delivered").await,
+        1
+    );
+
+    // The same event twice more, and a redelivered hand-off for it.
+    publish(&notifier.env.settings, &[&first, &first]).await;
+    let publisher = Publisher::connect(&notifier.env.settings, "test")
+        .await
+        .unwrap();
+    let redelivered = Due {
+        subscription_id: everything.clone(),
+        notification_key: first.id.clone(),
+        event: serde_json::to_value(&first).unwrap(),
+    };
+    publisher
+        .publish(&Outbound {
+            exchange: Exchange::Internal,
+            routing_key: NOTIFICATION_DUE.to_owned(),
+            body: serde_json::to_vec(&redelivered).unwrap(),
+            message_id: "redelivered".to_owned(),
+            correlation_id: None,
+            content_type: "application/json",
+            headers: Default::default(),
+        })
+        .await
+        .unwrap();
+    publisher.close().await;
+    notifier.wait_handled("notify", 3).await;
+    notifier.wait_handled("deliver", 2).await;
+    assert_eq!(
+        receiver.received("all").len(),
+        1,
+        "duplicates notified nobody twice"
+    );
+    assert!(
+        receiver.received("health").is_empty(),
+        "another category's subscriber heard nothing"
+    );
+
+    let health = published("ntl-tiem-chung", 1, "y-te", "Lịch tiêm chủng tháng 7");
+    publish(&notifier.env.settings, &[&health]).await;
+    receiver.wait_for("health", 1).await;
+    receiver.wait_for("all", 2).await;
+    assert_eq!(
+        wait_for_state(&ledger, &health_only, &health.id, "delivered").await,
+        1
+    );
+    ledger.close().await;
+    notifier.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_signed_filtered_and_sent_once_per_event_on_sqlite() {
+    signed_once_per_event("notify-sqlite", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_signed_filtered_and_sent_once_per_event_on_postgres() {
+    let database = PostgresDatabase::create(&format!("gazette_notify_{}", std::process::id()));
+    signed_once_per_event("notify-postgres", Some(&database)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_follow_the_compressed_schedule_and_honour_retry_after() {
+    let mut receiver = Receiver::start().await;
+    receiver.script(
+        "flaky",
+        Script(
+            [
+                (503, vec![]),
+                (429, vec![("retry-after", "3600".to_owned())]),
+                (500, vec![]),
+                (200, vec![]),
+            ]
+            .into(),
+        ),
+    );
+    let mut notifier = Notifier::start("notify-retry", None, &[LOOPBACK_ALLOWED]).await;
+    let (id, secret) = add_webhook(&notifier.vars, &receiver.url("flaky"), &[]);
+    notifier.run().await;
+    let event = published("ntl-mua-lu", 1, "tin-tuc-su-kien", "Cảnh báo mưa lũ");
+    publish(&notifier.env.settings, &[&event]).await;
+
+    let got = receiver.wait_for("flaky", 4).await;
+    let ledger = notifier.ledger().await;
+    assert_eq!(
+        wait_for_state(&ledger, &id, &event.id, "delivered").await,
+        4
+    );
+    assert!(
+        got.iter().all(|r| r.webhook_id == webhook_id(&event.id)),
+        "one webhook-id across retries"
+    );
+    assert!(
+        got.iter()
+            .all(|r| verify(&secret, &r.signed_headers(), &r.body))
+    );
+    let gap = |i: usize| got[i + 1].at.duration_since(got[i].at);
+    // Retry-After: 3600 s on the compressed clock is 360 ms; the schedule's own step there is 30 ms.
+    assert!(
+        gap(1) >= Duration::from_millis(360),
+        "Retry-After honoured: {:?}",
+        gap(1)
+    );
+    // The third step, 30 min compressed to 180 ms, less at most 20 % jitter.
+    assert!(
+        gap(2) >= Duration::from_millis(144),
+        "schedule followed: {:?}",
+        gap(2)
+    );
+    ledger.close().await;
+    notifier.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gone_disables_the_endpoint() {
+    let mut receiver = Receiver::start().await;
+    receiver.script("gone", Script::always(410));
+    let mut notifier = Notifier::start("notify-gone", None, &[LOOPBACK_ALLOWED]).await;
+    let (id, _) = add_webhook(&notifier.vars, &receiver.url("gone"), &[]);
+    notifier.run().await;
+    let first = published("ntl-a", 1, "tin-tuc-su-kien", "Tin A");
+    publish(&notifier.env.settings, &[&first]).await;
+    receiver.wait_for("gone", 1).await;
+    let ledger = notifier.ledger().await;
+    wait_for_state(&ledger, &id, &first.id, "dropped").await;
+    let listed = subscribers(&notifier.vars, &["list"]);
+    assert!(
+        listed.contains("disabled: the endpoint answered 410 Gone"),
+        "{listed}"
+    );
+
+    let second = published("ntl-b", 1, "tin-tuc-su-kien", "Tin B");
+    publish(&notifier.env.settings, &[&second]).await;
+    notifier.wait_handled("notify", 2).await;
+    assert_eq!(
+        receiver.received("gone").len(),
+        1,
+        "a disabled endpoint hears nothing more"
+    );
+    ledger.close().await;
+    notifier.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_not_followed_and_exhausted_retries_are_dead_lettered() {
+    let receiver = Receiver::start().await;
+    receiver.script(
+        "moved",
+        Script([(307, vec![("location", receiver.url("ok"))])].into()),
+    );
+    let mut notifier = Notifier::start("notify-redirect", None, &[LOOPBACK_ALLOWED]).await;
+    let (id, _) = add_webhook(&notifier.vars, &receiver.url("moved"), &[]);
+    notifier.run().await;
+    let mut dead = notifier.env.dead_letters("deliver").await;
+    let event = published("ntl-c", 1, "tin-tuc-su-kien", "Tin C");
+    publish(&notifier.env.settings, &[&event]).await;
+
+    // Seven attempts (the first and six retries), then the dead-letter queue.
+    let letter = dead.next(PATIENCE).await.unwrap().expect("a dead letter");
+    assert_eq!(
+        letter.headers.get("x-gazette-reason").map(String::as_str),
+        Some("retries-exhausted")
+    );
+    assert_eq!(receiver.received("moved").len(), 7);
+    assert!(
+        receiver.received("ok").is_empty(),
+        "the redirect was not followed"
+    );
+    let ledger = notifier.ledger().await;
+    assert_eq!(wait_for_state(&ledger, &id, &event.id, "failed").await, 7);
+    ledger.close().await;
+    dead.close().await;
+    notifier.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_and_metadata_addresses_are_refused_without_an_allow_list() {
+    let receiver = Receiver::start().await;
+    let port = receiver.addr.port();
+    let mut notifier = Notifier::start("notify-ssrf", None, &[]).await;
+    for url in [
+        format!("http://localhost:{port}/by-name"),
+        format!("http://127.0.0.1:{port}/by-address"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        format!("http://[::ffff:127.0.0.1]:{port}/mapped"),
+    ] {
+        add_webhook(&notifier.vars, &url, &[]);
+    }
+    notifier.run().await;
+    let mut dead = notifier.env.dead_letters("deliver").await;
+    publish(
+        &notifier.env.settings,
+        &[&published("ntl-d", 1, "tin-tuc-su-kien", "Tin D")],
+    )
+    .await;
+    for _ in 0..4 {
+        let letter = dead
+            .next(PATIENCE)
+            .await
+            .unwrap()
+            .expect("a dead letter per endpoint");
+        assert_eq!(
+            letter.headers.get("x-gazette-reason").map(String::as_str),
+            Some("blocked-address")
+        );
+    }
+    assert!(receiver.received("by-name").is_empty() && receiver.received("by-address").is_empty());
+    assert!(receiver.received("mapped").is_empty());
+    dead.close().await;
+    notifier.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_endpoint_does_not_delay_a_healthy_one() {
+    let mut receiver = Receiver::start().await;
+    let hung = Hung::start().await;
+    let mut notifier = Notifier::start(
+        "notify-hung",
+        None,
+        &[LOOPBACK_ALLOWED, ("GAZETTE_WEBHOOK_TIMEOUT", "20s")],
+    )
+    .await;
+    add_webhook(&notifier.vars, &format!("http://{}/hook", hung.addr), &[]);
+    add_webhook(&notifier.vars, &receiver.url("ok"), &[]);
+    notifier.run().await;
+    let events: Vec<_> = (0..5)
+        .map(|i| published(&format!("ntl-e{i}"), 1, "tin-tuc-su-kien", "Tin E"))
+        .collect();
+    publish(&notifier.env.settings, &events.iter().collect::<Vec<_>>()).await;
+    receiver.wait_for("ok", 5).await;
+    let accepted = hung.accepted.load(std::sync::atomic::Ordering::SeqCst);
+    let abandoned = hung.abandoned.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        accepted >= 1,
+        "the hung endpoint was being called meanwhile"
+    );
+    assert_eq!(
+        abandoned, 0,
+        "the healthy endpoint got everything before any hung request timed out"
+    );
+    notifier.stop().await;
+}
+
+/// The address in a confirmation or unsubscribe link: `http://host:port/path?token=…`.
+fn link(text: &str, path: &str) -> String {
+    let start = text.find("http://").unwrap();
+    let url = text[start..].split_whitespace().next().unwrap();
+    let path_and_query = &url[url.find(path).unwrap()..];
+    path_and_query.trim_end_matches(['>', '.']).to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe() {
+    let smtp_dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(smtp_dir.path());
+    let smtp_url = format!("smtp://{}", smtp.addr);
+    let mut notifier = Notifier::start(
+        "notify-email",
+        None,
+        &[
+            ("GAZETTE_SMTP_URL", &smtp_url),
+            ("GAZETTE_MAIL_FROM", "Ninh Kiều <tin@ninhkieu.example.vn>"),
+        ],
+    )
+    .await;
+    notifier.run().await;
+    let api = notifier.addr;
+    let (status, _) = http_request(
+        api,
+        "POST",
+        "/subscriptions/email",
+        &[("content-type", "application/json")],
+        r#"{"email": "dan@example.vn"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 202);
+    let mails = smtp.wait_for(1).await;
+    assert!(
+        mails[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Xác nhận đăng ký"),
+        "{}",
+        mails[0]
+    );
+    let confirm = link(mails[0]["text"].as_str().unwrap(), "/subscriptions/confirm");
+
+    // Unconfirmed: nothing is sent.
+    let early = published("ntl-f", 1, "tin-tuc-su-kien", "Tin F");
+    publish(&notifier.env.settings, &[&early]).await;
+    notifier.wait_handled("notify", 1).await;
+    assert_eq!(smtp.mails().len(), 1);
+
+    let (status, page) = http_get(api, &confirm).await.unwrap();
+    assert_eq!(status, 200, "{page}");
+    let title = "Hội nghị Ban Chấp hành Đảng bộ quận lần thứ 14\r\nBcc: victim@example.com";
+    let article = published("ntl-hoi-nghi", 1, "tin-tuc-su-kien", title);
+    publish(&notifier.env.settings, &[&article]).await;
+    let mails = smtp.wait_for(2).await;
+    let notice = &mails[1];
+    assert_eq!(notice["to"], "dan@example.vn");
+    assert_eq!(
+        notice["bcc"],
+        serde_json::Value::Null,
+        "no header came from the title"
+    );
+    let subject = notice["subject"].as_str().unwrap();
+    assert!(
+        subject.contains("Hội nghị Ban Chấp hành Đảng bộ quận lần thứ 14"),
+        "{subject}"
+    );
+    assert!(
+        notice["text"]
+            .as_str()
+            .unwrap()
+            .contains("23/06/2022 15:04")
+    );
+    assert!(
+        notice["html"]
+            .as_str()
+            .unwrap()
+            .contains("Hội nghị Ban Chấp hành")
+    );
+    assert_eq!(
+        notice["list_unsubscribe_post"],
+        "List-Unsubscribe=One-Click"
+    );
+    let unsubscribe = link(notice["list_unsubscribe"].as_str().unwrap(), "/unsubscribe");
+
+    // A new revision of the same article does not mail the district again.
+    let revised = published("ntl-hoi-nghi", 2, "tin-tuc-su-kien", "Hội nghị (cập nhật)");
+    publish(&notifier.env.settings, &[&revised]).await;
+    notifier.wait_handled("notify", 3).await;
+    notifier.wait_handled("deliver", 1).await;
+
+    // One-click unsubscribe, as a mail client does it.
+    let (status, _) = http_request(
+        api,
+        "POST",
+        &unsubscribe,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        "List-Unsubscribe=One-Click",
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    publish(
+        &notifier.env.settings,
+        &[&published("ntl-g", 1, "tin-tuc-su-kien", "Tin G")],
+    )
+    .await;
+    notifier.wait_handled("notify", 4).await;
+    assert_eq!(
+        smtp.mails().len(),
+        2,
+        "one confirmation and one notice, nothing else"
+    );
+    notifier.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_creates_lists_rotates_and_deletes_webhooks_behind_the_token() {
+    let mut notifier = Notifier::start("notify-api", None, &[]).await;
+    notifier.run().await;
+    let api = notifier.addr;
+    let auth = ("authorization", "Bearer test-operator-token");
+    let json = ("content-type", "application/json");
+    let body = r#"{"url": "https://hooks.example.vn/gazette", "categories": ["tin-tuc-su-kien"]}"#;
+    let (status, _) = http_request(api, "POST", "/webhooks", &[json], body)
+        .await
+        .unwrap();
+    assert_eq!(status, 401, "no token, no webhook");
+    let (status, created) = http_request(api, "POST", "/webhooks", &[json, auth], body)
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{created}");
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    assert!(created["secret"].as_str().unwrap().starts_with("whsec_"));
+    let id = created["id"].as_str().unwrap();
+
+    let (status, listed) = http_request(api, "GET", "/webhooks", &[auth], "")
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        listed.contains(id) && !listed.contains("whsec_"),
+        "the list never shows secrets: {listed}"
+    );
+    let (status, rotated) =
+        http_request(api, "POST", &format!("/webhooks/{id}/rotate"), &[auth], "")
+            .await
+            .unwrap();
+    assert_eq!(status, 200);
+    assert_ne!(
+        serde_json::from_str::<serde_json::Value>(&rotated).unwrap()["secret"],
+        created["secret"]
+    );
+    let (status, _) = http_request(
+        api,
+        "POST",
+        "/webhooks",
+        &[json, auth],
+        r#"{"url": "ftp://x"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 422);
+    let (status, _) = http_request(api, "DELETE", &format!("/webhooks/{id}"), &[auth], "")
+        .await
+        .unwrap();
+    assert_eq!(status, 204);
+    let (status, _) = http_request(api, "DELETE", &format!("/webhooks/{id}"), &[auth], "")
+        .await
+        .unwrap();
+    assert_eq!(status, 404);
+    notifier.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topology_for_the_notifier_declares_its_own_retry_schedule() {
+    let env = TestEnv::start("notify-topology").await;
+    ensure_topology(&env.settings, &NOTIFIER_STAGES)
+        .await
+        .unwrap();
+    let (ok, out, err) = env.run_gazette(&["topology"]);
+    assert!(ok, "{err}");
+    // The default schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h.
+    for delay in [
+        "5000ms",
+        "300000ms",
+        "1800000ms",
+        "7200000ms",
+        "18000000ms",
+        "36000000ms",
+    ] {
+        assert!(
+            out.contains(&format!("{}.deliver.retry.{delay}", env.namespace)),
+            "{delay}"
+        );
+    }
+    env.teardown().await;
+}

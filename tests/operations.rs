@@ -47,7 +47,15 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
         "the example was published"
     );
 
-    let metrics = wait_for_http(addr, "/metrics", 200).await;
+    // The event is out once the broker confirmed it, a moment before the
+    // publish stage counts its delivery as finished: wait for that count.
+    let metrics = loop {
+        let metrics = wait_for_http(addr, "/metrics", 200).await;
+        if metric(&metrics, r#"gazette_messages_in_flight{stage="publish"}"#) == Some(0.0) {
+            break metrics;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!(
         metric(
             &metrics,

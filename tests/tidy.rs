@@ -77,6 +77,9 @@ fn each_external_system_has_exactly_one_door() {
         ("aws-sdk-s3", "gazette-store", "aws_sdk_s3::"),
         ("aws-config", "gazette-store", "aws_config::"),
         ("handlebars", "gazette-render", "handlebars::"),
+        ("sqlx", "gazette-subscribers", "sqlx::"),
+        ("reqwest", "gazette-webhooks", "reqwest::"),
+        ("lettre", "gazette-email", "lettre::"),
     ];
     for dir in crate_dirs() {
         let name = dir
@@ -111,7 +114,14 @@ fn each_external_system_has_exactly_one_door() {
     files_under(&repo().join("tests"), "rs", &mut harness);
     for source in harness.iter().filter(|f| !f.ends_with("tidy.rs")) {
         let text = read(source);
-        for forbidden in ["lapin::", "aws_sdk_s3::", "handlebars::"] {
+        for forbidden in [
+            "lapin::",
+            "aws_sdk_s3::",
+            "handlebars::",
+            "sqlx::",
+            "reqwest::",
+            "lettre::",
+        ] {
             assert!(
                 !text.contains(forbidden),
                 "{} reaches past a boundary crate ({forbidden})",

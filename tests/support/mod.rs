@@ -9,7 +9,9 @@
 )]
 
 pub mod ledger;
+pub mod mail;
 pub mod notifier;
+pub mod notify_worker;
 mod workers;
 pub mod workload;
 
@@ -96,7 +98,7 @@ pub fn free_local_addr() -> std::net::SocketAddr {
     gazette_bench::http::free_local_addr().expect("bind")
 }
 
-pub use gazette_bench::http::{http_get, http_request};
+pub use gazette_bench::http::http_get;
 
 /// One test's world: a namespace nobody else uses, a Garage bucket, and the
 /// environment a worker process needs to use both.

@@ -72,7 +72,10 @@ impl Schedule {
                 .delays
                 .into_iter()
                 // Delay queues count whole milliseconds.
-                .map(|delay| (delay / factor).max(Duration::from_millis(1)))
+                .map(|delay| {
+                    let millis = (delay / factor).as_millis().max(1);
+                    Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
+                })
                 .collect(),
         }
     }
@@ -172,7 +175,8 @@ mod tests {
         let failed = Outcome::Retry { at_least: None };
         assert_eq!(
             fast.next_delay(2, failed),
-            Some(Duration::from_secs(300) / 3600)
+            // 300 s / 3600, in the whole milliseconds a delay queue counts.
+            Some(Duration::from_millis(83))
         );
         assert_eq!(fast.next_delay(6, failed), Some(Duration::from_secs(10)));
         assert_eq!(fast.attempts(), Schedule::default().attempts());

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
 use gazette_stages::{DELIVER, PublishSettings, SiteSettings};
-use gazette_subscribers::DatabaseUrl;
-use gazette_webhooks::{AddressPolicy, Schedule};
 
 use crate::config_file::ConfigFile;
+pub use crate::notifier_config::{ApiToken, NotifierConfig};
+use crate::notifier_config::{notifier_settings, redact_url};
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -40,34 +40,6 @@ pub struct Config {
     /// Base URL of an OTLP/HTTP collector (`http://collector:4318`); no export when unset.
     pub otlp_endpoint: Option<String>,
     pub notifier: NotifierConfig,
-}
-
-/// The notifier's settings: subscriptions, webhooks, mail, the API.
-#[derive(Debug, Clone)]
-pub struct NotifierConfig {
-    pub database_url: DatabaseUrl,
-    pub webhook_policy: AddressPolicy,
-    pub webhook_timeout: Duration,
-    /// The retry schedule runs this many times faster (tests, staging).
-    pub clock_factor: u32,
-    pub schedule: Schedule,
-    /// `smtp://…`; email subscriptions need it. May hold a password.
-    pub smtp_url: Option<String>,
-    pub mail_from: String,
-    /// Where the subscription API is reachable from outside, for mail links.
-    pub api_url: String,
-    /// Bearer token for managing webhooks over HTTP; unset switches that part off.
-    pub api_token: Option<ApiToken>,
-}
-
-/// A bearer token that never reaches a log line.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiToken(pub String);
-
-impl std::fmt::Debug for ApiToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ApiToken(***)")
-    }
 }
 
 impl Config {
@@ -303,76 +275,6 @@ impl Config {
     }
 }
 
-fn notifier_settings<F: Fn(&str) -> Option<String>>(
-    env: &Env<'_, F>,
-    http_addr: Option<std::net::SocketAddr>,
-) -> Result<NotifierConfig, ConfigError> {
-    let raw = env.string("GAZETTE_DATABASE_URL", "sqlite://gazette.db");
-    let database_url = DatabaseUrl::parse(&raw).map_err(|_| {
-        env.invalid(
-            "GAZETTE_DATABASE_URL",
-            &redact_url(&raw),
-            "expected sqlite://FILE or postgres://USER:PASSWORD@HOST/DATABASE",
-        )
-    })?;
-    let allowed = env.string("GAZETTE_WEBHOOK_ALLOW_CIDRS", "");
-    let webhook_policy = AddressPolicy::with_allowed(&allowed).map_err(|e| {
-        env.invalid(
-            "GAZETTE_WEBHOOK_ALLOW_CIDRS",
-            &allowed,
-            &format!(
-                "{:?} is not a CIDR; expected a comma-separated list such as 10.1.0.0/16,fd00::/8",
-                e.entry
-            ),
-        )
-    })?;
-    let clock_factor = env.number("GAZETTE_WEBHOOK_CLOCK_FACTOR", 1, 1)?;
-    let smtp_url = (env.0)("GAZETTE_SMTP_URL");
-    if let Some(smtp) = &smtp_url {
-        if !matches!(url::Url::parse(smtp), Ok(u) if matches!(u.scheme(), "smtp" | "smtps")) {
-            return Err(env.invalid(
-                "GAZETTE_SMTP_URL",
-                &redact_url(smtp),
-                "expected smtp://HOST:PORT, smtp://HOST:PORT?tls=required or smtps://USER:PASSWORD@HOST",
-            ));
-        }
-    }
-    let default_api = http_addr.map_or_else(
-        || "http://127.0.0.1:8080".to_owned(),
-        |addr| format!("http://{addr}"),
-    );
-    let api_url = env.string("GAZETTE_API_URL", &default_api);
-    if !matches!(url::Url::parse(&api_url), Ok(u) if matches!(u.scheme(), "http" | "https")) {
-        return Err(env.invalid(
-            "GAZETTE_API_URL",
-            &api_url,
-            "expected the subscription API's public base URL, such as https://tin.example.vn",
-        ));
-    }
-    Ok(NotifierConfig {
-        database_url,
-        webhook_policy,
-        webhook_timeout: env.duration("GAZETTE_WEBHOOK_TIMEOUT", Duration::from_secs(10))?,
-        clock_factor,
-        schedule: Schedule::compressed(clock_factor),
-        smtp_url,
-        mail_from: env.string("GAZETTE_MAIL_FROM", "Gazette <no-reply@localhost>"),
-        api_url,
-        api_token: (env.0)("GAZETTE_API_TOKEN").map(ApiToken),
-    })
-}
-
-/// A URL with its password masked, for settings that may carry one.
-fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => raw.to_owned(),
-    }
-}
-
 /// `GAZETTE_PREFETCH` → `prefetch`, the file's spelling of a variable.
 fn file_key(variable: &str) -> String {
     variable.trim_start_matches("GAZETTE_").to_lowercase()
@@ -387,14 +289,14 @@ fn default_store_url() -> String {
         .map_or_else(|()| format!("file://{}", dir.display()), String::from)
 }
 
-struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
+pub(crate) struct Env<'a, F: Fn(&str) -> Option<String>>(pub(crate) &'a F);
 
 impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
-    fn string(&self, name: &str, default: &str) -> String {
+    pub(crate) fn string(&self, name: &str, default: &str) -> String {
         (self.0)(name).unwrap_or_else(|| default.to_owned())
     }
 
-    fn invalid(&self, name: &'static str, value: &str, expected: &str) -> ConfigError {
+    pub(crate) fn invalid(&self, name: &'static str, value: &str, expected: &str) -> ConfigError {
         ConfigError {
             name,
             value: value.to_owned(),
@@ -402,7 +304,7 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         }
     }
 
-    fn number<T>(&self, name: &'static str, default: T, min: T) -> Result<T, ConfigError>
+    pub(crate) fn number<T>(&self, name: &'static str, default: T, min: T) -> Result<T, ConfigError>
     where
         T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
     {
@@ -419,7 +321,11 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         }
     }
 
-    fn duration(&self, name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+    pub(crate) fn duration(
+        &self,
+        name: &'static str,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
         let Some(raw) = (self.0)(name) else {
             return Ok(default);
         };
@@ -432,7 +338,7 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         })
     }
 
-    fn durations(
+    pub(crate) fn durations(
         &self,
         name: &'static str,
         default: &[Duration],

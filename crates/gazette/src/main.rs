@@ -22,6 +22,7 @@ mod config;
 mod config_file;
 mod dlq;
 mod http;
+mod notifier_config;
 mod run;
 mod submit;
 mod subscribers;

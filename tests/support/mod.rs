@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, Tap, delete_namespace};
-use gazette_stages::ALL_STAGES;
+use gazette_stages::{ALL_STAGES, use_webhook_schedule};
 use gazette_store::Store;
 
 pub use gazette_bench::garage::Garage;
@@ -118,7 +118,9 @@ impl TestEnv {
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         );
         let garage = Garage::start().expect("Garage starts");
-        let settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
+        let mut settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
+        // As the binary does, so that teardown finds the deliver stage's delay queues.
+        use_webhook_schedule(&mut settings, &gazette_webhooks::Schedule::default());
         Self {
             namespace,
             garage,

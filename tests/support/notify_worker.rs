@@ -4,8 +4,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use gazette_broker::RetryPolicy;
-use gazette_stages::DELIVER;
+use gazette_stages::use_webhook_schedule;
 use gazette_subscribers::{DatabaseUrl, Subscribers};
 use gazette_webhooks::Schedule;
 
@@ -33,13 +32,7 @@ impl Notifier {
         // The deliver stage's delay queues follow the compressed schedule;
         // the teardown must know their names to delete them.
         let schedule = Schedule::compressed(CLOCK_FACTOR.parse().unwrap());
-        env.settings.stage_retry = vec![(
-            DELIVER.name,
-            RetryPolicy {
-                delays: schedule.delays().to_vec(),
-                max_attempts: u32::try_from(schedule.attempts()).unwrap(),
-            },
-        )];
+        use_webhook_schedule(&mut env.settings, &schedule);
         let addr = free_local_addr();
         let mut vars = env.env();
         vars.extend(

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use gazette_broker::{AmqpUrl, BrokerSettings, RelayPlan, delete_namespace, ensure_topology};
-use gazette_stages::STAGES;
+use gazette_stages::{ALL_STAGES, STAGES, use_webhook_schedule};
 use gazette_store::Store;
 
 use crate::articles::{ArticleFactory, Submission};
@@ -246,6 +246,7 @@ impl<'a> Bench<'a> {
         let namespace = format!("gazette-bench-{}-{run}", std::process::id());
         let mut settings = BrokerSettings::new(AmqpUrl::new(&self.plan.amqp_url), namespace);
         settings.prefetch = self.plan.prefetch;
+        use_webhook_schedule(&mut settings, &gazette_webhooks::Schedule::default());
         settings
     }
 
@@ -269,8 +270,9 @@ impl<'a> Bench<'a> {
         let settings = self.settings(&run);
         ensure_topology(&settings, &STAGES).await?;
         let measured = self.measure(layout, &settings, &run, workers).await;
-        // Also after a failure: a bench must not leave queues behind.
-        let deleted = delete_namespace(&settings, &STAGES).await;
+        // Also after a failure: a bench must not leave queues behind, the
+        // notifier's included (`gazette up` runs it).
+        let deleted = delete_namespace(&settings, &ALL_STAGES).await;
         let measured = measured?;
         deleted?;
         Ok(measured)

@@ -15,7 +15,7 @@ use gazette_broker::{Exchange, StageSpec};
 
 pub use notify::{
     DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure,
-    NotifyStage,
+    NotifyStage, use_webhook_schedule,
 };
 pub use publish::{PublishFailure, PublishSettings, PublishStage, page_key};
 pub use render::{RenderFailure, RenderStage, SiteSettings};

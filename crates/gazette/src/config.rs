@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
-use gazette_stages::{DELIVER, PublishSettings, SiteSettings};
+use gazette_stages::{PublishSettings, SiteSettings, use_webhook_schedule};
 
 use crate::config_file::ConfigFile;
 pub use crate::notifier_config::{ApiToken, NotifierConfig};
@@ -252,14 +252,7 @@ impl Config {
             })?),
         };
         let notifier = notifier_settings(&env, http_addr)?;
-        let schedule = &notifier.schedule;
-        broker.stage_retry = vec![(
-            DELIVER.name,
-            RetryPolicy {
-                delays: schedule.delays().to_vec(),
-                max_attempts: u32::try_from(schedule.attempts()).unwrap_or(u32::MAX),
-            },
-        )];
+        use_webhook_schedule(&mut broker, &notifier.schedule);
         Ok(Self {
             broker,
             store_url,

@@ -16,6 +16,8 @@ fn check(config: &str, env: &[(&str, &str)]) -> (bool, String, String) {
     std::fs::write(&file, config.replace("SITE", &site.display().to_string())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gazette"))
         .args(["--config", file.to_str().unwrap(), "config", "check"])
+        // `config check` opens the default subscriptions database, sqlite://gazette.db.
+        .current_dir(dir.path())
         .env("GAZETTE_AMQP_URL", support::amqp_url())
         .envs(env.iter().copied())
         .output()

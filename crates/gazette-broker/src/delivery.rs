@@ -8,7 +8,7 @@ use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, debug, error, info_span, warn};
+use tracing::{Instrument, error, info_span, warn};
 
 use std::time::Instant;
 
@@ -201,15 +201,16 @@ impl Job {
                 .entry(TRACEPARENT.to_owned())
                 .or_insert_with(|| trace.header());
             let event = &event;
-            match (self.publisher.publish(event).await?, event.exchange) {
-                (Routed::Queued, _) => {}
-                // Public events are offered to whoever subscribes; nobody may yet.
-                (Routed::Unrouted, Exchange::Events) => {
-                    debug!(routing_key = %event.routing_key, "no queue is bound for this public event");
-                }
+            if event.exchange == Exchange::Events {
+                // Offered to whoever subscribes; nobody may yet.
+                self.publisher.offer(event).await?;
+                continue;
+            }
+            match self.publisher.publish(event).await? {
+                Routed::Queued => {}
                 // An internal hand-off with no queue means the topology was
                 // deleted under us; the reconnect declares it again.
-                (Routed::Unrouted, Exchange::Internal) => {
+                Routed::Unrouted => {
                     return Err(BrokerError::Publish {
                         exchange: self.publisher.topology().exchange(Exchange::Internal),
                         routing_key: event.routing_key.clone(),

@@ -56,6 +56,25 @@ impl Publisher {
 
     /// Publishes `message` persistently and waits for the broker's confirm.
     pub async fn publish(&self, message: &Outbound) -> Result<Routed, BrokerError> {
+        self.publish_message(message, true).await
+    }
+
+    /// Publishes a public event that may have no subscriber yet, confirmed
+    /// but without the mandatory flag. On a channel shared by concurrent
+    /// publishes, lapin can pin a `basic.return` on another message's
+    /// confirm (seen: an unrouted `article.rejected` reported on the routed
+    /// `article.validated` beside it, which broke the session). Public
+    /// events are allowed to go unrouted, so they ask for no return, and
+    /// returns come only for messages that must be routed.
+    pub(crate) async fn offer(&self, message: &Outbound) -> Result<(), BrokerError> {
+        self.publish_message(message, false).await.map(|_| ())
+    }
+
+    async fn publish_message(
+        &self,
+        message: &Outbound,
+        mandatory: bool,
+    ) -> Result<Routed, BrokerError> {
         let mut properties = BasicProperties::default()
             .with_content_type(message.content_type.into())
             .with_message_id(message.message_id.as_str().into())
@@ -64,17 +83,35 @@ impl Publisher {
             properties = properties.with_correlation_id(correlation.as_str().into());
         }
         let exchange = self.inner.topology.exchange(message.exchange);
-        self.publish_raw(&exchange, &message.routing_key, &message.body, properties)
-            .await
+        self.publish_with(
+            &exchange,
+            &message.routing_key,
+            &message.body,
+            properties,
+            mandatory,
+        )
+        .await
     }
 
-    /// Lower level, for the loop's own retry and dead-letter copies.
+    /// Lower level, for the loop's own retry and dead-letter copies, which must be routed.
     pub(crate) async fn publish_raw(
         &self,
         exchange: &str,
         routing_key: &str,
         body: &[u8],
         properties: BasicProperties,
+    ) -> Result<Routed, BrokerError> {
+        self.publish_with(exchange, routing_key, body, properties, true)
+            .await
+    }
+
+    async fn publish_with(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: &[u8],
+        properties: BasicProperties,
+        mandatory: bool,
     ) -> Result<Routed, BrokerError> {
         let failed = |detail: String| BrokerError::Publish {
             exchange: exchange.to_owned(),
@@ -100,7 +137,7 @@ impl Publisher {
                 exchange.into(),
                 routing_key.into(),
                 BasicPublishOptions {
-                    mandatory: true,
+                    mandatory,
                     ..BasicPublishOptions::default()
                 },
                 body,

@@ -222,6 +222,12 @@ pub async fn check(config: &Config) -> Result<()> {
     say!("store: {} reachable", store.describe());
     load_renderer(config)?;
     say!("theme: compiles");
+    let subscribers = open_subscribers(config).await?;
+    say!("subscriptions: {} usable", subscribers.describe());
+    subscribers.close().await;
+    if open_mailer(config)?.is_some() {
+        say!("mail: GAZETTE_SMTP_URL parses (the server is contacted when a mail goes out)");
+    }
     Ok(())
 }
 

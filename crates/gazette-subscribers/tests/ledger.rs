@@ -1,0 +1,230 @@
+//! The ledger and the subscription records on both databases: SQLite in a temporary file, and a database of its own on the machine's PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+use std::time::Duration;
+
+use gazette_subscribers::{
+    Channel, Claim, DatabaseUrl, EmailRequest, Finished, Status, Subscribers,
+};
+use sqlx::Connection;
+
+const LEASE: Duration = Duration::from_secs(60);
+
+async fn sqlite() -> (Subscribers, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/ledger.db", dir.path().display());
+    (
+        Subscribers::open(&DatabaseUrl::parse(&url).unwrap())
+            .await
+            .unwrap(),
+        dir,
+    )
+}
+
+const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+async fn on_postgres_server(statement: &str) {
+    let mut connection = sqlx::PgConnection::connect(POSTGRES_ADMIN).await.unwrap();
+    sqlx::raw_sql(statement)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+}
+
+/// A fresh database on 127.0.0.1:5432 (scripts/ensure-postgres starts it): (store, database name).
+async fn postgres(name: &str) -> (Subscribers, String) {
+    let name = format!("gazette_ledger_{name}_{}", std::process::id());
+    on_postgres_server(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    on_postgres_server(&format!("CREATE DATABASE {name}")).await;
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    (
+        Subscribers::open(&DatabaseUrl::parse(&url).unwrap())
+            .await
+            .unwrap(),
+        name,
+    )
+}
+
+async fn a_notification_is_claimed_by_one_and_settled_once(db: &Subscribers) {
+    let (hook, _) = db
+        .add_webhook("https://hooks.example.vn/a", &[])
+        .await
+        .unwrap();
+    assert!(db.record_due(&hook.id, "evt-1").await.unwrap());
+    assert!(
+        db.record_due(&hook.id, "evt-1").await.unwrap(),
+        "still pending: recorded once, due again"
+    );
+    assert_eq!(
+        db.claim(&hook.id, "evt-1", LEASE).await.unwrap(),
+        Claim::Won
+    );
+    assert_eq!(
+        db.claim(&hook.id, "evt-1", LEASE).await.unwrap(),
+        Claim::Busy,
+        "the lease keeps a second worker off"
+    );
+    db.release(&hook.id, "evt-1", "the endpoint answered 503")
+        .await
+        .unwrap();
+    assert_eq!(
+        db.claim(&hook.id, "evt-1", LEASE).await.unwrap(),
+        Claim::Won
+    );
+    db.finish(&hook.id, "evt-1", &Finished::Delivered)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.delivery(&hook.id, "evt-1").await.unwrap(),
+        Some(("delivered".to_owned(), 2))
+    );
+    assert_eq!(
+        db.claim(&hook.id, "evt-1", LEASE).await.unwrap(),
+        Claim::Finished(Finished::Delivered)
+    );
+    assert!(
+        !db.record_due(&hook.id, "evt-1").await.unwrap(),
+        "a replay stops at the fan-out"
+    );
+
+    // A failed notification may be claimed again: that is what a replay is for.
+    db.record_due(&hook.id, "evt-2").await.unwrap();
+    assert_eq!(
+        db.claim(&hook.id, "evt-2", LEASE).await.unwrap(),
+        Claim::Won
+    );
+    let error = "retries used up".to_owned();
+    db.finish(&hook.id, "evt-2", &Finished::Failed { error })
+        .await
+        .unwrap();
+    assert_eq!(
+        db.claim(&hook.id, "evt-2", LEASE).await.unwrap(),
+        Claim::Won
+    );
+}
+
+/// Active email subscriptions an article of `category` reaches.
+async fn residents_for(db: &Subscribers, category: &str) -> usize {
+    let active = db.active_for(category).await.unwrap();
+    active
+        .iter()
+        .filter(|s| matches!(s.channel, Channel::Email { .. }))
+        .count()
+}
+
+async fn email_needs_confirmation_and_ends_by_token(db: &Subscribers) {
+    let categories = vec!["y-te".to_owned()];
+    let EmailRequest::Confirm(first) = db
+        .request_email("dan@example.vn", &categories)
+        .await
+        .unwrap()
+    else {
+        panic!("a new address needs confirming");
+    };
+    assert_eq!(first.subscription.status, Status::Pending);
+    assert!(
+        residents_for(db, "y-te").await == 0,
+        "unconfirmed addresses hear nothing"
+    );
+    let EmailRequest::Confirm(second) = db
+        .request_email("dan@example.vn", &categories)
+        .await
+        .unwrap()
+    else {
+        panic!("an unconfirmed address may ask again");
+    };
+    assert!(
+        db.confirm_email(&first.confirm_token)
+            .await
+            .unwrap()
+            .is_none(),
+        "asking again retires the old link"
+    );
+    let confirmed = db
+        .confirm_email(&second.confirm_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(confirmed.is_active());
+    assert!(
+        db.confirm_email(&second.confirm_token)
+            .await
+            .unwrap()
+            .is_none(),
+        "a link works once"
+    );
+    assert!(matches!(
+        db.request_email("dan@example.vn", &categories)
+            .await
+            .unwrap(),
+        EmailRequest::AlreadyActive
+    ));
+    assert_eq!(residents_for(db, "y-te").await, 1);
+    assert!(
+        residents_for(db, "giao-duc").await == 0,
+        "other categories are not covered"
+    );
+
+    let gone = db
+        .unsubscribe(confirmed.unsubscribe_token())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(gone.status, Status::Disabled { .. }));
+    assert!(residents_for(db, "y-te").await == 0);
+    assert!(db.unsubscribe("not-a-token").await.unwrap().is_none());
+}
+
+async fn a_rotation_signs_with_both_secrets_for_the_overlap(db: &Subscribers) {
+    let (hook, first) = db
+        .add_webhook("https://hooks.example.vn/b", &[])
+        .await
+        .unwrap();
+    assert_eq!(hook.signing_secrets(), std::slice::from_ref(&first));
+    let second = db
+        .rotate_secret(&hook.id, Duration::from_secs(3600))
+        .await
+        .unwrap()
+        .unwrap();
+    let rotated = db.get(&hook.id).await.unwrap().unwrap();
+    assert_eq!(rotated.signing_secrets(), &[second.clone(), first]);
+    let third = db
+        .rotate_secret(&hook.id, Duration::ZERO)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        db.get(&hook.id).await.unwrap().unwrap().signing_secrets(),
+        &[third]
+    );
+    assert!(db.remove(&hook.id).await.unwrap());
+    assert!(
+        db.rotate_secret(&hook.id, Duration::ZERO)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn sqlite_ledger() {
+    let (db, _dir) = sqlite().await;
+    a_notification_is_claimed_by_one_and_settled_once(&db).await;
+    email_needs_confirmation_and_ends_by_token(&db).await;
+    a_rotation_signs_with_both_secrets_for_the_overlap(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_ledger() {
+    let (db, name) = postgres("ledger").await;
+    a_notification_is_claimed_by_one_and_settled_once(&db).await;
+    email_needs_confirmation_and_ends_by_token(&db).await;
+    a_rotation_signs_with_both_secrets_for_the_overlap(&db).await;
+    db.close().await;
+    on_postgres_server(&format!("DROP DATABASE {name} WITH (FORCE)")).await;
+}

@@ -15,7 +15,7 @@ use serde::Deserialize as _;
 use serde_json::Value;
 use support::repo_root;
 
-const STAGES: [&str; 3] = ["validate", "render", "publish"];
+const STAGES: [&str; 4] = ["validate", "render", "publish", "notify"];
 
 fn read(relative: &str) -> String {
     std::fs::read_to_string(repo_root().join(relative))
@@ -172,6 +172,20 @@ fn each_service_has_a_least_privilege_user() {
         "gazette.events",
         "article.submitted"
     ));
+    // The notifier hands notifications to itself and announces nothing.
+    assert!(may_publish(
+        &d,
+        "gazette-notify",
+        "gazette.internal",
+        "notification.due"
+    ));
+    assert!(!may_publish(
+        &d,
+        "gazette-notify",
+        "gazette.events",
+        "article.published"
+    ));
+    assert!(allowed(&d, "gazette-notify", "read", "gazette.deliver"));
     for stage in STAGES {
         let user = format!("gazette-{stage}");
         assert!(
@@ -329,6 +343,7 @@ fn compose_and_the_images_describe_a_full_stack() {
         "validate",
         "render",
         "publish",
+        "notify",
     ] {
         assert!(
             services.contains_key(service),

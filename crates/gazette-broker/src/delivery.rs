@@ -8,7 +8,7 @@ use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, error, info_span, warn};
+use tracing::{Instrument, debug, error, info_span, warn};
 
 use std::time::Instant;
 
@@ -29,6 +29,9 @@ enum Verdict {
     Retry {
         detail: String,
         at_least: Option<std::time::Duration>,
+    },
+    Defer {
+        wait: std::time::Duration,
     },
     DeadLetter {
         reason: &'static str,
@@ -75,7 +78,7 @@ impl Job {
                 Verdict::Retry { .. } if inbound.attempt >= self.retry_policy().max_attempts => {
                     Ending::GaveUp
                 }
-                Verdict::Retry { .. } => Ending::Retried,
+                Verdict::Retry { .. } | Verdict::Defer { .. } => Ending::Retried,
                 Verdict::DeadLetter { .. } => Ending::Rejected,
             };
             let settled = self
@@ -146,6 +149,7 @@ impl Job {
                     detail: failure.to_string(),
                     at_least: Some(wait),
                 },
+                Disposition::Defer(wait) => Verdict::Defer { wait },
                 Disposition::DeadLetter { reason } => Verdict::DeadLetter {
                     reason,
                     detail: failure.to_string(),
@@ -182,6 +186,7 @@ impl Job {
                 self.retry_later(delivery, inbound, next_attempt, &detail, at_least)
                     .await
             }
+            Verdict::Defer { wait } => self.defer(delivery, inbound, wait).await,
             Verdict::DeadLetter {
                 reason,
                 detail,
@@ -260,6 +265,30 @@ impl Job {
         let properties =
             copy_properties(delivery, headers).with_expiration(jittered_ms.to_string().into());
         warn!(error = %detail, next_attempt, delay_ms = jittered_ms, "transient failure; retrying later");
+        self.publish_required("", &queue, &inbound.body, properties)
+            .await
+    }
+
+    /// Back into the shortest delay queue that covers `wait`, untouched:
+    /// same headers, same attempt.
+    async fn defer(
+        &self,
+        delivery: &Delivery,
+        inbound: &Inbound,
+        wait: std::time::Duration,
+    ) -> Result<(), BrokerError> {
+        let delay = self.retry_policy().delay_covering(2, Some(wait));
+        let queue = self
+            .publisher
+            .topology()
+            .retry_queue(self.stage.name, delay);
+        let expiration = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX).max(1);
+        let properties = copy_properties(delivery, copied_headers(delivery))
+            .with_expiration(expiration.to_string().into());
+        debug!(
+            delay_ms = expiration,
+            "no room for this message now; deferred"
+        );
         self.publish_required("", &queue, &inbound.body, properties)
             .await
     }

@@ -13,6 +13,10 @@ pub enum Disposition {
     /// Like `Retry`, but not sooner than the given wait: the other side
     /// said when it can take the message again (HTTP `Retry-After`).
     RetryAfter(std::time::Duration),
+    /// Not tried at all (the stage had no room for it now): it waits in a
+    /// delay queue for at least this long and comes back with the same
+    /// attempt number, so waiting costs it none of its attempts.
+    Defer(std::time::Duration),
     /// The message will never succeed (bad input, a page the theme cannot
     /// render): it goes to the stage's dead-letter queue at once, with
     /// `reason` in its headers.

@@ -1,5 +1,7 @@
 //! The `deliver` stage: one attempt at one notification, under a lease in the ledger; the outcome decides delivered, dropped, retried later or dead-lettered.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
@@ -10,7 +12,17 @@ use gazette_subscribers::{
 };
 use gazette_text::portal_datetime;
 use gazette_webhooks::{Outcome, SendError, WebhookClient, classify, payload, sign, webhook_id};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
+
+/// Requests one webhook endpoint may have open from one worker. The
+/// deliver loop runs many at once; without a cap, a burst of notifications
+/// for one hung endpoint would fill every slot and make everyone else wait
+/// for its timeouts.
+const REQUESTS_PER_ENDPOINT: usize = 4;
+/// How long a notification whose endpoint is saturated waits before it
+/// looks again (rounded up to a delay queue); it costs no attempt.
+const SATURATED_ENDPOINT_WAIT: Duration = Duration::from_secs(1);
 
 use super::Due;
 
@@ -22,6 +34,8 @@ pub enum DeliverFailure {
     Database(#[from] DatabaseError),
     #[error("another worker is sending this notification")]
     Busy,
+    #[error("the endpoint already has {REQUESTS_PER_ENDPOINT} requests open from this worker")]
+    EndpointSaturated,
     /// The endpoint or the mail server failed this time.
     #[error("attempt failed: {error}")]
     Attempt {
@@ -43,6 +57,7 @@ impl Failure for DeliverFailure {
                 reason: "malformed-notification",
             },
             Self::Database(_) | Self::Busy => Disposition::Retry,
+            Self::EndpointSaturated => Disposition::Defer(SATURATED_ENDPOINT_WAIT),
             Self::Attempt {
                 retry_after: Some(wait),
                 ..
@@ -85,6 +100,8 @@ pub struct DeliverStage {
     webhooks: WebhookClient,
     mailer: Option<Mailer>,
     settings: DeliverSettings,
+    /// Per webhook subscription: its open requests from this worker.
+    endpoints: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 /// What one attempt came to.
@@ -106,7 +123,25 @@ impl DeliverStage {
             webhooks,
             mailer,
             settings,
+            endpoints: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// One of the endpoint's request slots, or `None` while all are taken.
+    fn endpoint_slot(&self, subscription: &str) -> Option<OwnedSemaphorePermit> {
+        let semaphore = {
+            // A poisoned map only means another task panicked mid-insert; the map is still usable.
+            let mut endpoints = self
+                .endpoints
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(
+                endpoints
+                    .entry(subscription.to_owned())
+                    .or_insert_with(|| Arc::new(Semaphore::new(REQUESTS_PER_ENDPOINT))),
+            )
+        };
+        semaphore.try_acquire_owned().ok()
     }
 
     async fn send_webhook(
@@ -206,6 +241,15 @@ impl Handler for DeliverStage {
                 .await?;
             return Ok(Vec::new());
         }
+        // Held for the whole attempt; checked before the claim so that a
+        // deferred notification leaves the ledger as it was.
+        let _slot = match subscription.channel {
+            Channel::Webhook { .. } => Some(
+                self.endpoint_slot(id)
+                    .ok_or(DeliverFailure::EndpointSaturated)?,
+            ),
+            Channel::Email { .. } => None,
+        };
         match self.subscribers.claim(id, key, self.settings.lease).await? {
             Claim::Won => {}
             Claim::Busy => return Err(DeliverFailure::Busy),

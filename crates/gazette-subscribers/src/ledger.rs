@@ -137,19 +137,9 @@ impl Subscribers {
         key: &str,
         how: &Finished,
     ) -> Result<(), DatabaseError> {
-        sqlx::query(
-            "UPDATE deliveries SET state = $1, last_error = $2, lease_until = 0, updated_at = $3 \
-             WHERE subscription_id = $4 AND notification_key = $5",
-        )
-        .bind(how.state())
-        .bind(how.detail())
-        .bind(now())
-        .bind(subscription)
-        .bind(key)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
-        .map_err(DatabaseError::query("settling a notification"))
+        self.set_state(subscription, key, how.state(), how.detail())
+            .await
+            .map_err(DatabaseError::query("settling a notification"))
     }
 
     /// Gives a claimed notification back after a failed attempt, for the next one.
@@ -159,18 +149,31 @@ impl Subscribers {
         key: &str,
         error: &str,
     ) -> Result<(), DatabaseError> {
+        self.set_state(subscription, key, "pending", Some(error))
+            .await
+            .map_err(DatabaseError::query("releasing a notification"))
+    }
+
+    /// Ends the lease with `state`, keeping `detail` for the operator.
+    async fn set_state(
+        &self,
+        subscription: &str,
+        key: &str,
+        state: &str,
+        detail: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'pending', last_error = $1, lease_until = 0, updated_at = $2 \
-             WHERE subscription_id = $3 AND notification_key = $4",
+            "UPDATE deliveries SET state = $1, last_error = $2, lease_until = 0, updated_at = $3 \
+             WHERE subscription_id = $4 AND notification_key = $5",
         )
-        .bind(error)
+        .bind(state)
+        .bind(detail)
         .bind(now())
         .bind(subscription)
         .bind(key)
         .execute(&self.pool)
         .await
         .map(|_| ())
-        .map_err(DatabaseError::query("releasing a notification"))
     }
 
     /// The state of one notification and its attempts so far, for tools and tests.

@@ -107,18 +107,10 @@ pub(crate) fn redact_url(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
     use std::time::Duration;
 
-    use crate::config::{Config, ConfigError};
-
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Config::from_lookup(|name| map.get(name).cloned())
-    }
+    use crate::config::Config;
+    use crate::config::tests::config;
 
     #[test]
     fn the_notifier_defaults_to_sqlite_and_the_webhook_schedule() {

@@ -12,6 +12,7 @@ use gazette_subscribers::{
 };
 use gazette_text::portal_datetime;
 use gazette_webhooks::{Outcome, SendError, WebhookClient, classify, payload, sign, webhook_id};
+use serde::Deserialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
@@ -227,8 +228,9 @@ impl Handler for DeliverStage {
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, DeliverFailure> {
         let due: Due = serde_json::from_slice(&message.body).map_err(DeliverFailure::Malformed)?;
-        let event: Envelope<Published> =
-            serde_json::from_value(due.event.clone()).map_err(DeliverFailure::Malformed)?;
+        // Read from the parsed value in place, without copying it.
+        let event =
+            Envelope::<Published>::deserialize(&due.event).map_err(DeliverFailure::Malformed)?;
         let (id, key) = (&due.subscription_id, &due.notification_key);
         let Some(subscription) = self.subscribers.get(id).await? else {
             // Removed since the fan-out; its ledger rows went with it.

@@ -57,6 +57,19 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
         mails[0]
     );
     let confirm = link(mails[0]["text"].as_str().unwrap(), "/subscriptions/confirm");
+    // The form sent again at once: the same answer, and no second mail to a
+    // stranger's mailbox (the API sends before it answers).
+    let (status, _) = http_request(
+        api,
+        "POST",
+        "/subscriptions/email",
+        &[("content-type", "application/json")],
+        r#"{"email": "dan@example.vn"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 202);
+    assert_eq!(smtp.mails().len(), 1);
 
     // Unconfirmed: nothing is sent.
     let early = published("ntl-f", 1, "tin-tuc-su-kien", "Tin F");

@@ -70,6 +70,9 @@ pub enum EmailRequest {
     Confirm(NewEmail),
     /// The address is already subscribed; nothing to send.
     AlreadyActive,
+    /// A confirmation went to this address less than `resend_after` ago;
+    /// nothing to send, so the form cannot flood a stranger's mailbox.
+    RecentlyAsked,
 }
 
 #[derive(Debug, Clone)]
@@ -109,35 +112,47 @@ impl Subscribers {
         Ok((subscription, secret))
     }
 
-    /// Records an email address as pending (double opt-in); asking again
-    /// for an unconfirmed address issues a fresh confirmation token.
+    /// Records an email address as pending (double opt-in). Asking again
+    /// for an unconfirmed address issues a fresh confirmation token, but not
+    /// within `resend_after` of the last one.
     pub async fn request_email(
         &self,
         address: &str,
         categories: &[String],
+        resend_after: Duration,
     ) -> Result<EmailRequest, DatabaseError> {
         let token = new_token();
         let existing = self.find_email(address).await?;
         let id = match existing {
             Some(s) if s.status == Status::Active => return Ok(EmailRequest::AlreadyActive),
             Some(s) => {
-                sqlx::query(
-                    "UPDATE subscriptions SET status = 'pending', confirm_token = $1, categories = $2, disabled_reason = NULL WHERE id = $3",
+                let quiet_since =
+                    now().saturating_sub(i64::try_from(resend_after.as_secs()).unwrap_or(i64::MAX));
+                // One statement decides, so two requests racing cannot both send.
+                let renewed = sqlx::query(
+                    "UPDATE subscriptions SET status = 'pending', confirm_token = $1, categories = $2, \
+                     disabled_reason = NULL, confirm_sent_at = $3 \
+                     WHERE id = $4 AND (confirm_sent_at IS NULL OR confirm_sent_at <= $5)",
                 )
                 .bind(&token)
                 .bind(categories.join(","))
+                .bind(now())
                 .bind(&s.id)
+                .bind(quiet_since)
                 .execute(&self.pool)
                 .await
                 .map_err(DatabaseError::query("renewing an email request"))?;
+                if renewed.rows_affected() == 0 {
+                    return Ok(EmailRequest::RecentlyAsked);
+                }
                 s.id
             }
             None => {
                 let id = new_id("sub");
                 // Two requests racing for one address: the unique index lets one in.
                 sqlx::query(
-                    "INSERT INTO subscriptions (id, kind, target, categories, status, confirm_token, unsubscribe_token, created_at) \
-                     VALUES ($1, 'email', $2, $3, 'pending', $4, $5, $6) ON CONFLICT DO NOTHING",
+                    "INSERT INTO subscriptions (id, kind, target, categories, status, confirm_token, unsubscribe_token, created_at, confirm_sent_at) \
+                     VALUES ($1, 'email', $2, $3, 'pending', $4, $5, $6, $6) ON CONFLICT DO NOTHING",
                 )
                 .bind(&id)
                 .bind(address)

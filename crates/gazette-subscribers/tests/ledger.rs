@@ -120,19 +120,27 @@ async fn residents_for(db: &Subscribers, category: &str) -> usize {
 async fn email_needs_confirmation_and_ends_by_token(db: &Subscribers) {
     let categories = vec!["y-te".to_owned()];
     let EmailRequest::Confirm(first) = db
-        .request_email("dan@example.vn", &categories)
+        .request_email("dan@example.vn", &categories, Duration::ZERO)
         .await
         .unwrap()
     else {
         panic!("a new address needs confirming");
     };
     assert_eq!(first.subscription.status, Status::Pending);
+    let soon = db
+        .request_email("dan@example.vn", &categories, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(
+        matches!(soon, EmailRequest::RecentlyAsked),
+        "no second mail within the quiet time"
+    );
     assert!(
         residents_for(db, "y-te").await == 0,
         "unconfirmed addresses hear nothing"
     );
     let EmailRequest::Confirm(second) = db
-        .request_email("dan@example.vn", &categories)
+        .request_email("dan@example.vn", &categories, Duration::ZERO)
         .await
         .unwrap()
     else {
@@ -159,7 +167,7 @@ async fn email_needs_confirmation_and_ends_by_token(db: &Subscribers) {
         "a link works once"
     );
     assert!(matches!(
-        db.request_email("dan@example.vn", &categories)
+        db.request_email("dan@example.vn", &categories, Duration::ZERO)
             .await
             .unwrap(),
         EmailRequest::AlreadyActive

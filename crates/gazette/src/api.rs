@@ -29,6 +29,9 @@ use crate::config::{ApiToken, Config};
 
 /// How long a rotated-out secret keeps signing beside the new one.
 const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
+/// One confirmation mail per address per this long, however often the
+/// public form is sent.
+pub const CONFIRMATION_RESEND_AFTER: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
@@ -265,7 +268,7 @@ async fn request_email(
     );
     let EmailRequest::Confirm(new) = api
         .subscribers
-        .request_email(email, &request.categories)
+        .request_email(email, &request.categories, CONFIRMATION_RESEND_AFTER)
         .await?
     else {
         return Ok(accepted);

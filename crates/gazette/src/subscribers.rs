@@ -130,8 +130,13 @@ async fn add_email(
     let Some(mailer) = open_mailer(config)? else {
         bail!("email subscriptions need GAZETTE_SMTP_URL, to send the confirmation mail");
     };
-    match subscribers.request_email(address, categories).await? {
+    // An operator at the terminal may resend at once.
+    match subscribers
+        .request_email(address, categories, Duration::ZERO)
+        .await?
+    {
         EmailRequest::AlreadyActive => say!("{address} is already subscribed"),
+        EmailRequest::RecentlyAsked => say!("a confirmation mail went to {address} a moment ago"),
         EmailRequest::Confirm(new) => {
             let link = format!(
                 "{}/subscriptions/confirm?token={}",

@@ -42,6 +42,10 @@ async fn signed_once_per_event(name: &str, database: Option<&PostgresDatabase>) 
     assert_eq!(body["data"]["article_id"], "ntl-hoi-nghi-14");
     assert_eq!(body["data"]["title"], "Hội nghị lần thứ 14");
     assert!(body["timestamp"].as_str().unwrap().starts_with("20"));
+    let schemas = gazette_contract::Schemas::load().unwrap();
+    if let Err(errors) = schemas.check_webhook(&body) {
+        panic!("the body breaks schemas/webhook.article.published.v1.json: {errors:?}");
+    }
     let ledger = notifier.ledger().await;
     assert_eq!(
         wait_for_state(&ledger, &everything, &first.id, "delivered").await,

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::{EventType, FieldError};
 
 /// `(file name, contents)` of every schema in `schemas/`.
-pub const SCHEMA_FILES: [(&str, &str); 7] = [
+pub const SCHEMA_FILES: [(&str, &str); 8] = [
     (
         "cloudevent.v1.json",
         include_str!("../../../schemas/cloudevent.v1.json"),
@@ -42,7 +42,14 @@ pub const SCHEMA_FILES: [(&str, &str); 7] = [
         "article.rendered.v1.json",
         include_str!("../../../schemas/article.rendered.v1.json"),
     ),
+    (
+        WEBHOOK_SCHEMA_FILE,
+        include_str!("../../../schemas/webhook.article.published.v1.json"),
+    ),
 ];
+
+/// The body of the notifier's webhooks, for endpoint owners.
+pub const WEBHOOK_SCHEMA_FILE: &str = "webhook.article.published.v1.json";
 
 const BASE_URI: &str = "https://gazette.invalid/schemas/";
 
@@ -60,6 +67,7 @@ pub struct SchemaError {
 #[derive(Debug, Clone)]
 pub struct Schemas {
     validators: HashMap<EventType, Validator>,
+    webhook: Validator,
 }
 
 impl Schemas {
@@ -90,16 +98,14 @@ impl Schemas {
             reason: e.to_string(),
         })?;
 
-        let mut validators = HashMap::new();
-        for event_type in EventType::ALL {
-            let file = event_type.schema_file();
+        let compile = |file: &'static str| {
             let Some((_, schema)) = documents.iter().find(|(name, _)| *name == file) else {
                 return Err(SchemaError {
                     file,
                     reason: "file is missing".to_owned(),
                 });
             };
-            let validator = jsonschema::options()
+            jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .with_registry(&registry)
                 .with_base_uri(format!("{BASE_URI}{file}"))
@@ -108,10 +114,22 @@ impl Schemas {
                 .map_err(|e| SchemaError {
                     file,
                     reason: e.to_string(),
-                })?;
-            validators.insert(event_type, validator);
+                })
+        };
+        let mut validators = HashMap::new();
+        for event_type in EventType::ALL {
+            validators.insert(event_type, compile(event_type.schema_file())?);
         }
-        Ok(Self { validators })
+        let webhook = compile(WEBHOOK_SCHEMA_FILE)?;
+        Ok(Self {
+            validators,
+            webhook,
+        })
+    }
+
+    /// Every way a webhook body breaks `schemas/webhook.article.published.v1.json`.
+    pub fn check_webhook(&self, body: &Value) -> Result<(), Vec<FieldError>> {
+        errors_of(&self.webhook, body)
     }
 
     /// Every way `event` breaks the schema of `event_type`, as pointers into
@@ -124,14 +142,18 @@ impl Schemas {
                 format!("no schema for {event_type}"),
             )]);
         };
-        let errors: Vec<FieldError> = validator
-            .iter_errors(event)
-            .map(|e| FieldError::new(e.instance_path().as_str(), e.masked().to_string()))
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        errors_of(validator, event)
+    }
+}
+
+fn errors_of(validator: &Validator, document: &Value) -> Result<(), Vec<FieldError>> {
+    let errors: Vec<FieldError> = validator
+        .iter_errors(document)
+        .map(|e| FieldError::new(e.instance_path().as_str(), e.masked().to_string()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }

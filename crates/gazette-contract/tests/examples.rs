@@ -127,3 +127,23 @@ fn the_schemas_refuse_what_they_should() {
         "/specversion"
     );
 }
+
+#[test]
+fn a_webhook_body_carries_the_published_events_data_and_nothing_else() {
+    let schemas = Schemas::load().unwrap();
+    let event: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schemas/examples/article.published.json")).unwrap(),
+    )
+    .unwrap();
+    let body =
+        json!({"type": "article.published", "timestamp": event["time"], "data": event["data"]});
+    assert_eq!(schemas.check_webhook(&body), Ok(()));
+    let mut extra = body.clone();
+    extra["secret"] = json!("whsec_x");
+    assert!(schemas.check_webhook(&extra).is_err());
+    assert!(
+        schemas
+            .check_webhook(&json!({"type": "article.published", "timestamp": event["time"]}))
+            .is_err()
+    );
+}

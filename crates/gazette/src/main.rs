@@ -23,6 +23,7 @@ mod config_file;
 mod dlq;
 mod http;
 mod notifier_config;
+mod preview;
 mod run;
 mod submit;
 mod subscribers;
@@ -65,7 +66,11 @@ enum Command {
         timeout: u64,
     },
     /// Run every stage in this process.
-    Up,
+    Up {
+        /// Also serve the store over HTTP on this address (`127.0.0.1:8000`), to preview the site.
+        #[arg(long, value_name = "ADDR")]
+        serve: Option<std::net::SocketAddr>,
+    },
     /// Run one stage; start more copies to scale it.
     Worker {
         #[arg(value_enum)]
@@ -148,7 +153,7 @@ fn main() -> ExitCode {
                 wait,
                 timeout,
             } => submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await,
-            Command::Up => run::up(&config).await,
+            Command::Up { serve } => run::up(&config, serve).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
             Command::Subscribers { command } => subscribers::run(&config, command).await,

@@ -27,7 +27,8 @@ use crate::http::{self, Probes};
 /// without costing CPU, and one slow endpoint then holds one slot of many.
 const DELIVER_CONCURRENCY: usize = 64;
 
-pub async fn up(config: &Config) -> Result<()> {
+/// With `preview`, the store is also served over HTTP there.
+pub async fn up(config: &Config, preview: Option<std::net::SocketAddr>) -> Result<()> {
     run(
         config,
         &[
@@ -37,6 +38,7 @@ pub async fn up(config: &Config) -> Result<()> {
             Stage::Notify,
             Stage::Deliver,
         ],
+        preview,
     )
     .await
 }
@@ -44,12 +46,16 @@ pub async fn up(config: &Config) -> Result<()> {
 /// `gazette worker notify` is the whole notifier: fan-out and deliveries.
 pub async fn worker(config: &Config, stage: Stage) -> Result<()> {
     match stage {
-        Stage::Notify => run(config, &[Stage::Notify, Stage::Deliver]).await,
-        stage => run(config, &[stage]).await,
+        Stage::Notify => run(config, &[Stage::Notify, Stage::Deliver], None).await,
+        stage => run(config, &[stage], None).await,
     }
 }
 
-async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
+async fn run(
+    config: &Config,
+    stages: &[Stage],
+    preview: Option<std::net::SocketAddr>,
+) -> Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     let wanted = |stage: Stage| stages.contains(&stage);
@@ -108,6 +114,10 @@ async fn run(config: &Config, stages: &[Stage]) -> Result<()> {
         http::serve(addr, probes, api, shutdown.clone()).await?;
     } else if subscribers.is_some() {
         tracing::warn!("GAZETTE_HTTP_ADDR is unset: the subscription API is not served");
+    }
+
+    if let (Some(addr), Some(store)) = (preview, &store) {
+        crate::preview::serve(addr, store.clone(), shutdown.clone()).await?;
     }
 
     let mut running = JoinSet::new();

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use gazette_broker::{
-    Exchange, Outbound, Publisher, Routed, Tap, ensure_topology, headers, queue_depth,
+    Exchange, Outbound, Publisher, Routed, Tap, delete_queue, ensure_topology, headers, queue_depth,
 };
 use gazette_contract::{CONTENT_TYPE, EventType};
 use gazette_stages::STAGES;
@@ -269,6 +269,10 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     if let Some(tap) = collector.tap.take() {
         tap.close().await;
     }
+    // The ledger's queue is durable, so it outlives the tap; the namespace's teardown does not know it.
+    delete_queue(&env.settings, &collector.queue)
+        .await
+        .expect("the ledger's queue is deleted");
     env.teardown().await;
     (report, throughput)
 }

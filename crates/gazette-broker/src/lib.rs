@@ -31,7 +31,9 @@ pub use publisher::{Publisher, Routed};
 pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
 pub use tap::Tap;
 pub use telemetry::Readiness;
-pub use topology::{StageSpec, Topology, delete_namespace, ensure_topology, queue_depth};
+pub use topology::{
+    StageSpec, Topology, delete_namespace, delete_queue, ensure_topology, queue_depth,
+};
 pub use trace::{TRACEPARENT, TraceContext};
 pub use worker::run_stage;
 

@@ -182,6 +182,18 @@ pub async fn queue_depth(
     depth
 }
 
+/// Removes one queue, such as a durable tap's; a missing queue is not an error.
+pub async fn delete_queue(settings: &BrokerSettings, queue: &str) -> Result<(), BrokerError> {
+    let (connection, channel) = connect_with_channel(settings, "teardown").await?;
+    let deleted = channel
+        .queue_delete(queue.into(), QueueDeleteOptions::default())
+        .await
+        .map(|_| ())
+        .map_err(|e| BrokerError::channel("deleting a queue", &e));
+    close_quietly(&connection, "queue deleted").await;
+    deleted
+}
+
 /// Removes a namespace's queues and exchanges (tests and `gazette` tooling).
 pub async fn delete_namespace(
     settings: &BrokerSettings,

@@ -13,6 +13,16 @@ use support::mail::SmtpServer;
 use support::notifier::{publish, published};
 use support::notify_worker::Notifier;
 
+/// The resident's form: `POST /subscriptions/email`; the answer's status.
+async fn subscribe_by_mail(api: std::net::SocketAddr, address: &str) -> u16 {
+    let body = serde_json::json!({ "email": address }).to_string();
+    let json = [("content-type", "application/json")];
+    let (status, _) = http_request(api, "POST", "/subscriptions/email", &json, &body)
+        .await
+        .unwrap();
+    status
+}
+
 /// The address in a confirmation or unsubscribe link: `http://host:port/path?token=…`.
 fn link(text: &str, path: &str) -> String {
     let start = text.find("http://").unwrap();
@@ -37,16 +47,7 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
     .await;
     notifier.run().await;
     let api = notifier.addr;
-    let (status, _) = http_request(
-        api,
-        "POST",
-        "/subscriptions/email",
-        &[("content-type", "application/json")],
-        r#"{"email": "dan@example.vn"}"#,
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 202);
+    assert_eq!(subscribe_by_mail(api, "dan@example.vn").await, 202);
     let mails = smtp.wait_for(1).await;
     assert!(
         mails[0]["subject"]
@@ -59,16 +60,7 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
     let confirm = link(mails[0]["text"].as_str().unwrap(), "/subscriptions/confirm");
     // The form sent again at once: the same answer, and no second mail to a
     // stranger's mailbox (the API sends before it answers).
-    let (status, _) = http_request(
-        api,
-        "POST",
-        "/subscriptions/email",
-        &[("content-type", "application/json")],
-        r#"{"email": "dan@example.vn"}"#,
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 202);
+    assert_eq!(subscribe_by_mail(api, "dan@example.vn").await, 202);
     assert_eq!(smtp.mails().len(), 1);
 
     // Unconfirmed: nothing is sent.

@@ -9,7 +9,7 @@ mod support;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, plan};
 use gazette_contract::EventType;
-use gazette_stages::STAGES;
+use gazette_stages::ALL_STAGES;
 use serde_yaml_ng::Value;
 use support::repo_root;
 
@@ -36,7 +36,7 @@ fn resolve<'a>(document: &'a Value, reference: &str) -> &'a Value {
 fn default_plan() -> gazette_broker::TopologyPlan {
     plan(
         &BrokerSettings::new(AmqpUrl::new("amqp://localhost"), "gazette"),
-        &STAGES,
+        &ALL_STAGES,
     )
 }
 
@@ -90,7 +90,7 @@ fn every_stage_queue_is_described_and_consumed_by_an_operation() {
     let channels = doc["channels"].as_mapping().unwrap();
     let operations = doc["operations"].as_mapping().unwrap();
     let plan = default_plan();
-    for stage in STAGES {
+    for stage in ALL_STAGES {
         let queue = format!("gazette.{}", stage.name);
         assert!(
             plan.queues.iter().any(|q| q.name == queue),

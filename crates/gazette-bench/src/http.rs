@@ -37,7 +37,19 @@ pub async fn http_request(
     Some((status, body))
 }
 
+/// Ports below Linux's default ephemeral range (32768–60999): the kernel
+/// hands ephemeral ports to every outgoing connection too (each worker opens
+/// several to RabbitMQ), so a port taken from there could be gone by the
+/// time the process that was given it binds it. Seen in the fault suite.
+const QUIET_PORTS: std::ops::Range<u16> = 20_000..32_768;
+
 /// A loopback address nothing listens on right now, for a process to bind.
 pub fn free_local_addr() -> std::io::Result<SocketAddr> {
+    for _ in 0..200 {
+        let port = rand::random_range(QUIET_PORTS);
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            return listener.local_addr();
+        }
+    }
     std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()
 }

@@ -9,7 +9,8 @@ mod support;
 
 use gazette_contract::EventType;
 use support::{
-    PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, rabbitmq_app, wait_for_http,
+    PATIENCE, TestEnv, Worker, eventually, example_article_path, free_local_addr, rabbitmq_app,
+    wait_for_http,
 };
 
 fn metric(metrics: &str, series: &str) -> Option<f64> {
@@ -49,13 +50,14 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
 
     // The event is out once the broker confirmed it, a moment before the
     // publish stage counts its delivery as finished: wait for that count.
-    let metrics = loop {
+    let metrics = eventually(|| async move {
         let metrics = wait_for_http(addr, "/metrics", 200).await;
-        if metric(&metrics, r#"gazette_messages_in_flight{stage="publish"}"#) == Some(0.0) {
-            break metrics;
+        match metric(&metrics, r#"gazette_messages_in_flight{stage="publish"}"#) {
+            Some(0.0) => Ok(metrics),
+            other => Err(format!("publish still has {other:?} in flight")),
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    })
+    .await;
     assert_eq!(
         metric(
             &metrics,

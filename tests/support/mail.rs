@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::PATIENCE;
+use super::{PATIENCE, eventually};
 
 /// aiosmtpd on loopback, writing every mail into a maildir.
 pub struct SmtpServer {
@@ -52,19 +52,15 @@ impl SmtpServer {
 
     /// Waits until the maildir holds `count` mails; returns them parsed, oldest first.
     pub async fn wait_for(&self, count: usize) -> Vec<serde_json::Value> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
+        eventually(|| async move {
             let mails = self.mails();
             if mails.len() >= count {
-                return mails;
+                Ok(mails)
+            } else {
+                Err(format!("{} of {count} mails arrived", mails.len()))
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} of {count} mails arrived",
-                mails.len()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 
     /// Every mail so far, parsed by Python's `email` package: subject

@@ -76,21 +76,37 @@ pub fn rabbitmqctl(args: &[&str]) {
     );
 }
 
-/// Polls `path` on `addr` until it answers `status`, up to [`PATIENCE`]; returns the body.
-pub async fn wait_for_http(addr: std::net::SocketAddr, path: &str, status: u16) -> String {
+/// Asks `probe` until it answers `Ok`, up to [`PATIENCE`], and returns that.
+/// `Err` says what it saw instead; the last one is the test's failure.
+/// For state only reachable by asking (an HTTP endpoint, a database, a
+/// maildir): the short pause between questions is not a wait for a result.
+pub async fn eventually<T, F, Fut>(mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
     let deadline = std::time::Instant::now() + PATIENCE;
     loop {
-        if let Some((got, body)) = http_get(addr, path).await {
-            if got == status {
-                return body;
-            }
+        match probe().await {
+            Ok(found) => return found,
+            Err(seen) => assert!(
+                std::time::Instant::now() < deadline,
+                "gave up after {PATIENCE:?}: {seen}"
+            ),
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{path} on {addr} never answered {status}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
+}
+
+/// Polls `path` on `addr` until it answers `status`; returns the body.
+pub async fn wait_for_http(addr: std::net::SocketAddr, path: &str, status: u16) -> String {
+    eventually(|| async move {
+        match http_get(addr, path).await {
+            Some((got, body)) if got == status => Ok(body),
+            _ => Err(format!("{path} on {addr} never answered {status}")),
+        }
+    })
+    .await
 }
 
 /// A free port on loopback, for a process under test to listen on.

@@ -2,13 +2,12 @@
 
 use std::net::SocketAddr;
 use std::process::Command;
-use std::time::Duration;
 
 use gazette_stages::use_webhook_schedule;
 use gazette_subscribers::{DatabaseUrl, Subscribers};
 use gazette_webhooks::Schedule;
 
-use super::{PATIENCE, TestEnv, Worker, free_local_addr, http_get, wait_for_http};
+use super::{TestEnv, Worker, eventually, free_local_addr, http_get, wait_for_http};
 
 /// 10,000 times faster: the 5 s … 10 h schedule takes about 6.3 s.
 pub const CLOCK_FACTOR: &str = "10000";
@@ -88,25 +87,22 @@ impl Notifier {
     pub async fn wait_handled(&self, stage: &str, count: u64) {
         let consumed = format!("gazette_messages_consumed_total{{stage=\"{stage}\"}}");
         let in_flight = format!("gazette_messages_in_flight{{stage=\"{stage}\"}}");
-        let deadline = std::time::Instant::now() + PATIENCE;
-        loop {
-            let (_, metrics) = http_get(self.addr, "/metrics").await.unwrap();
+        let (consumed, in_flight, addr) = (&consumed, &in_flight, self.addr);
+        eventually(|| async move {
+            let (_, metrics) = http_get(addr, "/metrics").await.unwrap();
             let read = |series: &str| {
                 metrics
                     .lines()
                     .find_map(|line| line.strip_prefix(series)?.trim().parse::<f64>().ok())
                     .unwrap_or(0.0)
             };
-            if read(&consumed) >= count as f64 && read(&in_flight) == 0.0 {
-                return;
+            if read(consumed) >= count as f64 && read(in_flight) == 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{stage} handled {} of {count}", read(consumed)))
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{stage} handled {} of {count}",
-                read(&consumed)
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        })
+        .await;
     }
 
     pub async fn stop(mut self) {
@@ -123,19 +119,13 @@ pub async fn wait_for_state(
     key: &str,
     state: &str,
 ) -> i64 {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        if let Some((now, attempts)) = ledger.delivery(subscription, key).await.unwrap() {
-            if now == state {
-                return attempts;
-            }
+    eventually(|| async move {
+        match ledger.delivery(subscription, key).await.unwrap() {
+            Some((now, attempts)) if now == state => Ok(attempts),
+            _ => Err(format!("{subscription}/{key} never became {state}")),
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{subscription}/{key} never became {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    })
+    .await
 }
 
 pub const LOOPBACK_ALLOWED: (&str, &str) = ("GAZETTE_WEBHOOK_ALLOW_CIDRS", "127.0.0.1/32");

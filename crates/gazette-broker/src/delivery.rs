@@ -237,15 +237,13 @@ impl Job {
     ) -> Result<(), BrokerError> {
         let base = self.retry_policy().delay_covering(next_attempt, at_least);
         // Jitter spreads a burst of failures so they do not all return at
-        // once, but never below what the failure asked for.
-        let floor_ms = at_least.map_or(0, |wait| {
-            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)
-        });
-        let jittered_ms = (u64::try_from(base.as_millis())
-            .unwrap_or(u64::MAX)
-            .saturating_mul(rand::rng().random_range(80..=100))
-            / 100)
-            .max(floor_ms.min(u64::try_from(base.as_millis()).unwrap_or(u64::MAX)))
+        // once, but never below what the failure asked for (nor past the
+        // queue's own TTL, which is `base`).
+        let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let base_ms = millis(base);
+        let floor_ms = at_least.map_or(0, millis).min(base_ms);
+        let jittered_ms = (base_ms.saturating_mul(rand::rng().random_range(80..=100)) / 100)
+            .max(floor_ms)
             .max(1);
         let queue = self.publisher.topology().retry_queue(self.stage.name, base);
         let mut headers = copied_headers(delivery);

@@ -1,5 +1,7 @@
 //! What the two kinds of mail say, in both parts, before any transport is involved.
 
+use gazette_text::escape_html;
+
 /// A mail ready for the transport; `list_unsubscribe` is the one-click link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -35,8 +37,8 @@ pub fn confirmation(to: &str, site_name: &str, confirm_url: &str) -> Mail {
          <p>Ai đó (có thể là bạn) vừa đăng ký nhận tin bài mới của {site} bằng địa chỉ này.</p>\
          <p><a href=\"{url}\">Xác nhận đăng ký</a></p>\
          <p>Nếu bạn không đăng ký, hãy bỏ qua thư này: bạn sẽ không nhận thêm thư nào.</p>",
-        site = escape(&site),
-        url = escape(confirm_url),
+        site = escape_html(&site),
+        url = escape_html(confirm_url),
     ));
     Mail {
         to: to.to_owned(),
@@ -64,12 +66,12 @@ pub fn notification(to: &str, article: &ArticleNotice<'_>, unsubscribe_url: &str
          <h1><a href=\"{url}\">{title}</a></h1>\
          <hr><p>Bạn nhận thư này vì đã đăng ký nhận tin bài mới của {site}. \
          <a href=\"{unsubscribe}\">Hủy đăng ký</a></p>",
-        category = escape(&category),
-        published = escape(article.published),
-        url = escape(article.url),
-        title = escape(&title),
-        site = escape(&site),
-        unsubscribe = escape(unsubscribe_url),
+        category = escape_html(&category),
+        published = escape_html(article.published),
+        url = escape_html(article.url),
+        title = escape_html(&title),
+        site = escape_html(&site),
+        unsubscribe = escape_html(unsubscribe_url),
     ));
     Mail {
         to: to.to_owned(),
@@ -95,21 +97,6 @@ fn one_line(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 #[cfg(test)]

@@ -13,10 +13,9 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    #[error(
-        "{0:?} is not an SMTP URL such as smtp://127.0.0.1:25 or smtps://user:password@mail.example.vn"
-    )]
-    Url(String),
+    /// The URL is not repeated: it may hold a password, and the caller knows which setting it came from.
+    #[error("not an SMTP URL such as smtp://127.0.0.1:25 or smtps://user:password@mail.example.vn")]
+    Url,
     #[error("{0:?} is not a mail address such as \"Gazette <tin@example.vn>\"")]
     Address(String),
     #[error("the mail could not be built: {0}")]
@@ -57,7 +56,7 @@ impl Mailer {
             .parse()
             .map_err(|_| MailError::Address(from.to_owned()))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
-            .map_err(|_| MailError::Url(redact(smtp_url)))?
+            .map_err(|_| MailError::Url)?
             .timeout(Some(SMTP_TIMEOUT))
             .build();
         Ok(Self { transport, from })
@@ -112,16 +111,6 @@ fn build(from: &Mailbox, mail: &Mail) -> Result<Message, MailError> {
 
 fn strip_controls(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).collect()
-}
-
-fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
 }
 
 #[derive(Debug, Clone)]

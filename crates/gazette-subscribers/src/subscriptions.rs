@@ -16,6 +16,24 @@ pub enum Channel {
     Email { address: String },
 }
 
+impl Channel {
+    /// `webhook` or `email`, as stored and as listed.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Webhook { .. } => "webhook",
+            Self::Email { .. } => "email",
+        }
+    }
+
+    /// The URL or the address.
+    pub fn target(&self) -> &str {
+        match self {
+            Self::Webhook { url } => url,
+            Self::Email { address } => address,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     /// An email address that has not confirmed yet: it receives nothing.
@@ -25,6 +43,17 @@ pub enum Status {
     Disabled {
         reason: String,
     },
+}
+
+/// `pending`, `active`, or `disabled: <reason>`.
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pending => f.write_str("pending"),
+            Self::Active => f.write_str("active"),
+            Self::Disabled { reason } => write!(f, "disabled: {reason}"),
+        }
+    }
 }
 
 /// One subscription, as stored.

@@ -1,11 +1,13 @@
-//! Pure text handling for Vietnamese articles: NFC, slugs, body sanitising, and the portal's date line.
+//! Pure text handling for Vietnamese articles: NFC, slugs, body sanitising, HTML escaping, and the portal's date line.
 
 mod body;
 mod date;
+mod escape;
 mod normalize;
 mod slug;
 
 pub use body::BodySanitizer;
 pub use date::{PORTAL_TIME_ZONE, portal_datetime};
+pub use escape::escape_html;
 pub use normalize::nfc;
 pub use slug::{MAX_SLUG_CHARS, slugify};

@@ -20,7 +20,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use gazette_email::{Mailer, confirmation, is_address};
-use gazette_subscribers::{Channel, EmailRequest, Status, Subscribers, Subscription};
+use gazette_subscribers::{Channel, EmailRequest, Subscribers, Subscription};
+use gazette_text::escape_html;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::{error, info};
@@ -214,21 +215,12 @@ async fn rotate_webhook(
 
 /// The public view of a subscription; never the secret, never a token.
 pub fn describe(subscription: &Subscription) -> Value {
-    let (kind, target) = match &subscription.channel {
-        Channel::Webhook { url } => ("webhook", url.as_str()),
-        Channel::Email { address } => ("email", address.as_str()),
-    };
-    let status = match &subscription.status {
-        Status::Pending => "pending".to_owned(),
-        Status::Active => "active".to_owned(),
-        Status::Disabled { reason } => format!("disabled: {reason}"),
-    };
     json!({
         "id": subscription.id,
-        "kind": kind,
-        "target": target,
+        "kind": subscription.channel.kind(),
+        "target": subscription.channel.target(),
         "categories": subscription.categories,
-        "status": status,
+        "status": subscription.status.to_string(),
     })
 }
 
@@ -319,7 +311,7 @@ async fn confirm_email(
 /// A page with a button, not the unsubscription itself: mail scanners
 /// follow links, and a GET must not unsubscribe anyone.
 async fn unsubscribe_page(Query(query): Query<TokenQuery>) -> Html<String> {
-    let action = format!("/unsubscribe?token={}", escape(&query.token));
+    let action = format!("/unsubscribe?token={}", escape_html(&query.token));
     page(
         "Hủy đăng ký",
         &format!(
@@ -357,18 +349,6 @@ fn page(title: &str, message: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body><main><h1>{title}</h1><p>{message}</p></main></body></html>"
     ))
-}
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

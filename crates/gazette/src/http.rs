@@ -76,6 +76,18 @@ async fn render_metrics(State(metrics): State<PrometheusHandle>) -> String {
     metrics.render()
 }
 
+/// `None` when `check` succeeds in time; else the problem, named after `what`.
+async fn answers<E: std::fmt::Display>(
+    what: &str,
+    check: impl Future<Output = Result<(), E>>,
+) -> Option<String> {
+    match tokio::time::timeout(STORE_PROBE_TIMEOUT, check).await {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("{what}: {e}")),
+        Err(_) => Some(format!("{what}: no answer within {STORE_PROBE_TIMEOUT:?}")),
+    }
+}
+
 /// Ready when every stage is consuming and the store answers; otherwise
 /// 503 with one line per problem, so `kubectl describe` says why.
 async fn ready(State(probes): State<Arc<Probes>>) -> (StatusCode, String) {
@@ -86,20 +98,10 @@ async fn ready(State(probes): State<Arc<Probes>>) -> (StatusCode, String) {
         .map(|(stage, _)| format!("stage {stage} is not connected to RabbitMQ"))
         .collect();
     if let Some(store) = &probes.store {
-        match tokio::time::timeout(STORE_PROBE_TIMEOUT, store.check()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => problems.push(format!("store: {e}")),
-            Err(_) => problems.push(format!("store: no answer within {STORE_PROBE_TIMEOUT:?}")),
-        }
+        problems.extend(answers("store", store.check()).await);
     }
     if let Some(subscribers) = &probes.subscribers {
-        match tokio::time::timeout(STORE_PROBE_TIMEOUT, subscribers.check()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => problems.push(format!("database: {e}")),
-            Err(_) => problems.push(format!(
-                "database: no answer within {STORE_PROBE_TIMEOUT:?}"
-            )),
-        }
+        problems.extend(answers("database", subscribers.check()).await);
     }
     if problems.is_empty() {
         (StatusCode::OK, "ready\n".to_owned())

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use gazette_email::{confirmation, is_address};
-use gazette_subscribers::{Channel, EmailRequest};
+use gazette_subscribers::EmailRequest;
 
 use crate::api::{check_categories, describe};
 use crate::config::{Config, parse_duration};
@@ -75,22 +75,17 @@ async fn execute(
         }
         SubscribersCommand::List => {
             for subscription in subscribers.list().await? {
-                let (kind, target) = match &subscription.channel {
-                    Channel::Webhook { url } => ("webhook", url.as_str()),
-                    Channel::Email { address } => ("email", address.as_str()),
-                };
                 let categories = if subscription.categories.is_empty() {
                     "*".to_owned()
                 } else {
                     subscription.categories.join(",")
                 };
-                let status = describe(&subscription)["status"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
                 say!(
-                    "{}\t{kind}\t{target}\t{categories}\t{status}",
-                    subscription.id
+                    "{}\t{}\t{}\t{categories}\t{}",
+                    subscription.id,
+                    subscription.channel.kind(),
+                    subscription.channel.target(),
+                    subscription.status
                 );
             }
             Ok(())

@@ -237,7 +237,7 @@ impl Handler for DeliverStage {
             return Ok(Vec::new());
         };
         if subscription.status != Status::Active {
-            let reason = format!("subscription is {:?}", subscription.status);
+            let reason = format!("subscription is {}", subscription.status);
             self.subscribers
                 .finish(id, key, &Finished::Dropped { reason })
                 .await?;

@@ -3,10 +3,10 @@
 use gazette_broker::{Disposition, Exchange, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, Published};
 use gazette_subscribers::{Channel, DatabaseError, Subscribers, Subscription};
+use serde::Deserialize;
 use tracing::info;
 
 use super::{Due, NOTIFICATION_DUE};
-use crate::decode_event;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyFailure {
@@ -55,9 +55,10 @@ impl Handler for NotifyStage {
     type Error = NotifyFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, NotifyFailure> {
-        let event: Envelope<Published> = decode_event(message).map_err(NotifyFailure::Malformed)?;
+        // Parsed once: the typed view for routing, the value as it came for the hand-off.
         let raw: serde_json::Value =
             serde_json::from_slice(&message.body).map_err(NotifyFailure::Malformed)?;
+        let event = Envelope::<Published>::deserialize(&raw).map_err(NotifyFailure::Malformed)?;
         let interested = self
             .subscribers
             .active_for(&event.data.category.slug)

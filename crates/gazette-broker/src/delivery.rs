@@ -337,8 +337,17 @@ impl Job {
     }
 }
 
+/// The original's headers, plus the routing key it came with, which the
+/// delay queue's own key would otherwise replace.
 fn copied_headers(delivery: &Delivery) -> FieldTable {
-    delivery.properties.headers().clone().unwrap_or_default()
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    if !headers.inner().contains_key(headers::ROUTING_KEY) {
+        headers.insert(
+            headers::ROUTING_KEY.into(),
+            AMQPValue::LongString(delivery.routing_key.as_str().into()),
+        );
+    }
+    headers
 }
 
 /// The original's identity travels with its retry and dead-letter copies.

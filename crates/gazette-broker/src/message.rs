@@ -19,6 +19,7 @@ pub enum Exchange {
 #[derive(Debug, Clone)]
 pub struct Inbound {
     pub body: Vec<u8>,
+    /// The key the message was first published with, also after a retry.
     pub routing_key: String,
     pub message_id: Option<String>,
     pub correlation_id: Option<String>,
@@ -45,7 +46,12 @@ impl Inbound {
             .unwrap_or(1);
         Self {
             body: std::mem::take(&mut delivery.data),
-            routing_key: delivery.routing_key.as_str().to_owned(),
+            // Through a delay queue the key becomes the queue's name; the
+            // header keeps the one it was first published with.
+            routing_key: headers
+                .get(headers::ROUTING_KEY)
+                .cloned()
+                .unwrap_or_else(|| delivery.routing_key.as_str().to_owned()),
             message_id: properties
                 .message_id()
                 .as_ref()

@@ -12,6 +12,7 @@ pub enum Argument {
     Int(i32),
     /// AMQP `long long` (64-bit).
     Long(i64),
+    Bool(bool),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +80,9 @@ pub fn plan(settings: &BrokerSettings, stages: &[StageSpec]) -> TopologyPlan {
             "x-delivery-limit",
             Argument::Int(i32::try_from(settings.delivery_limit).unwrap_or(i32::MAX)),
         );
+        if stage.single_active_consumer {
+            work_arguments.insert("x-single-active-consumer", Argument::Bool(true));
+        }
         plan.queues.push(QueuePlan {
             name: work.clone(),
             arguments: work_arguments,

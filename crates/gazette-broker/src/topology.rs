@@ -24,6 +24,9 @@ use crate::{BrokerError, BrokerSettings, Exchange};
 pub struct StageSpec {
     pub name: &'static str,
     pub consumes: &'static [(Exchange, &'static str)],
+    /// Whether only one consumer at a time may take from the work queue
+    /// (RabbitMQ's single active consumer); the other replicas stand by.
+    pub single_active_consumer: bool,
 }
 
 /// The names of everything in one namespace.
@@ -150,6 +153,7 @@ fn field_table(arguments: &std::collections::BTreeMap<&'static str, Argument>) -
             Argument::Text(text) => AMQPValue::LongString(text.as_str().into()),
             Argument::Int(n) => AMQPValue::LongInt(*n),
             Argument::Long(n) => AMQPValue::LongLongInt(*n),
+            Argument::Bool(b) => AMQPValue::Boolean(*b),
         };
         table.insert((*name).into(), value);
     }

@@ -15,15 +15,21 @@ pub enum EventType {
     Published,
     Validated,
     Rendered,
+    Updated,
+    Withdrawn,
+    Unpublished,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 8] = [
         Self::Submitted,
         Self::Rejected,
         Self::Published,
         Self::Validated,
         Self::Rendered,
+        Self::Updated,
+        Self::Withdrawn,
+        Self::Unpublished,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -33,13 +39,16 @@ impl EventType {
             Self::Published => "article.published",
             Self::Validated => "article.validated",
             Self::Rendered => "article.rendered",
+            Self::Updated => "article.updated",
+            Self::Withdrawn => "article.withdrawn",
+            Self::Unpublished => "article.unpublished",
         }
     }
 
     /// Public events go to `<namespace>.events` for anyone to bind to;
     /// internal ones go to `<namespace>.internal`, between stages only.
     pub const fn is_public(self) -> bool {
-        matches!(self, Self::Submitted | Self::Rejected | Self::Published)
+        !matches!(self, Self::Validated | Self::Rendered)
     }
 
     /// The schema file in `schemas/` that describes this event.
@@ -50,6 +59,9 @@ impl EventType {
             Self::Published => "article.published.v1.json",
             Self::Validated => "article.validated.v1.json",
             Self::Rendered => "article.rendered.v1.json",
+            Self::Updated => "article.updated.v1.json",
+            Self::Withdrawn => "article.withdrawn.v1.json",
+            Self::Unpublished => "article.unpublished.v1.json",
         }
     }
 

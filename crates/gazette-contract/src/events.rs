@@ -67,7 +67,7 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// `article.published`.
+/// `article.published`, and `article.updated` when the revision replaced a live one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Published {
@@ -79,4 +79,25 @@ pub struct Published {
     pub url: String,
     pub sha256: String,
     pub published_at: DateTime<FixedOffset>,
+}
+
+/// `article.withdrawn`: an upstream system takes an article down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    pub id: String,
+    pub reason: String,
+}
+
+/// `article.unpublished`: a withdrawn article's page is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unpublished {
+    pub article_id: String,
+    /// The newest revision stored when the withdrawal was carried out.
+    pub revision: u64,
+    pub reason: String,
+    pub category: Category,
+    pub key: String,
+    pub url: String,
 }

@@ -13,7 +13,9 @@ mod schema;
 
 pub use article::{Article, Body, BodyFormat, Category};
 pub use envelope::{CONTENT_TYPE, Envelope, EventType};
-pub use events::{FieldError, Published, Rejected, Rendered, ValidatedArticle};
+pub use events::{
+    FieldError, Published, Rejected, Rendered, Unpublished, ValidatedArticle, Withdrawal,
+};
 pub use ids::{content_event_id, event_id, rejection_id};
 pub use limits::{JsonLimitError, MAX_JSON_DEPTH, check_json_depth};
 pub use schema::{SchemaError, Schemas};

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::{EventType, FieldError};
 
 /// `(file name, contents)` of every schema in `schemas/`.
-pub const SCHEMA_FILES: [(&str, &str); 8] = [
+pub const SCHEMA_FILES: [(&str, &str); 11] = [
     (
         "cloudevent.v1.json",
         include_str!("../../../schemas/cloudevent.v1.json"),
@@ -41,6 +41,18 @@ pub const SCHEMA_FILES: [(&str, &str); 8] = [
     (
         "article.rendered.v1.json",
         include_str!("../../../schemas/article.rendered.v1.json"),
+    ),
+    (
+        "article.updated.v1.json",
+        include_str!("../../../schemas/article.updated.v1.json"),
+    ),
+    (
+        "article.withdrawn.v1.json",
+        include_str!("../../../schemas/article.withdrawn.v1.json"),
+    ),
+    (
+        "article.unpublished.v1.json",
+        include_str!("../../../schemas/article.unpublished.v1.json"),
     ),
     (
         WEBHOOK_SCHEMA_FILE,

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use gazette_contract::{
-    Article, Envelope, EventType, Published, Rejected, Rendered, Schemas, ValidatedArticle,
+    Article, Envelope, EventType, Published, Rejected, Rendered, Schemas, Unpublished,
+    ValidatedArticle, Withdrawal,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -52,7 +53,11 @@ fn every_event_example_validates_and_round_trips() {
         match event_type {
             EventType::Submitted => round_trip::<Envelope<Article>>(&document, file),
             EventType::Rejected => round_trip::<Envelope<Rejected>>(&document, file),
-            EventType::Published => round_trip::<Envelope<Published>>(&document, file),
+            EventType::Published | EventType::Updated => {
+                round_trip::<Envelope<Published>>(&document, file)
+            }
+            EventType::Withdrawn => round_trip::<Envelope<Withdrawal>>(&document, file),
+            EventType::Unpublished => round_trip::<Envelope<Unpublished>>(&document, file),
             EventType::Validated => round_trip::<Envelope<ValidatedArticle>>(&document, file),
             EventType::Rendered => round_trip::<Envelope<Rendered>>(&document, file),
         }

@@ -3,5 +3,5 @@
 mod page;
 mod theme;
 
-pub use page::ArticlePage;
+pub use page::{ArticlePage, Block, Card, Chrome, HomePage, ListingPage, NotFoundPage};
 pub use theme::{RenderError, Renderer, Theme};

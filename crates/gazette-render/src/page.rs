@@ -1,18 +1,34 @@
-//! The view model a theme's article template sees. Plain data: every field is always present.
+//! The view models the theme's templates see. Plain data: every field is always present.
+//!
+//! Strict mode turns a name a template uses but its model lacks into an
+//! error at render time, so theme typos fail loudly instead of printing
+//! nothing. Optional links are empty strings, which `{{#if}}` treats as absent.
 
 use serde::Serialize;
 
-/// Everything `article.hbs` may use. Strict mode turns a name the template
-/// uses but this struct lacks into an error at render time, so theme typos
-/// fail loudly instead of printing nothing.
+/// What every page's layout and `<head>` use.
 #[derive(Debug, Clone, Serialize)]
-pub struct ArticlePage<'a> {
+pub struct Chrome<'a> {
     pub lang: &'a str,
     pub site_name: &'a str,
     pub home_href: &'a str,
+    /// Absolute; empty when no public URL is configured.
     pub canonical_url: &'a str,
+    /// The `<title>`, before " | site name".
     pub title: &'a str,
     pub description: &'a str,
+    /// The feeds offered in `<head>`: the category's on its pages, the site's elsewhere.
+    pub rss_href: &'a str,
+    pub atom_href: &'a str,
+    /// Search engines must not index this page (the 404 page).
+    pub noindex: bool,
+}
+
+/// `article.hbs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticlePage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome<'a>,
     pub category_name: &'a str,
     pub category_href: &'a str,
     /// RFC 3339, for `<time datetime>`.
@@ -25,4 +41,53 @@ pub struct ArticlePage<'a> {
     /// Already sanitised by the validate stage; the only field the theme
     /// inserts unescaped.
     pub body_html: &'a str,
+}
+
+/// One article in a list (`partials/card.hbs`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub title: String,
+    pub href: String,
+    pub published_iso: String,
+    pub published_display: String,
+    pub lead: String,
+    pub category_name: String,
+    pub category_href: String,
+}
+
+/// `listing.hbs`: a category's front page or one of its numbered pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListingPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome<'a>,
+    pub heading: &'a str,
+    /// "Trang 3" on numbered pages; empty on the front page.
+    pub page_label: &'a str,
+    pub cards: &'a [Card],
+    pub newer_href: &'a str,
+    pub older_href: &'a str,
+}
+
+/// One category's block on the home page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Block {
+    pub name: String,
+    pub href: String,
+    pub cards: Vec<Card>,
+}
+
+/// `home.hbs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HomePage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome<'a>,
+    pub latest: &'a [Card],
+    pub blocks: &'a [Block],
+}
+
+/// `404.hbs`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotFoundPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome<'a>,
 }

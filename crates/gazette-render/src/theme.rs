@@ -4,46 +4,44 @@ use std::path::{Path, PathBuf};
 
 use handlebars::Handlebars;
 
-use crate::ArticlePage;
+use crate::{ArticlePage, HomePage, ListingPage, NotFoundPage};
 
-/// `(template name, path inside the theme folder)`. Partials are referenced
-/// by name from templates (`{{> head}}`); `layout` wraps pages as a partial block.
-const PARTIALS: [(&str, &str); 5] = [
-    ("layout", "layout.hbs"),
-    ("head", "partials/head.hbs"),
-    ("site-header", "partials/site-header.hbs"),
-    ("site-footer", "partials/site-footer.hbs"),
-    ("article-meta", "partials/article-meta.hbs"),
+/// A template: its registered name, its path inside a theme folder, and
+/// the built-in default's text (compiled in from `themes/default/`, so that
+/// a lone binary renders pages; `Theme::from_dir` swaps in another folder).
+struct TemplateFile {
+    name: &'static str,
+    path: &'static str,
+    default: &'static str,
+}
+
+macro_rules! templates {
+    ($($name:literal => $path:literal),* $(,)?) => {
+        [$(TemplateFile {
+            name: $name,
+            path: $path,
+            default: include_str!(concat!("../../../themes/default/", $path)),
+        }),*]
+    };
+}
+
+/// Referenced by name from templates (`{{> head}}`); `layout` wraps pages
+/// as a partial block.
+const PARTIALS: [TemplateFile; 7] = templates![
+    "layout" => "layout.hbs",
+    "head" => "partials/head.hbs",
+    "site-header" => "partials/site-header.hbs",
+    "site-footer" => "partials/site-footer.hbs",
+    "article-meta" => "partials/article-meta.hbs",
+    "card" => "partials/card.hbs",
+    "pagination" => "partials/pagination.hbs",
 ];
-const PAGES: [(&str, &str); 1] = [("article", "article.hbs")];
-
-/// The default theme, compiled in from `themes/default/` so that a lone
-/// binary renders pages; `Theme::from_dir` swaps in another folder.
-const DEFAULT_THEME: [(&str, &str); 6] = [
-    (
-        "layout.hbs",
-        include_str!("../../../themes/default/layout.hbs"),
-    ),
-    (
-        "partials/head.hbs",
-        include_str!("../../../themes/default/partials/head.hbs"),
-    ),
-    (
-        "partials/site-header.hbs",
-        include_str!("../../../themes/default/partials/site-header.hbs"),
-    ),
-    (
-        "partials/site-footer.hbs",
-        include_str!("../../../themes/default/partials/site-footer.hbs"),
-    ),
-    (
-        "partials/article-meta.hbs",
-        include_str!("../../../themes/default/partials/article-meta.hbs"),
-    ),
-    (
-        "article.hbs",
-        include_str!("../../../themes/default/article.hbs"),
-    ),
+/// One per page type.
+const PAGES: [TemplateFile; 4] = templates![
+    "article" => "article.hbs",
+    "listing" => "listing.hbs",
+    "home" => "home.hbs",
+    "not-found" => "404.hbs",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -74,9 +72,10 @@ pub struct Theme {
 impl Theme {
     pub fn built_in() -> Self {
         Self {
-            files: DEFAULT_THEME
+            files: PARTIALS
                 .iter()
-                .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
+                .chain(PAGES.iter())
+                .map(|t| (t.path.to_owned(), t.default.to_owned()))
                 .collect(),
         }
     }
@@ -85,7 +84,7 @@ impl Theme {
     /// same layout as `themes/default/`.
     pub fn from_dir(dir: &Path) -> Result<Self, RenderError> {
         let mut files = Vec::new();
-        for (_, relative) in PARTIALS.iter().chain(PAGES.iter()) {
+        for TemplateFile { path: relative, .. } in PARTIALS.iter().chain(PAGES.iter()) {
             let path = dir.join(relative);
             let text = std::fs::read_to_string(&path).map_err(|source| RenderError::Read {
                 path: path.clone(),
@@ -115,17 +114,17 @@ impl Renderer {
     pub fn new(theme: &Theme) -> Result<Self, RenderError> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
-        for (name, relative) in PARTIALS {
+        for TemplateFile { name, path, .. } in PARTIALS {
             registry
-                .register_partial(name, theme.source(relative))
+                .register_partial(name, theme.source(path))
                 .map_err(|e| RenderError::Template {
                     name: name.to_owned(),
                     reason: e.to_string(),
                 })?;
         }
-        for (name, relative) in PAGES {
+        for TemplateFile { name, path, .. } in PAGES {
             registry
-                .register_template_string(name, theme.source(relative))
+                .register_template_string(name, theme.source(path))
                 .map_err(|e| RenderError::Template {
                     name: name.to_owned(),
                     reason: e.to_string(),
@@ -135,10 +134,30 @@ impl Renderer {
     }
 
     pub fn render_article(&self, page: &ArticlePage<'_>) -> Result<String, RenderError> {
+        self.render("article", page)
+    }
+
+    pub fn render_listing(&self, page: &ListingPage<'_>) -> Result<String, RenderError> {
+        self.render("listing", page)
+    }
+
+    pub fn render_home(&self, page: &HomePage<'_>) -> Result<String, RenderError> {
+        self.render("home", page)
+    }
+
+    pub fn render_not_found(&self, page: &NotFoundPage<'_>) -> Result<String, RenderError> {
+        self.render("not-found", page)
+    }
+
+    fn render(
+        &self,
+        template: &'static str,
+        page: &impl serde::Serialize,
+    ) -> Result<String, RenderError> {
         self.registry
-            .render("article", page)
+            .render(template, page)
             .map_err(|e| RenderError::Render {
-                template: "article",
+                template,
                 reason: e.to_string(),
             })
     }
@@ -150,12 +169,17 @@ mod tests {
 
     fn page<'a>(tags: &'a [String]) -> ArticlePage<'a> {
         ArticlePage {
-            lang: "vi",
-            site_name: "Quận <Nam Từ Liêm>",
-            home_href: "/",
-            canonical_url: "",
-            title: "Hội nghị \"lần\" thứ 14 <b>",
-            description: "Mô tả",
+            chrome: crate::Chrome {
+                lang: "vi",
+                site_name: "Quận <Nam Từ Liêm>",
+                home_href: "/",
+                canonical_url: "",
+                title: "Hội nghị \"lần\" thứ 14 <b>",
+                description: "Mô tả",
+                rss_href: "/tin-tuc/rss.xml",
+                atom_href: "/tin-tuc/atom.xml",
+                noindex: false,
+            },
             category_name: "Tin tức",
             category_href: "/tin-tuc/",
             published_iso: "2022-06-23T15:04:00+07:00",

@@ -4,15 +4,22 @@
 //! events or an error whose variant decides retry or dead-letter, and the
 //! loop in `gazette-broker` does the rest.
 
+mod index;
 mod notify;
 mod publish;
+mod rejection;
 mod render;
 mod revisions;
 mod validate;
 mod wire;
+mod withdraw;
 
 use gazette_broker::{Exchange, StageSpec};
 
+pub use index::{
+    FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildProgress,
+    RebuildReport, rebuild,
+};
 pub use notify::{
     DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure,
     NotifyStage, use_webhook_schedule,
@@ -22,27 +29,52 @@ pub use render::{RenderFailure, RenderStage, SiteSettings};
 pub use revisions::revision_key;
 pub use validate::{ValidateFailure, ValidateStage};
 pub use wire::{decode_event, encode_event};
+pub use withdraw::{Tombstone, tombstone, tombstone_key};
 
 pub const VALIDATE: StageSpec = StageSpec {
     name: "validate",
     consumes: &[(Exchange::Events, "article.submitted")],
+    single_active_consumer: false,
 };
 pub const RENDER: StageSpec = StageSpec {
     name: "render",
     consumes: &[(Exchange::Internal, "article.validated")],
+    single_active_consumer: false,
 };
+/// Publish also carries out withdrawals: both write and delete the same pages.
 pub const PUBLISH: StageSpec = StageSpec {
     name: "publish",
-    consumes: &[(Exchange::Internal, "article.rendered")],
+    consumes: &[
+        (Exchange::Internal, "article.rendered"),
+        (Exchange::Events, "article.withdrawn"),
+    ],
+    single_active_consumer: false,
 };
 
 pub const NOTIFY: StageSpec = StageSpec {
     name: "notify",
-    consumes: &[(Exchange::Events, "article.published")],
+    consumes: &[
+        (Exchange::Events, "article.published"),
+        (Exchange::Events, "article.updated"),
+    ],
+    single_active_consumer: false,
 };
 pub const DELIVER: StageSpec = StageSpec {
     name: "deliver",
     consumes: &[(Exchange::Internal, NOTIFICATION_DUE)],
+    single_active_consumer: false,
+};
+
+/// Keeps listings, feeds and the sitemap current. One consumer at a time:
+/// the site state is read, changed and written whole.
+pub const INDEX: StageSpec = StageSpec {
+    name: "index",
+    consumes: &[
+        (Exchange::Events, "article.published"),
+        (Exchange::Events, "article.updated"),
+        (Exchange::Events, "article.unpublished"),
+    ],
+    single_active_consumer: true,
 };
 
 /// The publishing pipeline's stages, in order.
@@ -50,4 +82,4 @@ pub const STAGES: [StageSpec; 3] = [VALIDATE, RENDER, PUBLISH];
 /// The notifier's stages.
 pub const NOTIFIER_STAGES: [StageSpec; 2] = [NOTIFY, DELIVER];
 /// Everything a namespace holds queues for.
-pub const ALL_STAGES: [StageSpec; 5] = [VALIDATE, RENDER, PUBLISH, NOTIFY, DELIVER];
+pub const ALL_STAGES: [StageSpec; 6] = [VALIDATE, RENDER, PUBLISH, INDEX, NOTIFY, DELIVER];

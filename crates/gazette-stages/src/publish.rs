@@ -1,19 +1,20 @@
-//! The publish stage: the revision's copies and its page into the store, then `article.published`.
+//! The publish stage: the revision's copies and its page into the store, then `article.published` (first revision) or `article.updated`.
 //!
 //! The store-side rules for revisions (immutable copies, conditional page
 //! writes, the verify-and-repair step) live in `revisions.rs`.
 
 use bytes::Bytes;
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, EventType, Published, Rendered, event_id};
+use gazette_contract::{Envelope, EventType, FieldError, Published, Rendered, Schemas, event_id};
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tracing::{info, warn};
 
 use crate::render::join_url;
 use crate::revisions::{PAGE_CONTENT_TYPE, Revisions, revision_metadata, sha256_hex};
+use crate::withdraw::tombstone;
 use crate::{decode_event, encode_event};
 
-const SOURCE: &str = "/gazette/publish";
+pub(crate) const SOURCE: &str = "/gazette/publish";
 
 /// Where an article's page lives: `<category>/<slug>.html`.
 pub fn page_key(category_slug: &str, slug: &str) -> String {
@@ -32,6 +33,15 @@ pub enum PublishFailure {
     KeyConflict { key: String, owner: String },
     #[error("cannot encode: {0}")]
     Encode(serde_json::Error),
+    #[error("article.withdrawn event is unreadable: {0}")]
+    Unreadable(String),
+    #[error("withdrawal of {article_id} refused ({reason}): {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Refused {
+        article_id: String,
+        reason: &'static str,
+        errors: Vec<FieldError>,
+        notice: Box<Outbound>,
+    },
 }
 
 impl Failure for PublishFailure {
@@ -48,6 +58,17 @@ impl Failure for PublishFailure {
                 reason: "key-conflict",
             },
             Self::Encode(_) => Disposition::DeadLetter { reason: "encode" },
+            Self::Unreadable(_) => Disposition::DeadLetter {
+                reason: "invalid-withdrawal",
+            },
+            Self::Refused { reason, .. } => Disposition::DeadLetter { reason },
+        }
+    }
+
+    fn notices(&self) -> Vec<Outbound> {
+        match self {
+            Self::Refused { notice, .. } => vec![notice.as_ref().clone()],
+            _ => Vec::new(),
         }
     }
 }
@@ -74,11 +95,37 @@ impl Default for PublishSettings {
 pub struct PublishStage {
     store: Store,
     settings: PublishSettings,
+    /// Withdrawals come from upstream and are judged by their schema here.
+    schemas: Schemas,
 }
 
 impl PublishStage {
-    pub fn new(store: Store, settings: PublishSettings) -> Self {
-        Self { store, settings }
+    pub fn new(store: Store, settings: PublishSettings, schemas: Schemas) -> Self {
+        Self {
+            store,
+            settings,
+            schemas,
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn settings(&self) -> &PublishSettings {
+        &self.settings
+    }
+
+    pub(crate) fn schemas(&self) -> &Schemas {
+        &self.schemas
+    }
+
+    /// Where readers find `key`: under the public site URL, or in the store.
+    pub(crate) fn public_url(&self, key: &str) -> String {
+        match &self.settings.public_url {
+            Some(base) => join_url(base, key),
+            None => self.store.locator(key),
+        }
     }
 }
 
@@ -86,6 +133,15 @@ impl Handler for PublishStage {
     type Error = PublishFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, PublishFailure> {
+        if message.routing_key == EventType::Withdrawn.as_str() {
+            return self.withdraw(message).await;
+        }
+        self.publish(message).await
+    }
+}
+
+impl PublishStage {
+    async fn publish(&self, message: &Inbound) -> Result<Vec<Outbound>, PublishFailure> {
         let event: Envelope<Rendered> = decode_event(message).map_err(PublishFailure::Malformed)?;
         let correlation = event.correlation().to_owned();
         // Taken apart, not copied: the page and the article are the bulk of the message.
@@ -116,7 +172,7 @@ impl Handler for PublishStage {
             metadata: revision_metadata(&article.id, article.revision, &sha256),
             precondition: Precondition::None,
         };
-        revisions
+        let replaced = revisions
             .write_page_unless_newer(page, article.revision)
             .await?;
         let newest = revisions.settle_page(&key, article.revision).await?;
@@ -127,14 +183,27 @@ impl Handler for PublishStage {
             return Ok(Vec::new());
         }
 
-        let url = match &self.settings.public_url {
-            Some(base) => join_url(base, &key),
-            None => self.store.locator(&key),
+        // After the page write, so a withdrawal racing this publish either
+        // finds our page to delete or leaves its tombstone for us to find.
+        if let Some(tombstone) = tombstone(&self.store, &article.id).await?
+            && tombstone.revision >= article.revision
+        {
+            self.delete_page_through(&article.id, &key, tombstone.revision)
+                .await?;
+            warn!(article_id = %article.id, revision = article.revision, "this revision was withdrawn; page removed, not announcing");
+            return Ok(Vec::new());
+        }
+
+        let url = self.public_url(&key);
+        let lifecycle = if replaced.is_some() {
+            EventType::Updated
+        } else {
+            EventType::Published
         };
-        info!(article_id = %article.id, revision = article.revision, %key, %url, "published");
+        info!(article_id = %article.id, revision = article.revision, %key, %url, event = %lifecycle, "published");
         let published = Envelope::new(
-            EventType::Published,
-            event_id(&article.id, article.revision, EventType::Published),
+            lifecycle,
+            event_id(&article.id, article.revision, lifecycle),
             SOURCE,
             &article.id,
             Some(&correlation),
@@ -150,7 +219,7 @@ impl Handler for PublishStage {
             },
         );
         Ok(vec![
-            encode_event(EventType::Published, &published).map_err(PublishFailure::Encode)?,
+            encode_event(lifecycle, &published).map_err(PublishFailure::Encode)?,
         ])
     }
 }

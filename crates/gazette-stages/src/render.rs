@@ -2,7 +2,7 @@
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, Rendered, ValidatedArticle, event_id};
-use gazette_render::{ArticlePage, RenderError, Renderer};
+use gazette_render::{ArticlePage, Chrome, RenderError, Renderer};
 use gazette_text::portal_datetime;
 use tracing::info;
 
@@ -34,6 +34,14 @@ impl Failure for RenderFailure {
     }
 }
 
+/// A category's RSS and Atom feeds, as links from its pages.
+pub fn category_feed_hrefs(category_slug: &str) -> (String, String) {
+    (
+        format!("/{category_slug}/rss.xml"),
+        format!("/{category_slug}/atom.xml"),
+    )
+}
+
 /// What every page of the site shares.
 #[derive(Debug, Clone)]
 pub struct SiteSettings {
@@ -46,34 +54,45 @@ pub struct SiteSettings {
 
 #[derive(Debug)]
 pub struct RenderStage {
-    renderer: Renderer,
+    renderer: std::sync::Arc<Renderer>,
     site: SiteSettings,
 }
 
 impl RenderStage {
     pub fn new(renderer: Renderer, site: SiteSettings) -> Self {
+        Self::new_shared(std::sync::Arc::new(renderer), site)
+    }
+
+    /// With a renderer other users share (the rebuild's tasks).
+    pub fn new_shared(renderer: std::sync::Arc<Renderer>, site: SiteSettings) -> Self {
         Self { renderer, site }
+    }
+
+    /// The public URL of the page at `key`, when the site has one.
+    pub fn page_url(&self, key: &str) -> Option<String> {
+        self.site.public_url.as_deref().map(|base| join_url(base, key))
     }
 
     /// The page for `validated`, and the key it is stored under.
     pub fn render(&self, validated: &ValidatedArticle) -> Result<(String, String), RenderError> {
         let article = &validated.article;
         let key = page_key(&article.category.slug, &validated.slug);
-        let canonical_url = self
-            .site
-            .public_url
-            .as_deref()
-            .map(|base| join_url(base, &key))
-            .unwrap_or_default();
+        let canonical_url = self.page_url(&key).unwrap_or_default();
         let category_href = format!("/{}/", article.category.slug);
+        let (rss_href, atom_href) = category_feed_hrefs(&article.category.slug);
         let description = description(&article.lead, &article.title);
         let html = self.renderer.render_article(&ArticlePage {
-            lang: &article.language,
-            site_name: &self.site.name,
-            home_href: "/",
-            canonical_url: &canonical_url,
-            title: &article.title,
-            description: &description,
+            chrome: Chrome {
+                lang: &article.language,
+                site_name: &self.site.name,
+                home_href: "/",
+                canonical_url: &canonical_url,
+                title: &article.title,
+                description: &description,
+                rss_href: &rss_href,
+                atom_href: &atom_href,
+                noindex: false,
+            },
             category_name: &article.category.name,
             category_href: &category_href,
             published_iso: &article.published_at.to_rfc3339(),

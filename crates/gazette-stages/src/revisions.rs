@@ -30,6 +30,9 @@ use crate::{PublishFailure, page_key};
 const META_ARTICLE_ID: &str = "article-id";
 const META_REVISION: &str = "revision";
 const META_SHA256: &str = "sha256";
+/// On a page: the revision of the same article it replaced, if any. Kept on
+/// the page so a redelivery reaches the same published-or-updated verdict.
+const META_REPLACES: &str = "replaces";
 /// Pages are HTML in UTF-8, whoever writes them.
 pub(crate) const PAGE_CONTENT_TYPE: &str = "text/html; charset=utf-8";
 /// Revision copies never change once written.
@@ -127,37 +130,45 @@ impl<'a> Revisions<'a> {
     }
 
     /// Writes the page unless the store shows a newer revision there, as a
-    /// compare-and-swap where the store supports it.
+    /// compare-and-swap where the store supports it. Returns the revision of
+    /// this article the page showed before, if any: `article.updated` rather
+    /// than `article.published`.
     pub(crate) async fn write_page_unless_newer(
         &self,
         mut page: PutObject,
         revision: u64,
-    ) -> Result<(), PublishFailure> {
+    ) -> Result<Option<u64>, PublishFailure> {
         for _ in 0..ATTEMPTS {
+            page.metadata.remove(META_REPLACES);
             let Some(head) = self.store.head(&page.key).await? else {
                 page.precondition = Precondition::Absent;
                 match self.store.put(page.clone()).await {
                     Err(StoreError::Conflict { .. }) => continue,
-                    other => return other.map_err(Into::into),
+                    other => return other.map(|()| None).map_err(Into::into),
                 }
             };
             self.check_owner(&page.key, &head.metadata)?;
-            match stored_revision(&head.metadata) {
-                Some(stored) if stored > revision => return Ok(()),
+            let replaces = match stored_revision(&head.metadata) {
+                Some(stored) if stored > revision => return Ok(None),
                 Some(stored)
                     if stored == revision
                         && head.metadata.get(META_SHA256) == page.metadata.get(META_SHA256) =>
                 {
-                    return Ok(());
+                    return Ok(replaced_revision(&head.metadata));
                 }
-                _ => {}
+                Some(stored) if stored < revision => Some(stored),
+                _ => replaced_revision(&head.metadata),
+            };
+            if let Some(replaced) = replaces {
+                page.metadata
+                    .insert(META_REPLACES.to_owned(), replaced.to_string());
             }
             page.precondition = head
                 .etag
                 .map_or(Precondition::None, Precondition::Unchanged);
             match self.store.put(page.clone()).await {
                 Err(StoreError::Conflict { .. }) => continue,
-                other => return other.map_err(Into::into),
+                other => return other.map(|()| replaces).map_err(Into::into),
             }
         }
         Err(StoreError::Conflict { target: page.key }.into())
@@ -246,6 +257,11 @@ impl<'a> Revisions<'a> {
     }
 }
 
-fn stored_revision(metadata: &BTreeMap<String, String>) -> Option<u64> {
+/// The revision a page (or copy) shows, from its metadata.
+pub(crate) fn stored_revision(metadata: &BTreeMap<String, String>) -> Option<u64> {
     metadata.get(META_REVISION).and_then(|r| r.parse().ok())
+}
+
+fn replaced_revision(metadata: &BTreeMap<String, String>) -> Option<u64> {
+    metadata.get(META_REPLACES).and_then(|r| r.parse().ok())
 }

@@ -2,8 +2,8 @@
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{
-    Article, BodyFormat, Envelope, EventType, FieldError, JsonLimitError, MAX_JSON_DEPTH, Rejected,
-    Schemas, ValidatedArticle, check_json_depth, event_id, rejection_id,
+    Article, BodyFormat, Envelope, EventType, FieldError, JsonLimitError, MAX_JSON_DEPTH, Schemas,
+    ValidatedArticle, check_json_depth, event_id,
 };
 use gazette_text::{BodySanitizer, nfc, slugify};
 use serde::Deserialize as _;
@@ -11,6 +11,7 @@ use serde_json::Value;
 use tracing::info;
 
 use crate::encode_event;
+use crate::rejection::rejection_notice;
 
 const SOURCE: &str = "/gazette/validate";
 
@@ -180,41 +181,15 @@ impl ValidateStage {
         reason: &'static str,
         errors: Vec<FieldError>,
     ) -> ValidateFailure {
-        let article_id = document
-            .pointer("/data/id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty() && id.chars().count() <= 128);
-        let Some(article_id) = article_id else {
-            return ValidateFailure::Unidentified { errors };
-        };
-        let submission_id = document
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
-            .unwrap_or("unknown")
-            .to_owned();
-        let revision = document.pointer("/data/revision").and_then(Value::as_u64);
-        let rejected = Envelope::new(
-            EventType::Rejected,
-            rejection_id(&submission_id),
-            SOURCE,
-            article_id,
-            Some(&submission_id),
-            Rejected {
-                article_id: article_id.to_owned(),
-                revision,
-                submission_id: submission_id.clone(),
-                errors: errors.clone(),
-            },
-        );
-        match encode_event(EventType::Rejected, &rejected) {
-            Ok(notice) => ValidateFailure::Rejected {
-                article_id: article_id.to_owned(),
+        match rejection_notice(document, &errors, SOURCE) {
+            None => ValidateFailure::Unidentified { errors },
+            Some((article_id, Ok(notice))) => ValidateFailure::Rejected {
+                article_id,
                 reason,
                 errors,
                 notice: Box::new(notice),
             },
-            Err(e) => ValidateFailure::Encode(e),
+            Some((_, Err(e))) => ValidateFailure::Encode(e),
         }
     }
 }

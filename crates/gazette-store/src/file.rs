@@ -99,6 +99,18 @@ impl FileStore {
         }
     }
 
+    /// Like S3, deleting what is not there succeeds.
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        for path in [self.root.join(key), self.meta_path(key)] {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(self.io("delete", key, source)),
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let mut keys = Vec::new();
         let mut pending = vec![self.root.clone()];

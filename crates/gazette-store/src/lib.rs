@@ -116,6 +116,15 @@ impl Store {
         }
     }
 
+    /// Removes the object under `key`; succeeds when there was none.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        check_key(key)?;
+        match self {
+            Self::S3(s) => timed("delete", Box::pin(s.delete(key))).await,
+            Self::File(f) => f.delete(key).await,
+        }
+    }
+
     /// Every key under `prefix` (`""` for all), in no particular order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         match self {

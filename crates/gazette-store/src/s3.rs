@@ -212,6 +212,18 @@ impl S3Store {
         }
     }
 
+    /// S3 answers 204 whether or not the key existed, so deleting is idempotent.
+    pub(crate) async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify("delete", self.target(key), e))
+    }
+
     pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let mut keys = Vec::new();
         let mut pages = self

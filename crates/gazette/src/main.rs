@@ -24,6 +24,7 @@ mod dlq;
 mod http;
 mod notifier_config;
 mod preview;
+mod rebuild;
 mod run;
 mod submit;
 mod subscribers;
@@ -71,6 +72,14 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         serve: Option<std::net::SocketAddr>,
     },
+    /// Render every article page and every listing, feed and sitemap again
+    /// from the articles in the store (after a theme change, or to rebuild
+    /// the index). Does not use the broker; stop the indexer first.
+    Rebuild {
+        /// Parallel tasks; defaults to the number of CPUs.
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Run one stage; start more copies to scale it.
     Worker {
         #[arg(value_enum)]
@@ -110,6 +119,9 @@ pub enum Stage {
     Validate,
     Render,
     Publish,
+    /// The indexer: listings, home page, feeds and sitemap. Replicas stand
+    /// by on a single-active-consumer queue.
+    Index,
     /// The notifier: fans `article.published` out to subscribers and
     /// delivers (`gazette worker notify` runs the deliver loop too).
     Notify,
@@ -123,6 +135,7 @@ impl Stage {
             Self::Validate => gazette_stages::VALIDATE.name,
             Self::Render => gazette_stages::RENDER.name,
             Self::Publish => gazette_stages::PUBLISH.name,
+            Self::Index => gazette_stages::INDEX.name,
             Self::Notify => gazette_stages::NOTIFY.name,
             Self::Deliver => gazette_stages::DELIVER.name,
         }
@@ -155,6 +168,7 @@ fn main() -> ExitCode {
             } => submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await,
             Command::Up { serve } => run::up(&config, serve).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
+            Command::Rebuild { jobs } => rebuild::run(&config, jobs).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
             Command::Subscribers { command } => subscribers::run(&config, command).await,
             Command::Topology { vhost } => topology::print(&config, &vhost),

@@ -8,8 +8,8 @@ use gazette_contract::Schemas;
 use gazette_email::Mailer;
 use gazette_render::{Renderer, Theme};
 use gazette_stages::{
-    DELIVER, DeliverSettings, DeliverStage, NOTIFY, NotifyStage, PUBLISH, PublishStage, RENDER,
-    RenderStage, VALIDATE, ValidateStage,
+    DELIVER, DeliverSettings, DeliverStage, INDEX, IndexSettings, IndexStage, NOTIFY, NotifyStage,
+    PUBLISH, PublishStage, RENDER, RenderStage, VALIDATE, ValidateStage,
 };
 use gazette_store::Store;
 use gazette_subscribers::Subscribers;
@@ -35,6 +35,7 @@ pub async fn up(config: &Config, preview: Option<std::net::SocketAddr>) -> Resul
             Stage::Validate,
             Stage::Render,
             Stage::Publish,
+            Stage::Index,
             Stage::Notify,
             Stage::Deliver,
         ],
@@ -75,9 +76,22 @@ async fn run(
         )),
         false => None,
     };
-    let store = match wanted(Stage::Publish) {
+    let store = match wanted(Stage::Publish) || wanted(Stage::Index) {
         true => Some(open_store(config).await?),
         false => None,
+    };
+    let index = match (wanted(Stage::Index), &store) {
+        (true, Some(store)) => Some(
+            IndexStage::start(
+                store.clone(),
+                Arc::new(load_renderer(config)?),
+                config.site.clone(),
+                IndexSettings::default(),
+            )
+            .await
+            .context("the indexer cannot write its 404 page; check the store settings")?,
+        ),
+        _ => None,
     };
     let subscribers = match wanted(Stage::Notify) || wanted(Stage::Deliver) {
         true => Some(open_subscribers(config).await?),
@@ -141,8 +155,19 @@ async fn run(
             &shutdown,
         );
     }
-    if let Some(store) = store {
-        let handler = PublishStage::new(store, config.publish.clone());
+    if let Some(handler) = index {
+        spawn(
+            &mut running,
+            config,
+            INDEX,
+            handler,
+            ready(Stage::Index),
+            &shutdown,
+        );
+    }
+    if let (true, Some(store)) = (wanted(Stage::Publish), store) {
+        let schemas = Schemas::load().context("the built-in schemas do not compile")?;
+        let handler = PublishStage::new(store, config.publish.clone(), schemas);
         spawn(
             &mut running,
             config,
@@ -207,6 +232,12 @@ fn spawn<H: Handler>(
         settings.concurrency = settings.concurrency.max(DELIVER_CONCURRENCY);
         settings.prefetch = settings.prefetch.max(2 * DELIVER_CONCURRENCY as u16);
     }
+    if spec.name == INDEX.name {
+        // A whole burst in hand at once is what lets the indexer flush it as one.
+        let batch = IndexSettings::default().max_batch;
+        settings.concurrency = settings.concurrency.max(batch);
+        settings.prefetch = settings.prefetch.max(u16::try_from(batch).unwrap_or(u16::MAX));
+    }
     let shutdown = shutdown.clone();
     running.spawn(async move {
         run_stage(settings, spec, Arc::new(handler), readiness, shutdown)
@@ -241,7 +272,7 @@ pub async fn check(config: &Config) -> Result<()> {
     Ok(())
 }
 
-fn load_renderer(config: &Config) -> Result<Renderer> {
+pub fn load_renderer(config: &Config) -> Result<Renderer> {
     let theme = match &config.theme_dir {
         Some(dir) => Theme::from_dir(dir)
             .context("GAZETTE_THEME_DIR names a folder without a complete theme")?,

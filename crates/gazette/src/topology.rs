@@ -31,6 +31,7 @@ pub fn definitions(config: &Config, vhost: &str) -> Value {
                         Argument::Text(text) => json!(text),
                         Argument::Int(n) => json!(n),
                         Argument::Long(n) => json!(n),
+                        Argument::Bool(b) => json!(b),
                     };
                     ((*name).to_owned(), value)
                 })

@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
             },
         );
         let store = Store::open(&format!("file://{}", site.path().display())).await?;
-        let publish = PublishStage::new(store, PublishSettings::default());
+        let publish = PublishStage::new(store, PublishSettings::default(), Schemas::load()?);
         for submission in submissions {
             let validated = pass(&validate, inbound(submission.body)).await?;
             let rendered = pass(&render, inbound(validated.body)).await?;

@@ -1,0 +1,293 @@
+//! A batch of lifecycle changes applied to the index: which slots move, and which objects must be written again.
+//!
+//! Split in two so that no I/O hides in here: [`plan_changes`] works on the
+//! site state and the articles' records (loaded first) and says which pages
+//! and sitemap shards it needs; [`apply_ops`] then changes those once the
+//! caller has loaded them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::{
+    ArticleRecord, CategoryState, Entry, FEED_LEN, PAGE_SIZE, PageState, Placement, SITEMAP_SHARD,
+    ShardState, SiteState, Slot, UrlEntry,
+};
+
+/// What happened to an article, as the public events tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `article.published` or `article.updated`: this revision is live.
+    Listed(Entry),
+    /// `article.unpublished`: revisions up to `revision` are withdrawn.
+    Unlisted { article_id: String, revision: u64 },
+}
+
+/// One edit to a page or sitemap shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    PutInPage { category: String, page: u64, slot: Slot },
+    RemoveFromPage { category: String, page: u64, seq: u64 },
+    PutInShard { shard: u64, site_seq: u64, url: UrlEntry },
+    RemoveFromShard { shard: u64, site_seq: u64 },
+}
+
+impl Op {
+    /// The page this op edits, as `(category, number)`.
+    pub fn page(&self) -> Option<(String, u64)> {
+        match self {
+            Self::PutInPage { category, page, .. } | Self::RemoveFromPage { category, page, .. } => {
+                Some((category.clone(), *page))
+            }
+            _ => None,
+        }
+    }
+
+    /// The sitemap shard this op edits.
+    pub fn shard(&self) -> Option<u64> {
+        match self {
+            Self::PutInShard { shard, .. } | Self::RemoveFromShard { shard, .. } => Some(*shard),
+            _ => None,
+        }
+    }
+}
+
+/// Every object a batch makes stale; each is written once per batch.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Dirty {
+    /// Front pages and feeds of these categories.
+    pub categories: BTreeSet<String>,
+    /// Numbered pages, with their state.
+    pub pages: BTreeSet<(String, u64)>,
+    pub shards: BTreeSet<u64>,
+    pub records: BTreeSet<String>,
+    /// Categories that lost an article from their newest list, which must be
+    /// refilled from their newest pages ([`refresh_latest`]).
+    pub refill: BTreeSet<String>,
+}
+
+impl Dirty {
+    /// Whether the site-wide pages (home, site feeds, sitemap) change.
+    pub fn touches_site(&self) -> bool {
+        !self.categories.is_empty()
+    }
+}
+
+fn page_of(seq: u64) -> u64 {
+    seq / PAGE_SIZE + 1
+}
+
+fn shard_of(site_seq: u64) -> u64 {
+    site_seq / SITEMAP_SHARD + 1
+}
+
+fn url_of(entry: &Entry) -> UrlEntry {
+    UrlEntry {
+        article_id: entry.article_id.clone(),
+        loc: entry.url.clone(),
+        lastmod: entry.updated_at,
+    }
+}
+
+/// Applies `changes` in order to the site state and to `records` (which
+/// must hold every article the batch names, default when never seen), and
+/// plans the page and shard edits that follow.
+pub fn plan_changes(
+    site: &mut SiteState,
+    records: &mut HashMap<String, ArticleRecord>,
+    changes: Vec<Change>,
+) -> (Vec<Op>, Dirty) {
+    let mut ops = Vec::new();
+    let mut dirty = Dirty::default();
+    // The site state is written last in a flush: a placement past its
+    // counters was made by a flush that never finished, and is void.
+    for record in records.values_mut() {
+        if let (Some(category), Some(placement)) = (&record.category, record.placement)
+            && !is_committed(site, category, placement)
+        {
+            record.placement = None;
+        }
+    }
+    for change in changes {
+        match change {
+            Change::Listed(entry) => list(site, records, entry, &mut ops, &mut dirty),
+            Change::Unlisted {
+                article_id,
+                revision,
+            } => {
+                let record = records.entry(article_id.clone()).or_default();
+                if record.withdrawn_through.is_some_and(|w| w >= revision) {
+                    continue;
+                }
+                // A newer revision, published after the withdrawal, stays listed.
+                if record.revision <= revision {
+                    unplace(site, record, &mut ops, &mut dirty);
+                }
+                record.withdrawn_through = Some(revision);
+                record.revision = record.revision.max(revision);
+                dirty.records.insert(article_id);
+            }
+        }
+    }
+    (ops, dirty)
+}
+
+/// Whether `placement` in `category` was counted by the site state.
+pub fn is_committed(site: &SiteState, category: &str, placement: Placement) -> bool {
+    site.categories
+        .get(category)
+        .is_some_and(|c| placement.seq < c.next_seq)
+        && placement.site_seq < site.next_site_seq
+}
+
+fn list(
+    site: &mut SiteState,
+    records: &mut HashMap<String, ArticleRecord>,
+    entry: Entry,
+    ops: &mut Vec<Op>,
+    dirty: &mut Dirty,
+) {
+    let record = records.entry(entry.article_id.clone()).or_default();
+    let withdrawn = record.withdrawn_through.is_some_and(|w| w >= entry.revision);
+    if entry.revision < record.revision || withdrawn {
+        return;
+    }
+    let same_category = record.category.as_deref() == Some(entry.category_slug.as_str());
+    let placement = match record.placement {
+        Some(placement) if same_category => placement,
+        _ => {
+            // New, republished, or moved to another category: a fresh slot
+            // on the newest page; the old one (if any) leaves a gap.
+            unplace(site, record, ops, dirty);
+            let category = site
+                .categories
+                .entry(entry.category_slug.clone())
+                .or_insert_with(CategoryState::default);
+            let placement = Placement {
+                seq: category.next_seq,
+                site_seq: site.next_site_seq,
+            };
+            category.next_seq += 1;
+            site.next_site_seq += 1;
+            if placement.seq > 0 && placement.seq % PAGE_SIZE == 0 {
+                // The page before gains a "newer" link.
+                dirty
+                    .pages
+                    .insert((entry.category_slug.clone(), page_of(placement.seq) - 1));
+            }
+            placement
+        }
+    };
+    let slug = entry.category_slug.clone();
+    let category = site.categories.entry(slug.clone()).or_default();
+    category.name.clone_from(&entry.category_name);
+    let slot = Slot {
+        seq: placement.seq,
+        site_seq: placement.site_seq,
+        entry,
+    };
+    // Newest first by sequence; an update replaces its slot in place.
+    category.latest.retain(|s| s.seq != slot.seq);
+    let at = category.latest.partition_point(|s| s.seq > slot.seq);
+    if at < FEED_LEN {
+        category.latest.insert(at, slot.clone());
+        category.latest.truncate(FEED_LEN);
+    }
+    record.revision = slot.entry.revision;
+    record.category = Some(slug.clone());
+    record.placement = Some(placement);
+    dirty.records.insert(slot.entry.article_id.clone());
+    dirty.categories.insert(slug.clone());
+    dirty.pages.insert((slug.clone(), page_of(placement.seq)));
+    dirty.shards.insert(shard_of(placement.site_seq));
+    ops.push(Op::PutInShard {
+        shard: shard_of(placement.site_seq),
+        site_seq: placement.site_seq,
+        url: url_of(&slot.entry),
+    });
+    ops.push(Op::PutInPage {
+        category: slug,
+        page: page_of(placement.seq),
+        slot,
+    });
+}
+
+/// Takes the article off its page, its category's newest list and the sitemap.
+fn unplace(site: &mut SiteState, record: &mut ArticleRecord, ops: &mut Vec<Op>, dirty: &mut Dirty) {
+    let (Some(category), Some(placement)) = (record.category.clone(), record.placement.take())
+    else {
+        return;
+    };
+    if let Some(state) = site.categories.get_mut(&category)
+        && let Some(at) = state.latest.iter().position(|s| s.seq == placement.seq)
+    {
+        state.latest.remove(at);
+        dirty.refill.insert(category.clone());
+    }
+    let page = page_of(placement.seq);
+    ops.push(Op::RemoveFromPage {
+        category: category.clone(),
+        page,
+        seq: placement.seq,
+    });
+    ops.push(Op::RemoveFromShard {
+        shard: shard_of(placement.site_seq),
+        site_seq: placement.site_seq,
+    });
+    dirty.pages.insert((category.clone(), page));
+    dirty.shards.insert(shard_of(placement.site_seq));
+    dirty.categories.insert(category);
+}
+
+/// Carries out `ops` on the loaded pages and shards (missing ones start empty).
+pub fn apply_ops(
+    ops: Vec<Op>,
+    pages: &mut BTreeMap<(String, u64), PageState>,
+    shards: &mut BTreeMap<u64, ShardState>,
+) {
+    for op in ops {
+        match op {
+            Op::PutInPage {
+                category,
+                page,
+                slot,
+            } => {
+                let state = pages.entry((category, page)).or_default();
+                state.slots.insert(slot.seq, slot);
+            }
+            Op::RemoveFromPage {
+                category,
+                page,
+                seq,
+            } => {
+                pages.entry((category, page)).or_default().slots.remove(&seq);
+            }
+            Op::PutInShard {
+                shard,
+                site_seq,
+                url,
+            } => {
+                shards.entry(shard).or_default().urls.insert(site_seq, url);
+            }
+            Op::RemoveFromShard { shard, site_seq } => {
+                shards.entry(shard).or_default().urls.remove(&site_seq);
+            }
+        }
+    }
+}
+
+/// Rebuilds a category's newest list from its newest pages, given newest
+/// page first.
+pub fn refresh_latest<'a>(category: &mut CategoryState, newest_pages: impl Iterator<Item = &'a PageState>) {
+    let mut latest = Vec::with_capacity(FEED_LEN);
+    for page in newest_pages {
+        latest.extend(page.slots.values().rev().cloned());
+        if latest.len() >= FEED_LEN {
+            break;
+        }
+    }
+    latest.truncate(FEED_LEN);
+    category.latest = latest;
+}
+
+#[cfg(test)]
+#[path = "apply_tests.rs"]
+mod tests;

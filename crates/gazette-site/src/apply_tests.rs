@@ -1,0 +1,182 @@
+//! The index's bookkeeping: stable pages, bounded work, updates in place, withdrawals.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::DateTime;
+
+use super::*;
+
+fn entry(id: &str, revision: u64, category: &str) -> Entry {
+    let at = DateTime::parse_from_rfc3339("2022-06-23T15:04:00+07:00").unwrap_or_default();
+    Entry {
+        article_id: id.to_owned(),
+        revision,
+        title: format!("Bài {id} bản {revision}"),
+        key: format!("{category}/{id}.html"),
+        url: format!("https://quan.example.vn/{category}/{id}.html"),
+        category_slug: category.to_owned(),
+        category_name: format!("Mục {category}"),
+        published_at: at,
+        updated_at: at,
+        lead: String::new(),
+        author: String::new(),
+    }
+}
+
+/// The index as a whole, applying batches the way the indexer does.
+#[derive(Default)]
+struct Index {
+    site: SiteState,
+    records: HashMap<String, ArticleRecord>,
+    pages: BTreeMap<(String, u64), PageState>,
+    shards: BTreeMap<u64, ShardState>,
+}
+
+impl Index {
+    /// Like the indexer, hands over only the records the batch names.
+    fn apply(&mut self, changes: Vec<Change>) -> Dirty {
+        let mut records: HashMap<String, ArticleRecord> = changes
+            .iter()
+            .map(|c| match c {
+                Change::Listed(e) => e.article_id.clone(),
+                Change::Unlisted { article_id, .. } => article_id.clone(),
+            })
+            .map(|id| {
+                let record = self.records.get(&id).cloned().unwrap_or_default();
+                (id, record)
+            })
+            .collect();
+        let (ops, dirty) = plan_changes(&mut self.site, &mut records, changes);
+        self.records.extend(records);
+        apply_ops(ops, &mut self.pages, &mut self.shards);
+        for category in &dirty.refill {
+            let Some(state) = self.site.categories.get_mut(category) else {
+                continue;
+            };
+            let newest = state.pages();
+            let pages = (1..=newest)
+                .rev()
+                .filter_map(|n| self.pages.get(&(category.clone(), n)));
+            refresh_latest(state, pages);
+        }
+        dirty
+    }
+
+    fn page_ids(&self, category: &str, number: u64) -> Vec<String> {
+        self.pages
+            .get(&(category.to_owned(), number))
+            .map(|p| p.slots.values().map(|s| s.entry.article_id.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn listed(id: &str, revision: u64, category: &str) -> Change {
+    Change::Listed(entry(id, revision, category))
+}
+
+#[test]
+fn pages_count_from_the_oldest_and_never_shift() {
+    let mut index = Index::default();
+    for i in 0..45 {
+        index.apply(vec![listed(&format!("a{i:02}"), 1, "tin-tuc")]);
+    }
+    assert_eq!(index.site.categories["tin-tuc"].pages(), 3);
+    assert_eq!(index.page_ids("tin-tuc", 1).first().map(String::as_str), Some("a00"));
+    assert_eq!(index.page_ids("tin-tuc", 3), ["a40", "a41", "a42", "a43", "a44"]);
+    let latest: Vec<&str> = index.site.categories["tin-tuc"]
+        .latest
+        .iter()
+        .map(|s| s.entry.article_id.as_str())
+        .collect();
+    assert_eq!(latest.len(), FEED_LEN);
+    assert_eq!(latest.first(), Some(&"a44"));
+    // Withdrawing an old article leaves a gap; no later page moves.
+    index.apply(vec![Change::Unlisted { article_id: "a05".to_owned(), revision: 1 }]);
+    assert_eq!(index.page_ids("tin-tuc", 1).len(), 19);
+    assert_eq!(index.page_ids("tin-tuc", 3).len(), 5);
+}
+
+#[test]
+fn a_new_article_dirties_the_same_few_objects_however_big_the_site() {
+    let mut index = Index::default();
+    let categories = ["tin-tuc", "y-te", "giao-duc", "van-hoa", "kinh-te"];
+    let mut sizes = Vec::new();
+    for (n, target) in [(100, 0), (20_000, 1)] {
+        while index.site.next_site_seq < n {
+            let i = index.site.next_site_seq;
+            let category = categories[usize::try_from(i).unwrap_or(0) % categories.len()];
+            index.apply(vec![listed(&format!("b{i}"), 1, category)]);
+        }
+        let dirty = index.apply(vec![listed(&format!("new{target}"), 1, "y-te")]);
+        sizes.push((dirty.pages.len(), dirty.categories.len(), dirty.shards.len(), dirty.records.len()));
+    }
+    assert!(sizes[0].0 <= 2 && sizes[1].0 <= 2, "{sizes:?}");
+    assert_eq!((sizes[0].1, sizes[0].2, sizes[0].3), (1, 1, 1));
+    assert_eq!((sizes[1].1, sizes[1].2, sizes[1].3), (1, 1, 1));
+}
+
+#[test]
+fn a_burst_in_one_category_dirties_each_page_once() {
+    let mut index = Index::default();
+    let burst: Vec<Change> = (0..30).map(|i| listed(&format!("c{i}"), 1, "tin-tuc")).collect();
+    let dirty = index.apply(burst);
+    assert_eq!(dirty.pages.len(), 2);
+    assert_eq!(dirty.categories.len(), 1);
+    assert_eq!(dirty.records.len(), 30);
+}
+
+#[test]
+fn a_revision_updates_its_slot_in_place_and_stale_events_are_ignored() {
+    let mut index = Index::default();
+    index.apply(vec![listed("x", 1, "tin-tuc"), listed("y", 1, "tin-tuc")]);
+    index.apply(vec![listed("x", 3, "tin-tuc")]);
+    let dirty = index.apply(vec![listed("x", 2, "tin-tuc")]);
+    assert!(dirty.pages.is_empty(), "an older revision changes nothing");
+    let page = &index.pages[&("tin-tuc".to_owned(), 1)];
+    assert_eq!(page.slots.len(), 2);
+    assert_eq!(page.slots[&0].entry.revision, 3);
+    assert_eq!(index.site.categories["tin-tuc"].latest[1].entry.title, "Bài x bản 3");
+}
+
+#[test]
+fn a_withdrawal_removes_everywhere_and_only_a_newer_revision_comes_back() {
+    let mut index = Index::default();
+    index.apply(vec![listed("x", 2, "tin-tuc"), listed("y", 1, "tin-tuc")]);
+    let dirty = index.apply(vec![Change::Unlisted { article_id: "x".to_owned(), revision: 2 }]);
+    assert!(dirty.refill.contains("tin-tuc"));
+    assert_eq!(index.page_ids("tin-tuc", 1), ["y"]);
+    assert!(index.shards[&1].urls.values().all(|u| u.article_id != "x"));
+    assert_eq!(index.site.categories["tin-tuc"].latest.len(), 1);
+    // A late event for a withdrawn revision stays out.
+    index.apply(vec![listed("x", 2, "tin-tuc")]);
+    assert_eq!(index.page_ids("tin-tuc", 1), ["y"]);
+    // A new revision is a new publication, in a fresh slot.
+    index.apply(vec![listed("x", 3, "tin-tuc")]);
+    assert_eq!(index.page_ids("tin-tuc", 1), ["y", "x"]);
+}
+
+#[test]
+fn moving_category_leaves_the_old_listing() {
+    let mut index = Index::default();
+    index.apply(vec![listed("x", 1, "tin-tuc")]);
+    index.apply(vec![listed("x", 2, "y-te")]);
+    assert!(index.page_ids("tin-tuc", 1).is_empty());
+    assert_eq!(index.page_ids("y-te", 1), ["x"]);
+    assert!(index.site.categories["tin-tuc"].latest.is_empty());
+    assert_eq!(index.shards[&1].urls.len(), 1);
+}
+
+#[test]
+fn placements_of_an_unfinished_flush_are_void() {
+    let mut index = Index::default();
+    index.apply(vec![listed("x", 1, "tin-tuc")]);
+    let committed = index.site.clone();
+    index.apply(vec![listed("y", 1, "tin-tuc")]);
+    // The flush that placed y wrote y's record but died before the site state.
+    index.site = committed;
+    index.apply(vec![listed("z", 1, "tin-tuc"), listed("y", 1, "tin-tuc")]);
+    let page = &index.pages[&("tin-tuc".to_owned(), 1)];
+    let ids: Vec<&str> = page.slots.values().map(|s| s.entry.article_id.as_str()).collect();
+    assert_eq!(ids, ["x", "z", "y"]);
+    assert_eq!(index.site.categories["tin-tuc"].next_seq, 3);
+}

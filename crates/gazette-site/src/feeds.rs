@@ -1,0 +1,111 @@
+//! RSS 2.0 and Atom 1.0 feeds of a list of entries, site-wide or per category.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::Slot;
+use crate::xml::escape;
+
+/// What a feed says about itself; `entries` newest first.
+#[derive(Debug)]
+pub struct Feed<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub language: &'a str,
+    /// The HTML page the feed mirrors (absolute).
+    pub page_url: &'a str,
+    /// Where this feed itself is served (absolute).
+    pub self_url: &'a str,
+    pub entries: &'a [&'a Slot],
+}
+
+impl Feed<'_> {
+    /// The newest change among the entries; a fixed instant when there are
+    /// none, so that rewriting an empty feed yields the same bytes.
+    fn updated(&self) -> DateTime<FixedOffset> {
+        self.entries
+            .iter()
+            .map(|s| s.entry.updated_at)
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+pub fn rss(feed: &Feed<'_>) -> String {
+    let mut xml = String::with_capacity(1024 + feed.entries.len() * 600);
+    let _ = write!(
+        xml,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n\
+         <title>{}</title>\n<link>{}</link>\n<description>{}</description>\n\
+         <language>{}</language>\n<lastBuildDate>{}</lastBuildDate>\n\
+         <atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+        escape(feed.title),
+        escape(feed.page_url),
+        escape(feed.description),
+        escape(feed.language),
+        feed.updated().to_rfc2822(),
+        escape(feed.self_url),
+    );
+    for slot in feed.entries {
+        let entry = &slot.entry;
+        let _ = write!(
+            xml,
+            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n\
+             <pubDate>{}</pubDate>\n<category>{}</category>\n<description>{}</description>\n</item>\n",
+            escape(&entry.title),
+            escape(&entry.url),
+            escape(&entry.url),
+            entry.published_at.to_rfc2822(),
+            escape(&entry.category_name),
+            escape(&entry.lead),
+        );
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}
+
+pub fn atom(feed: &Feed<'_>) -> String {
+    let mut xml = String::with_capacity(1024 + feed.entries.len() * 700);
+    let _ = write!(
+        xml,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n\
+         <id>{}</id>\n<title>{}</title>\n<subtitle>{}</subtitle>\n<updated>{}</updated>\n\
+         <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+         <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+        escape(feed.language),
+        escape(feed.self_url),
+        escape(feed.title),
+        escape(feed.description),
+        feed.updated().to_rfc3339(),
+        escape(feed.page_url),
+        escape(feed.self_url),
+    );
+    for slot in feed.entries {
+        let entry = &slot.entry;
+        let author = if entry.author.is_empty() {
+            feed.title
+        } else {
+            &entry.author
+        };
+        let _ = write!(
+            xml,
+            "<entry>\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+             <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n\
+             <category term=\"{}\" label=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
+            escape(&entry.url),
+            escape(&entry.title),
+            escape(&entry.url),
+            entry.published_at.to_rfc3339(),
+            entry.updated_at.to_rfc3339(),
+            escape(author),
+            escape(&entry.category_slug),
+            escape(&entry.category_name),
+            escape(&entry.lead),
+        );
+    }
+    xml.push_str("</feed>\n");
+    xml
+}

@@ -1,0 +1,115 @@
+//! The indexer's state objects, as stored under `_gazette/index/`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// One article as listings and feeds show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub article_id: String,
+    pub revision: u64,
+    pub title: String,
+    /// The page's object key, `<category>/<slug>.html`; links are `/<key>`.
+    pub key: String,
+    /// The page's absolute URL, for feeds and the sitemap.
+    pub url: String,
+    pub category_slug: String,
+    pub category_name: String,
+    pub published_at: DateTime<FixedOffset>,
+    /// When this revision went live: the feeds' `updated`, the sitemap's `lastmod`.
+    pub updated_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub lead: String,
+    #[serde(default)]
+    pub author: String,
+}
+
+/// An entry where it sits: its sequence in its category and in the site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub seq: u64,
+    pub site_seq: u64,
+    pub entry: Entry,
+}
+
+/// Where an article is listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub seq: u64,
+    pub site_seq: u64,
+}
+
+/// `_gazette/index/articles/<id>.json`: how the indexer last saw an article.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleRecord {
+    /// The newest revision listed or withdrawn; older events are stale.
+    pub revision: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+    /// Revisions up to this one were withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_through: Option<u64>,
+}
+
+/// A category as the site state holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryState {
+    pub name: String,
+    /// The next article's sequence number in this category.
+    pub next_seq: u64,
+    /// The newest articles, newest first: the front page, the feeds, the home block.
+    pub latest: Vec<Slot>,
+}
+
+impl CategoryState {
+    /// Numbered pages so far (1-based numbers run `1..=pages`).
+    pub fn pages(&self) -> u64 {
+        self.next_seq.div_ceil(crate::PAGE_SIZE)
+    }
+}
+
+/// `_gazette/index/site.json`: the one object every batch rewrites.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteState {
+    /// The next article's sequence number across the site (the sitemap's order).
+    pub next_site_seq: u64,
+    pub categories: BTreeMap<String, CategoryState>,
+}
+
+impl SiteState {
+    /// The newest articles across categories, newest first.
+    pub fn latest(&self, count: usize) -> Vec<&Slot> {
+        let mut all: Vec<&Slot> = self
+            .categories
+            .values()
+            .flat_map(|c| c.latest.iter())
+            .collect();
+        all.sort_by(|a, b| b.site_seq.cmp(&a.site_seq));
+        all.truncate(count);
+        all
+    }
+}
+
+/// `_gazette/index/categories/<slug>/<n>.json`: one numbered page's articles, by sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageState {
+    pub slots: BTreeMap<u64, Slot>,
+}
+
+/// One sitemap URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrlEntry {
+    pub article_id: String,
+    pub loc: String,
+    pub lastmod: DateTime<FixedOffset>,
+}
+
+/// `_gazette/index/sitemap/<n>.json`: the URLs of one sitemap shard, by site sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardState {
+    pub urls: BTreeMap<u64, UrlEntry>,
+}

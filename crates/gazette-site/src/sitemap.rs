@@ -1,0 +1,83 @@
+//! `sitemap.xml`: one URL set while the site has at most [`SITEMAP_SHARD`] articles, past that an index of shards counted from the oldest.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::xml::escape;
+use crate::{SITEMAP_SHARD, ShardState};
+
+const NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// One sitemap file to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapObject {
+    pub key: String,
+    pub xml: String,
+}
+
+/// Where shard `number` is served once the sitemap is an index.
+pub fn shard_key(number: u64) -> String {
+    format!("sitemaps/{number}.xml")
+}
+
+/// The sitemap files that `changed` shards make stale. `all_shards` is how
+/// many shards the site has (1-based numbers up to it); `site_url` is the
+/// absolute base the index points into. `shards` holds at least the changed
+/// ones, and every shard while there is only one.
+pub fn sitemap_objects(
+    all_shards: u64,
+    shards: &BTreeMap<u64, ShardState>,
+    changed: impl Iterator<Item = u64>,
+    site_url: &str,
+) -> Vec<SitemapObject> {
+    let empty = ShardState::default();
+    if all_shards <= 1 {
+        let only = shards.get(&1).unwrap_or(&empty);
+        return vec![SitemapObject {
+            key: "sitemap.xml".to_owned(),
+            xml: url_set(only),
+        }];
+    }
+    let mut objects: Vec<SitemapObject> = changed
+        .map(|number| SitemapObject {
+            key: shard_key(number),
+            xml: url_set(shards.get(&number).unwrap_or(&empty)),
+        })
+        .collect();
+    // The index names every shard; it is small, so it is rewritten whenever
+    // a shard changes (its lastmod) rather than tracked separately.
+    let mut index = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"{NAMESPACE}\">\n");
+    for number in 1..=all_shards {
+        let _ = write!(
+            index,
+            "<sitemap><loc>{}</loc></sitemap>\n",
+            escape(&format!("{}{}", site_url, shard_key(number)))
+        );
+    }
+    index.push_str("</sitemapindex>\n");
+    objects.push(SitemapObject {
+        key: "sitemap.xml".to_owned(),
+        xml: index,
+    });
+    objects
+}
+
+fn url_set(shard: &ShardState) -> String {
+    let mut xml = String::with_capacity(200 + shard.urls.len() * 160);
+    let _ = write!(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{NAMESPACE}\">\n");
+    for url in shard.urls.values() {
+        let _ = writeln!(
+            xml,
+            "<url><loc>{}</loc><lastmod>{}</lastmod></url>",
+            escape(&url.loc),
+            url.lastmod.to_rfc3339()
+        );
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// How many shards a site with `urls_ever` site sequence numbers spans.
+pub fn shard_count(urls_ever: u64) -> u64 {
+    urls_ever.div_ceil(SITEMAP_SHARD).max(1)
+}

@@ -1,0 +1,217 @@
+//! One flush of the index: load the state a batch needs, apply it, write what went stale, state last.
+//!
+//! Write order is what makes a crash harmless: the pages readers see
+//! first, then page and shard state, then the articles' records, and the
+//! site state last. The site state's counters are the commit: a placement
+//! past them belongs to a flush that died and is ignored when the same
+//! messages come back (`gazette_site::plan_changes`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use gazette_site::{
+    ArticleRecord, Change, Dirty, LATEST_PAGES_SCANNED, PageState, SITE_STATE_KEY, ShardState,
+    SiteState, apply_ops, page_state_key, plan_changes, record_key, refresh_latest, shard_count,
+    shard_state_key, sitemap_objects,
+};
+use gazette_store::{PutObject, Store, StoreError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::IndexFailure;
+use super::outputs::{Outputs, object};
+
+/// Requests to the store in flight at once during a flush.
+const PARALLEL_REQUESTS: usize = 16;
+
+/// Everything one flush reads and changes.
+#[derive(Debug, Default)]
+pub(crate) struct SiteIndex {
+    pub(crate) site: SiteState,
+    pub(crate) records: HashMap<String, ArticleRecord>,
+    pub(crate) pages: BTreeMap<(String, u64), PageState>,
+    pub(crate) shards: BTreeMap<u64, ShardState>,
+}
+
+/// What a flush did, for logs and the cost report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    pub changes: usize,
+    pub objects_written: usize,
+}
+
+/// Applies `changes` to the index in `store` and writes what they make stale.
+pub(crate) async fn flush(
+    store: &Store,
+    outputs: &Outputs<'_>,
+    changes: Vec<Change>,
+) -> Result<FlushReport, IndexFailure> {
+    let count = changes.len();
+    let mut index = SiteIndex {
+        site: get_json(store, SITE_STATE_KEY).await?,
+        ..SiteIndex::default()
+    };
+    let ids: BTreeSet<String> = changes.iter().map(|c| article_id(c).to_owned()).collect();
+    index.records = stream::iter(ids)
+        .map(|id| async move { Ok::<_, IndexFailure>((id.clone(), get_json(store, &record_key(&id)).await?)) })
+        .buffer_unordered(PARALLEL_REQUESTS)
+        .try_collect()
+        .await?;
+    let shards_before = shard_count(index.site.next_site_seq);
+    let committed = index.site.clone();
+    let (ops, mut dirty) = plan_changes(&mut index.site, &mut index.records, changes);
+
+    let mut wanted_pages: BTreeSet<(String, u64)> = ops.iter().filter_map(|op| op.page()).collect();
+    wanted_pages.extend(dirty.pages.iter().cloned());
+    for category in &dirty.refill {
+        let newest = index.site.categories.get(category).map_or(0, |c| c.pages());
+        for number in (1..=newest).rev().take(LATEST_PAGES_SCANNED as usize) {
+            wanted_pages.insert((category.clone(), number));
+        }
+    }
+    let mut wanted_shards: BTreeSet<u64> = ops.iter().filter_map(|op| op.shard()).collect();
+    let shards_after = shard_count(index.site.next_site_seq);
+    if shards_before == 1 && shards_after > 1 {
+        // sitemap.xml turns into an index: the first shard moves to its own file.
+        wanted_shards.insert(1);
+        dirty.shards.insert(1);
+    }
+    index.pages = load_all(store, wanted_pages, |(category, number)| page_state_key(category, *number)).await?;
+    index.shards = load_all(store, wanted_shards, |number| shard_state_key(*number)).await?;
+    prune_uncommitted(&committed, &mut index);
+    apply_ops(ops, &mut index.pages, &mut index.shards);
+    for category in &dirty.refill {
+        if let Some(state) = index.site.categories.get_mut(category) {
+            let newest = state.pages();
+            let pages = (1..=newest)
+                .rev()
+                .filter_map(|n| index.pages.get(&(category.clone(), n)));
+            refresh_latest(state, pages);
+        }
+    }
+    let written = write(store, outputs, &index, &dirty).await?;
+    Ok(FlushReport {
+        changes: count,
+        objects_written: written,
+    })
+}
+
+fn article_id(change: &Change) -> &str {
+    match change {
+        Change::Listed(entry) => &entry.article_id,
+        Change::Unlisted { article_id, .. } => article_id,
+    }
+}
+
+/// Drops slots a dead flush left past the committed counters.
+fn prune_uncommitted(committed: &SiteState, index: &mut SiteIndex) {
+    for ((category, _), page) in &mut index.pages {
+        let next = committed.categories.get(category).map_or(0, |c| c.next_seq);
+        page.slots.retain(|seq, _| *seq < next);
+    }
+    for shard in index.shards.values_mut() {
+        shard.urls.retain(|site_seq, _| *site_seq < committed.next_site_seq);
+    }
+}
+
+/// Renders and writes everything `dirty` names from `index`, state last.
+pub(crate) async fn write(
+    store: &Store,
+    outputs: &Outputs<'_>,
+    index: &SiteIndex,
+    dirty: &Dirty,
+) -> Result<usize, IndexFailure> {
+    let mut pages: Vec<PutObject> = Vec::new();
+    for (category, number) in &dirty.pages {
+        let (Some(state), Some(page)) = (
+            index.site.categories.get(category),
+            index.pages.get(&(category.clone(), *number)),
+        ) else {
+            continue;
+        };
+        pages.push(outputs.category_page(category, state, *number, page)?);
+    }
+    for category in &dirty.categories {
+        if let Some(state) = index.site.categories.get(category) {
+            pages.push(outputs.category_front(category, state)?);
+            pages.extend(outputs.category_feeds(category, state));
+        }
+    }
+    if dirty.touches_site() {
+        pages.push(outputs.home(&index.site)?);
+        pages.extend(outputs.site_feeds(&index.site));
+        let all_shards = shard_count(index.site.next_site_seq);
+        for sitemap in sitemap_objects(all_shards, &index.shards, dirty.shards.iter().copied(), outputs.base_url) {
+            pages.push(outputs.sitemap(sitemap.key, sitemap.xml));
+        }
+    }
+    let mut state = Vec::new();
+    for key in &dirty.pages {
+        if let Some(page) = index.pages.get(key) {
+            state.push(json_object(page_state_key(&key.0, key.1), page)?);
+        }
+    }
+    for number in &dirty.shards {
+        if let Some(shard) = index.shards.get(number) {
+            state.push(json_object(shard_state_key(*number), shard)?);
+        }
+    }
+    let mut records = Vec::new();
+    for id in &dirty.records {
+        if let Some(record) = index.records.get(id) {
+            records.push(json_object(record_key(id), record)?);
+        }
+    }
+    let site = json_object(SITE_STATE_KEY.to_owned(), &index.site)?;
+    let total = pages.len() + state.len() + records.len() + 1;
+    for group in [pages, state, records, vec![site]] {
+        put_all(store, group).await?;
+    }
+    Ok(total)
+}
+
+pub(crate) async fn put_all(store: &Store, objects: Vec<PutObject>) -> Result<(), StoreError> {
+    stream::iter(objects)
+        .map(|object| store.put(object))
+        .buffer_unordered(PARALLEL_REQUESTS)
+        .try_collect()
+        .await
+}
+
+fn json_object(key: String, value: &impl Serialize) -> Result<PutObject, IndexFailure> {
+    let body = serde_json::to_string(value).map_err(IndexFailure::Encode)?;
+    let mut object = object(key, body, "application/json");
+    object.cache_control = "no-cache";
+    Ok(object)
+}
+
+/// A state object, or its default when it does not exist yet.
+async fn get_json<T: DeserializeOwned + Default>(store: &Store, key: &str) -> Result<T, IndexFailure> {
+    match store.get(key).await? {
+        None => Ok(T::default()),
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|error| IndexFailure::CorruptState {
+            key: key.to_owned(),
+            error,
+        }),
+    }
+}
+
+async fn load_all<K, T>(
+    store: &Store,
+    wanted: BTreeSet<K>,
+    key_of: impl Fn(&K) -> String,
+) -> Result<BTreeMap<K, T>, IndexFailure>
+where
+    K: Ord + Clone,
+    T: DeserializeOwned + Default,
+{
+    let key_of = &key_of;
+    stream::iter(wanted)
+        .map(|wanted| async move {
+            let value = get_json(store, &key_of(&wanted)).await?;
+            Ok::<_, IndexFailure>((wanted, value))
+        })
+        .buffer_unordered(PARALLEL_REQUESTS)
+        .try_collect()
+        .await
+}

@@ -1,0 +1,208 @@
+//! The indexer stage: public lifecycle events in, listings, home page, feeds and sitemap kept current in the store.
+//!
+//! It runs on a single-active-consumer queue: one replica indexes, the
+//! others stand by, so the site state is never written by two at once.
+//! Its work per article is bounded (see `gazette-site`), and changes that
+//! arrive together are flushed together (`batch.rs`).
+
+mod batch;
+mod flush;
+mod outputs;
+mod rebuild;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
+use gazette_contract::{Envelope, EventType, Published, Unpublished, ValidatedArticle};
+use gazette_render::{RenderError, Renderer};
+use gazette_site::{Change, Entry};
+use gazette_store::{Store, StoreError};
+use tracing::info;
+
+use crate::{SiteSettings, decode_event, revision_key};
+use batch::Batcher;
+pub use flush::FlushReport;
+pub(crate) use flush::{SiteIndex, put_all, write};
+pub(crate) use outputs::Outputs;
+pub use rebuild::{RebuildError, RebuildProgress, RebuildReport, rebuild};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexFailure {
+    #[error("lifecycle event cannot be decoded: {0}")]
+    Malformed(serde_json::Error),
+    #[error("the indexer does not handle {0} events")]
+    UnexpectedEvent(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("index state {key} is unreadable ({error}); run `gazette rebuild` to rebuild it from the articles")]
+    CorruptState { key: String, error: serde_json::Error },
+    #[error("the theme cannot render a listing: {0}")]
+    Theme(#[from] RenderError),
+    #[error("cannot encode index state: {0}")]
+    Encode(serde_json::Error),
+    #[error("the index flusher stopped")]
+    FlusherGone,
+    /// The shared outcome of the batch this message was flushed in.
+    #[error("{0}")]
+    Batch(Arc<IndexFailure>),
+}
+
+impl Failure for IndexFailure {
+    fn disposition(&self) -> Disposition {
+        match self {
+            Self::Store(e) if e.is_transient() => Disposition::Retry,
+            Self::FlusherGone => Disposition::Retry,
+            Self::Store(_) => Disposition::DeadLetter {
+                reason: "store-refused",
+            },
+            Self::Malformed(_) => Disposition::DeadLetter {
+                reason: "malformed-event",
+            },
+            Self::UnexpectedEvent(_) => Disposition::DeadLetter {
+                reason: "unexpected-event",
+            },
+            Self::CorruptState { .. } => Disposition::DeadLetter {
+                reason: "corrupt-index-state",
+            },
+            Self::Theme(_) => Disposition::DeadLetter {
+                reason: "render-failed",
+            },
+            Self::Encode(_) => Disposition::DeadLetter { reason: "encode" },
+            Self::Batch(inner) => inner.disposition(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexSettings {
+    /// How long a batch waits for more changes after its first. A burst
+    /// spread over this window writes each affected page once.
+    pub linger: Duration,
+    /// Changes per flush at most; the stage's prefetch should be at least this.
+    pub max_batch: usize,
+}
+
+impl Default for IndexSettings {
+    fn default() -> Self {
+        Self {
+            linger: Duration::from_secs(1),
+            max_batch: 512,
+        }
+    }
+}
+
+/// What the flusher task owns.
+#[derive(Debug)]
+struct Site {
+    store: Store,
+    renderer: Arc<Renderer>,
+    settings: SiteSettings,
+    base_url: String,
+}
+
+impl Site {
+    fn outputs(&self) -> Outputs<'_> {
+        Outputs {
+            renderer: &self.renderer,
+            site: &self.settings,
+            base_url: &self.base_url,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct IndexStage {
+    site: Arc<Site>,
+    batcher: Batcher,
+}
+
+/// The absolute base every feed and sitemap URL starts from.
+pub(crate) fn base_url(store: &Store, site: &SiteSettings) -> String {
+    let base = site.public_url.clone().unwrap_or_else(|| store.locator(""));
+    format!("{}/", base.trim_end_matches('/'))
+}
+
+impl IndexStage {
+    /// Starts the flusher and writes the theme's 404 page, which the
+    /// website endpoint serves for withdrawn and missing pages.
+    pub async fn start(
+        store: Store,
+        renderer: Arc<Renderer>,
+        settings: SiteSettings,
+        index: IndexSettings,
+    ) -> Result<Self, IndexFailure> {
+        let base_url = base_url(&store, &settings);
+        let site = Arc::new(Site {
+            store,
+            renderer,
+            settings,
+            base_url,
+        });
+        site.store.put(site.outputs().not_found()?).await?;
+        let flusher = Arc::clone(&site);
+        let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
+            let site = Arc::clone(&flusher);
+            async move {
+                let report = flush::flush(&site.store, &site.outputs(), changes).await?;
+                metrics::counter!("gazette_index_objects_written_total")
+                    .increment(report.objects_written as u64);
+                metrics::histogram!("gazette_index_batch_changes").record(report.changes as f64);
+                info!(changes = report.changes, objects_written = report.objects_written, "index flushed");
+                Ok(())
+            }
+        });
+        Ok(Self { site, batcher })
+    }
+
+    /// The change a lifecycle event makes to the index.
+    async fn change_of(&self, message: &Inbound) -> Result<Change, IndexFailure> {
+        let routing_key = message.routing_key.as_str();
+        if routing_key == EventType::Unpublished.as_str() {
+            let event: Envelope<Unpublished> = decode_event(message).map_err(IndexFailure::Malformed)?;
+            return Ok(Change::Unlisted {
+                article_id: event.data.article_id,
+                revision: event.data.revision,
+            });
+        }
+        if routing_key != EventType::Published.as_str() && routing_key != EventType::Updated.as_str() {
+            return Err(IndexFailure::UnexpectedEvent(routing_key.to_owned()));
+        }
+        let event: Envelope<Published> = decode_event(message).map_err(IndexFailure::Malformed)?;
+        let data = event.data;
+        // The lead and byline are not in the event; the revision's stored
+        // copy has them (written before the event was sent).
+        let copy = self
+            .site
+            .store
+            .get(&revision_key(&data.article_id, data.revision, "json"))
+            .await?;
+        let (lead, author) = copy
+            .and_then(|bytes| serde_json::from_slice::<ValidatedArticle>(&bytes).ok())
+            .map(|v| (v.article.lead, v.article.author))
+            .unwrap_or_default();
+        Ok(Change::Listed(Entry {
+            article_id: data.article_id,
+            revision: data.revision,
+            title: data.title,
+            key: data.key,
+            url: data.url,
+            category_slug: data.category.slug,
+            category_name: data.category.name,
+            published_at: data.published_at,
+            updated_at: event.time.fixed_offset(),
+            lead,
+            author,
+        }))
+    }
+}
+
+impl Handler for IndexStage {
+    type Error = IndexFailure;
+
+    async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, IndexFailure> {
+        let change = self.change_of(message).await?;
+        self.batcher.submit(change).await.map_err(IndexFailure::Batch)?;
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,235 @@
+//! `gazette rebuild`: every article page and every derived page again, from the revision copies in the store, without the broker.
+//!
+//! For a theme change or a lost index. It reads each article's newest
+//! `articles/<id>/<revision>.json`, skips withdrawn ones, renders and writes
+//! the pages in parallel, then builds the index state from scratch (ordered
+//! by publication time, oldest first) and writes every listing, feed and
+//! sitemap file. Run it while the indexer is stopped: both write the index.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use gazette_contract::ValidatedArticle;
+use gazette_render::Renderer;
+use gazette_site::{ArticleRecord, Change, Dirty, Entry, apply_ops, plan_changes};
+use gazette_store::{Precondition, PutObject, Store, StoreError};
+use tokio::task::JoinSet;
+
+use super::outputs::Outputs;
+use super::{IndexFailure, SiteIndex, base_url, put_all, write};
+use crate::render::join_url;
+use crate::revisions::{PAGE_CONTENT_TYPE, revision_metadata, sha256_hex};
+use crate::{RenderStage, SiteSettings, Tombstone, revision_key, tombstone_key};
+
+/// Articles each worker task keeps in flight (reads, renders, writes).
+const IN_FLIGHT_PER_TASK: usize = 8;
+
+/// What `rebuild` reports as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildProgress {
+    /// The store was listed: this many articles will be rendered.
+    Found { articles: u64 },
+    /// One more article page written.
+    ArticleDone,
+    /// Writing the listings, feeds and sitemap.
+    Indexing,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub articles: u64,
+    pub withdrawn: u64,
+    pub derived_objects: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{key} is not an article revision Gazette wrote: {error}")]
+    Unreadable { key: String, error: serde_json::Error },
+    #[error(transparent)]
+    Index(#[from] IndexFailure),
+    #[error("a rebuild task failed: {0}")]
+    Task(String),
+}
+
+/// An article's newest revision and its tombstone, from the key listing.
+#[derive(Debug, Default)]
+struct Stored {
+    newest: u64,
+    withdrawn: bool,
+}
+
+pub async fn rebuild(
+    store: &Store,
+    renderer: Arc<Renderer>,
+    site: SiteSettings,
+    tasks: usize,
+    progress: Arc<dyn Fn(RebuildProgress) + Send + Sync>,
+) -> Result<RebuildReport, RebuildError> {
+    let mut stored: BTreeMap<String, Stored> = BTreeMap::new();
+    for key in store.list("articles/").await? {
+        let Some((id, file)) = key.strip_prefix("articles/").and_then(|k| k.split_once('/')) else {
+            continue;
+        };
+        let entry = stored.entry(id.to_owned()).or_default();
+        if file == "withdrawn.json" {
+            entry.withdrawn = true;
+        } else if let Some(revision) = file.strip_suffix(".json").and_then(|r| r.parse::<u64>().ok()) {
+            entry.newest = entry.newest.max(revision);
+        }
+    }
+    let mut records: HashMap<String, ArticleRecord> = HashMap::new();
+    let mut live = Vec::new();
+    for (id, article) in stored {
+        if article.newest == 0 {
+            continue;
+        }
+        let tombstone = match article.withdrawn {
+            true => read_json::<Tombstone>(store, &tombstone_key(&id)).await?,
+            false => None,
+        };
+        match tombstone {
+            Some(t) if t.revision >= article.newest => {
+                records.insert(id, ArticleRecord {
+                    revision: t.revision,
+                    withdrawn_through: Some(t.revision),
+                    ..ArticleRecord::default()
+                });
+            }
+            _ => live.push((id, article.newest)),
+        }
+    }
+    let withdrawn = records.len() as u64;
+    progress(RebuildProgress::Found { articles: live.len() as u64 });
+
+    // Rendering is CPU work: spread it over tasks so every core takes part.
+    let render = Arc::new(RenderStage::new_shared(renderer.clone(), site.clone()));
+    let base = base_url(store, &site);
+    let tasks = tasks.max(1);
+    let chunk = live.len().div_ceil(tasks).max(1);
+    let mut running = JoinSet::new();
+    for part in live.chunks(chunk) {
+        let part = part.to_vec();
+        let (store, render, base) = (store.clone(), Arc::clone(&render), base.clone());
+        let progress = Arc::clone(&progress);
+        running.spawn(async move {
+            stream::iter(part)
+                .map(|(id, revision)| {
+                    let (store, render, base, progress) = (&store, &render, &base, &progress);
+                    async move {
+                        let entry = article_page(store, render, base, &id, revision).await?;
+                        progress(RebuildProgress::ArticleDone);
+                        Ok::<_, RebuildError>(entry)
+                    }
+                })
+                .buffer_unordered(IN_FLIGHT_PER_TASK)
+                .try_collect::<Vec<Entry>>()
+                .await
+        });
+    }
+    let mut entries = Vec::with_capacity(live.len());
+    while let Some(joined) = running.join_next().await {
+        let part = joined.map_err(|e| RebuildError::Task(e.to_string()))??;
+        entries.extend(part);
+    }
+    progress(RebuildProgress::Indexing);
+
+    entries.sort_by(|a, b| (a.published_at, &a.article_id).cmp(&(b.published_at, &b.article_id)));
+    let mut index = SiteIndex::default();
+    index.records = records;
+    let (ops, mut dirty) = plan_changes(
+        &mut index.site,
+        &mut index.records,
+        entries.into_iter().map(Change::Listed).collect(),
+    );
+    apply_ops(ops, &mut index.pages, &mut index.shards);
+    dirty.records.extend(index.records.keys().cloned());
+    let outputs = Outputs {
+        renderer: &renderer,
+        site: &site,
+        base_url: &base,
+    };
+    put_all(store, vec![outputs.not_found().map_err(IndexFailure::from)?]).await?;
+    let derived = write(store, &outputs, &index, &dirty).await?;
+    remove_stale_pages(store, &index, &dirty).await?;
+    Ok(RebuildReport {
+        articles: index.site.next_site_seq,
+        withdrawn,
+        derived_objects: derived as u64 + 1,
+    })
+}
+
+/// Renders and writes one article's page; returns how listings show it.
+async fn article_page(
+    store: &Store,
+    render: &RenderStage,
+    base: &str,
+    id: &str,
+    revision: u64,
+) -> Result<Entry, RebuildError> {
+    let key = revision_key(id, revision, "json");
+    let validated: ValidatedArticle = read_json(store, &key)
+        .await?
+        .ok_or_else(|| StoreError::Conflict { target: key.clone() })?;
+    let (page_key, html) = render.render(&validated).map_err(IndexFailure::Theme)?;
+    let sha256 = sha256_hex(html.as_bytes());
+    store
+        .put(PutObject {
+            key: page_key.clone(),
+            body: Bytes::from(html.into_bytes()),
+            content_type: PAGE_CONTENT_TYPE,
+            cache_control: crate::PublishSettings::default().page_cache_control,
+            metadata: revision_metadata(id, revision, &sha256),
+            precondition: Precondition::None,
+        })
+        .await?;
+    let article = validated.article;
+    Ok(Entry {
+        article_id: article.id,
+        revision,
+        title: article.title,
+        url: render
+            .page_url(&page_key)
+            .unwrap_or_else(|| join_url(base, &page_key)),
+        key: page_key,
+        category_slug: article.category.slug,
+        category_name: article.category.name,
+        published_at: article.published_at,
+        updated_at: article.published_at,
+        lead: article.lead,
+        author: article.author,
+    })
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(store: &Store, key: &str) -> Result<Option<T>, RebuildError> {
+    match store.get(key).await? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|error| RebuildError::Unreadable { key: key.to_owned(), error }),
+    }
+}
+
+/// Numbered pages past a category's new last page (withdrawals shrank it).
+async fn remove_stale_pages(store: &Store, index: &SiteIndex, dirty: &Dirty) -> Result<(), StoreError> {
+    for (slug, category) in &index.site.categories {
+        if !dirty.categories.contains(slug) {
+            continue;
+        }
+        let prefix = format!("{slug}/page/");
+        for key in store.list(&prefix).await? {
+            let number = key
+                .strip_prefix(&prefix)
+                .and_then(|n| n.strip_suffix(".html"))
+                .and_then(|n| n.parse::<u64>().ok());
+            if number.is_some_and(|n| n > category.pages()) {
+                store.delete(&key).await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `gazette rebuild`: the whole site again from the stored articles, with a progress bar and a summary.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use gazette_stages::{RebuildProgress, rebuild};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::config::Config;
+use crate::run::{load_renderer, open_store};
+
+pub async fn run(config: &Config, jobs: Option<usize>) -> Result<()> {
+    let started = Instant::now();
+    let store = open_store(config).await?;
+    let renderer = Arc::new(load_renderer(config)?);
+    let tasks = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    // On stderr, and only when it is a terminal: logs and pipes stay clean.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} articles ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("rendering");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let shown = bar.clone();
+    let progress = Arc::new(move |step: RebuildProgress| match step {
+        RebuildProgress::Found { articles } => shown.set_length(articles),
+        RebuildProgress::ArticleDone => shown.inc(1),
+        RebuildProgress::Indexing => shown.set_message("writing listings, feeds and sitemap"),
+    });
+    let report = rebuild(&store, renderer, config.site.clone(), tasks, progress)
+        .await
+        .context("the rebuild stopped; the site may be partly rebuilt, and running it again is safe")?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    say!(
+        "rebuilt {} articles and {} listing, feed and sitemap files in {} in {:.2} s ({:.0} articles/s); {} withdrawn articles left out",
+        report.articles,
+        report.derived_objects,
+        store.describe(),
+        elapsed.as_secs_f64(),
+        report.articles as f64 / elapsed.as_secs_f64().max(f64::EPSILON),
+        report.withdrawn,
+    );
+    Ok(())
+}

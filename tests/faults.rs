@@ -88,7 +88,7 @@ impl Collector {
                 &env.settings,
                 &self.queue,
                 Exchange::Events,
-                &[EventType::Published.as_str()],
+                &[EventType::Published.as_str(), EventType::Updated.as_str()],
             )
             .await
             .ok();

@@ -87,14 +87,19 @@ fn url_of(entry: &Entry) -> UrlEntry {
     }
 }
 
-/// Applies `changes` in order to the site state and to `records` (which
-/// must hold every article the batch names, default when never seen), and
-/// plans the page and shard edits that follow.
+/// Applies `changes` to the site state and to `records` (which must hold
+/// every article the batch names, default when never seen), and plans the
+/// page and shard edits that follow.
+///
+/// New articles in one batch take their places in order of publication
+/// time (then id), whatever order their events were handled in; across
+/// batches, the later batch comes later.
 pub fn plan_changes(
     site: &mut SiteState,
     records: &mut HashMap<String, ArticleRecord>,
-    changes: Vec<Change>,
+    mut changes: Vec<Change>,
 ) -> (Vec<Op>, Dirty) {
+    changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     let mut ops = Vec::new();
     let mut dirty = Dirty::default();
     // The site state is written last in a flush: a placement past its
@@ -128,6 +133,16 @@ pub fn plan_changes(
         }
     }
     (ops, dirty)
+}
+
+fn order_key(change: &Change) -> (Option<chrono::DateTime<chrono::FixedOffset>>, &str, u64) {
+    match change {
+        Change::Listed(entry) => (Some(entry.published_at), &entry.article_id, entry.revision),
+        Change::Unlisted {
+            article_id,
+            revision,
+        } => (None, article_id, *revision),
+    }
 }
 
 /// Whether `placement` in `category` was counted by the site state.

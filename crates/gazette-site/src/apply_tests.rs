@@ -177,6 +177,6 @@ fn placements_of_an_unfinished_flush_are_void() {
     index.apply(vec![listed("z", 1, "tin-tuc"), listed("y", 1, "tin-tuc")]);
     let page = &index.pages[&("tin-tuc".to_owned(), 1)];
     let ids: Vec<&str> = page.slots.values().map(|s| s.entry.article_id.as_str()).collect();
-    assert_eq!(ids, ["x", "z", "y"]);
+    assert_eq!(ids, ["x", "y", "z"], "y once, in a slot of its own");
     assert_eq!(index.site.categories["tin-tuc"].next_seq, 3);
 }

@@ -194,6 +194,23 @@ impl PublishStage {
             return Ok(Vec::new());
         }
 
+        // A new title or category gives the page a new key: the page there
+        // replaced nothing, yet the article was live. Its old page goes.
+        let replaced = match replaced {
+            Some(previous) => Some(previous),
+            None => {
+                let previous = revisions.newest_below(article.revision).await?;
+                if let Some(previous) = previous {
+                    let old_key = revisions.page_key_of(previous).await?;
+                    if old_key != key {
+                        self.delete_page_through(&article.id, &old_key, previous)
+                            .await?;
+                    }
+                }
+                previous
+            }
+        };
+
         let url = self.public_url(&key);
         let lifecycle = if replaced.is_some() {
             EventType::Updated

@@ -87,6 +87,25 @@ impl<'a> Revisions<'a> {
 
     /// The newest revision with a stored copy.
     pub(crate) async fn newest(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self.stored().await?.into_iter().max())
+    }
+
+    /// The newest stored revision older than `revision`.
+    pub(crate) async fn newest_below(&self, revision: u64) -> Result<Option<u64>, StoreError> {
+        Ok(self.stored().await?.into_iter().filter(|r| *r < revision).max())
+    }
+
+    /// Where revision `revision`'s page lives, from its stored copy.
+    pub(crate) async fn page_key_of(&self, revision: u64) -> Result<String, PublishFailure> {
+        let json = self
+            .get_required(&revision_key(self.article_id, revision, "json"))
+            .await?;
+        let stored: ValidatedArticle =
+            serde_json::from_slice(&json).map_err(PublishFailure::Malformed)?;
+        Ok(page_key(&stored.article.category.slug, &stored.slug))
+    }
+
+    async fn stored(&self) -> Result<Vec<u64>, StoreError> {
         let prefix = format!("articles/{}/", self.article_id);
         let keys = self.store.list(&prefix).await?;
         Ok(keys
@@ -97,7 +116,7 @@ impl<'a> Revisions<'a> {
                     .parse::<u64>()
                     .ok()
             })
-            .max())
+            .collect())
     }
 
     /// The revision's immutable copies: the same bytes on every redelivery.

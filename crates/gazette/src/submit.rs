@@ -39,7 +39,11 @@ pub async fn submit(
             Tap::bind(
                 settings,
                 Exchange::Events,
-                &[EventType::Published.as_str(), EventType::Rejected.as_str()],
+                &[
+                    EventType::Published.as_str(),
+                    EventType::Updated.as_str(),
+                    EventType::Rejected.as_str(),
+                ],
             )
             .await
             .context("cannot listen for results")?,
@@ -132,7 +136,7 @@ async fn await_verdict(tap: &mut Tap, submission_id: &str, within: Duration) -> 
         let left = deadline.saturating_duration_since(Instant::now());
         let Some(message) = tap.next(left).await? else {
             bail!(
-                "no article.published or article.rejected within {within:?}; are the workers running (gazette up)?"
+                "no article.published, article.updated or article.rejected within {within:?}; are the workers running (gazette up)?"
             );
         };
         if message.correlation_id.as_deref() != Some(submission_id) {
@@ -144,11 +148,12 @@ async fn await_verdict(tap: &mut Tap, submission_id: &str, within: Duration) -> 
 
 fn report(message: &Inbound) -> Result<()> {
     match message.routing_key.as_str() {
-        "article.published" => {
+        verb @ ("article.published" | "article.updated") => {
             let event: Envelope<Published> =
                 serde_json::from_slice(&message.body).context("unreadable article.published")?;
+            let verb = verb.trim_start_matches("article.");
             say!(
-                "published revision {} of {} at {}",
+                "{verb} revision {} of {} at {}",
                 event.data.revision,
                 event.data.article_id,
                 event.data.url

@@ -1,7 +1,7 @@
-//! The `notify` stage: which subscribers an `article.published` concerns, each recorded in the ledger and handed to `deliver`.
+//! The `notify` stage: which subscribers an `article.published` or `article.updated` concerns, each recorded in the ledger and handed to `deliver`.
 
 use gazette_broker::{Disposition, Exchange, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, Published};
+use gazette_contract::{Envelope, EventType, Published};
 use gazette_subscribers::{Channel, DatabaseError, Subscribers, Subscription};
 use serde::Deserialize;
 use tracing::info;
@@ -63,8 +63,13 @@ impl Handler for NotifyStage {
             .subscribers
             .active_for(&event.data.category.slug)
             .await?;
+        let is_update = event.event_type == EventType::Updated.as_str();
         let mut due = Vec::with_capacity(interested.len());
         for subscription in &interested {
+            // Residents hear of new articles; a correction is news only to systems.
+            if is_update && matches!(subscription.channel, Channel::Email { .. }) {
+                continue;
+            }
             let key = notification_key(subscription, &event);
             // Settled already (a replay, a duplicate event): nothing to hand on.
             if !self.subscribers.record_due(&subscription.id, &key).await? {

@@ -1,0 +1,203 @@
+//! The whole site against RabbitMQ and Garage: listings, home, feeds and sitemap follow publications, revisions and withdrawals.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod support;
+
+use std::time::Duration;
+
+use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
+use gazette_stages::INDEX;
+use gazette_contract::{CONTENT_TYPE, EventType};
+use gazette_store::Store;
+use serde_json::{Value, json};
+use support::notifier::{publish, published};
+use support::{TestEnv, eventually, example_article_path};
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+async fn text(store: &Store, key: &str) -> Option<String> {
+    store
+        .get(key)
+        .await
+        .unwrap()
+        .map(|bytes| String::from_utf8(bytes).unwrap())
+}
+
+/// The object at `key` once `holds` is true of it.
+async fn wait_for(store: &Store, key: &str, holds: impl Fn(&str) -> bool) -> String {
+    let holds = &holds;
+    eventually(|| async move {
+        match text(store, key).await {
+            Some(body) if holds(&body) => Ok(body),
+            Some(body) => Err(format!("{key} is {}", body.chars().take(400).collect::<String>())),
+            None => Err(format!("{key} is not there")),
+        }
+    })
+    .await
+}
+
+/// `(changes, objects_written)` of every flush the indexer logged.
+fn flushes(log: &std::path::Path) -> Vec<(u64, u64)> {
+    let number = |name: &str| regex::Regex::new(&format!(r"{name}(?:\x1b\[[0-9;]*m|=)*(\d+)")).unwrap();
+    let (changes, written) = (number("changes"), number("objects_written"));
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains("index flushed"))
+        .map(|line| {
+            let read = |re: &regex::Regex| re.captures(line).unwrap()[1].parse().unwrap();
+            (read(&changes), read(&written))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_is_flushed_together_onto_stable_pages() {
+    let env = TestEnv::start("site-burst").await;
+    // Declared up front, so the burst waits in the queue whenever the worker starts.
+    ensure_topology(&env.settings, &[INDEX]).await.unwrap();
+    let _index = env.spawn_worker("index");
+    let store = env.store().await;
+
+    let events: Vec<_> = (0..45)
+        .map(|i| published(&format!("ntl-burst-{i:02}"), 1, "tin-tuc-su-kien", &format!("Tin số {i}")))
+        .collect();
+    publish(&env.settings, &events.iter().collect::<Vec<_>>()).await;
+
+    let newest = wait_for(&store, "tin-tuc-su-kien/page/3.html", |_| true).await;
+    let oldest = text(&store, "tin-tuc-su-kien/page/1.html").await.unwrap();
+    let cards = |html: &str| html.matches("class=\"card\"").count();
+    assert_eq!(cards(&oldest), 20);
+    assert!(oldest.contains("Tin số 0<"), "page 1 holds the oldest articles");
+    assert_eq!(cards(&newest), 5);
+    assert!(newest.contains("Tin số 44<"));
+    let front = text(&store, "tin-tuc-su-kien/index.html").await.unwrap();
+    assert_eq!(cards(&front), 20);
+    assert!(front.find("Tin số 44<") < front.find("Tin số 43<"), "newest first");
+    let sitemap = text(&store, "sitemap.xml").await.unwrap();
+    assert_eq!(sitemap.matches("<url>").count(), 45);
+    let rss = text(&store, "tin-tuc-su-kien/rss.xml").await.unwrap();
+    assert_eq!(rss.matches("<item>").count(), 20);
+    let atom = text(&store, "atom.xml").await.unwrap();
+    assert_eq!(atom.matches("<entry>").count(), 20);
+
+    let flushes = flushes(&env.garage.dir.path().join("worker-index.log"));
+    let changes: u64 = flushes.iter().map(|f| f.0).sum();
+    assert_eq!(changes, 45, "{flushes:?}");
+    // One burst, one or two flushes: never a flush per article.
+    assert!(flushes.len() <= 2, "{flushes:?}");
+    let written: u64 = flushes.iter().map(|f| f.1).sum();
+    // 45 records, 3 pages with their state, and per flush the fronts,
+    // feeds, home, sitemap and state: far fewer than 45 × 12.
+    assert!(written <= 45 + 6 + 2 * 12, "{flushes:?}");
+    env.teardown().await;
+}
+
+fn submission(id: &str, revision: u64, title: &str) -> Value {
+    let mut article: Value =
+        serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
+    article["id"] = json!(id);
+    article["revision"] = json!(revision);
+    article["title"] = json!(title);
+    article
+}
+
+fn submit(env: &TestEnv, articles: &[Value]) {
+    let mut paths = Vec::new();
+    for article in articles {
+        let path = env.garage.dir.path().join(format!(
+            "{}-{}.json",
+            article["id"].as_str().unwrap(),
+            article["revision"]
+        ));
+        std::fs::write(&path, serde_json::to_vec(article).unwrap()).unwrap();
+        paths.push(path.to_str().unwrap().to_owned());
+    }
+    let mut args = vec!["submit", "--wait"];
+    args.extend(paths.iter().map(String::as_str));
+    let (ok, _, stderr) = env.run_gazette(&args);
+    assert!(ok, "{stderr}");
+}
+
+async fn withdraw(env: &TestEnv, id: &str, reason: &str) -> String {
+    let event_id = format!("withdraw-{id}");
+    let body = json!({
+        "specversion": "1.0", "id": event_id, "source": "/cms/test", "type": "article.withdrawn",
+        "time": "2022-06-24T02:00:00Z", "subject": id, "datacontenttype": "application/json",
+        "data": {"id": id, "reason": reason}
+    });
+    let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
+    publisher
+        .publish(&Outbound {
+            exchange: Exchange::Events,
+            routing_key: EventType::Withdrawn.as_str().to_owned(),
+            body: serde_json::to_vec(&body).unwrap(),
+            message_id: event_id.clone(),
+            correlation_id: None,
+            content_type: CONTENT_TYPE,
+            headers: Default::default(),
+        })
+        .await
+        .unwrap();
+    publisher.close().await;
+    event_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revisions_update_and_withdrawals_remove_everywhere() {
+    let env = TestEnv::start("site-lifecycle").await;
+    let mut events = env
+        .tap(&[
+            EventType::Updated.as_str(),
+            EventType::Unpublished.as_str(),
+            EventType::Rejected.as_str(),
+        ])
+        .await;
+    let _workers = ["validate", "render", "publish", "index"].map(|stage| env.spawn_worker(stage));
+    let store = env.store().await;
+    let category = "tin-tuc-hoat-dong-cua-quan-uy";
+    submit(
+        &env,
+        &[
+            submission("ntl-a", 1, "Hội nghị Đảng bộ quận lần thứ nhất"),
+            submission("ntl-b", 1, "Lịch tiếp công dân tháng 7"),
+        ],
+    );
+    let front = format!("{category}/index.html");
+    wait_for(&store, &front, |html| html.matches("class=\"card\"").count() == 2).await;
+
+    // A new revision: announced as article.updated, shown in place.
+    // Its title changes too, so its page moves: still an update, not a new article.
+    submit(&env, &[submission("ntl-a", 2, "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)")]);
+    let updated = events.next(PATIENCE).await.unwrap().expect("article.updated");
+    assert_eq!(updated.routing_key, "article.updated");
+    let html = wait_for(&store, &front, |html| html.contains("(cập nhật)")).await;
+    assert_eq!(html.matches("class=\"card\"").count(), 2, "replaced, not added");
+
+    // A withdrawal: the page goes, and so does every mention.
+    let page_b = format!("{category}/lich-tiep-cong-dan-thang-7.html");
+    assert!(text(&store, &page_b).await.is_some());
+    withdraw(&env, "ntl-b", "Đăng nhầm").await;
+    let unpublished = events.next(PATIENCE).await.unwrap().expect("article.unpublished");
+    assert_eq!(unpublished.routing_key, "article.unpublished");
+    let data: Value = serde_json::from_slice::<Value>(&unpublished.body).unwrap()["data"].clone();
+    assert_eq!(data["key"], page_b);
+    assert_eq!(data["reason"], "Đăng nhầm");
+    assert!(text(&store, &page_b).await.is_none(), "the page is deleted");
+    for key in [front.clone(), "index.html".to_owned(), "sitemap.xml".to_owned(), "rss.xml".to_owned(), format!("{category}/atom.xml")] {
+        let gone = wait_for(&store, &key, |body| !body.contains("lich-tiep-cong-dan")).await;
+        assert!(gone.contains("hoi-nghi-dang-bo-quan-lan-thu-nhat"), "{key} still lists the other article");
+    }
+
+    // Withdrawing what was never published is refused, with a pointer.
+    withdraw(&env, "ntl-never", "Thử").await;
+    let rejected = events.next(PATIENCE).await.unwrap().expect("article.rejected");
+    assert_eq!(rejected.routing_key, "article.rejected");
+    let body: Value = serde_json::from_slice(&rejected.body).unwrap();
+    assert_eq!(body["data"]["errors"][0]["pointer"], "/data/id");
+    env.teardown().await;
+}

@@ -42,7 +42,7 @@ async fn wait_for(store: &Store, key: &str, holds: impl Fn(&str) -> bool) -> Str
 
 /// `(changes, objects_written)` of every flush the indexer logged.
 fn flushes(log: &std::path::Path) -> Vec<(u64, u64)> {
-    let number = |name: &str| regex::Regex::new(&format!(r"{name}(?:\x1b\[[0-9;]*m|=)*(\d+)")).unwrap();
+    let number = |name: &str| regex::Regex::new(&format!(r"{name}=(\d+)")).unwrap();
     let (changes, written) = (number("changes"), number("objects_written"));
     std::fs::read_to_string(log)
         .unwrap_or_default()

@@ -8,4 +8,4 @@ $g layout show | grep -q "$(echo "$node" | cut -c1-16)" || { $g layout assign -z
 $g bucket info site >/dev/null 2>&1 || $g bucket create site
 $g key info gazette >/dev/null 2>&1 || $g key import --yes -n gazette GK0a1b2c3d4e5f60718293a4b5 5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
 $g bucket allow --read --write --owner site --key gazette
-$g bucket website --allow site
+$g bucket website --allow --error-document 404.html site

@@ -144,7 +144,15 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             "--key",
             ACCESS_KEY_ID,
         ])?;
-        self.cli(&["bucket", "website", "--allow", &self.bucket.clone()])
+        // Missing and withdrawn pages answer with the theme's 404 page.
+        self.cli(&[
+            "bucket",
+            "website",
+            "--allow",
+            "--error-document",
+            "404.html",
+            &self.bucket.clone(),
+        ])
     }
 
     /// Polls until the daemon answers over RPC, up to a deadline.

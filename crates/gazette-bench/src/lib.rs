@@ -12,6 +12,7 @@ pub mod http;
 pub mod pipeline;
 pub mod processes;
 pub mod report;
+pub mod site;
 mod stats;
 mod storage;
 mod svg;

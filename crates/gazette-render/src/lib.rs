@@ -4,4 +4,4 @@ mod page;
 mod theme;
 
 pub use page::{ArticlePage, Block, Card, Chrome, HomePage, ListingPage, NotFoundPage};
-pub use theme::{RenderError, Renderer, Theme};
+pub use theme::{RenderError, Renderer, Theme, ThemeAsset};

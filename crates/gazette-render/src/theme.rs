@@ -44,6 +44,43 @@ const PAGES: [TemplateFile; 4] = templates![
     "not-found" => "404.hbs",
 ];
 
+/// Static files the theme ships, written to the store under the same path
+/// (`assets/...`): Noto Sans in the Latin and Vietnamese subsets, so that
+/// stacked diacritics (ệ, ậ, ổ) never fall back to another face, whatever
+/// fonts the reader's device has.
+macro_rules! assets {
+    ($($path:literal => $content_type:literal),* $(,)?) => {
+        [$(Asset {
+            path: $path,
+            content_type: $content_type,
+            default: include_bytes!(concat!("../../../themes/default/", $path)),
+        }),*]
+    };
+}
+
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    default: &'static [u8],
+}
+
+const ASSETS: [Asset; 5] = assets![
+    "assets/fonts/noto-sans-latin-400-normal.woff2" => "font/woff2",
+    "assets/fonts/noto-sans-latin-700-normal.woff2" => "font/woff2",
+    "assets/fonts/noto-sans-vietnamese-400-normal.woff2" => "font/woff2",
+    "assets/fonts/noto-sans-vietnamese-700-normal.woff2" => "font/woff2",
+    "assets/fonts/OFL.txt" => "text/plain; charset=utf-8",
+];
+
+/// One of the theme's static files, as it goes into the store.
+#[derive(Debug, Clone)]
+pub struct ThemeAsset {
+    /// Also the store key and the URL path.
+    pub path: &'static str,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     #[error("theme file {path} cannot be read: {source}")]
@@ -63,10 +100,11 @@ pub enum RenderError {
     },
 }
 
-/// A theme's template sources, before registration.
+/// A theme's template sources, before registration, and its static files.
 #[derive(Debug, Clone)]
 pub struct Theme {
     files: Vec<(String, String)>,
+    assets: Vec<ThemeAsset>,
 }
 
 impl Theme {
@@ -76,6 +114,14 @@ impl Theme {
                 .iter()
                 .chain(PAGES.iter())
                 .map(|t| (t.path.to_owned(), t.default.to_owned()))
+                .collect(),
+            assets: ASSETS
+                .iter()
+                .map(|a| ThemeAsset {
+                    path: a.path,
+                    content_type: a.content_type,
+                    bytes: a.default.to_vec(),
+                })
                 .collect(),
         }
     }
@@ -92,7 +138,17 @@ impl Theme {
             })?;
             files.push(((*relative).to_owned(), text));
         }
-        Ok(Self { files })
+        // A theme folder may ship its own fonts; those it lacks are the default's.
+        let mut assets = Vec::new();
+        for asset in &ASSETS {
+            let bytes = std::fs::read(dir.join(asset.path)).unwrap_or_else(|_| asset.default.to_vec());
+            assets.push(ThemeAsset {
+                path: asset.path,
+                content_type: asset.content_type,
+                bytes,
+            });
+        }
+        Ok(Self { files, assets })
     }
 
     fn source(&self, relative: &str) -> &str {
@@ -108,6 +164,7 @@ impl Theme {
 #[derive(Debug)]
 pub struct Renderer {
     registry: Handlebars<'static>,
+    assets: Vec<ThemeAsset>,
 }
 
 impl Renderer {
@@ -130,7 +187,15 @@ impl Renderer {
                     reason: e.to_string(),
                 })?;
         }
-        Ok(Self { registry })
+        Ok(Self {
+            registry,
+            assets: theme.assets.clone(),
+        })
+    }
+
+    /// The theme's static files, to be written to the store beside the pages.
+    pub fn assets(&self) -> &[ThemeAsset] {
+        &self.assets
     }
 
     pub fn render_article(&self, page: &ArticlePage<'_>) -> Result<String, RenderError> {

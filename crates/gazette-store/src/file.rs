@@ -19,21 +19,33 @@ const META_DIR: &str = ".gazette-meta";
 /// hot path's instructions (docs/performance.md).
 const ETAG: &str = "etag";
 
+/// Keys hash onto this many write locks: writes of one key are serialised,
+/// writes of different keys mostly run side by side (a rebuild writes
+/// tens of thousands).
+const WRITE_LOCKS: usize = 64;
+
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
-    /// Makes check-then-write atomic for conditional puts. It only covers
-    /// this process: the directory store is for one machine's preview and
-    /// development; several writers on shared storage want S3.
-    writes: Arc<Mutex<()>>,
+    /// Make check-then-write atomic for conditional puts, and keep a body
+    /// and its metadata together. They only cover this process: the
+    /// directory store is for one machine's preview, development and
+    /// rebuilds; several writers on shared storage want S3.
+    writes: Arc<[Mutex<()>; WRITE_LOCKS]>,
 }
 
 impl FileStore {
     pub(crate) fn new(root: PathBuf) -> Self {
         Self {
             root,
-            writes: Arc::new(Mutex::new(())),
+            writes: Arc::new(std::array::from_fn(|_| Mutex::new(()))),
         }
+    }
+
+    fn lock_for(&self, key: &str) -> &Mutex<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
+        &self.writes[usize::try_from(hash % WRITE_LOCKS as u64).unwrap_or(0)]
     }
 
     pub(crate) async fn check(&self) -> Result<(), StoreError> {
@@ -43,12 +55,13 @@ impl FileStore {
     }
 
     pub(crate) async fn put(&self, object: PutObject) -> Result<(), StoreError> {
-        let _exclusive = self.writes.lock().await;
-        let current = self.head(&object.key).await?.and_then(|head| head.etag);
+        let _exclusive = self.lock_for(&object.key).lock().await;
         let allowed = match &object.precondition {
             Precondition::None => true,
-            Precondition::Absent => current.is_none(),
-            Precondition::Unchanged(etag) => current.as_ref() == Some(etag),
+            Precondition::Absent => self.head(&object.key).await?.is_none(),
+            Precondition::Unchanged(etag) => {
+                self.head(&object.key).await?.and_then(|head| head.etag).as_ref() == Some(etag)
+            }
         };
         if !allowed {
             return Err(StoreError::Conflict {
@@ -64,13 +77,17 @@ impl FileStore {
         let meta_json = serde_json::to_vec(&meta)
             .map_err(|e| self.io("encode metadata of", &object.key, std::io::Error::other(e)))?;
         // Body first, metadata last: a crash in between leaves metadata that
-        // describes the previous body, which the next (redelivered) write repairs.
-        write_atomically(&path, &object.body)
-            .await
-            .map_err(|source| self.io("write", &object.key, source))?;
-        write_atomically(&meta_path, &meta_json)
-            .await
-            .map_err(|source| self.io("write metadata of", &object.key, source))
+        // describes the previous body, which the next (redelivered) write
+        // repairs. Both in one trip to the blocking pool, not one per call.
+        let body = object.body;
+        let written = tokio::task::spawn_blocking(move || {
+            write_atomically(&path, &body).map_err(|e| ("write", e))?;
+            write_atomically(&meta_path, &meta_json).map_err(|e| ("write metadata of", e))
+        })
+        .await
+        .map_err(|e| ("write", std::io::Error::other(e)))
+        .and_then(|r| r);
+        written.map_err(|(operation, source)| self.io(operation, &object.key, source))
     }
 
     pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
@@ -113,7 +130,9 @@ impl FileStore {
 
     pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let mut keys = Vec::new();
-        let mut pending = vec![self.root.clone()];
+        // Only the folder the prefix names is walked, not the whole tree.
+        let folder = prefix.rfind('/').map_or("", |cut| &prefix[..cut]);
+        let mut pending = vec![self.root.join(folder)];
         while let Some(dir) = pending.pop() {
             let mut entries = match tokio::fs::read_dir(&dir).await {
                 Ok(entries) => entries,
@@ -170,11 +189,11 @@ impl FileStore {
 static TEMP_SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 /// Readers of the directory (a web server, a rebuild) never see half a file.
-async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let parent = path
         .parent()
         .ok_or_else(|| std::io::Error::other("key has no parent"))?;
-    tokio::fs::create_dir_all(parent).await?;
+    std::fs::create_dir_all(parent)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -184,8 +203,8 @@ async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         ".{file_name}.{}-{sequence}.tmp",
         std::process::id()
     ));
-    tokio::fs::write(&temp, bytes).await?;
-    tokio::fs::rename(&temp, path).await
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path)
 }
 
 /// Unique per write: the time, the process and a counter.

@@ -89,7 +89,7 @@ async fn run(
                 IndexSettings::default(),
             )
             .await
-            .context("the indexer cannot write its 404 page; check the store settings")?,
+            .context("the indexer cannot write the theme's files; check the store settings")?,
         ),
         _ => None,
     };

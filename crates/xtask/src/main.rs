@@ -5,6 +5,9 @@
 //!   `DIR/benchmarks.{json,md}` and the charts (DIR defaults to `docs/`).
 //! - `cargo xtask profile [--articles N]` counts the instructions the hot
 //!   path spends per article under valgrind's callgrind.
+//! - `cargo xtask site [--articles N] [--index-site N]` times
+//!   `gazette rebuild` against Hugo on the same articles, measures what one
+//!   new article costs the indexer, and writes `docs/site-benchmark.{json,md}`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,6 +42,20 @@ enum Task {
         #[arg(long, default_value_t = 200)]
         articles: usize,
     },
+    /// Time `gazette rebuild` against Hugo, and the indexer's cost per new article.
+    Site {
+        /// Articles both builders get.
+        #[arg(long, default_value_t = 10_000)]
+        articles: usize,
+        /// Size of the site the indexer's cost is measured in.
+        #[arg(long, default_value_t = 100_000)]
+        index_site: usize,
+        /// Timed builds of each; the median counts.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long, default_value = "docs")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,7 +86,46 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Task::Profile { articles } => profile(&root, articles),
+        Task::Site {
+            articles,
+            index_site,
+            runs,
+            out,
+        } => site(&root, articles, index_site, runs, &root.join(out)),
     }
+}
+
+fn site(root: &Path, articles: usize, index_site: usize, runs: usize, out: &Path) -> anyhow::Result<()> {
+    let plan = gazette_bench::site::SitePlan {
+        gazette_binary: build(root, "release", "gazette", "gazette")?,
+        hugo_binary: PathBuf::from("hugo"),
+        example_article: root.join("examples/ntl-2022-06-23-hoi-nghi-14.json"),
+        amqp_url: std::env::var("GAZETTE_AMQP_URL")
+            .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+        articles,
+        runs,
+        index_site_articles: index_site,
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(gazette_bench::site::run(&plan))?;
+    let command = format!(
+        "cargo xtask site --articles {articles} --index-site {index_site} --runs {runs}"
+    );
+    std::fs::write(out.join("site-benchmark.json"), serde_json::to_vec_pretty(&report)?)?;
+    std::fs::write(out.join("site-benchmark.md"), gazette_bench::site::markdown(&report, &command))?;
+    eprintln!(
+        "gazette rebuild {:.2} s, hugo {:.2} s on {} articles: Gazette {:.2}× Hugo's speed; \
+         one new article in a {}-article site wrote {} objects ({} files, {} bytes on disk)",
+        report.gazette_median,
+        report.hugo_median,
+        report.articles,
+        report.ratio,
+        report.index.site_articles,
+        report.index.objects_written,
+        report.index.files_changed,
+        report.index.bytes_written,
+    );
+    Ok(())
 }
 
 fn report_summary(report: &report::Report) -> String {

@@ -124,8 +124,8 @@ pub(crate) fn base_url(store: &Store, site: &SiteSettings) -> String {
 }
 
 impl IndexStage {
-    /// Starts the flusher and writes the theme's 404 page, which the
-    /// website endpoint serves for withdrawn and missing pages.
+    /// Starts the flusher and writes the theme's fixed files: its fonts and
+    /// the 404 page the website endpoint serves for withdrawn and missing pages.
     pub async fn start(
         store: Store,
         renderer: Arc<Renderer>,
@@ -139,7 +139,7 @@ impl IndexStage {
             settings,
             base_url,
         });
-        site.store.put(site.outputs().not_found()?).await?;
+        put_all(&site.store, site.outputs().fixed_pages()?).await?;
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);

@@ -15,6 +15,8 @@ use crate::revisions::PAGE_CONTENT_TYPE;
 
 /// Derived pages change with every batch: caches may keep them a minute.
 const DERIVED_CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
+/// Fonts change with the theme, rarely: a week, then revalidate.
+const ASSET_CACHE_CONTROL: &str = "public, max-age=604800";
 const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
 const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
@@ -198,12 +200,29 @@ impl Outputs<'_> {
     }
 
     /// What the website endpoint answers for a missing or withdrawn page.
-    pub(crate) fn not_found(&self) -> Result<PutObject, RenderError> {
+    fn not_found(&self) -> Result<PutObject, RenderError> {
         let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
         let mut chrome = self.chrome("Không tìm thấy trang", "", &feeds);
         chrome.noindex = true;
         let html = self.renderer.render_not_found(&NotFoundPage { chrome })?;
         Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
+    }
+
+    /// The 404 page and the theme's static files: written when the indexer
+    /// starts and by every rebuild, so a theme change reaches the store.
+    pub(crate) fn fixed_pages(&self) -> Result<Vec<PutObject>, RenderError> {
+        let mut objects = vec![self.not_found()?];
+        for asset in self.renderer.assets() {
+            objects.push(PutObject {
+                key: asset.path.to_owned(),
+                body: Bytes::from(asset.bytes.clone()),
+                content_type: asset.content_type,
+                cache_control: ASSET_CACHE_CONTROL,
+                metadata: Default::default(),
+                precondition: Precondition::None,
+            });
+        }
+        Ok(objects)
     }
 
     pub(crate) fn sitemap(&self, key: String, xml: String) -> PutObject {

@@ -153,13 +153,13 @@ pub async fn rebuild(
         site: &site,
         base_url: &base,
     };
-    put_all(store, vec![outputs.not_found().map_err(IndexFailure::from)?]).await?;
+    put_all(store, outputs.fixed_pages().map_err(IndexFailure::from)?).await?;
     let derived = write(store, &outputs, &index, &dirty).await?;
     remove_stale_pages(store, &index, &dirty).await?;
     Ok(RebuildReport {
         articles: index.site.next_site_seq,
         withdrawn,
-        derived_objects: derived as u64 + 1,
+        derived_objects: (derived + 1 + renderer.assets().len()) as u64,
     })
 }
 

@@ -1,0 +1,366 @@
+//! `cargo xtask site`: `gazette rebuild` against Hugo on the same articles, and what one new article costs the indexer in a 100,000-article site.
+//!
+//! Both sides get the same generated Vietnamese articles: Gazette as the
+//! validated JSON copies publish stores (`articles/<id>/1.json`, the body
+//! already sanitised HTML), Hugo as Markdown with the same front matter,
+//! in one section per category, paginated by 20, with RSS. Both write to
+//! the local disk (Gazette through its `file://` store), one after the
+//! other, in the same run.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, bail, ensure};
+use gazette_broker::{AmqpUrl, BrokerSettings, Publisher, delete_namespace, ensure_topology};
+use gazette_contract::{EventType, Published, Schemas, event_id};
+use gazette_stages::{INDEX, ValidateStage, encode_event, page_key, revision_key};
+use serde::Serialize;
+
+use crate::articles::ArticleFactory;
+use crate::processes::GazetteProcess;
+
+const HUGO_FILES: [(&str, &str); 5] = [
+    ("hugo.toml", include_str!("../hugo/hugo.toml")),
+    ("layouts/_default/baseof.html", include_str!("../hugo/layouts/_default/baseof.html")),
+    ("layouts/_default/single.html", include_str!("../hugo/layouts/_default/single.html")),
+    ("layouts/_default/list.html", include_str!("../hugo/layouts/_default/list.html")),
+    ("layouts/index.html", include_str!("../hugo/layouts/index.html")),
+];
+const PUBLIC_URL: &str = "https://quan.example.vn/";
+
+#[derive(Debug, Clone)]
+pub struct SitePlan {
+    pub gazette_binary: PathBuf,
+    pub hugo_binary: PathBuf,
+    pub example_article: PathBuf,
+    pub amqp_url: String,
+    /// Articles both builders get.
+    pub articles: usize,
+    /// Timed builds of each; the median counts.
+    pub runs: usize,
+    /// Size of the site the indexer's cost is measured in.
+    pub index_site_articles: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteReport {
+    pub articles: usize,
+    pub gazette_seconds: Vec<f64>,
+    pub hugo_seconds: Vec<f64>,
+    pub gazette_median: f64,
+    pub hugo_median: f64,
+    /// Hugo's time over Gazette's: above 1, Gazette is faster.
+    pub ratio: f64,
+    pub hugo_version: String,
+    pub index: IndexCost,
+}
+
+/// One new article, indexed into a site of `site_articles`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexCost {
+    pub site_articles: usize,
+    /// As the indexer reports it.
+    pub objects_written: u64,
+    /// Files whose modification time moved, counted on disk independently.
+    pub files_changed: usize,
+    pub bytes_written: u64,
+}
+
+pub async fn run(plan: &SitePlan) -> anyhow::Result<SiteReport> {
+    let work = tempfile::Builder::new().prefix("gazette-site-bench").tempdir()?;
+    let store = work.path().join("store");
+    let hugo = work.path().join("hugo");
+    eprintln!("generating {} articles for both builders", plan.articles);
+    generate(plan, plan.articles, &store, Some(&hugo))?;
+    let hugo_version = command_output(&plan.hugo_binary, &["version"])?;
+
+    let (mut gazette_seconds, mut hugo_seconds) = (Vec::new(), Vec::new());
+    for run in 0..plan.runs {
+        // Each builder starts from its sources alone, as after a theme change.
+        remove_all_but(&store, "articles")?;
+        let _ = std::fs::remove_dir_all(hugo.join("public"));
+        gazette_seconds.push(timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?);
+        hugo_seconds.push(timed(
+            &plan.hugo_binary,
+            &["--quiet", "--source", &hugo.display().to_string(), "--destination", "public"],
+            &[],
+        )?);
+        eprintln!(
+            "run {}: gazette rebuild {:.2} s, hugo {:.2} s",
+            run + 1,
+            gazette_seconds[run],
+            hugo_seconds[run]
+        );
+    }
+    let public = hugo.join("public");
+    ensure!(public.join("index.xml").exists(), "hugo wrote no RSS feed");
+    ensure!(store.join("rss.xml").exists(), "gazette rebuild wrote no RSS feed");
+
+    let index = index_cost(plan, work.path()).await?;
+    let (gazette_median, hugo_median) = (median(&gazette_seconds), median(&hugo_seconds));
+    Ok(SiteReport {
+        articles: plan.articles,
+        ratio: hugo_median / gazette_median.max(f64::EPSILON),
+        gazette_seconds,
+        hugo_seconds,
+        gazette_median,
+        hugo_median,
+        hugo_version: hugo_version.trim().to_owned(),
+        index,
+    })
+}
+
+fn store_env(store: &Path) -> Vec<(String, String)> {
+    vec![
+        ("GAZETTE_STORE".to_owned(), format!("file://{}", store.display())),
+        ("GAZETTE_PUBLIC_URL".to_owned(), PUBLIC_URL.to_owned()),
+        ("GAZETTE_SITE_NAME".to_owned(), "Cổng thông tin quận".to_owned()),
+        ("GAZETTE_LOG".to_owned(), "warn".to_owned()),
+    ]
+}
+
+/// Validated copies for Gazette (and Markdown for Hugo), as publish would
+/// have stored them.
+fn generate(plan: &SitePlan, count: usize, store: &Path, hugo: Option<&Path>) -> anyhow::Result<()> {
+    let example = std::fs::read(&plan.example_article).context("reading the example article")?;
+    let mut factory = ArticleFactory::from_example(&example, 7)?;
+    let validate = ValidateStage::new(Schemas::load()?);
+    if let Some(hugo) = hugo {
+        for (path, text) in HUGO_FILES {
+            write(&hugo.join(path), text.as_bytes())?;
+        }
+    }
+    for n in 0..count {
+        let submission = factory.article("site", n);
+        let event = validate
+            .validate(&submission.body)
+            .map_err(|e| anyhow::anyhow!("generated article {n} is invalid: {e}"))?;
+        let validated = &event.data;
+        let article = &validated.article;
+        write(
+            &store.join(revision_key(&article.id, 1, "json")),
+            &serde_json::to_vec_pretty(validated)?,
+        )?;
+        let Some(hugo) = hugo else { continue };
+        let section = hugo.join("content").join(&article.category.slug);
+        if !section.join("_index.md").exists() {
+            write(&section.join("_index.md"), format!("---\ntitle: {:?}\n---\n", article.category.name).as_bytes())?;
+        }
+        let front = format!(
+            "---\ntitle: {:?}\ndate: {}\nslug: {:?}\nauthor: {:?}\nlead: {:?}\n---\n\n",
+            article.title,
+            article.published_at.to_rfc3339(),
+            validated.slug,
+            article.author,
+            article.lead,
+        );
+        let mut page = front.into_bytes();
+        page.extend_from_slice(article.body.content.as_bytes());
+        write(&section.join(format!("{}.md", article.id)), &page)?;
+    }
+    Ok(())
+}
+
+/// What one new article costs the indexer in a site of `index_site_articles`:
+/// the site is built by `gazette rebuild`, then `gazette worker index`
+/// indexes one `article.published`.
+async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<IndexCost> {
+    let store = work.join("big");
+    eprintln!("building a {}-article site for the indexer's cost", plan.index_site_articles);
+    generate(plan, plan.index_site_articles + 1, &store, None)?;
+    // The last generated article is the new one: hide its copy from the rebuild.
+    let newest = format!("bench-site-{:06}", plan.index_site_articles);
+    let copy = store.join(revision_key(&newest, 1, "json"));
+    let held = work.join("held.json");
+    std::fs::rename(&copy, &held)?;
+    timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?;
+    std::fs::rename(&held, &copy)?;
+    let validated: gazette_contract::ValidatedArticle = serde_json::from_slice(&std::fs::read(&copy)?)?;
+
+    let namespace = format!("gazette-bench-site-{}", std::process::id());
+    let settings = BrokerSettings::new(AmqpUrl::new(plan.amqp_url.clone()), namespace.clone());
+    ensure_topology(&settings, &[INDEX]).await?;
+    let mut env = store_env(&store);
+    env.extend([
+        ("GAZETTE_AMQP_URL".to_owned(), plan.amqp_url.clone()),
+        ("GAZETTE_NAMESPACE".to_owned(), namespace),
+        ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
+    ]);
+    let log = work.join("index.log");
+    let mut worker = GazetteProcess::spawn(&plan.gazette_binary, "index", &["worker", "index"], &env, &log)?;
+    // Counted from when it consumes: its start-up writes (404 page, fonts) are not the article's.
+    wait_for_log(&mut worker, "consuming").await?;
+    let started = SystemTime::now();
+    let article = &validated.article;
+    let key = page_key(&article.category.slug, &validated.slug);
+    let event = gazette_contract::Envelope::new(
+        EventType::Published,
+        event_id(&article.id, 1, EventType::Published),
+        "/gazette-bench",
+        &article.id,
+        None,
+        Published {
+            article_id: article.id.clone(),
+            revision: 1,
+            title: article.title.clone(),
+            category: article.category.clone(),
+            url: format!("{PUBLIC_URL}{key}"),
+            key,
+            sha256: "0".repeat(64),
+            published_at: article.published_at,
+        },
+    );
+    let publisher = Publisher::connect(&settings, "bench").await?;
+    publisher.publish(&encode_event(EventType::Published, &event)?).await?;
+    publisher.close().await;
+    let line = wait_for_log(&mut worker, "index flushed").await?;
+    let objects_written = flushed_objects(&line).context("the flush line names no objects_written")?;
+    worker.terminate();
+    delete_namespace(&settings, &[INDEX]).await?;
+    let (files_changed, bytes_written) = changed_since(&store, started)?;
+    Ok(IndexCost {
+        site_articles: plan.index_site_articles,
+        objects_written,
+        files_changed,
+        bytes_written,
+    })
+}
+
+/// The first line of the worker's log containing `needle`, within 2 minutes.
+async fn wait_for_log(worker: &mut GazetteProcess, needle: &str) -> anyhow::Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        worker.check_alive()?;
+        if let Some(line) = worker.log().lines().find(|l| l.contains(needle)) {
+            return Ok(line.to_owned());
+        }
+        ensure!(Instant::now() < deadline, "the indexer logged no {needle:?} within 2 minutes:\n{}", worker.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn flushed_objects(line: &str) -> Option<u64> {
+    line.split_whitespace()
+        .find_map(|word| word.strip_prefix("objects_written="))
+        .and_then(|n| n.parse().ok())
+}
+
+/// Files under `dir` (the store's own metadata aside) modified since `since`.
+fn changed_since(dir: &Path, since: SystemTime) -> anyhow::Result<(usize, u64)> {
+    let (mut files, mut bytes) = (0, 0);
+    let mut pending = vec![dir.to_owned()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                if entry.file_name() != ".gazette-meta" {
+                    pending.push(entry.path());
+                }
+            } else if meta.modified()? >= since {
+                files += 1;
+                bytes += meta.len();
+            }
+        }
+    }
+    Ok((files, bytes))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn remove_all_but(dir: &Path, keep: &str) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name() == keep {
+            continue;
+        }
+        let path = entry.path();
+        if entry.metadata()?.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Wall-clock seconds of one run of `binary args`, which must succeed.
+fn timed(binary: &Path, args: &[&str], env: &[(String, String)]) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let output = std::process::Command::new(binary)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        bail!(
+            "{} {args:?} failed: {}",
+            binary.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(seconds)
+}
+
+fn command_output(binary: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let output = std::process::Command::new(binary)
+        .args(args)
+        .output()
+        .with_context(|| format!("{} is not installed (Debian package `hugo`)", binary.display()))?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `docs/site-benchmark.md`.
+pub fn markdown(report: &SiteReport, command: &str) -> String {
+    let seconds = |v: &[f64]| v.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "# Site benchmark\n\n\
+         Measured with `{command}` on this machine, both builders in the same run, \
+         one after the other, each writing to the local disk.\n\n\
+         ## `gazette rebuild` against Hugo, {articles} articles\n\n\
+         | builder | runs (s) | median (s) |\n|---|---|---|\n\
+         | `gazette rebuild` (release build, `file://` store) | {g} | {gm:.2} |\n\
+         | `hugo` ({hugo}) | {h} | {hm:.2} |\n\n\
+         **Ratio: {ratio:.2}** (Hugo's median time over Gazette's; above 1, Gazette is faster).\n\n\
+         Both get the same generated articles (4–8 kB bodies of Vietnamese text, five \
+         categories). Gazette reads the revision copies publish stores (`articles/<id>/1.json`, \
+         the body already sanitised to HTML by the validate stage) and writes every article \
+         page, the paginated category listings, the home page, RSS and Atom per category and \
+         for the site, and the sitemap. Hugo reads the same articles as Markdown and writes \
+         one section per category paginated by 20, the home page, RSS per section and for the \
+         site, and its sitemap.\n\n\
+         ## One new article in a {site}-article site\n\n\
+         | measure | value |\n|---|---|\n\
+         | objects written (the indexer's count) | {objects} |\n\
+         | files changed on disk (counted independently) | {files} |\n\
+         | bytes written | {bytes} |\n\n\
+         The site was built by `gazette rebuild`; then `gazette worker index` indexed one \
+         `article.published`. The count does not depend on the site's size: the article \
+         lands on its category's newest page (pages count from the oldest), and the rest is \
+         a fixed set (category front page and feeds, home page, site feeds, sitemap shard and \
+         index, and the index state). Bytes grow with the sitemap shard (up to 50,000 URLs).\n",
+        articles = report.articles,
+        g = seconds(&report.gazette_seconds),
+        gm = report.gazette_median,
+        hugo = report.hugo_version,
+        h = seconds(&report.hugo_seconds),
+        hm = report.hugo_median,
+        ratio = report.ratio,
+        site = report.index.site_articles,
+        objects = report.index.objects_written,
+        files = report.index.files_changed,
+        bytes = report.index.bytes_written,
+    )
+}

@@ -1,0 +1,71 @@
+// The browser check: each page in headless Chromium at phone and desktop widths, with screenshots, axe-core, an HTML parse, the fonts drawn and the focus ring.
+//
+// Usage: node check.mjs BASE_URL OUT_DIR NAME=PATH...
+// Prints one JSON report per page and width; tests/browser.rs judges it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+import { parse } from 'parse5';
+
+const [, , base, outDir, ...pages] = process.argv;
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const WIDTHS = [[360, 740, 'phone'], [1280, 900, 'desktop']];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  // The machine's network is closed: Chromium's own background traffic would only fail.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const report = [];
+for (const spec of pages) {
+  const [name, urlPath] = spec.split('=');
+  for (const [width, height, label] of WIDTHS) {
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    const response = await page.goto(base + urlPath, { waitUntil: 'load' });
+    await page.evaluate(() => document.fonts.ready);
+    const html = await response.text();
+    const parseErrors = [];
+    parse(html, { onParseError: (e) => parseErrors.push(`${e.code} at ${e.startLine}:${e.startCol}`) });
+    await page.screenshot({ path: path.join(outDir, `${name}-${label}.png`), fullPage: true });
+
+    await page.addScriptTag({ content: axeSource });
+    const axe = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const serious = axe.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    const minor = axe.violations.map((v) => `${v.id} (${v.impact})`);
+
+    // Wider than the viewport means the reader scrolls sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+    // The faces the text was actually drawn with: more than one means fallback glyphs.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('DOM.enable');
+    await cdp.send('CSS.enable');
+    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+    const { nodeIds } = await cdp.send('DOM.querySelectorAll', { nodeId: root.nodeId, selector: 'h1, h2, h3, p, li, a, time' });
+    const fonts = new Set();
+    for (const nodeId of nodeIds) {
+      const { fonts: used } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+      for (const font of used) fonts.add(`${font.familyName}${font.isCustomFont ? ' (web font)' : ''}`);
+    }
+
+    // The first Tab lands on the skip link, which must then be visible with a ring.
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      const box = el.getBoundingClientRect();
+      return { tag: el.tagName, text: el.textContent, outline: style.outlineStyle, outlineWidth: style.outlineWidth,
+        onScreen: box.left >= 0 && box.top >= 0 && box.right <= window.innerWidth };
+    });
+    report.push({ page: name, width, status: response.status(), parseErrors, serious, minor, overflow, fonts: [...fonts], focus });
+    await context.close();
+  }
+}
+await browser.close();
+console.log(JSON.stringify(report, null, 1));

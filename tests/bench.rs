@@ -92,3 +92,34 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
             .contains("<polyline")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writes() {
+    let plan = gazette_bench::site::SitePlan {
+        gazette_binary: PathBuf::from(env!("CARGO_BIN_EXE_gazette")),
+        hugo_binary: PathBuf::from("hugo"),
+        example_article: support::example_article_path(),
+        amqp_url: support::amqp_url(),
+        articles: 60,
+        runs: 1,
+        index_site_articles: 150,
+    };
+    let report = gazette_bench::site::run(&plan)
+        .await
+        .expect("the site bench runs (scripts/ensure-hugo installs hugo)");
+    assert_eq!(report.gazette_seconds.len(), 1);
+    assert!(report.gazette_median > 0.0 && report.hugo_median > 0.0);
+    assert!(report.hugo_version.contains("hugo"), "{}", report.hugo_version);
+    // Its category's newest page with its state, the category front and
+    // feeds, the home page, the site feeds, the sitemap and its shard
+    // state, the article's record and the site state: 12, and 2 more (the
+    // page before, and its state) when the article opens a page.
+    let index = &report.index;
+    assert_eq!(index.new_articles.len(), 2, "{index:?}");
+    for article in &index.new_articles {
+        let expected = if article.opens_a_page { 14 } else { 12 };
+        assert_eq!(article.objects_written, expected, "{index:?}");
+        // Counted again on disk, independently of what the indexer says.
+        assert_eq!(article.files_changed as u64, article.objects_written, "{index:?}");
+    }
+}

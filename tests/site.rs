@@ -193,6 +193,21 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         assert!(gone.contains("hoi-nghi-dang-bo-quan-lan-thu-nhat"), "{key} still lists the other article");
     }
 
+    // A rebuild from the stored copies reaches the same site, the
+    // withdrawn article still left out, after the derived pages are lost.
+    for key in [front.clone(), "sitemap.xml".to_owned(), "_gazette/index/site.json".to_owned()] {
+        store.delete(&key).await.unwrap();
+    }
+    let (ok, stdout, stderr) = env.run_gazette(&["rebuild"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("rebuilt 1 articles"), "{stdout}");
+    assert!(stdout.contains("1 withdrawn articles left out"), "{stdout}");
+    let rebuilt = text(&store, &front).await.unwrap();
+    assert!(rebuilt.contains("(cập nhật)") && !rebuilt.contains("lich-tiep-cong-dan"), "{rebuilt}");
+    let sitemap = text(&store, "sitemap.xml").await.unwrap();
+    assert_eq!(sitemap.matches("<url>").count(), 1, "{sitemap}");
+    assert!(text(&store, &page_b).await.is_none(), "a rebuild does not bring a withdrawn page back");
+
     // Withdrawing what was never published is refused, with a pointer.
     withdraw(&env, "ntl-never", "Thử").await;
     let rejected = events.next(PATIENCE).await.unwrap().expect("article.rejected");

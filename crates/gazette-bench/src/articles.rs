@@ -7,6 +7,9 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
+/// How many categories generated articles take in turn.
+pub const CATEGORY_COUNT: usize = CATEGORIES.len();
+
 const CATEGORIES: [(&str, &str); 5] = [
     (
         "tin-tuc-hoat-dong-cua-quan-uy",

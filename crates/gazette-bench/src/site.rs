@@ -55,10 +55,21 @@ pub struct SiteReport {
     pub index: IndexCost,
 }
 
-/// One new article, indexed into a site of `site_articles`.
+/// New articles, indexed one at a time into a site of `site_articles`.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexCost {
     pub site_articles: usize,
+    pub new_articles: Vec<NewArticleCost>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewArticleCost {
+    pub article_id: String,
+    /// Its place in its category, counted from 0 at the oldest.
+    pub category_seq: u64,
+    /// Whether it is the first article of a new numbered page, which also
+    /// rewrites the page before (its "newer" link).
+    pub opens_a_page: bool,
     /// As the indexer reports it.
     pub objects_written: u64,
     /// Files whose modification time moved, counted on disk independently.
@@ -161,21 +172,30 @@ fn generate(plan: &SitePlan, count: usize, store: &Path, hugo: Option<&Path>) ->
     Ok(())
 }
 
-/// What one new article costs the indexer in a site of `index_site_articles`:
+/// What new articles cost the indexer in a site of `index_site_articles`:
 /// the site is built by `gazette rebuild`, then `gazette worker index`
-/// indexes one `article.published`.
+/// indexes two `article.published`, one flush each. Both are in the first
+/// category (generated articles take categories in turn), one after the
+/// other there.
 async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<IndexCost> {
     let store = work.join("big");
-    eprintln!("building a {}-article site for the indexer's cost", plan.index_site_articles);
-    generate(plan, plan.index_site_articles + 1, &store, None)?;
-    // The last generated article is the new one: hide its copy from the rebuild.
-    let newest = format!("bench-site-{:06}", plan.index_site_articles);
-    let copy = store.join(revision_key(&newest, 1, "json"));
-    let held = work.join("held.json");
-    std::fs::rename(&copy, &held)?;
+    let site = plan.index_site_articles;
+    eprintln!("building a {site}-article site for the indexer's cost");
+    let categories = crate::articles::CATEGORY_COUNT;
+    let new = [site, site + categories];
+    generate(plan, site + categories + 1, &store, None)?;
+    // The new articles' copies are held back from the rebuild.
+    let copies: Vec<PathBuf> = new
+        .iter()
+        .map(|n| store.join(revision_key(&format!("bench-site-{n:06}"), 1, "json")))
+        .collect();
+    for (n, copy) in copies.iter().enumerate() {
+        std::fs::rename(copy, work.join(format!("held-{n}.json")))?;
+    }
     timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?;
-    std::fs::rename(&held, &copy)?;
-    let validated: gazette_contract::ValidatedArticle = serde_json::from_slice(&std::fs::read(&copy)?)?;
+    for (n, copy) in copies.iter().enumerate() {
+        std::fs::rename(work.join(format!("held-{n}.json")), copy)?;
+    }
 
     let namespace = format!("gazette-bench-site-{}", std::process::id());
     let settings = BrokerSettings::new(AmqpUrl::new(plan.amqp_url.clone()), namespace.clone());
@@ -188,12 +208,41 @@ async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<IndexCost> {
     ]);
     let log = work.join("index.log");
     let mut worker = GazetteProcess::spawn(&plan.gazette_binary, "index", &["worker", "index"], &env, &log)?;
-    // Counted from when it consumes: its start-up writes (404 page, fonts) are not the article's.
-    wait_for_log(&mut worker, "consuming").await?;
-    let started = SystemTime::now();
+    // Counted from when it consumes: its start-up writes (404 page, fonts) are not the articles'.
+    wait_for_log(&mut worker, "consuming", 1).await?;
+    let publisher = Publisher::connect(&settings, "bench").await?;
+    let mut new_articles = Vec::new();
+    for (flush, (n, copy)) in new.iter().zip(&copies).enumerate() {
+        let validated: gazette_contract::ValidatedArticle = serde_json::from_slice(&std::fs::read(copy)?)?;
+        let started = SystemTime::now();
+        publisher.publish(&encode_event(EventType::Published, &published(&validated))?).await?;
+        let line = wait_for_log(&mut worker, "index flushed", flush + 1).await?;
+        let objects_written = flushed_objects(&line).context("the flush line names no objects_written")?;
+        let (files_changed, bytes_written) = changed_since(&store, started)?;
+        let category_seq = (n / categories) as u64;
+        new_articles.push(NewArticleCost {
+            article_id: validated.article.id.clone(),
+            category_seq,
+            opens_a_page: category_seq > 0 && category_seq % gazette_site::PAGE_SIZE == 0,
+            objects_written,
+            files_changed,
+            bytes_written,
+        });
+    }
+    publisher.close().await;
+    worker.terminate();
+    delete_namespace(&settings, &[INDEX]).await?;
+    Ok(IndexCost {
+        site_articles: site,
+        new_articles,
+    })
+}
+
+/// `article.published` for a stored revision copy, as publish would send it.
+fn published(validated: &gazette_contract::ValidatedArticle) -> gazette_contract::Envelope<Published> {
     let article = &validated.article;
     let key = page_key(&article.category.slug, &validated.slug);
-    let event = gazette_contract::Envelope::new(
+    gazette_contract::Envelope::new(
         EventType::Published,
         event_id(&article.id, 1, EventType::Published),
         "/gazette-bench",
@@ -209,29 +258,15 @@ async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<IndexCost> {
             sha256: "0".repeat(64),
             published_at: article.published_at,
         },
-    );
-    let publisher = Publisher::connect(&settings, "bench").await?;
-    publisher.publish(&encode_event(EventType::Published, &event)?).await?;
-    publisher.close().await;
-    let line = wait_for_log(&mut worker, "index flushed").await?;
-    let objects_written = flushed_objects(&line).context("the flush line names no objects_written")?;
-    worker.terminate();
-    delete_namespace(&settings, &[INDEX]).await?;
-    let (files_changed, bytes_written) = changed_since(&store, started)?;
-    Ok(IndexCost {
-        site_articles: plan.index_site_articles,
-        objects_written,
-        files_changed,
-        bytes_written,
-    })
+    )
 }
 
-/// The first line of the worker's log containing `needle`, within 2 minutes.
-async fn wait_for_log(worker: &mut GazetteProcess, needle: &str) -> anyhow::Result<String> {
+/// The `nth` line (from 1) of the worker's log containing `needle`, within 2 minutes.
+async fn wait_for_log(worker: &mut GazetteProcess, needle: &str, nth: usize) -> anyhow::Result<String> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         worker.check_alive()?;
-        if let Some(line) = worker.log().lines().find(|l| l.contains(needle)) {
+        if let Some(line) = worker.log().lines().filter(|l| l.contains(needle)).nth(nth - 1) {
             return Ok(line.to_owned());
         }
         ensure!(Instant::now() < deadline, "the indexer logged no {needle:?} within 2 minutes:\n{}", worker.log());
@@ -341,16 +376,18 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
          for the site, and the sitemap. Hugo reads the same articles as Markdown and writes \
          one section per category paginated by 20, the home page, RSS per section and for the \
          site, and its sitemap.\n\n\
-         ## One new article in a {site}-article site\n\n\
-         | measure | value |\n|---|---|\n\
-         | objects written (the indexer's count) | {objects} |\n\
-         | files changed on disk (counted independently) | {files} |\n\
-         | bytes written | {bytes} |\n\n\
+         ## New articles in a {site}-article site\n\n\
+         | article | place in its category | opens a page | objects written (the indexer's count) | files changed on disk | bytes written |\n|---|---|---|---|---|---|\n\
+         {rows}\n\
          The site was built by `gazette rebuild`; then `gazette worker index` indexed one \
-         `article.published`. The count does not depend on the site's size: the article \
-         lands on its category's newest page (pages count from the oldest), and the rest is \
-         a fixed set (category front page and feeds, home page, site feeds, sitemap shard and \
-         index, and the index state). Bytes grow with the sitemap shard (up to 50,000 URLs).\n",
+         `article.published` at a time. The count does not depend on the site's size: an \
+         article lands on its category's newest page (pages count from the oldest), and the \
+         rest is a fixed set: the category's front page and two feeds, the home page and two \
+         site feeds, the sitemap (past 50,000 URLs its shard and the index), and the state \
+         (the page's, the shard's, the article's record, the site's). Every 20th article in a \
+         category opens a new page and rewrites the page before it too. Files changed are \
+         counted on disk independently of the indexer. Bytes grow with the sitemap shard \
+         (up to 50,000 URLs) and its state.\n",
         articles = report.articles,
         g = seconds(&report.gazette_seconds),
         gm = report.gazette_median,
@@ -359,8 +396,19 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
         hm = report.hugo_median,
         ratio = report.ratio,
         site = report.index.site_articles,
-        objects = report.index.objects_written,
-        files = report.index.files_changed,
-        bytes = report.index.bytes_written,
+        rows = report
+            .index
+            .new_articles
+            .iter()
+            .map(|a| format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                a.article_id,
+                a.category_seq,
+                if a.opens_a_page { "yes" } else { "no" },
+                a.objects_written,
+                a.files_changed,
+                a.bytes_written
+            ))
+            .collect::<String>(),
     )
 }

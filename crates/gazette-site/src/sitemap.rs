@@ -81,3 +81,49 @@ fn url_set(shard: &ShardState) -> String {
 pub fn shard_count(urls_ever: u64) -> u64 {
     urls_ever.div_ceil(SITEMAP_SHARD).max(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::UrlEntry;
+
+    fn shard(urls: &[(u64, &str)]) -> ShardState {
+        let at = DateTime::parse_from_rfc3339("2022-06-23T15:04:00+07:00").unwrap_or_default();
+        ShardState {
+            urls: urls
+                .iter()
+                .map(|(seq, loc)| {
+                    let url = UrlEntry {
+                        article_id: (*loc).to_owned(),
+                        loc: format!("https://quan.example.vn/{loc}.html"),
+                        lastmod: at,
+                    };
+                    (*seq, url)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_url_set_until_the_limit_then_an_index_of_shards() {
+        let shards = BTreeMap::from([(1, shard(&[(0, "a"), (1, "b&c")]))]);
+        let single = sitemap_objects(shard_count(2), &shards, [1].into_iter(), "https://quan.example.vn/");
+        assert_eq!(single.len(), 1);
+        assert_eq!(single[0].key, "sitemap.xml");
+        assert!(single[0].xml.contains("<urlset"));
+        assert!(single[0].xml.contains("b&amp;c.html"));
+        assert_eq!(single[0].xml.matches("<url>").count(), 2);
+
+        assert_eq!(shard_count(SITEMAP_SHARD), 1);
+        assert_eq!(shard_count(SITEMAP_SHARD + 1), 2);
+        let shards = BTreeMap::from([(2, shard(&[(SITEMAP_SHARD, "z")]))]);
+        let split = sitemap_objects(2, &shards, [2].into_iter(), "https://quan.example.vn/");
+        let keys: Vec<&str> = split.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["sitemaps/2.xml", "sitemap.xml"]);
+        assert!(split[1].xml.contains("<sitemapindex"));
+        assert!(split[1].xml.contains("https://quan.example.vn/sitemaps/1.xml"));
+        assert!(split[1].xml.contains("https://quan.example.vn/sitemaps/2.xml"));
+    }
+}

@@ -129,38 +129,15 @@ impl FileStore {
     }
 
     pub(crate) async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let mut keys = Vec::new();
-        // Only the folder the prefix names is walked, not the whole tree.
+        // Only the folder the prefix names is walked, not the whole tree, and
+        // in one trip to the blocking pool: a rebuild lists every article.
         let folder = prefix.rfind('/').map_or("", |cut| &prefix[..cut]);
-        let mut pending = vec![self.root.join(folder)];
-        while let Some(dir) = pending.pop() {
-            let mut entries = match tokio::fs::read_dir(&dir).await {
-                Ok(entries) => entries,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(self.io("list", "", source)),
-            };
-            while let Some(entry) = entries
-                .next_entry()
-                .await
-                .map_err(|source| self.io("list", "", source))?
-            {
-                let path = entry.path();
-                let name = entry.file_name();
-                let name = name.to_string_lossy();
-                if name == META_DIR || name.ends_with(".tmp") {
-                    continue;
-                }
-                if path.is_dir() {
-                    pending.push(path);
-                } else if let Ok(relative) = path.strip_prefix(&self.root) {
-                    let key = relative.to_string_lossy().into_owned();
-                    if key.starts_with(prefix) {
-                        keys.push(key);
-                    }
-                }
-            }
-        }
-        Ok(keys)
+        let (root, start, prefix) = (self.root.clone(), self.root.join(folder), prefix.to_owned());
+        tokio::task::spawn_blocking(move || walk(&root, start, &prefix))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|walked| walked)
+            .map_err(|source| self.io("list", "", source))
     }
 
     pub(crate) fn locator(&self, key: &str) -> String {
@@ -183,6 +160,37 @@ impl FileStore {
             source,
         }
     }
+}
+
+/// Keys under `start` (a folder inside `root`) that begin with `prefix`.
+fn walk(root: &Path, start: PathBuf, prefix: &str) -> std::io::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    let mut pending = vec![start];
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name == META_DIR || name.ends_with(".tmp") {
+                continue;
+            }
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                let key = relative.to_string_lossy().into_owned();
+                if key.starts_with(prefix) {
+                    keys.push(key);
+                }
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// Tells apart the temporary files of concurrent writes of one key in one process.

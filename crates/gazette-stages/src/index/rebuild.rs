@@ -16,6 +16,7 @@ use gazette_render::Renderer;
 use gazette_site::{ArticleRecord, Change, Dirty, Entry, apply_ops, plan_changes};
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tokio::task::JoinSet;
+use tracing::info;
 
 use super::outputs::Outputs;
 use super::{IndexFailure, SiteIndex, base_url, put_all, write};
@@ -105,6 +106,7 @@ pub async fn rebuild(
     }
     let withdrawn = records.len() as u64;
     progress(RebuildProgress::Found { articles: live.len() as u64 });
+    let rendering = std::time::Instant::now();
 
     // Rendering is CPU work: spread it over tasks so every core takes part.
     let render = Arc::new(RenderStage::new_shared(renderer.clone(), site.clone()));
@@ -137,6 +139,8 @@ pub async fn rebuild(
         entries.extend(part);
     }
     progress(RebuildProgress::Indexing);
+    info!(articles = entries.len(), seconds = rendering.elapsed().as_secs_f64(), "article pages written");
+    let indexing = std::time::Instant::now();
 
     entries.sort_by(|a, b| (a.published_at, &a.article_id).cmp(&(b.published_at, &b.article_id)));
     let mut index = SiteIndex::default();
@@ -155,6 +159,7 @@ pub async fn rebuild(
     };
     put_all(store, outputs.fixed_pages().map_err(IndexFailure::from)?).await?;
     let derived = write(store, &outputs, &index, &dirty).await?;
+    info!(objects = derived, seconds = indexing.elapsed().as_secs_f64(), "listings, feeds, sitemap and index state written");
     remove_stale_pages(store, &index, &dirty).await?;
     Ok(RebuildReport {
         articles: index.site.next_site_seq,

@@ -109,7 +109,11 @@ async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writ
         .expect("the site bench runs (scripts/ensure-hugo installs hugo)");
     assert_eq!(report.gazette_seconds.len(), 1);
     assert!(report.gazette_median > 0.0 && report.hugo_median > 0.0);
-    assert!(report.hugo_version.contains("hugo"), "{}", report.hugo_version);
+    assert!(
+        report.hugo_version.contains("hugo"),
+        "{}",
+        report.hugo_version
+    );
     // Its category's newest page with its state, the category front and
     // feeds, the home page, the site feeds, the sitemap and its shard
     // state, the article's record and the site state: 12, and 2 more (the
@@ -120,6 +124,9 @@ async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writ
         let expected = if article.opens_a_page { 14 } else { 12 };
         assert_eq!(article.objects_written, expected, "{index:?}");
         // Counted again on disk, independently of what the indexer says.
-        assert_eq!(article.files_changed as u64, article.objects_written, "{index:?}");
+        assert_eq!(
+            article.files_changed as u64, article.objects_written,
+            "{index:?}"
+        );
     }
 }

@@ -50,14 +50,25 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
 
     let mut files = vec![example_article_path().to_str().unwrap().to_owned()];
     for (n, (title, category)) in [
-        ("Thông báo lịch tiêm chủng mở rộng tháng 7 cho trẻ em dưới 5 tuổi", ("y-te", "Y tế")),
-        ("Quận tổ chức ngày hội đọc sách: “Đọc sách – Nâng tầm tri thức”", ("van-hoa", "Văn hóa – Thể thao")),
+        (
+            "Thông báo lịch tiêm chủng mở rộng tháng 7 cho trẻ em dưới 5 tuổi",
+            ("y-te", "Y tế"),
+        ),
+        (
+            "Quận tổ chức ngày hội đọc sách: “Đọc sách – Nâng tầm tri thức”",
+            ("van-hoa", "Văn hóa – Thể thao"),
+        ),
     ]
     .into_iter()
     .enumerate()
     {
         let path = env.garage.dir.path().join(format!("extra-{n}.json"));
-        let body = article(&format!("ntl-browser-{n}"), title, category, "(NTL) Ủy ban nhân dân quận thông báo tới toàn thể nhân dân được biết.");
+        let body = article(
+            &format!("ntl-browser-{n}"),
+            title,
+            category,
+            "(NTL) Ủy ban nhân dân quận thông báo tới toàn thể nhân dân được biết.",
+        );
         std::fs::write(&path, serde_json::to_vec(&body).unwrap()).unwrap();
         files.push(path.to_str().unwrap().to_owned());
     }
@@ -65,12 +76,20 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
     args.extend(files.iter().map(String::as_str));
     let (ok, stdout, stderr) = env.run_gazette(&args);
     assert!(ok, "{stderr}");
-    assert_eq!(stdout.matches("published revision 1").count(), 3, "{stdout}");
+    assert_eq!(
+        stdout.matches("published revision 1").count(),
+        3,
+        "{stdout}"
+    );
     let store = env.store().await;
     let article_key = "tin-tuc-hoat-dong-cua-quan-uy/hoi-nghi-lan-thu-14-ban-chap-hanh-dang-bo-quan-khoa-iii-nhiem-ky-2020-2025.html";
     // The indexer's flush comes a moment after the last publication.
     support::eventually(|| async {
-        let home = store.get("index.html").await.unwrap().map(|b| String::from_utf8(b).unwrap());
+        let home = store
+            .get("index.html")
+            .await
+            .unwrap()
+            .map(|b| String::from_utf8(b).unwrap());
         match home {
             Some(home) if home.matches("class=\"block\"").count() == 3 => Ok(()),
             other => Err(format!("home page is {other:?}")),
@@ -80,8 +99,15 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
 
     let out = repo_root().join("target/browser-check");
     std::fs::create_dir_all(&out).unwrap();
-    std::fs::copy(repo_root().join("tests/browser/check.mjs"), check_dir.join("check.mjs")).unwrap();
-    let base = format!("http://{}.web.garage.localhost:{}", env.garage.bucket, env.garage.web_port);
+    std::fs::copy(
+        repo_root().join("tests/browser/check.mjs"),
+        check_dir.join("check.mjs"),
+    )
+    .unwrap();
+    let base = format!(
+        "http://{}.web.garage.localhost:{}",
+        env.garage.bucket, env.garage.web_port
+    );
     let pages = [
         "home=/".to_owned(),
         "listing=/tin-tuc-hoat-dong-cua-quan-uy/".to_owned(),
@@ -106,20 +132,45 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
     assert_eq!(report.len(), pages.len() * 2);
     for entry in &report {
         let what = format!("{} at {} px: {entry}", entry["page"], entry["width"]);
-        let expected_status = if entry["page"] == "not-found" { 404 } else { 200 };
+        let expected_status = if entry["page"] == "not-found" {
+            404
+        } else {
+            200
+        };
         assert_eq!(entry["status"], expected_status, "{what}");
         assert_eq!(entry["parseErrors"], json!([]), "{what}");
-        assert_eq!(entry["serious"], json!([]), "no serious or critical axe violations: {what}");
-        assert!(entry["overflow"].as_i64().unwrap() <= 0, "no sideways scrolling: {what}");
-        assert_eq!(entry["fonts"], json!(["Noto Sans (web font)"]), "one face, no fallback: {what}");
-        assert_eq!(entry["focus"]["text"], "Chuyển đến nội dung chính", "{what}");
-        assert_eq!(entry["focus"]["outline"], "solid", "a visible focus ring: {what}");
+        assert_eq!(
+            entry["serious"],
+            json!([]),
+            "no serious or critical axe violations: {what}"
+        );
+        assert!(
+            entry["overflow"].as_i64().unwrap() <= 0,
+            "no sideways scrolling: {what}"
+        );
+        assert_eq!(
+            entry["fonts"],
+            json!(["Noto Sans (web font)"]),
+            "one face, no fallback: {what}"
+        );
+        assert_eq!(
+            entry["focus"]["text"], "Chuyển đến nội dung chính",
+            "{what}"
+        );
+        assert_eq!(
+            entry["focus"]["outline"], "solid",
+            "a visible focus ring: {what}"
+        );
         assert_eq!(entry["focus"]["onScreen"], true, "{what}");
     }
     for page in ["home", "listing", "numbered", "article", "not-found"] {
         for width in ["phone", "desktop"] {
             let shot = out.join(format!("{page}-{width}.png"));
-            assert!(std::fs::metadata(&shot).unwrap().len() > 1000, "{}", shot.display());
+            assert!(
+                std::fs::metadata(&shot).unwrap().len() > 1000,
+                "{}",
+                shot.display()
+            );
         }
     }
     env.teardown().await;

@@ -283,16 +283,23 @@ fn each_service_has_a_least_privilege_user() {
 #[test]
 fn the_indexer_runs_as_an_active_and_a_standby_replica() {
     let documents = yaml_documents("deploy/kubernetes/index.yaml");
-    let deployment = documents.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let deployment = documents
+        .iter()
+        .find(|d| d["kind"] == "Deployment")
+        .unwrap();
     assert_eq!(deployment["spec"]["replicas"].as_i64(), Some(2));
     let container = &deployment["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(container["args"][1].as_str(), Some("index"));
-    assert_eq!(container["readinessProbe"]["httpGet"]["path"].as_str(), Some("/readyz"));
+    assert_eq!(
+        container["readinessProbe"]["httpGet"]["path"].as_str(),
+        Some("/readyz")
+    );
     assert!(
         !documents.iter().any(|d| d["kind"] == "ScaledObject"),
         "a single active consumer is not scaled by queue length"
     );
-    let kustomization = std::fs::read_to_string(repo_root().join("deploy/kubernetes/kustomization.yaml")).unwrap();
+    let kustomization =
+        std::fs::read_to_string(repo_root().join("deploy/kubernetes/kustomization.yaml")).unwrap();
     assert!(kustomization.contains("index.yaml"));
     let definitions: Value = serde_json::from_slice(
         &std::fs::read(repo_root().join("deploy/rabbitmq/definitions.json")).unwrap(),

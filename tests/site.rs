@@ -10,8 +10,8 @@ mod support;
 use std::time::Duration;
 
 use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
-use gazette_stages::INDEX;
 use gazette_contract::{CONTENT_TYPE, EventType};
+use gazette_stages::INDEX;
 use gazette_store::Store;
 use serde_json::{Value, json};
 use support::notifier::{publish, published};
@@ -33,7 +33,10 @@ async fn wait_for(store: &Store, key: &str, holds: impl Fn(&str) -> bool) -> Str
     eventually(|| async move {
         match text(store, key).await {
             Some(body) if holds(&body) => Ok(body),
-            Some(body) => Err(format!("{key} is {}", body.chars().take(400).collect::<String>())),
+            Some(body) => Err(format!(
+                "{key} is {}",
+                body.chars().take(400).collect::<String>()
+            )),
             None => Err(format!("{key} is not there")),
         }
     })
@@ -64,7 +67,14 @@ async fn a_burst_is_flushed_together_onto_stable_pages() {
     let store = env.store().await;
 
     let events: Vec<_> = (0..45)
-        .map(|i| published(&format!("ntl-burst-{i:02}"), 1, "tin-tuc-su-kien", &format!("Tin số {i}")))
+        .map(|i| {
+            published(
+                &format!("ntl-burst-{i:02}"),
+                1,
+                "tin-tuc-su-kien",
+                &format!("Tin số {i}"),
+            )
+        })
         .collect();
     publish(&env.settings, &events.iter().collect::<Vec<_>>()).await;
 
@@ -72,12 +82,18 @@ async fn a_burst_is_flushed_together_onto_stable_pages() {
     let oldest = text(&store, "tin-tuc-su-kien/page/1.html").await.unwrap();
     let cards = |html: &str| html.matches("class=\"card\"").count();
     assert_eq!(cards(&oldest), 20);
-    assert!(oldest.contains("Tin số 0<"), "page 1 holds the oldest articles");
+    assert!(
+        oldest.contains("Tin số 0<"),
+        "page 1 holds the oldest articles"
+    );
     assert_eq!(cards(&newest), 5);
     assert!(newest.contains("Tin số 44<"));
     let front = text(&store, "tin-tuc-su-kien/index.html").await.unwrap();
     assert_eq!(cards(&front), 20);
-    assert!(front.find("Tin số 44<") < front.find("Tin số 43<"), "newest first");
+    assert!(
+        front.find("Tin số 44<") < front.find("Tin số 43<"),
+        "newest first"
+    );
     let sitemap = text(&store, "sitemap.xml").await.unwrap();
     assert_eq!(sitemap.matches("<url>").count(), 45);
     let rss = text(&store, "tin-tuc-su-kien/rss.xml").await.unwrap();
@@ -168,34 +184,69 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         ],
     );
     let front = format!("{category}/index.html");
-    wait_for(&store, &front, |html| html.matches("class=\"card\"").count() == 2).await;
+    wait_for(&store, &front, |html| {
+        html.matches("class=\"card\"").count() == 2
+    })
+    .await;
 
     // A new revision: announced as article.updated, shown in place.
     // Its title changes too, so its page moves: still an update, not a new article.
-    submit(&env, &[submission("ntl-a", 2, "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)")]);
-    let updated = events.next(PATIENCE).await.unwrap().expect("article.updated");
+    submit(
+        &env,
+        &[submission(
+            "ntl-a",
+            2,
+            "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)",
+        )],
+    );
+    let updated = events
+        .next(PATIENCE)
+        .await
+        .unwrap()
+        .expect("article.updated");
     assert_eq!(updated.routing_key, "article.updated");
     let html = wait_for(&store, &front, |html| html.contains("(cập nhật)")).await;
-    assert_eq!(html.matches("class=\"card\"").count(), 2, "replaced, not added");
+    assert_eq!(
+        html.matches("class=\"card\"").count(),
+        2,
+        "replaced, not added"
+    );
 
     // A withdrawal: the page goes, and so does every mention.
     let page_b = format!("{category}/lich-tiep-cong-dan-thang-7.html");
     assert!(text(&store, &page_b).await.is_some());
     withdraw(&env, "ntl-b", "Đăng nhầm").await;
-    let unpublished = events.next(PATIENCE).await.unwrap().expect("article.unpublished");
+    let unpublished = events
+        .next(PATIENCE)
+        .await
+        .unwrap()
+        .expect("article.unpublished");
     assert_eq!(unpublished.routing_key, "article.unpublished");
     let data: Value = serde_json::from_slice::<Value>(&unpublished.body).unwrap()["data"].clone();
     assert_eq!(data["key"], page_b);
     assert_eq!(data["reason"], "Đăng nhầm");
     assert!(text(&store, &page_b).await.is_none(), "the page is deleted");
-    for key in [front.clone(), "index.html".to_owned(), "sitemap.xml".to_owned(), "rss.xml".to_owned(), format!("{category}/atom.xml")] {
+    for key in [
+        front.clone(),
+        "index.html".to_owned(),
+        "sitemap.xml".to_owned(),
+        "rss.xml".to_owned(),
+        format!("{category}/atom.xml"),
+    ] {
         let gone = wait_for(&store, &key, |body| !body.contains("lich-tiep-cong-dan")).await;
-        assert!(gone.contains("hoi-nghi-dang-bo-quan-lan-thu-nhat"), "{key} still lists the other article");
+        assert!(
+            gone.contains("hoi-nghi-dang-bo-quan-lan-thu-nhat"),
+            "{key} still lists the other article"
+        );
     }
 
     // A rebuild from the stored copies reaches the same site, the
     // withdrawn article still left out, after the derived pages are lost.
-    for key in [front.clone(), "sitemap.xml".to_owned(), "_gazette/index/site.json".to_owned()] {
+    for key in [
+        front.clone(),
+        "sitemap.xml".to_owned(),
+        "_gazette/index/site.json".to_owned(),
+    ] {
         store.delete(&key).await.unwrap();
     }
     let (ok, stdout, stderr) = env.run_gazette(&["rebuild"]);
@@ -203,14 +254,24 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
     assert!(stdout.contains("rebuilt 1 articles"), "{stdout}");
     assert!(stdout.contains("1 withdrawn articles left out"), "{stdout}");
     let rebuilt = text(&store, &front).await.unwrap();
-    assert!(rebuilt.contains("(cập nhật)") && !rebuilt.contains("lich-tiep-cong-dan"), "{rebuilt}");
+    assert!(
+        rebuilt.contains("(cập nhật)") && !rebuilt.contains("lich-tiep-cong-dan"),
+        "{rebuilt}"
+    );
     let sitemap = text(&store, "sitemap.xml").await.unwrap();
     assert_eq!(sitemap.matches("<url>").count(), 1, "{sitemap}");
-    assert!(text(&store, &page_b).await.is_none(), "a rebuild does not bring a withdrawn page back");
+    assert!(
+        text(&store, &page_b).await.is_none(),
+        "a rebuild does not bring a withdrawn page back"
+    );
 
     // Withdrawing what was never published is refused, with a pointer.
     withdraw(&env, "ntl-never", "Thử").await;
-    let rejected = events.next(PATIENCE).await.unwrap().expect("article.rejected");
+    let rejected = events
+        .next(PATIENCE)
+        .await
+        .unwrap()
+        .expect("article.rejected");
     assert_eq!(rejected.routing_key, "article.rejected");
     let body: Value = serde_json::from_slice(&rejected.body).unwrap();
     assert_eq!(body["data"]["errors"][0]["pointer"], "/data/id");

@@ -141,7 +141,8 @@ impl Theme {
         // A theme folder may ship its own fonts; those it lacks are the default's.
         let mut assets = Vec::new();
         for asset in &ASSETS {
-            let bytes = std::fs::read(dir.join(asset.path)).unwrap_or_else(|_| asset.default.to_vec());
+            let bytes =
+                std::fs::read(dir.join(asset.path)).unwrap_or_else(|_| asset.default.to_vec());
             assets.push(ThemeAsset {
                 path: asset.path,
                 content_type: asset.content_type,

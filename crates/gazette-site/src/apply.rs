@@ -24,19 +24,33 @@ pub enum Change {
 /// One edit to a page or sitemap shard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    PutInPage { category: String, page: u64, slot: Slot },
-    RemoveFromPage { category: String, page: u64, seq: u64 },
-    PutInShard { shard: u64, site_seq: u64, url: UrlEntry },
-    RemoveFromShard { shard: u64, site_seq: u64 },
+    PutInPage {
+        category: String,
+        page: u64,
+        slot: Slot,
+    },
+    RemoveFromPage {
+        category: String,
+        page: u64,
+        seq: u64,
+    },
+    PutInShard {
+        shard: u64,
+        site_seq: u64,
+        url: UrlEntry,
+    },
+    RemoveFromShard {
+        shard: u64,
+        site_seq: u64,
+    },
 }
 
 impl Op {
     /// The page this op edits, as `(category, number)`.
     pub fn page(&self) -> Option<(String, u64)> {
         match self {
-            Self::PutInPage { category, page, .. } | Self::RemoveFromPage { category, page, .. } => {
-                Some((category.clone(), *page))
-            }
+            Self::PutInPage { category, page, .. }
+            | Self::RemoveFromPage { category, page, .. } => Some((category.clone(), *page)),
             _ => None,
         }
     }
@@ -161,7 +175,9 @@ fn list(
     dirty: &mut Dirty,
 ) {
     let record = records.entry(entry.article_id.clone()).or_default();
-    let withdrawn = record.withdrawn_through.is_some_and(|w| w >= entry.revision);
+    let withdrawn = record
+        .withdrawn_through
+        .is_some_and(|w| w >= entry.revision);
     if entry.revision < record.revision || withdrawn {
         return;
     }
@@ -273,7 +289,11 @@ pub fn apply_ops(
                 page,
                 seq,
             } => {
-                pages.entry((category, page)).or_default().slots.remove(&seq);
+                pages
+                    .entry((category, page))
+                    .or_default()
+                    .slots
+                    .remove(&seq);
             }
             Op::PutInShard {
                 shard,
@@ -291,7 +311,10 @@ pub fn apply_ops(
 
 /// Rebuilds a category's newest list from its newest pages, given newest
 /// page first.
-pub fn refresh_latest<'a>(category: &mut CategoryState, newest_pages: impl Iterator<Item = &'a PageState>) {
+pub fn refresh_latest<'a>(
+    category: &mut CategoryState,
+    newest_pages: impl Iterator<Item = &'a PageState>,
+) {
     let mut latest = Vec::with_capacity(FEED_LEN);
     for page in newest_pages {
         latest.extend(page.slots.values().rev().cloned());

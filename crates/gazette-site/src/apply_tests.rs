@@ -65,7 +65,12 @@ impl Index {
     fn page_ids(&self, category: &str, number: u64) -> Vec<String> {
         self.pages
             .get(&(category.to_owned(), number))
-            .map(|p| p.slots.values().map(|s| s.entry.article_id.clone()).collect())
+            .map(|p| {
+                p.slots
+                    .values()
+                    .map(|s| s.entry.article_id.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -81,8 +86,14 @@ fn pages_count_from_the_oldest_and_never_shift() {
         index.apply(vec![listed(&format!("a{i:02}"), 1, "tin-tuc")]);
     }
     assert_eq!(index.site.categories["tin-tuc"].pages(), 3);
-    assert_eq!(index.page_ids("tin-tuc", 1).first().map(String::as_str), Some("a00"));
-    assert_eq!(index.page_ids("tin-tuc", 3), ["a40", "a41", "a42", "a43", "a44"]);
+    assert_eq!(
+        index.page_ids("tin-tuc", 1).first().map(String::as_str),
+        Some("a00")
+    );
+    assert_eq!(
+        index.page_ids("tin-tuc", 3),
+        ["a40", "a41", "a42", "a43", "a44"]
+    );
     let latest: Vec<&str> = index.site.categories["tin-tuc"]
         .latest
         .iter()
@@ -91,7 +102,10 @@ fn pages_count_from_the_oldest_and_never_shift() {
     assert_eq!(latest.len(), FEED_LEN);
     assert_eq!(latest.first(), Some(&"a44"));
     // Withdrawing an old article leaves a gap; no later page moves.
-    index.apply(vec![Change::Unlisted { article_id: "a05".to_owned(), revision: 1 }]);
+    index.apply(vec![Change::Unlisted {
+        article_id: "a05".to_owned(),
+        revision: 1,
+    }]);
     assert_eq!(index.page_ids("tin-tuc", 1).len(), 19);
     assert_eq!(index.page_ids("tin-tuc", 3).len(), 5);
 }
@@ -108,7 +122,12 @@ fn a_new_article_dirties_the_same_few_objects_however_big_the_site() {
             index.apply(vec![listed(&format!("b{i}"), 1, category)]);
         }
         let dirty = index.apply(vec![listed(&format!("new{target}"), 1, "y-te")]);
-        sizes.push((dirty.pages.len(), dirty.categories.len(), dirty.shards.len(), dirty.records.len()));
+        sizes.push((
+            dirty.pages.len(),
+            dirty.categories.len(),
+            dirty.shards.len(),
+            dirty.records.len(),
+        ));
     }
     assert!(sizes[0].0 <= 2 && sizes[1].0 <= 2, "{sizes:?}");
     assert_eq!((sizes[0].1, sizes[0].2, sizes[0].3), (1, 1, 1));
@@ -118,7 +137,9 @@ fn a_new_article_dirties_the_same_few_objects_however_big_the_site() {
 #[test]
 fn a_burst_in_one_category_dirties_each_page_once() {
     let mut index = Index::default();
-    let burst: Vec<Change> = (0..30).map(|i| listed(&format!("c{i}"), 1, "tin-tuc")).collect();
+    let burst: Vec<Change> = (0..30)
+        .map(|i| listed(&format!("c{i}"), 1, "tin-tuc"))
+        .collect();
     let dirty = index.apply(burst);
     assert_eq!(dirty.pages.len(), 2);
     assert_eq!(dirty.categories.len(), 1);
@@ -135,14 +156,20 @@ fn a_revision_updates_its_slot_in_place_and_stale_events_are_ignored() {
     let page = &index.pages[&("tin-tuc".to_owned(), 1)];
     assert_eq!(page.slots.len(), 2);
     assert_eq!(page.slots[&0].entry.revision, 3);
-    assert_eq!(index.site.categories["tin-tuc"].latest[1].entry.title, "Bài x bản 3");
+    assert_eq!(
+        index.site.categories["tin-tuc"].latest[1].entry.title,
+        "Bài x bản 3"
+    );
 }
 
 #[test]
 fn a_withdrawal_removes_everywhere_and_only_a_newer_revision_comes_back() {
     let mut index = Index::default();
     index.apply(vec![listed("x", 2, "tin-tuc"), listed("y", 1, "tin-tuc")]);
-    let dirty = index.apply(vec![Change::Unlisted { article_id: "x".to_owned(), revision: 2 }]);
+    let dirty = index.apply(vec![Change::Unlisted {
+        article_id: "x".to_owned(),
+        revision: 2,
+    }]);
     assert!(dirty.refill.contains("tin-tuc"));
     assert_eq!(index.page_ids("tin-tuc", 1), ["y"]);
     assert!(index.shards[&1].urls.values().all(|u| u.article_id != "x"));
@@ -176,7 +203,11 @@ fn placements_of_an_unfinished_flush_are_void() {
     index.site = committed;
     index.apply(vec![listed("z", 1, "tin-tuc"), listed("y", 1, "tin-tuc")]);
     let page = &index.pages[&("tin-tuc".to_owned(), 1)];
-    let ids: Vec<&str> = page.slots.values().map(|s| s.entry.article_id.as_str()).collect();
+    let ids: Vec<&str> = page
+        .slots
+        .values()
+        .map(|s| s.entry.article_id.as_str())
+        .collect();
     assert_eq!(ids, ["x", "y", "z"], "y once, in a slot of its own");
     assert_eq!(index.site.categories["tin-tuc"].next_seq, 3);
 }

@@ -20,10 +20,13 @@ mod xml;
 pub use apply::{Change, Dirty, Op, apply_ops, is_committed, plan_changes, refresh_latest};
 pub use feeds::{Feed, atom, rss};
 pub use keys::{
-    category_front_key, category_page_key, category_state_prefix, page_state_key, record_key,
-    shard_state_key, SITE_STATE_KEY, STATE_PREFIX,
+    SITE_STATE_KEY, STATE_PREFIX, category_front_key, category_page_key, category_state_prefix,
+    page_state_key, record_key, shard_state_key,
 };
-pub use model::{ArticleRecord, CategoryState, Entry, PageState, Placement, ShardState, SiteState, Slot, UrlEntry};
+pub use model::{
+    ArticleRecord, CategoryState, Entry, PageState, Placement, ShardState, SiteState, Slot,
+    UrlEntry,
+};
 pub use sitemap::{SitemapObject, shard_count, shard_key, sitemap_objects};
 
 /// Articles per numbered listing page.

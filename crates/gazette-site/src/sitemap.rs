@@ -46,7 +46,9 @@ pub fn sitemap_objects(
         .collect();
     // The index names every shard; it is small, so it is rewritten whenever
     // a shard changes (its lastmod) rather than tracked separately.
-    let mut index = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"{NAMESPACE}\">\n");
+    let mut index = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"{NAMESPACE}\">\n"
+    );
     for number in 1..=all_shards {
         let _ = write!(
             index,
@@ -64,7 +66,10 @@ pub fn sitemap_objects(
 
 fn url_set(shard: &ShardState) -> String {
     let mut xml = String::with_capacity(200 + shard.urls.len() * 160);
-    let _ = write!(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{NAMESPACE}\">\n");
+    let _ = write!(
+        xml,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{NAMESPACE}\">\n"
+    );
     for url in shard.urls.values() {
         let _ = writeln!(
             xml,
@@ -109,7 +114,12 @@ mod tests {
     #[test]
     fn one_url_set_until_the_limit_then_an_index_of_shards() {
         let shards = BTreeMap::from([(1, shard(&[(0, "a"), (1, "b&c")]))]);
-        let single = sitemap_objects(shard_count(2), &shards, [1].into_iter(), "https://quan.example.vn/");
+        let single = sitemap_objects(
+            shard_count(2),
+            &shards,
+            [1].into_iter(),
+            "https://quan.example.vn/",
+        );
         assert_eq!(single.len(), 1);
         assert_eq!(single[0].key, "sitemap.xml");
         assert!(single[0].xml.contains("<urlset"));
@@ -123,7 +133,15 @@ mod tests {
         let keys: Vec<&str> = split.iter().map(|o| o.key.as_str()).collect();
         assert_eq!(keys, ["sitemaps/2.xml", "sitemap.xml"]);
         assert!(split[1].xml.contains("<sitemapindex"));
-        assert!(split[1].xml.contains("https://quan.example.vn/sitemaps/1.xml"));
-        assert!(split[1].xml.contains("https://quan.example.vn/sitemaps/2.xml"));
+        assert!(
+            split[1]
+                .xml
+                .contains("https://quan.example.vn/sitemaps/1.xml")
+        );
+        assert!(
+            split[1]
+                .xml
+                .contains("https://quan.example.vn/sitemaps/2.xml")
+        );
     }
 }

@@ -9,6 +9,7 @@ use gazette_contract::{Envelope, EventType, FieldError, Published, Rendered, Sch
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tracing::{info, warn};
 
+use crate::rejection::join_errors;
 use crate::render::join_url;
 use crate::revisions::{PAGE_CONTENT_TYPE, Revisions, revision_metadata, sha256_hex};
 use crate::withdraw::tombstone;
@@ -35,7 +36,7 @@ pub enum PublishFailure {
     Encode(serde_json::Error),
     #[error("article.withdrawn event is unreadable: {0}")]
     Unreadable(String),
-    #[error("withdrawal of {article_id} refused ({reason}): {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("withdrawal of {article_id} refused ({reason}): {}", join_errors(.errors))]
     Refused {
         article_id: String,
         reason: &'static str,

@@ -42,3 +42,12 @@ pub(crate) fn rejection_notice(
         encode_event(EventType::Rejected, &rejected),
     ))
 }
+
+/// Field errors on one line, for logs and dead-letter details.
+pub(crate) fn join_errors(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -70,7 +70,10 @@ impl RenderStage {
 
     /// The public URL of the page at `key`, when the site has one.
     pub fn page_url(&self, key: &str) -> Option<String> {
-        self.site.public_url.as_deref().map(|base| join_url(base, key))
+        self.site
+            .public_url
+            .as_deref()
+            .map(|base| join_url(base, key))
     }
 
     /// The page for `validated`, and the key it is stored under.

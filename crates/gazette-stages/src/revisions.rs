@@ -92,7 +92,12 @@ impl<'a> Revisions<'a> {
 
     /// The newest stored revision older than `revision`.
     pub(crate) async fn newest_below(&self, revision: u64) -> Result<Option<u64>, StoreError> {
-        Ok(self.stored().await?.into_iter().filter(|r| *r < revision).max())
+        Ok(self
+            .stored()
+            .await?
+            .into_iter()
+            .filter(|r| *r < revision)
+            .max())
     }
 
     /// Where revision `revision`'s page lives, from its stored copy.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tracing::info;
 
 use crate::encode_event;
-use crate::rejection::rejection_notice;
+use crate::rejection::{join_errors, rejection_notice};
 
 const SOURCE: &str = "/gazette/validate";
 
@@ -25,9 +25,9 @@ pub enum ValidateFailure {
     NotUtf8 { offset: usize },
     #[error("submission is not JSON: {0}")]
     NotJson(String),
-    #[error("submission without a readable article id breaks the schema: {}", join(.errors))]
+    #[error("submission without a readable article id breaks the schema: {}", join_errors(.errors))]
     Unidentified { errors: Vec<FieldError> },
-    #[error("article {article_id} rejected ({reason}): {}", join(.errors))]
+    #[error("article {article_id} rejected ({reason}): {}", join_errors(.errors))]
     Rejected {
         article_id: String,
         reason: &'static str,
@@ -57,14 +57,6 @@ impl Failure for ValidateFailure {
             _ => Vec::new(),
         }
     }
-}
-
-fn join(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Compiled schemas and the sanitizer, built once per process.

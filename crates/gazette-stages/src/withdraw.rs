@@ -23,7 +23,7 @@ use serde_json::Value;
 use tracing::info;
 
 use crate::publish::{PublishStage, SOURCE};
-use crate::rejection::rejection_notice;
+use crate::rejection::{join_errors, rejection_notice};
 use crate::revisions::{Revisions, stored_revision};
 use crate::{PublishFailure, encode_event, page_key, revision_key};
 
@@ -147,14 +147,22 @@ impl PublishStage {
             return Err(refusal_with(&document, "schema", errors));
         }
         Envelope::<Withdrawal>::deserialize(&document).map_err(|e| {
-            refusal_with(&document, "schema", vec![FieldError::new("/data", e.to_string())])
+            refusal_with(
+                &document,
+                "schema",
+                vec![FieldError::new("/data", e.to_string())],
+            )
         })
     }
 }
 
 fn refusal(bytes: &[u8], reason: &'static str, message: &str) -> PublishFailure {
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(document) => refusal_with(&document, reason, vec![FieldError::new("/data/id", message)]),
+        Ok(document) => refusal_with(
+            &document,
+            reason,
+            vec![FieldError::new("/data/id", message)],
+        ),
         Err(e) => PublishFailure::Unreadable(e.to_string()),
     }
 }
@@ -168,12 +176,6 @@ fn refusal_with(document: &Value, reason: &'static str, errors: Vec<FieldError>)
             notice: Box::new(notice),
         },
         Some((_, Err(e))) => PublishFailure::Encode(e),
-        None => PublishFailure::Unreadable(
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        None => PublishFailure::Unreadable(join_errors(&errors)),
     }
 }

@@ -60,7 +60,11 @@ impl FileStore {
             Precondition::None => true,
             Precondition::Absent => self.head(&object.key).await?.is_none(),
             Precondition::Unchanged(etag) => {
-                self.head(&object.key).await?.and_then(|head| head.etag).as_ref() == Some(etag)
+                self.head(&object.key)
+                    .await?
+                    .and_then(|head| head.etag)
+                    .as_ref()
+                    == Some(etag)
             }
         };
         if !allowed {

@@ -20,9 +20,11 @@ pub async fn run(config: &Config, jobs: Option<usize>) -> Result<()> {
     // On stderr, and only when it is a terminal: logs and pipes stay clean.
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} articles ({per_sec}, {eta} left)")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:40}] {pos}/{len} articles ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_message("rendering");
     bar.enable_steady_tick(Duration::from_millis(200));
@@ -34,7 +36,9 @@ pub async fn run(config: &Config, jobs: Option<usize>) -> Result<()> {
     });
     let report = rebuild(&store, renderer, config.site.clone(), tasks, progress)
         .await
-        .context("the rebuild stopped; the site may be partly rebuilt, and running it again is safe")?;
+        .context(
+            "the rebuild stopped; the site may be partly rebuilt, and running it again is safe",
+        )?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     say!(

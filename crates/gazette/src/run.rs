@@ -236,7 +236,9 @@ fn spawn<H: Handler>(
         // A whole burst in hand at once is what lets the indexer flush it as one.
         let batch = IndexSettings::default().max_batch;
         settings.concurrency = settings.concurrency.max(batch);
-        settings.prefetch = settings.prefetch.max(u16::try_from(batch).unwrap_or(u16::MAX));
+        settings.prefetch = settings
+            .prefetch
+            .max(u16::try_from(batch).unwrap_or(u16::MAX));
     }
     let shutdown = shutdown.clone();
     running.spawn(async move {

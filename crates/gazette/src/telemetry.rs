@@ -32,13 +32,12 @@ pub fn init(config: &Config) -> Result<Telemetry> {
                 config.log_filter
             )
         })?;
-    let text =
-        (!config.json_logs).then(|| {
-            // Colours for a person at a terminal; none in a log file.
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        });
+    let text = (!config.json_logs).then(|| {
+        // Colours for a person at a terminal; none in a log file.
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    });
     let json = config.json_logs.then(|| {
         tracing_subscriber::fmt::layer()
             .json()

@@ -95,7 +95,13 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn site(root: &Path, articles: usize, index_site: usize, runs: usize, out: &Path) -> anyhow::Result<()> {
+fn site(
+    root: &Path,
+    articles: usize,
+    index_site: usize,
+    runs: usize,
+    out: &Path,
+) -> anyhow::Result<()> {
     let plan = gazette_bench::site::SitePlan {
         gazette_binary: build(root, "release", "gazette", "gazette")?,
         hugo_binary: PathBuf::from("hugo"),
@@ -108,11 +114,16 @@ fn site(root: &Path, articles: usize, index_site: usize, runs: usize, out: &Path
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(gazette_bench::site::run(&plan))?;
-    let command = format!(
-        "cargo xtask site --articles {articles} --index-site {index_site} --runs {runs}"
-    );
-    std::fs::write(out.join("site-benchmark.json"), serde_json::to_vec_pretty(&report)?)?;
-    std::fs::write(out.join("site-benchmark.md"), gazette_bench::site::markdown(&report, &command))?;
+    let command =
+        format!("cargo xtask site --articles {articles} --index-site {index_site} --runs {runs}");
+    std::fs::write(
+        out.join("site-benchmark.json"),
+        serde_json::to_vec_pretty(&report)?,
+    )?;
+    std::fs::write(
+        out.join("site-benchmark.md"),
+        gazette_bench::site::markdown(&report, &command),
+    )?;
     eprintln!(
         "gazette rebuild {:.2} s, hugo {:.2} s on {} articles: Gazette {:.2}× Hugo's speed",
         report.gazette_median, report.hugo_median, report.articles, report.ratio,

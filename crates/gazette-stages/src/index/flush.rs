@@ -53,7 +53,9 @@ pub(crate) async fn flush(
     };
     let ids: BTreeSet<String> = changes.iter().map(|c| article_id(c).to_owned()).collect();
     index.records = stream::iter(ids)
-        .map(|id| async move { Ok::<_, IndexFailure>((id.clone(), get_json(store, &record_key(&id)).await?)) })
+        .map(|id| async move {
+            Ok::<_, IndexFailure>((id.clone(), get_json(store, &record_key(&id)).await?))
+        })
         .buffer_unordered(PARALLEL_REQUESTS)
         .try_collect()
         .await?;
@@ -76,7 +78,10 @@ pub(crate) async fn flush(
         wanted_shards.insert(1);
         dirty.shards.insert(1);
     }
-    index.pages = load_all(store, wanted_pages, |(category, number)| page_state_key(category, *number)).await?;
+    index.pages = load_all(store, wanted_pages, |(category, number)| {
+        page_state_key(category, *number)
+    })
+    .await?;
     index.shards = load_all(store, wanted_shards, |number| shard_state_key(*number)).await?;
     prune_uncommitted(&committed, &mut index);
     apply_ops(ops, &mut index.pages, &mut index.shards);
@@ -110,7 +115,9 @@ fn prune_uncommitted(committed: &SiteState, index: &mut SiteIndex) {
         page.slots.retain(|seq, _| *seq < next);
     }
     for shard in index.shards.values_mut() {
-        shard.urls.retain(|site_seq, _| *site_seq < committed.next_site_seq);
+        shard
+            .urls
+            .retain(|site_seq, _| *site_seq < committed.next_site_seq);
     }
 }
 
@@ -141,7 +148,12 @@ pub(crate) async fn write(
         pages.push(outputs.home(&index.site)?);
         pages.extend(outputs.site_feeds(&index.site));
         let all_shards = shard_count(index.site.next_site_seq);
-        for sitemap in sitemap_objects(all_shards, &index.shards, dirty.shards.iter().copied(), outputs.base_url) {
+        for sitemap in sitemap_objects(
+            all_shards,
+            &index.shards,
+            dirty.shards.iter().copied(),
+            outputs.base_url,
+        ) {
             pages.push(outputs.sitemap(sitemap.key, sitemap.xml));
         }
     }
@@ -186,7 +198,10 @@ fn json_object(key: String, value: &impl Serialize) -> Result<PutObject, IndexFa
 }
 
 /// A state object, or its default when it does not exist yet.
-async fn get_json<T: DeserializeOwned + Default>(store: &Store, key: &str) -> Result<T, IndexFailure> {
+async fn get_json<T: DeserializeOwned + Default>(
+    store: &Store,
+    key: &str,
+) -> Result<T, IndexFailure> {
     match store.get(key).await? {
         None => Ok(T::default()),
         Some(bytes) => serde_json::from_slice(&bytes).map_err(|error| IndexFailure::CorruptState {

@@ -35,8 +35,13 @@ pub enum IndexFailure {
     UnexpectedEvent(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("index state {key} is unreadable ({error}); run `gazette rebuild` to rebuild it from the articles")]
-    CorruptState { key: String, error: serde_json::Error },
+    #[error(
+        "index state {key} is unreadable ({error}); run `gazette rebuild` to rebuild it from the articles"
+    )]
+    CorruptState {
+        key: String,
+        error: serde_json::Error,
+    },
     #[error("the theme cannot render a listing: {0}")]
     Theme(#[from] RenderError),
     #[error("cannot encode index state: {0}")]
@@ -148,7 +153,11 @@ impl IndexStage {
                 metrics::counter!("gazette_index_objects_written_total")
                     .increment(report.objects_written as u64);
                 metrics::histogram!("gazette_index_batch_changes").record(report.changes as f64);
-                info!(changes = report.changes, objects_written = report.objects_written, "index flushed");
+                info!(
+                    changes = report.changes,
+                    objects_written = report.objects_written,
+                    "index flushed"
+                );
                 Ok(())
             }
         });
@@ -159,13 +168,16 @@ impl IndexStage {
     async fn change_of(&self, message: &Inbound) -> Result<Change, IndexFailure> {
         let routing_key = message.routing_key.as_str();
         if routing_key == EventType::Unpublished.as_str() {
-            let event: Envelope<Unpublished> = decode_event(message).map_err(IndexFailure::Malformed)?;
+            let event: Envelope<Unpublished> =
+                decode_event(message).map_err(IndexFailure::Malformed)?;
             return Ok(Change::Unlisted {
                 article_id: event.data.article_id,
                 revision: event.data.revision,
             });
         }
-        if routing_key != EventType::Published.as_str() && routing_key != EventType::Updated.as_str() {
+        if routing_key != EventType::Published.as_str()
+            && routing_key != EventType::Updated.as_str()
+        {
             return Err(IndexFailure::UnexpectedEvent(routing_key.to_owned()));
         }
         let event: Envelope<Published> = decode_event(message).map_err(IndexFailure::Malformed)?;
@@ -202,7 +214,10 @@ impl Handler for IndexStage {
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, IndexFailure> {
         let change = self.change_of(message).await?;
-        self.batcher.submit(change).await.map_err(IndexFailure::Batch)?;
+        self.batcher
+            .submit(change)
+            .await
+            .map_err(IndexFailure::Batch)?;
         Ok(Vec::new())
     }
 }

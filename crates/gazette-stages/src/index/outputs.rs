@@ -1,10 +1,12 @@
 //! The derived pages as objects to write: listings, the home page, feeds, the sitemap and the 404 page.
 
 use bytes::Bytes;
-use gazette_render::{Block, Card, Chrome, HomePage, ListingPage, NotFoundPage, RenderError, Renderer};
+use gazette_render::{
+    Block, Card, Chrome, HomePage, ListingPage, NotFoundPage, RenderError, Renderer,
+};
 use gazette_site::{
-    BLOCK_LEN, CategoryState, FEED_LEN, Feed, HOME_LATEST, PageState, SiteState, Slot,
-    category_front_key, category_page_key, atom, rss,
+    BLOCK_LEN, CategoryState, FEED_LEN, Feed, HOME_LATEST, PAGE_SIZE, PageState, SiteState, Slot,
+    atom, category_front_key, category_page_key, rss,
 };
 use gazette_store::{Precondition, PutObject};
 use gazette_text::portal_datetime;
@@ -69,7 +71,12 @@ impl Outputs<'_> {
         }
     }
 
-    fn chrome<'b>(&'b self, title: &'b str, canonical_url: &'b str, feeds: &'b (String, String)) -> Chrome<'b> {
+    fn chrome<'b>(
+        &'b self,
+        title: &'b str,
+        canonical_url: &'b str,
+        feeds: &'b (String, String),
+    ) -> Chrome<'b> {
         Chrome {
             lang: SITE_LANGUAGE,
             site_name: &self.site.name,
@@ -84,17 +91,25 @@ impl Outputs<'_> {
     }
 
     /// `/<category>/`: its newest articles, with a way into the numbered pages.
-    pub(crate) fn category_front(&self, slug: &str, category: &CategoryState) -> Result<PutObject, RenderError> {
+    pub(crate) fn category_front(
+        &self,
+        slug: &str,
+        category: &CategoryState,
+    ) -> Result<PutObject, RenderError> {
         let key = category_front_key(slug);
         let cards: Vec<Card> = category.latest.iter().map(|s| self.card(s)).collect();
         let canonical = self.canonical(&format!("{slug}/"));
         let feeds = category_feed_hrefs(slug);
-        // The front shows the newest FEED_LEN; older ones are on the numbered
-        // pages, newest numbered page first.
-        let older = if category.next_seq as usize > FEED_LEN.min(category.latest.len()) {
-            format!("/{}", category_page_key(slug, category.pages()))
-        } else {
-            String::new()
+        // The front shows the newest FEED_LEN; "older" leads to the numbered
+        // page holding the article just before the oldest one shown.
+        let older = match category.latest.last() {
+            Some(oldest) if oldest.seq > 0 => {
+                format!(
+                    "/{}",
+                    category_page_key(slug, (oldest.seq - 1) / PAGE_SIZE + 1)
+                )
+            }
+            _ => String::new(),
         };
         let html = self.renderer.render_listing(&ListingPage {
             chrome: self.chrome(&category.name, &canonical, &feeds),
@@ -147,7 +162,13 @@ impl Outputs<'_> {
         let entries: Vec<&Slot> = category.latest.iter().take(FEED_LEN).collect();
         let page_url = self.absolute(&format!("{slug}/"));
         let description = format!("Tin mới của mục {} trên {}", category.name, self.site.name);
-        self.feeds(&format!("{slug}/"), &category.name, &description, &page_url, &entries)
+        self.feeds(
+            &format!("{slug}/"),
+            &category.name,
+            &description,
+            &page_url,
+            &entries,
+        )
     }
 
     /// The site's RSS and Atom feeds.
@@ -157,7 +178,14 @@ impl Outputs<'_> {
         self.feeds("", &self.site.name, &description, self.base_url, &entries)
     }
 
-    fn feeds(&self, folder: &str, title: &str, description: &str, page_url: &str, entries: &[&Slot]) -> [PutObject; 2] {
+    fn feeds(
+        &self,
+        folder: &str,
+        title: &str,
+        description: &str,
+        page_url: &str,
+        entries: &[&Slot],
+    ) -> [PutObject; 2] {
         let rss_key = format!("{folder}rss.xml");
         let atom_key = format!("{folder}atom.xml");
         let rss_url = self.absolute(&rss_key);
@@ -178,7 +206,11 @@ impl Outputs<'_> {
 
     /// `/`: the newest articles across categories, then a block per category.
     pub(crate) fn home(&self, site: &SiteState) -> Result<PutObject, RenderError> {
-        let latest: Vec<Card> = site.latest(HOME_LATEST).into_iter().map(|s| self.card(s)).collect();
+        let latest: Vec<Card> = site
+            .latest(HOME_LATEST)
+            .into_iter()
+            .map(|s| self.card(s))
+            .collect();
         let blocks: Vec<Block> = site
             .categories
             .iter()
@@ -186,7 +218,12 @@ impl Outputs<'_> {
             .map(|(slug, c)| Block {
                 name: c.name.clone(),
                 href: format!("/{slug}/"),
-                cards: c.latest.iter().take(BLOCK_LEN).map(|s| self.card(s)).collect(),
+                cards: c
+                    .latest
+                    .iter()
+                    .take(BLOCK_LEN)
+                    .map(|s| self.card(s))
+                    .collect(),
             })
             .collect();
         let canonical = self.canonical("");

@@ -50,7 +50,10 @@ pub enum RebuildError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{key} is not an article revision Gazette wrote: {error}")]
-    Unreadable { key: String, error: serde_json::Error },
+    Unreadable {
+        key: String,
+        error: serde_json::Error,
+    },
     #[error(transparent)]
     Index(#[from] IndexFailure),
     #[error("a rebuild task failed: {0}")]
@@ -73,13 +76,19 @@ pub async fn rebuild(
 ) -> Result<RebuildReport, RebuildError> {
     let mut stored: BTreeMap<String, Stored> = BTreeMap::new();
     for key in store.list("articles/").await? {
-        let Some((id, file)) = key.strip_prefix("articles/").and_then(|k| k.split_once('/')) else {
+        let Some((id, file)) = key
+            .strip_prefix("articles/")
+            .and_then(|k| k.split_once('/'))
+        else {
             continue;
         };
         let entry = stored.entry(id.to_owned()).or_default();
         if file == "withdrawn.json" {
             entry.withdrawn = true;
-        } else if let Some(revision) = file.strip_suffix(".json").and_then(|r| r.parse::<u64>().ok()) {
+        } else if let Some(revision) = file
+            .strip_suffix(".json")
+            .and_then(|r| r.parse::<u64>().ok())
+        {
             entry.newest = entry.newest.max(revision);
         }
     }
@@ -95,17 +104,22 @@ pub async fn rebuild(
         };
         match tombstone {
             Some(t) if t.revision >= article.newest => {
-                records.insert(id, ArticleRecord {
-                    revision: t.revision,
-                    withdrawn_through: Some(t.revision),
-                    ..ArticleRecord::default()
-                });
+                records.insert(
+                    id,
+                    ArticleRecord {
+                        revision: t.revision,
+                        withdrawn_through: Some(t.revision),
+                        ..ArticleRecord::default()
+                    },
+                );
             }
             _ => live.push((id, article.newest)),
         }
     }
     let withdrawn = records.len() as u64;
-    progress(RebuildProgress::Found { articles: live.len() as u64 });
+    progress(RebuildProgress::Found {
+        articles: live.len() as u64,
+    });
     let rendering = std::time::Instant::now();
 
     // Rendering is CPU work: spread it over tasks so every core takes part.
@@ -139,7 +153,11 @@ pub async fn rebuild(
         entries.extend(part);
     }
     progress(RebuildProgress::Indexing);
-    info!(articles = entries.len(), seconds = rendering.elapsed().as_secs_f64(), "article pages written");
+    info!(
+        articles = entries.len(),
+        seconds = rendering.elapsed().as_secs_f64(),
+        "article pages written"
+    );
     let indexing = std::time::Instant::now();
 
     entries.sort_by(|a, b| (a.published_at, &a.article_id).cmp(&(b.published_at, &b.article_id)));
@@ -159,7 +177,11 @@ pub async fn rebuild(
     };
     put_all(store, outputs.fixed_pages().map_err(IndexFailure::from)?).await?;
     let derived = write(store, &outputs, &index, &dirty).await?;
-    info!(objects = derived, seconds = indexing.elapsed().as_secs_f64(), "listings, feeds, sitemap and index state written");
+    info!(
+        objects = derived,
+        seconds = indexing.elapsed().as_secs_f64(),
+        "listings, feeds, sitemap and index state written"
+    );
     remove_stale_pages(store, &index, &dirty).await?;
     Ok(RebuildReport {
         articles: index.site.next_site_seq,
@@ -177,9 +199,12 @@ async fn article_page(
     revision: u64,
 ) -> Result<Entry, RebuildError> {
     let key = revision_key(id, revision, "json");
-    let validated: ValidatedArticle = read_json(store, &key)
-        .await?
-        .ok_or_else(|| StoreError::Conflict { target: key.clone() })?;
+    let validated: ValidatedArticle =
+        read_json(store, &key)
+            .await?
+            .ok_or_else(|| StoreError::Conflict {
+                target: key.clone(),
+            })?;
     let (page_key, html) = render.render(&validated).map_err(IndexFailure::Theme)?;
     let sha256 = sha256_hex(html.as_bytes());
     store
@@ -210,17 +235,29 @@ async fn article_page(
     })
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(store: &Store, key: &str) -> Result<Option<T>, RebuildError> {
+async fn read_json<T: serde::de::DeserializeOwned>(
+    store: &Store,
+    key: &str,
+) -> Result<Option<T>, RebuildError> {
     match store.get(key).await? {
         None => Ok(None),
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|error| RebuildError::Unreadable { key: key.to_owned(), error }),
+        Some(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|error| RebuildError::Unreadable {
+                    key: key.to_owned(),
+                    error,
+                })
+        }
     }
 }
 
 /// Numbered pages past a category's new last page (withdrawals shrank it).
-async fn remove_stale_pages(store: &Store, index: &SiteIndex, dirty: &Dirty) -> Result<(), StoreError> {
+async fn remove_stale_pages(
+    store: &Store,
+    index: &SiteIndex,
+    dirty: &Dirty,
+) -> Result<(), StoreError> {
     for (slug, category) in &index.site.categories {
         if !dirty.categories.contains(slug) {
             continue;

@@ -8,25 +8,38 @@
 //! other, in the same run.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
-use gazette_broker::{AmqpUrl, BrokerSettings, Publisher, delete_namespace, ensure_topology};
-use gazette_contract::{EventType, Published, Schemas, event_id};
-use gazette_stages::{INDEX, ValidateStage, encode_event, page_key, revision_key};
+use gazette_contract::Schemas;
+use gazette_stages::{ValidateStage, revision_key};
 use serde::Serialize;
 
 use crate::articles::ArticleFactory;
-use crate::processes::GazetteProcess;
+
+mod index_cost;
+use index_cost::index_cost;
 
 const HUGO_FILES: [(&str, &str); 5] = [
-    ("hugo.toml", include_str!("../hugo/hugo.toml")),
-    ("layouts/_default/baseof.html", include_str!("../hugo/layouts/_default/baseof.html")),
-    ("layouts/_default/single.html", include_str!("../hugo/layouts/_default/single.html")),
-    ("layouts/_default/list.html", include_str!("../hugo/layouts/_default/list.html")),
-    ("layouts/index.html", include_str!("../hugo/layouts/index.html")),
+    ("hugo.toml", include_str!("../../hugo/hugo.toml")),
+    (
+        "layouts/_default/baseof.html",
+        include_str!("../../hugo/layouts/_default/baseof.html"),
+    ),
+    (
+        "layouts/_default/single.html",
+        include_str!("../../hugo/layouts/_default/single.html"),
+    ),
+    (
+        "layouts/_default/list.html",
+        include_str!("../../hugo/layouts/_default/list.html"),
+    ),
+    (
+        "layouts/index.html",
+        include_str!("../../hugo/layouts/index.html"),
+    ),
 ];
-const PUBLIC_URL: &str = "https://quan.example.vn/";
+pub(crate) const PUBLIC_URL: &str = "https://quan.example.vn/";
 
 #[derive(Debug, Clone)]
 pub struct SitePlan {
@@ -78,7 +91,9 @@ pub struct NewArticleCost {
 }
 
 pub async fn run(plan: &SitePlan) -> anyhow::Result<SiteReport> {
-    let work = tempfile::Builder::new().prefix("gazette-site-bench").tempdir()?;
+    let work = tempfile::Builder::new()
+        .prefix("gazette-site-bench")
+        .tempdir()?;
     let store = work.path().join("store");
     let hugo = work.path().join("hugo");
     eprintln!("generating {} articles for both builders", plan.articles);
@@ -90,10 +105,20 @@ pub async fn run(plan: &SitePlan) -> anyhow::Result<SiteReport> {
         // Each builder starts from its sources alone, as after a theme change.
         remove_all_but(&store, "articles")?;
         let _ = std::fs::remove_dir_all(hugo.join("public"));
-        gazette_seconds.push(timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?);
+        gazette_seconds.push(timed(
+            &plan.gazette_binary,
+            &["rebuild"],
+            &store_env(&store),
+        )?);
         hugo_seconds.push(timed(
             &plan.hugo_binary,
-            &["--quiet", "--source", &hugo.display().to_string(), "--destination", "public"],
+            &[
+                "--quiet",
+                "--source",
+                &hugo.display().to_string(),
+                "--destination",
+                "public",
+            ],
             &[],
         )?);
         eprintln!(
@@ -105,7 +130,10 @@ pub async fn run(plan: &SitePlan) -> anyhow::Result<SiteReport> {
     }
     let public = hugo.join("public");
     ensure!(public.join("index.xml").exists(), "hugo wrote no RSS feed");
-    ensure!(store.join("rss.xml").exists(), "gazette rebuild wrote no RSS feed");
+    ensure!(
+        store.join("rss.xml").exists(),
+        "gazette rebuild wrote no RSS feed"
+    );
 
     let index = index_cost(plan, work.path()).await?;
     let (gazette_median, hugo_median) = (median(&gazette_seconds), median(&hugo_seconds));
@@ -121,18 +149,29 @@ pub async fn run(plan: &SitePlan) -> anyhow::Result<SiteReport> {
     })
 }
 
-fn store_env(store: &Path) -> Vec<(String, String)> {
+pub(crate) fn store_env(store: &Path) -> Vec<(String, String)> {
     vec![
-        ("GAZETTE_STORE".to_owned(), format!("file://{}", store.display())),
+        (
+            "GAZETTE_STORE".to_owned(),
+            format!("file://{}", store.display()),
+        ),
         ("GAZETTE_PUBLIC_URL".to_owned(), PUBLIC_URL.to_owned()),
-        ("GAZETTE_SITE_NAME".to_owned(), "Cổng thông tin quận".to_owned()),
+        (
+            "GAZETTE_SITE_NAME".to_owned(),
+            "Cổng thông tin quận".to_owned(),
+        ),
         ("GAZETTE_LOG".to_owned(), "warn".to_owned()),
     ]
 }
 
 /// Validated copies for Gazette (and Markdown for Hugo), as publish would
 /// have stored them.
-fn generate(plan: &SitePlan, count: usize, store: &Path, hugo: Option<&Path>) -> anyhow::Result<()> {
+pub(crate) fn generate(
+    plan: &SitePlan,
+    count: usize,
+    store: &Path,
+    hugo: Option<&Path>,
+) -> anyhow::Result<()> {
     let example = std::fs::read(&plan.example_article).context("reading the example article")?;
     let mut factory = ArticleFactory::from_example(&example, 7)?;
     let validate = ValidateStage::new(Schemas::load()?);
@@ -155,7 +194,10 @@ fn generate(plan: &SitePlan, count: usize, store: &Path, hugo: Option<&Path>) ->
         let Some(hugo) = hugo else { continue };
         let section = hugo.join("content").join(&article.category.slug);
         if !section.join("_index.md").exists() {
-            write(&section.join("_index.md"), format!("---\ntitle: {:?}\n---\n", article.category.name).as_bytes())?;
+            write(
+                &section.join("_index.md"),
+                format!("---\ntitle: {:?}\n---\n", article.category.name).as_bytes(),
+            )?;
         }
         let front = format!(
             "---\ntitle: {:?}\ndate: {}\nslug: {:?}\nauthor: {:?}\nlead: {:?}\n---\n\n",
@@ -170,135 +212,6 @@ fn generate(plan: &SitePlan, count: usize, store: &Path, hugo: Option<&Path>) ->
         write(&section.join(format!("{}.md", article.id)), &page)?;
     }
     Ok(())
-}
-
-/// What new articles cost the indexer in a site of `index_site_articles`:
-/// the site is built by `gazette rebuild`, then `gazette worker index`
-/// indexes two `article.published`, one flush each. Both are in the first
-/// category (generated articles take categories in turn), one after the
-/// other there.
-async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<IndexCost> {
-    let store = work.join("big");
-    let site = plan.index_site_articles;
-    eprintln!("building a {site}-article site for the indexer's cost");
-    let categories = crate::articles::CATEGORY_COUNT;
-    let new = [site, site + categories];
-    generate(plan, site + categories + 1, &store, None)?;
-    // The new articles' copies are held back from the rebuild.
-    let copies: Vec<PathBuf> = new
-        .iter()
-        .map(|n| store.join(revision_key(&format!("bench-site-{n:06}"), 1, "json")))
-        .collect();
-    for (n, copy) in copies.iter().enumerate() {
-        std::fs::rename(copy, work.join(format!("held-{n}.json")))?;
-    }
-    timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?;
-    for (n, copy) in copies.iter().enumerate() {
-        std::fs::rename(work.join(format!("held-{n}.json")), copy)?;
-    }
-
-    let namespace = format!("gazette-bench-site-{}", std::process::id());
-    let settings = BrokerSettings::new(AmqpUrl::new(plan.amqp_url.clone()), namespace.clone());
-    ensure_topology(&settings, &[INDEX]).await?;
-    let mut env = store_env(&store);
-    env.extend([
-        ("GAZETTE_AMQP_URL".to_owned(), plan.amqp_url.clone()),
-        ("GAZETTE_NAMESPACE".to_owned(), namespace),
-        ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
-    ]);
-    let log = work.join("index.log");
-    let mut worker = GazetteProcess::spawn(&plan.gazette_binary, "index", &["worker", "index"], &env, &log)?;
-    // Counted from when it consumes: its start-up writes (404 page, fonts) are not the articles'.
-    wait_for_log(&mut worker, "consuming", 1).await?;
-    let publisher = Publisher::connect(&settings, "bench").await?;
-    let mut new_articles = Vec::new();
-    for (flush, (n, copy)) in new.iter().zip(&copies).enumerate() {
-        let validated: gazette_contract::ValidatedArticle = serde_json::from_slice(&std::fs::read(copy)?)?;
-        let started = SystemTime::now();
-        publisher.publish(&encode_event(EventType::Published, &published(&validated))?).await?;
-        let line = wait_for_log(&mut worker, "index flushed", flush + 1).await?;
-        let objects_written = flushed_objects(&line).context("the flush line names no objects_written")?;
-        let (files_changed, bytes_written) = changed_since(&store, started)?;
-        let category_seq = (n / categories) as u64;
-        new_articles.push(NewArticleCost {
-            article_id: validated.article.id.clone(),
-            category_seq,
-            opens_a_page: category_seq > 0 && category_seq % gazette_site::PAGE_SIZE == 0,
-            objects_written,
-            files_changed,
-            bytes_written,
-        });
-    }
-    publisher.close().await;
-    worker.terminate();
-    delete_namespace(&settings, &[INDEX]).await?;
-    Ok(IndexCost {
-        site_articles: site,
-        new_articles,
-    })
-}
-
-/// `article.published` for a stored revision copy, as publish would send it.
-fn published(validated: &gazette_contract::ValidatedArticle) -> gazette_contract::Envelope<Published> {
-    let article = &validated.article;
-    let key = page_key(&article.category.slug, &validated.slug);
-    gazette_contract::Envelope::new(
-        EventType::Published,
-        event_id(&article.id, 1, EventType::Published),
-        "/gazette-bench",
-        &article.id,
-        None,
-        Published {
-            article_id: article.id.clone(),
-            revision: 1,
-            title: article.title.clone(),
-            category: article.category.clone(),
-            url: format!("{PUBLIC_URL}{key}"),
-            key,
-            sha256: "0".repeat(64),
-            published_at: article.published_at,
-        },
-    )
-}
-
-/// The `nth` line (from 1) of the worker's log containing `needle`, within 2 minutes.
-async fn wait_for_log(worker: &mut GazetteProcess, needle: &str, nth: usize) -> anyhow::Result<String> {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        worker.check_alive()?;
-        if let Some(line) = worker.log().lines().filter(|l| l.contains(needle)).nth(nth - 1) {
-            return Ok(line.to_owned());
-        }
-        ensure!(Instant::now() < deadline, "the indexer logged no {needle:?} within 2 minutes:\n{}", worker.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn flushed_objects(line: &str) -> Option<u64> {
-    line.split_whitespace()
-        .find_map(|word| word.strip_prefix("objects_written="))
-        .and_then(|n| n.parse().ok())
-}
-
-/// Files under `dir` (the store's own metadata aside) modified since `since`.
-fn changed_since(dir: &Path, since: SystemTime) -> anyhow::Result<(usize, u64)> {
-    let (mut files, mut bytes) = (0, 0);
-    let mut pending = vec![dir.to_owned()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder)? {
-            let entry = entry?;
-            let meta = entry.metadata()?;
-            if meta.is_dir() {
-                if entry.file_name() != ".gazette-meta" {
-                    pending.push(entry.path());
-                }
-            } else if meta.modified()? >= since {
-                files += 1;
-                bytes += meta.len();
-            }
-        }
-    }
-    Ok((files, bytes))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -325,7 +238,7 @@ fn remove_all_but(dir: &Path, keep: &str) -> anyhow::Result<()> {
 }
 
 /// Wall-clock seconds of one run of `binary args`, which must succeed.
-fn timed(binary: &Path, args: &[&str], env: &[(String, String)]) -> anyhow::Result<f64> {
+pub(crate) fn timed(binary: &Path, args: &[&str], env: &[(String, String)]) -> anyhow::Result<f64> {
     let started = Instant::now();
     let output = std::process::Command::new(binary)
         .args(args)
@@ -347,7 +260,12 @@ fn command_output(binary: &Path, args: &[&str]) -> anyhow::Result<String> {
     let output = std::process::Command::new(binary)
         .args(args)
         .output()
-        .with_context(|| format!("{} is not installed (Debian package `hugo`)", binary.display()))?;
+        .with_context(|| {
+            format!(
+                "{} is not installed (Debian package `hugo`)",
+                binary.display()
+            )
+        })?;
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -359,7 +277,12 @@ fn median(values: &[f64]) -> f64 {
 
 /// `docs/site-benchmark.md`.
 pub fn markdown(report: &SiteReport, command: &str) -> String {
-    let seconds = |v: &[f64]| v.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>().join(", ");
+    let seconds = |v: &[f64]| {
+        v.iter()
+            .map(|s| format!("{s:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     format!(
         "# Site benchmark\n\n\
          Measured with `{command}` on this machine, both builders in the same run, \

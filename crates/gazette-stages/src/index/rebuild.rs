@@ -160,9 +160,11 @@ pub async fn rebuild(
     );
     let indexing = std::time::Instant::now();
 
-    entries.sort_by(|a, b| (a.published_at, &a.article_id).cmp(&(b.published_at, &b.article_id)));
-    let mut index = SiteIndex::default();
-    index.records = records;
+    // One batch of everything: plan_changes places it by publication time.
+    let mut index = SiteIndex {
+        records,
+        ..SiteIndex::default()
+    };
     let (ops, mut dirty) = plan_changes(
         &mut index.site,
         &mut index.records,

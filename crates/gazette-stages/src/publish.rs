@@ -173,7 +173,7 @@ impl PublishStage {
             metadata: revision_metadata(&article.id, article.revision, &sha256),
             precondition: Precondition::None,
         };
-        let replaced = revisions
+        let written = revisions
             .write_page_unless_newer(page, article.revision)
             .await?;
         let newest = revisions.settle_page(&key, article.revision).await?;
@@ -195,25 +195,17 @@ impl PublishStage {
             return Ok(Vec::new());
         }
 
-        // A new title or category gives the page a new key: the page there
-        // replaced nothing, yet the article was live. Its old page goes.
-        let replaced = match replaced {
-            Some(previous) => Some(previous),
-            None => {
-                let previous = revisions.newest_below(article.revision).await?;
-                if let Some(previous) = previous {
-                    let old_key = revisions.page_key_of(previous).await?;
-                    if old_key != key {
-                        self.delete_page_through(&article.id, &old_key, previous)
-                            .await?;
-                    }
-                }
-                previous
+        // A new title or category gives the page a new key: the old one goes.
+        if let (Some(previous), true) = (written.replaced, written.maybe_moved) {
+            let old_key = revisions.page_key_of(previous).await?;
+            if old_key != key {
+                self.delete_page_through(&article.id, &old_key, previous)
+                    .await?;
             }
-        };
+        }
 
         let url = self.public_url(&key);
-        let lifecycle = if replaced.is_some() {
+        let lifecycle = if written.replaced.is_some() {
             EventType::Updated
         } else {
             EventType::Published

@@ -64,6 +64,16 @@ pub fn revision_key(article_id: &str, revision: u64, extension: &str) -> String 
     format!("articles/{article_id}/{revision}.{extension}")
 }
 
+/// What writing a page replaced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PageWrite {
+    /// The earlier revision of this article that was live, if any.
+    pub(crate) replaced: Option<u64>,
+    /// Whether that revision's page may live at another key (a new title
+    /// or category), to be taken down.
+    pub(crate) maybe_moved: bool,
+}
+
 /// One article's revisions in one store.
 pub(crate) struct Revisions<'a> {
     store: &'a Store,
@@ -154,45 +164,67 @@ impl<'a> Revisions<'a> {
     }
 
     /// Writes the page unless the store shows a newer revision there, as a
-    /// compare-and-swap where the store supports it. Returns the revision of
-    /// this article the page showed before, if any: `article.updated` rather
-    /// than `article.published`.
+    /// compare-and-swap where the store supports it, and says which earlier
+    /// revision of this article it replaced: `article.updated` rather than
+    /// `article.published`.
+    ///
+    /// With no page at the key, the answer is the newest older revision
+    /// stored (the article was retitled or moved), and it is kept in the
+    /// page's metadata, so a redelivery reaches the same verdict even after
+    /// a late older revision was stored meanwhile.
     pub(crate) async fn write_page_unless_newer(
         &self,
         mut page: PutObject,
         revision: u64,
-    ) -> Result<Option<u64>, PublishFailure> {
+    ) -> Result<PageWrite, PublishFailure> {
         for _ in 0..ATTEMPTS {
             page.metadata.remove(META_REPLACES);
-            let Some(head) = self.store.head(&page.key).await? else {
-                page.precondition = Precondition::Absent;
-                match self.store.put(page.clone()).await {
-                    Err(StoreError::Conflict { .. }) => continue,
-                    other => return other.map(|()| None).map_err(Into::into),
+            let head = self.store.head(&page.key).await?;
+            let written = match &head {
+                None => PageWrite {
+                    replaced: self.newest_below(revision).await?,
+                    maybe_moved: true,
+                },
+                Some(head) => {
+                    self.check_owner(&page.key, &head.metadata)?;
+                    match stored_revision(&head.metadata) {
+                        Some(stored) if stored > revision => return Ok(PageWrite::default()),
+                        Some(stored)
+                            if stored == revision
+                                && head.metadata.get(META_SHA256)
+                                    == page.metadata.get(META_SHA256) =>
+                        {
+                            // Our own page, from an earlier delivery.
+                            let replaced = replaced_revision(&head.metadata);
+                            return Ok(PageWrite {
+                                replaced,
+                                maybe_moved: replaced.is_some(),
+                            });
+                        }
+                        Some(stored) if stored < revision => PageWrite {
+                            replaced: Some(stored),
+                            maybe_moved: false,
+                        },
+                        _ => PageWrite {
+                            replaced: replaced_revision(&head.metadata),
+                            maybe_moved: false,
+                        },
+                    }
                 }
             };
-            self.check_owner(&page.key, &head.metadata)?;
-            let replaces = match stored_revision(&head.metadata) {
-                Some(stored) if stored > revision => return Ok(None),
-                Some(stored)
-                    if stored == revision
-                        && head.metadata.get(META_SHA256) == page.metadata.get(META_SHA256) =>
-                {
-                    return Ok(replaced_revision(&head.metadata));
-                }
-                Some(stored) if stored < revision => Some(stored),
-                _ => replaced_revision(&head.metadata),
-            };
-            if let Some(replaced) = replaces {
+            if let Some(replaced) = written.replaced {
                 page.metadata
                     .insert(META_REPLACES.to_owned(), replaced.to_string());
             }
-            page.precondition = head
-                .etag
-                .map_or(Precondition::None, Precondition::Unchanged);
+            page.precondition = match head {
+                None => Precondition::Absent,
+                Some(head) => head
+                    .etag
+                    .map_or(Precondition::None, Precondition::Unchanged),
+            };
             match self.store.put(page.clone()).await {
                 Err(StoreError::Conflict { .. }) => continue,
-                other => return other.map(|()| replaces).map_err(Into::into),
+                other => return other.map(|()| written).map_err(Into::into),
             }
         }
         Err(StoreError::Conflict { target: page.key }.into())

@@ -191,7 +191,7 @@ fn list(
             let category = site
                 .categories
                 .entry(entry.category_slug.clone())
-                .or_insert_with(CategoryState::default);
+                .or_default();
             let placement = Placement {
                 seq: category.next_seq,
                 site_seq: site.next_site_seq,

@@ -88,7 +88,7 @@ impl SiteState {
             .values()
             .flat_map(|c| c.latest.iter())
             .collect();
-        all.sort_by(|a, b| b.site_seq.cmp(&a.site_seq));
+        all.sort_by_key(|slot| std::cmp::Reverse(slot.site_seq));
         all.truncate(count);
         all
     }

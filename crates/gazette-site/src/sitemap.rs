@@ -50,9 +50,9 @@ pub fn sitemap_objects(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"{NAMESPACE}\">\n"
     );
     for number in 1..=all_shards {
-        let _ = write!(
+        let _ = writeln!(
             index,
-            "<sitemap><loc>{}</loc></sitemap>\n",
+            "<sitemap><loc>{}</loc></sitemap>",
             escape(&format!("{}{}", site_url, shard_key(number)))
         );
     }

@@ -27,6 +27,17 @@ async fn text(store: &Store, key: &str) -> Option<String> {
         .map(|bytes| String::from_utf8(bytes).unwrap())
 }
 
+/// The next event on `tap`, which must be a `routing_key`; its body as JSON.
+async fn next_event(tap: &mut gazette_broker::Tap, routing_key: &str) -> Value {
+    let event = tap
+        .next(PATIENCE)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {routing_key} within {PATIENCE:?}"));
+    assert_eq!(event.routing_key, routing_key);
+    serde_json::from_slice(&event.body).unwrap()
+}
+
 /// The object at `key` once `holds` is true of it.
 async fn wait_for(store: &Store, key: &str, holds: impl Fn(&str) -> bool) -> String {
     let holds = &holds;
@@ -199,12 +210,7 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
             "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)",
         )],
     );
-    let updated = events
-        .next(PATIENCE)
-        .await
-        .unwrap()
-        .expect("article.updated");
-    assert_eq!(updated.routing_key, "article.updated");
+    next_event(&mut events, "article.updated").await;
     let html = wait_for(&store, &front, |html| html.contains("(cập nhật)")).await;
     assert_eq!(
         html.matches("class=\"card\"").count(),
@@ -216,13 +222,7 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
     let page_b = format!("{category}/lich-tiep-cong-dan-thang-7.html");
     assert!(text(&store, &page_b).await.is_some());
     withdraw(&env, "ntl-b", "Đăng nhầm").await;
-    let unpublished = events
-        .next(PATIENCE)
-        .await
-        .unwrap()
-        .expect("article.unpublished");
-    assert_eq!(unpublished.routing_key, "article.unpublished");
-    let data: Value = serde_json::from_slice::<Value>(&unpublished.body).unwrap()["data"].clone();
+    let data = next_event(&mut events, "article.unpublished").await["data"].clone();
     assert_eq!(data["key"], page_b);
     assert_eq!(data["reason"], "Đăng nhầm");
     assert!(text(&store, &page_b).await.is_none(), "the page is deleted");
@@ -267,13 +267,7 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
 
     // Withdrawing what was never published is refused, with a pointer.
     withdraw(&env, "ntl-never", "Thử").await;
-    let rejected = events
-        .next(PATIENCE)
-        .await
-        .unwrap()
-        .expect("article.rejected");
-    assert_eq!(rejected.routing_key, "article.rejected");
-    let body: Value = serde_json::from_slice(&rejected.body).unwrap();
+    let body = next_event(&mut events, "article.rejected").await;
     assert_eq!(body["data"]["errors"][0]["pointer"], "/data/id");
     env.teardown().await;
 }

@@ -213,7 +213,11 @@ impl PublishStage {
         info!(article_id = %article.id, revision = article.revision, %key, %url, event = %lifecycle, "published");
         let published = Envelope::new(
             lifecycle,
-            event_id(&article.id, article.revision, lifecycle),
+            // One id for the revision going live, whichever type announces it.
+            // Garage ignores conditional writes, so a duplicate delivery that
+            // races an older revision's page write can reach the other verdict;
+            // with one id, consumers deduplicating by id still hear of it once.
+            event_id(&article.id, article.revision, EventType::Published),
             SOURCE,
             &article.id,
             Some(&correlation),

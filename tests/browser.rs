@@ -17,24 +17,19 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{TestEnv, Worker, example_article_path, repo_root};
+use support::{TestEnv, Worker, example_article, repo_root, stdout_of};
 
 /// The folder with the check's node modules, installed on first use.
 fn browser_check_dir() -> PathBuf {
-    let out = Command::new(repo_root().join("scripts/ensure-browser-check"))
-        .output()
-        .expect("scripts/ensure-browser-check runs");
-    assert!(
-        out.status.success(),
-        "scripts/ensure-browser-check failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        &mut Command::new(repo_root().join("scripts/ensure-browser-check")),
+        "scripts/ensure-browser-check",
     );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    PathBuf::from(String::from_utf8(out).unwrap().trim())
 }
 
 fn article(id: &str, title: &str, category: (&str, &str), lead: &str) -> Value {
-    let mut article: Value =
-        serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
+    let mut article = example_article();
     article["id"] = json!(id);
     article["title"] = json!(title);
     article["category"] = json!({"slug": category.0, "name": category.1});
@@ -48,7 +43,7 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
     let env = TestEnv::start("browser").await;
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
 
-    let mut files = vec![example_article_path().to_str().unwrap().to_owned()];
+    let mut articles = vec![example_article()];
     for (n, (title, category)) in [
         (
             "Thông báo lịch tiêm chủng mở rộng tháng 7 cho trẻ em dưới 5 tuổi",
@@ -62,20 +57,14 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
     .into_iter()
     .enumerate()
     {
-        let path = env.garage.dir.path().join(format!("extra-{n}.json"));
-        let body = article(
+        articles.push(article(
             &format!("ntl-browser-{n}"),
             title,
             category,
             "(NTL) Ủy ban nhân dân quận thông báo tới toàn thể nhân dân được biết.",
-        );
-        std::fs::write(&path, serde_json::to_vec(&body).unwrap()).unwrap();
-        files.push(path.to_str().unwrap().to_owned());
+        ));
     }
-    let mut args = vec!["submit", "--wait"];
-    args.extend(files.iter().map(String::as_str));
-    let (ok, stdout, stderr) = env.run_gazette(&args);
-    assert!(ok, "{stderr}");
+    let stdout = env.submit_and_wait(&articles);
     assert_eq!(
         stdout.matches("published revision 1").count(),
         3,
@@ -115,20 +104,16 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
         format!("article=/{article_key}"),
         "not-found=/khong-co-trang-nay.html".to_owned(),
     ];
-    let run = Command::new("node")
-        .current_dir(&check_dir)
-        .arg("check.mjs")
-        .arg(&base)
-        .arg(&out)
-        .args(&pages)
-        .output()
-        .expect("node runs");
-    assert!(
-        run.status.success(),
-        "the browser check failed: {}",
-        String::from_utf8_lossy(&run.stderr)
+    let run = stdout_of(
+        Command::new("node")
+            .current_dir(&check_dir)
+            .arg("check.mjs")
+            .arg(&base)
+            .arg(&out)
+            .args(&pages),
+        "the browser check",
     );
-    let report: Vec<Value> = serde_json::from_slice(&run.stdout).unwrap();
+    let report: Vec<Value> = serde_json::from_slice(&run).unwrap();
     assert_eq!(report.len(), pages.len() * 2);
     for entry in &report {
         let what = format!("{} at {} px: {entry}", entry["page"], entry["width"]);

@@ -37,20 +37,16 @@ fn definitions() -> Value {
 
 /// The topology the code declares with default settings, from `gazette topology`.
 fn declared_topology() -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_gazette"))
-        .arg("topology")
-        .env_remove("GAZETTE_NAMESPACE")
-        .env_remove("GAZETTE_RETRY_DELAYS")
-        .env_remove("GAZETTE_DELIVERY_LIMIT")
-        .env_remove("GAZETTE_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = support::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_gazette"))
+            .arg("topology")
+            .env_remove("GAZETTE_NAMESPACE")
+            .env_remove("GAZETTE_RETRY_DELAYS")
+            .env_remove("GAZETTE_DELIVERY_LIMIT")
+            .env_remove("GAZETTE_CONFIG"),
+        "gazette topology",
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&out).unwrap()
 }
 
 fn sorted(values: &Value) -> Vec<String> {

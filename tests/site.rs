@@ -15,7 +15,7 @@ use gazette_stages::INDEX;
 use gazette_store::Store;
 use serde_json::{Value, json};
 use support::notifier::{publish, published};
-use support::{TestEnv, eventually, example_article_path};
+use support::{TestEnv, eventually, example_article};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -125,29 +125,11 @@ async fn a_burst_is_flushed_together_onto_stable_pages() {
 }
 
 fn submission(id: &str, revision: u64, title: &str) -> Value {
-    let mut article: Value =
-        serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
+    let mut article = example_article();
     article["id"] = json!(id);
     article["revision"] = json!(revision);
     article["title"] = json!(title);
     article
-}
-
-fn submit(env: &TestEnv, articles: &[Value]) {
-    let mut paths = Vec::new();
-    for article in articles {
-        let path = env.garage.dir.path().join(format!(
-            "{}-{}.json",
-            article["id"].as_str().unwrap(),
-            article["revision"]
-        ));
-        std::fs::write(&path, serde_json::to_vec(article).unwrap()).unwrap();
-        paths.push(path.to_str().unwrap().to_owned());
-    }
-    let mut args = vec!["submit", "--wait"];
-    args.extend(paths.iter().map(String::as_str));
-    let (ok, _, stderr) = env.run_gazette(&args);
-    assert!(ok, "{stderr}");
 }
 
 async fn withdraw(env: &TestEnv, id: &str, reason: &str) -> String {
@@ -187,13 +169,10 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
     let _workers = ["validate", "render", "publish", "index"].map(|stage| env.spawn_worker(stage));
     let store = env.store().await;
     let category = "tin-tuc-hoat-dong-cua-quan-uy";
-    submit(
-        &env,
-        &[
-            submission("ntl-a", 1, "Hội nghị Đảng bộ quận lần thứ nhất"),
-            submission("ntl-b", 1, "Lịch tiếp công dân tháng 7"),
-        ],
-    );
+    env.submit_and_wait(&[
+        submission("ntl-a", 1, "Hội nghị Đảng bộ quận lần thứ nhất"),
+        submission("ntl-b", 1, "Lịch tiếp công dân tháng 7"),
+    ]);
     let front = format!("{category}/index.html");
     wait_for(&store, &front, |html| {
         html.matches("class=\"card\"").count() == 2
@@ -202,14 +181,11 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
 
     // A new revision: announced as article.updated, shown in place.
     // Its title changes too, so its page moves: still an update, not a new article.
-    submit(
-        &env,
-        &[submission(
-            "ntl-a",
-            2,
-            "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)",
-        )],
-    );
+    env.submit_and_wait(&[submission(
+        "ntl-a",
+        2,
+        "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)",
+    )]);
     next_event(&mut events, "article.updated").await;
     let html = wait_for(&store, &front, |html| html.contains("(cập nhật)")).await;
     assert_eq!(

@@ -98,15 +98,9 @@ print(json.dumps({
 
 fn parse_mail(file: &Path) -> serde_json::Value {
     let python = std::env::var("GAZETTE_SMTPD_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let out = Command::new(python)
-        .args(["-c", PARSE_MAIL])
-        .arg(file)
-        .output()
-        .expect("python parses the mail");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = super::stdout_of(
+        Command::new(python).args(["-c", PARSE_MAIL]).arg(file),
+        "python's mail parser",
     );
-    serde_json::from_slice(&out.stdout).expect("JSON from the mail parser")
+    serde_json::from_slice(&out).expect("JSON from the mail parser")
 }

@@ -42,6 +42,26 @@ pub fn example_article_path() -> PathBuf {
     repo_root().join("examples/ntl-2022-06-23-hoi-nghi-14.json")
 }
 
+/// The example article, as JSON to vary per test.
+pub fn example_article() -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(example_article_path()).expect("the example article"))
+        .expect("the example article is JSON")
+}
+
+/// Runs `command` to completion; its stdout, or the test's failure with
+/// `what` and the command's stderr.
+pub fn stdout_of(command: &mut std::process::Command, what: &str) -> Vec<u8> {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what} cannot start: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Restarts the RabbitMQ application on this machine: every connection
 /// drops, and durable queues come back with their messages. Fault tests only.
 pub fn restart_rabbitmq() {
@@ -64,15 +84,11 @@ pub fn rabbitmq_app(step: &str) {
 
 /// Runs `rabbitmqctl -q ARGS` against the machine's broker; fails the test if it fails.
 pub fn rabbitmqctl(args: &[&str]) {
-    let out = std::process::Command::new("rabbitmqctl")
-        .arg("-q")
-        .args(args)
-        .output()
-        .expect("run rabbitmqctl");
-    assert!(
-        out.status.success(),
-        "rabbitmqctl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    stdout_of(
+        std::process::Command::new("rabbitmqctl")
+            .arg("-q")
+            .args(args),
+        &format!("rabbitmqctl {args:?}"),
     );
 }
 
@@ -168,6 +184,26 @@ impl TestEnv {
             &self.env(),
             &self.garage.dir.path().join(format!("worker-{stage}.log")),
         )
+    }
+
+    /// Writes `articles` (article.submitted data) to files and runs
+    /// `gazette submit --wait` on them; its stdout.
+    pub fn submit_and_wait(&self, articles: &[serde_json::Value]) -> String {
+        let mut paths = Vec::new();
+        for (n, article) in articles.iter().enumerate() {
+            let path = self
+                .garage
+                .dir
+                .path()
+                .join(format!("submission-{n}-{}.json", rand::random::<u32>()));
+            std::fs::write(&path, serde_json::to_vec(article).expect("JSON")).expect("write");
+            paths.push(path.to_str().expect("a UTF-8 temporary path").to_owned());
+        }
+        let mut args = vec!["submit", "--wait"];
+        args.extend(paths.iter().map(String::as_str));
+        let (ok, stdout, stderr) = self.run_gazette(&args);
+        assert!(ok, "gazette submit --wait failed: {stderr}");
+        stdout
     }
 
     /// Runs `gazette ARGS` to completion: (success, stdout, stderr).

@@ -158,8 +158,8 @@ impl Drop for PostgresDatabase {
 }
 
 fn psql(statement: &str) {
-    let out = Command::new("psql")
-        .args([
+    super::stdout_of(
+        Command::new("psql").args([
             "-h",
             "127.0.0.1",
             "-U",
@@ -170,12 +170,7 @@ fn psql(statement: &str) {
             "ON_ERROR_STOP=1",
             "-c",
             statement,
-        ])
-        .output()
-        .expect("psql runs (scripts/ensure-postgres)");
-    assert!(
-        out.status.success(),
-        "{statement}: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        &format!("psql {statement:?} (scripts/ensure-postgres)"),
     );
 }

@@ -12,7 +12,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection};
 
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
-use crate::message::string_headers;
+use crate::message::{death_queue, death_routing_key, newest_death, string_headers};
 use crate::{BrokerError, BrokerSettings, Publisher, Routed, Topology, headers};
 
 /// One dead letter, held until replayed, purged, or released.
@@ -28,6 +28,9 @@ pub struct DeadLetter {
     /// Seconds since the epoch when it was dead-lettered, if known.
     pub timestamp: Option<u64>,
     pub body: Vec<u8>,
+    /// The routing key the message had when its stage took it, which a
+    /// replay restores; see [`original_routing_key`].
+    pub routing_key: Option<String>,
     delivery_tag: u64,
     properties: BasicProperties,
 }
@@ -42,6 +45,8 @@ pub struct DeadLetters {
     stage: String,
     dead_queue: String,
     work_queue: String,
+    /// The stage's shortest delay queue, which replays go round through.
+    delay_queue: Option<String>,
 }
 
 impl DeadLetters {
@@ -56,6 +61,12 @@ impl DeadLetters {
             stage: stage.to_owned(),
             dead_queue: topology.dead_queue(stage),
             work_queue: topology.work_queue(stage),
+            delay_queue: settings
+                .retry_for(stage)
+                .delays
+                .iter()
+                .min()
+                .map(|delay| topology.retry_queue(stage, *delay)),
         })
     }
 
@@ -97,6 +108,11 @@ impl DeadLetters {
                 reason,
                 detail: headers.get(headers::DETAIL).cloned().unwrap_or_default(),
                 timestamp: *delivery.properties.timestamp(),
+                routing_key: original_routing_key(
+                    &headers,
+                    delivery.properties.headers().as_ref(),
+                    &self.work_queue,
+                ),
                 body: delivery.data,
                 delivery_tag: delivery.delivery_tag,
                 properties: delivery.properties,
@@ -106,9 +122,15 @@ impl DeadLetters {
         Ok(letters)
     }
 
-    /// Sends `letter` back to its stage's work queue with its message id,
-    /// correlation id and content, as a first attempt; once the broker
+    /// Sends `letter` back to its stage with its message id, correlation id,
+    /// content and original routing key, as a first attempt; once the broker
     /// confirms the copy, the letter leaves the dead-letter queue.
+    ///
+    /// The copy goes round through the stage's shortest delay queue with a
+    /// 1 ms expiry, so it re-enters the work queue the one way on which the
+    /// stage trusts Gazette's routing-key header: with the broker's own
+    /// `x-death` record of that delay queue. A withdrawal or an index letter
+    /// is therefore replayed as what it was, not as the queue's name.
     pub async fn replay(&self, letter: &DeadLetter) -> Result<(), BrokerError> {
         let mut table = FieldTable::default();
         let replays = letter
@@ -134,17 +156,39 @@ impl DeadLetters {
             headers::REPLAYED.into(),
             AMQPValue::LongString(replays.to_string().into()),
         );
-        let properties = letter.properties.clone().with_headers(table);
+        table.insert(headers::ATTEMPT.into(), AMQPValue::LongString("1".into()));
+        let (target, properties) = match (letter.routing_key.clone(), &self.delay_queue) {
+            (Some(routing_key), Some(delay_queue)) => {
+                table.insert(
+                    headers::ROUTING_KEY.into(),
+                    AMQPValue::LongString(routing_key.into()),
+                );
+                (
+                    delay_queue,
+                    letter
+                        .properties
+                        .clone()
+                        .with_headers(table)
+                        .with_expiration("1".into()),
+                )
+            }
+            // Without a key to keep (or a delay queue to keep it through),
+            // the letter goes straight in, routed by the queue's name.
+            _ => (
+                &self.work_queue,
+                letter.properties.clone().with_headers(table),
+            ),
+        };
         match self
             .publisher
-            .publish_raw("", &self.work_queue, &letter.body, properties)
+            .publish_raw("", target, &letter.body, properties)
             .await?
         {
             Routed::Queued => self.ack(letter).await,
             Routed::Unrouted => Err(BrokerError::Publish {
                 exchange: String::new(),
-                routing_key: self.work_queue.clone(),
-                detail: "the stage's work queue does not exist".to_owned(),
+                routing_key: target.clone(),
+                detail: "the stage's queues do not exist; start its worker once".to_owned(),
             }),
         }
     }
@@ -165,5 +209,32 @@ impl DeadLetters {
     pub async fn release(self) {
         close_quietly(&self.connection, "dead-letter tool done").await;
         self.publisher.close().await;
+    }
+}
+
+/// Where a dead letter was headed when its stage took it.
+///
+/// The broker writes the newest `x-death` entry itself when it dead-letters
+/// a message out of the work queue (a delivery limit), so its routing key
+/// is the one the message really had; a producer's own `x-gazette-*`
+/// headers on such a letter mean nothing. The loop dead-letters by
+/// publishing, and always writes `x-gazette-routing-key` with the key it
+/// trusted, over anything the message carried. The one key x-death cannot
+/// tell is the work queue's name, which a message returning from a delay
+/// queue has: there the header is the loop's too.
+fn original_routing_key(
+    headers: &BTreeMap<String, String>,
+    table: Option<&FieldTable>,
+    work_queue: &str,
+) -> Option<String> {
+    let loops_header = || headers.get(headers::ROUTING_KEY).cloned();
+    match table.and_then(|t| newest_death(t).map(|entry| (t, entry))) {
+        Some((table, entry)) if death_queue(entry).as_deref() == Some(work_queue) => {
+            match death_routing_key(table) {
+                Some(key) if key != work_queue => Some(key),
+                _ => loops_header(),
+            }
+        }
+        _ => loops_header(),
     }
 }

@@ -53,7 +53,7 @@ impl Job {
     pub(crate) async fn process<H: Handler>(&self, handler: &H, mut delivery: Delivery) {
         // The body moves into the handler's view; retry and dead-letter
         // copies are published from there.
-        let inbound = Inbound::from_delivery(&mut delivery);
+        let inbound = Inbound::for_stage(&mut delivery, self.publisher.topology(), self.stage.name);
         let trace = inbound
             .headers
             .get(TRACEPARENT)
@@ -246,7 +246,7 @@ impl Job {
             .max(floor_ms)
             .max(1);
         let queue = self.publisher.topology().retry_queue(self.stage.name, base);
-        let mut headers = copied_headers(delivery);
+        let mut headers = copied_headers(delivery, inbound);
         headers.insert(
             headers::ATTEMPT.into(),
             AMQPValue::LongString(next_attempt.to_string().into()),
@@ -281,7 +281,7 @@ impl Job {
             .topology()
             .retry_queue(self.stage.name, delay);
         let expiration = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX).max(1);
-        let properties = copy_properties(delivery, copied_headers(delivery))
+        let properties = copy_properties(delivery, copied_headers(delivery, inbound))
             .with_expiration(expiration.to_string().into());
         debug!(
             delay_ms = expiration,
@@ -298,7 +298,7 @@ impl Job {
         reason: &str,
         detail: &str,
     ) -> Result<(), BrokerError> {
-        let mut headers = copied_headers(delivery);
+        let mut headers = copied_headers(delivery, inbound);
         for (name, value) in [
             (headers::STAGE, self.stage.name.to_owned()),
             (headers::REASON, reason.to_owned()),
@@ -337,16 +337,20 @@ impl Job {
     }
 }
 
-/// The original's headers, plus the routing key it came with, which the
-/// delay queue's own key would otherwise replace.
-fn copied_headers(delivery: &Delivery) -> FieldTable {
+/// The original's headers, with the routing key and attempt this loop
+/// trusted (the delay queue's own key would otherwise replace the key).
+/// Both are written over whatever the headers said: a producer's copy of
+/// them must not come back trusted from our own delay queue.
+fn copied_headers(delivery: &Delivery, inbound: &Inbound) -> FieldTable {
     let mut headers = delivery.properties.headers().clone().unwrap_or_default();
-    if !headers.inner().contains_key(headers::ROUTING_KEY) {
-        headers.insert(
-            headers::ROUTING_KEY.into(),
-            AMQPValue::LongString(delivery.routing_key.as_str().into()),
-        );
-    }
+    headers.insert(
+        headers::ROUTING_KEY.into(),
+        AMQPValue::LongString(inbound.routing_key.as_str().into()),
+    );
+    headers.insert(
+        headers::ATTEMPT.into(),
+        AMQPValue::LongString(inbound.attempt.to_string().into()),
+    );
     headers
 }
 

@@ -123,7 +123,7 @@ impl Tap {
                     .ack(BasicAckOptions::default())
                     .await
                     .map_err(|e| BrokerError::channel("acking", &e))?;
-                Ok(Some(Inbound::from_delivery(&mut delivery)))
+                Ok(Some(Inbound::as_delivered(&mut delivery)))
             }
             Some(Err(e)) => Err(BrokerError::channel("consuming", &e)),
             None => Err(BrokerError::ConsumerEnded {

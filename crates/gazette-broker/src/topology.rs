@@ -64,6 +64,14 @@ impl Topology {
     pub fn retry_queue(&self, stage: &str, delay: Duration) -> String {
         format!("{}.{stage}.retry.{}ms", self.namespace, delay.as_millis())
     }
+
+    /// Whether `queue` is named as one of `stage`'s delay queues.
+    pub fn is_retry_queue(&self, stage: &str, queue: &str) -> bool {
+        queue
+            .strip_prefix(&format!("{}.{stage}.retry.", self.namespace))
+            .and_then(|rest| rest.strip_suffix("ms"))
+            .is_some_and(|millis| !millis.is_empty() && millis.bytes().all(|b| b.is_ascii_digit()))
+    }
 }
 
 /// Declares the exchanges and the given stages' queues. Safe to run from

@@ -18,10 +18,12 @@ pub enum EventType {
     Updated,
     Withdrawn,
     Unpublished,
+    /// validate → publish: an upstream withdrawal that passed validation.
+    WithdrawalValidated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         Self::Submitted,
         Self::Rejected,
         Self::Published,
@@ -30,6 +32,7 @@ impl EventType {
         Self::Updated,
         Self::Withdrawn,
         Self::Unpublished,
+        Self::WithdrawalValidated,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -42,13 +45,17 @@ impl EventType {
             Self::Updated => "article.updated",
             Self::Withdrawn => "article.withdrawn",
             Self::Unpublished => "article.unpublished",
+            Self::WithdrawalValidated => "withdrawal.validated",
         }
     }
 
     /// Public events go to `<namespace>.events` for anyone to bind to;
     /// internal ones go to `<namespace>.internal`, between stages only.
     pub const fn is_public(self) -> bool {
-        !matches!(self, Self::Validated | Self::Rendered)
+        !matches!(
+            self,
+            Self::Validated | Self::Rendered | Self::WithdrawalValidated
+        )
     }
 
     /// The schema file in `schemas/` that describes this event.
@@ -62,6 +69,7 @@ impl EventType {
             Self::Updated => "article.updated.v1.json",
             Self::Withdrawn => "article.withdrawn.v1.json",
             Self::Unpublished => "article.unpublished.v1.json",
+            Self::WithdrawalValidated => "withdrawal.validated.v1.json",
         }
     }
 

@@ -24,6 +24,17 @@ pub fn rejection_id(submission_id: &str) -> String {
     Uuid::new_v5(&GAZETTE_EVENTS, name.as_bytes()).to_string()
 }
 
+/// An article's permanent name in feeds (RSS `guid`, Atom `id`):
+/// `urn:uuid:` of its id, so a retitled or moved article stays one entry
+/// to feed readers, and no URL has to stay the same for it.
+pub fn article_urn(article_id: &str) -> String {
+    let name = format!("article\n{article_id}");
+    format!(
+        "urn:uuid:{}",
+        Uuid::new_v5(&GAZETTE_EVENTS, name.as_bytes())
+    )
+}
+
 /// An id for an event about content whose article id cannot be read:
 /// derived from the bytes, so resending the same bytes repeats it.
 pub fn content_event_id(content: &[u8], event_type: EventType) -> String {
@@ -43,5 +54,13 @@ mod tests {
         assert_ne!(a, event_id("a", 2, EventType::Published));
         assert_ne!(a, event_id("a", 1, EventType::Rendered));
         assert_ne!(a, event_id("b", 1, EventType::Published));
+    }
+
+    #[test]
+    fn an_articles_urn_depends_on_its_id_alone() {
+        let urn = article_urn("ntl-1");
+        assert!(urn.starts_with("urn:uuid:"), "{urn}");
+        assert_eq!(urn, article_urn("ntl-1"));
+        assert_ne!(urn, article_urn("ntl-2"));
     }
 }

@@ -5,6 +5,7 @@
 //! schema files and the Rust types can be tested against each other.
 
 mod article;
+mod decode;
 mod envelope;
 mod events;
 mod ids;
@@ -12,10 +13,11 @@ mod limits;
 mod schema;
 
 pub use article::{Article, Body, BodyFormat, Category};
+pub use decode::{DocumentError, Subject, parse_document, read_event};
 pub use envelope::{CONTENT_TYPE, Envelope, EventType};
 pub use events::{
     FieldError, Published, Rejected, Rendered, Unpublished, ValidatedArticle, Withdrawal,
 };
-pub use ids::{content_event_id, event_id, rejection_id};
-pub use limits::{JsonLimitError, MAX_JSON_DEPTH, check_json_depth};
+pub use ids::{article_urn, content_event_id, event_id, rejection_id};
+pub use limits::{JsonLimitError, MAX_BODY_HTML_BYTES, MAX_JSON_DEPTH, check_json_depth};
 pub use schema::{SchemaError, Schemas};

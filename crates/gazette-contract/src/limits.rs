@@ -5,6 +5,11 @@
 /// recurses into them.
 pub const MAX_JSON_DEPTH: usize = 32;
 
+/// The most sanitised body HTML validate hands on. `article.rendered`
+/// carries it twice (alone and inside the page) beside the source, and
+/// must stay under the broker loop's 2 MiB message limit.
+pub const MAX_BODY_HTML_BYTES: usize = 512 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("JSON nests deeper than {limit} levels (at byte {offset})")]
 pub struct JsonLimitError {

@@ -6,6 +6,7 @@
 //! deployed binary does not depend on a folder beside it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jsonschema::{Draft, Registry, Resource, Validator};
 use serde_json::Value;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use crate::{EventType, FieldError};
 
 /// `(file name, contents)` of every schema in `schemas/`.
-pub const SCHEMA_FILES: [(&str, &str); 11] = [
+pub const SCHEMA_FILES: [(&str, &str); 12] = [
     (
         "cloudevent.v1.json",
         include_str!("../../../schemas/cloudevent.v1.json"),
@@ -55,6 +56,10 @@ pub const SCHEMA_FILES: [(&str, &str); 11] = [
         include_str!("../../../schemas/article.unpublished.v1.json"),
     ),
     (
+        "withdrawal.validated.v1.json",
+        include_str!("../../../schemas/withdrawal.validated.v1.json"),
+    ),
+    (
         WEBHOOK_SCHEMA_FILE,
         include_str!("../../../schemas/webhook.article.published.v1.json"),
     ),
@@ -75,9 +80,14 @@ pub struct SchemaError {
 }
 
 /// One compiled validator per event type. Build once at start; validating is
-/// then allocation-light and thread-safe.
+/// then allocation-light and thread-safe, and clones share the validators.
 #[derive(Debug, Clone)]
 pub struct Schemas {
+    compiled: Arc<Compiled>,
+}
+
+#[derive(Debug)]
+struct Compiled {
     validators: HashMap<EventType, Validator>,
     webhook: Validator,
 }
@@ -134,21 +144,23 @@ impl Schemas {
         }
         let webhook = compile(WEBHOOK_SCHEMA_FILE)?;
         Ok(Self {
-            validators,
-            webhook,
+            compiled: Arc::new(Compiled {
+                validators,
+                webhook,
+            }),
         })
     }
 
     /// Every way a webhook body breaks `schemas/webhook.article.published.v1.json`.
     pub fn check_webhook(&self, body: &Value) -> Result<(), Vec<FieldError>> {
-        errors_of(&self.webhook, body)
+        errors_of(&self.compiled.webhook, body)
     }
 
     /// Every way `event` breaks the schema of `event_type`, as pointers into
     /// `event` and messages that do not echo the offending value (a 100 kB
     /// body has no place in an error message).
     pub fn check(&self, event_type: EventType, event: &Value) -> Result<(), Vec<FieldError>> {
-        let Some(validator) = self.validators.get(&event_type) else {
+        let Some(validator) = self.compiled.validators.get(&event_type) else {
             return Err(vec![FieldError::new(
                 "",
                 format!("no schema for {event_type}"),

@@ -56,7 +56,9 @@ fn every_event_example_validates_and_round_trips() {
             EventType::Published | EventType::Updated => {
                 round_trip::<Envelope<Published>>(&document, file)
             }
-            EventType::Withdrawn => round_trip::<Envelope<Withdrawal>>(&document, file),
+            EventType::Withdrawn | EventType::WithdrawalValidated => {
+                round_trip::<Envelope<Withdrawal>>(&document, file)
+            }
             EventType::Unpublished => round_trip::<Envelope<Unpublished>>(&document, file),
             EventType::Validated => round_trip::<Envelope<ValidatedArticle>>(&document, file),
             EventType::Rendered => round_trip::<Envelope<Rendered>>(&document, file),

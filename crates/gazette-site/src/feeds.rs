@@ -4,6 +4,9 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 
+use chrono::SecondsFormat;
+use gazette_contract::article_urn;
+
 use crate::Slot;
 use crate::xml::escape;
 
@@ -32,6 +35,11 @@ impl Feed<'_> {
     }
 }
 
+/// RFC 3339 to the second: feed readers and validators stumble on fractions.
+fn whole_seconds(instant: DateTime<FixedOffset>) -> String {
+    instant.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
 pub fn rss(feed: &Feed<'_>) -> String {
     let mut xml = String::with_capacity(1024 + feed.entries.len() * 600);
     let _ = write!(
@@ -52,11 +60,11 @@ pub fn rss(feed: &Feed<'_>) -> String {
         let entry = &slot.entry;
         let _ = write!(
             xml,
-            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n\
+            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"false\">{}</guid>\n\
              <pubDate>{}</pubDate>\n<category>{}</category>\n<description>{}</description>\n</item>\n",
             escape(&entry.title),
             escape(&entry.url),
-            escape(&entry.url),
+            article_urn(&entry.article_id),
             entry.published_at.to_rfc2822(),
             escape(&entry.category_name),
             escape(&entry.lead),
@@ -79,7 +87,7 @@ pub fn atom(feed: &Feed<'_>) -> String {
         escape(feed.self_url),
         escape(feed.title),
         escape(feed.description),
-        feed.updated().to_rfc3339(),
+        whole_seconds(feed.updated()),
         escape(feed.page_url),
         escape(feed.self_url),
     );
@@ -95,11 +103,11 @@ pub fn atom(feed: &Feed<'_>) -> String {
             "<entry>\n<id>{}</id>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
              <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n\
              <category term=\"{}\" label=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
-            escape(&entry.url),
+            article_urn(&entry.article_id),
             escape(&entry.title),
             escape(&entry.url),
-            entry.published_at.to_rfc3339(),
-            entry.updated_at.to_rfc3339(),
+            whole_seconds(entry.published_at),
+            whole_seconds(entry.updated_at),
             escape(author),
             escape(&entry.category_slug),
             escape(&entry.category_name),

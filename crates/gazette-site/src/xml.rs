@@ -1,14 +1,11 @@
 //! Escaping for the XML the site writes (feeds, sitemaps).
 
 /// Text or attribute content: HTML's escaping, which XML accepts, after
-/// dropping the control characters XML 1.0 forbids (a title pasted from a
-/// word processor can carry them, and one would break the whole feed).
+/// dropping the characters XML 1.0 forbids. Validate already removes them
+/// from new articles; this keeps a feed parseable whatever was stored
+/// before, since one U+FFFE would break every feed listing its article.
 pub(crate) fn escape(text: &str) -> String {
-    let allowed: String = text
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    gazette_text::escape_html(&allowed)
+    gazette_text::escape_html(&gazette_text::printable(text, gazette_text::Lines::Multi))
 }
 
 #[cfg(test)]
@@ -20,5 +17,6 @@ mod tests {
             "Tin &lt;b&gt; &amp; &quot;x&quot;"
         );
         assert_eq!(super::escape("Hội nghị"), "Hội nghị");
+        assert_eq!(super::escape("a\u{FFFE}b\u{FFFF}c\u{202E}"), "abc");
     }
 }

@@ -25,15 +25,20 @@ pub use notify::{
     NotifyStage, use_webhook_schedule,
 };
 pub use publish::{PublishFailure, PublishSettings, PublishStage, page_key};
-pub use render::{RenderFailure, RenderStage, SiteSettings};
+pub use render::{ArticlePages, RenderFailure, RenderStage, SiteSettings};
 pub use revisions::revision_key;
 pub use validate::{ValidateFailure, ValidateStage};
-pub use wire::{decode_event, encode_event};
+pub use wire::{MalformedEvent, decode_event, encode_event};
 pub use withdraw::{Tombstone, tombstone, tombstone_key};
 
+/// The one stage that consumes upstream's events: everything upstream
+/// sends is judged here before any stage that writes the site sees it.
 pub const VALIDATE: StageSpec = StageSpec {
     name: "validate",
-    consumes: &[(Exchange::Events, "article.submitted")],
+    consumes: &[
+        (Exchange::Events, "article.submitted"),
+        (Exchange::Events, "article.withdrawn"),
+    ],
     single_active_consumer: false,
 };
 pub const RENDER: StageSpec = StageSpec {
@@ -41,12 +46,13 @@ pub const RENDER: StageSpec = StageSpec {
     consumes: &[(Exchange::Internal, "article.validated")],
     single_active_consumer: false,
 };
-/// Publish also carries out withdrawals: both write and delete the same pages.
+/// Publish also carries out withdrawals: both write and delete the same
+/// pages. It consumes only hand-offs from other stages, never `<ns>.events`.
 pub const PUBLISH: StageSpec = StageSpec {
     name: "publish",
     consumes: &[
         (Exchange::Internal, "article.rendered"),
-        (Exchange::Events, "article.withdrawn"),
+        (Exchange::Internal, "withdrawal.validated"),
     ],
     single_active_consumer: false,
 };

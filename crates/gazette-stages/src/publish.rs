@@ -12,6 +12,7 @@ use tracing::{info, warn};
 use crate::rejection::join_errors;
 use crate::render::join_url;
 use crate::revisions::{PAGE_CONTENT_TYPE, Revisions, revision_metadata, sha256_hex};
+use crate::wire::MalformedEvent;
 use crate::withdraw::tombstone;
 use crate::{decode_event, encode_event};
 
@@ -24,8 +25,12 @@ pub fn page_key(category_slug: &str, slug: &str) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishFailure {
-    #[error("article.rendered event cannot be decoded: {0}")]
-    Malformed(serde_json::Error),
+    #[error(transparent)]
+    Malformed(#[from] MalformedEvent),
+    #[error("a stored revision copy cannot be read: {0}")]
+    CorruptCopy(serde_json::Error),
+    #[error("article.rendered names page {claimed}, but its category and slug make {expected}")]
+    ForeignKey { claimed: String, expected: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(
@@ -34,8 +39,6 @@ pub enum PublishFailure {
     KeyConflict { key: String, owner: String },
     #[error("cannot encode: {0}")]
     Encode(serde_json::Error),
-    #[error("article.withdrawn event is unreadable: {0}")]
-    Unreadable(String),
     #[error("withdrawal of {article_id} refused ({reason}): {}", join_errors(.errors))]
     Refused {
         article_id: String,
@@ -52,16 +55,16 @@ impl Failure for PublishFailure {
             Self::Store(_) => Disposition::DeadLetter {
                 reason: "store-refused",
             },
-            Self::Malformed(_) => Disposition::DeadLetter {
+            Self::Malformed(_) | Self::ForeignKey { .. } => Disposition::DeadLetter {
                 reason: "malformed-event",
+            },
+            Self::CorruptCopy(_) => Disposition::DeadLetter {
+                reason: "corrupt-copy",
             },
             Self::KeyConflict { .. } => Disposition::DeadLetter {
                 reason: "key-conflict",
             },
             Self::Encode(_) => Disposition::DeadLetter { reason: "encode" },
-            Self::Unreadable(_) => Disposition::DeadLetter {
-                reason: "invalid-withdrawal",
-            },
             Self::Refused { reason, .. } => Disposition::DeadLetter { reason },
         }
     }
@@ -96,7 +99,7 @@ impl Default for PublishSettings {
 pub struct PublishStage {
     store: Store,
     settings: PublishSettings,
-    /// Withdrawals come from upstream and are judged by their schema here.
+    /// Every internal event is checked against its schema before it is acted on.
     schemas: Schemas,
 }
 
@@ -134,16 +137,17 @@ impl Handler for PublishStage {
     type Error = PublishFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, PublishFailure> {
-        if message.routing_key == EventType::Withdrawn.as_str() {
+        if message.routing_key == EventType::WithdrawalValidated.as_str() {
             return self.withdraw(message).await;
         }
+        // Anything else is read as article.rendered, whose schema pins `type`.
         self.publish(message).await
     }
 }
 
 impl PublishStage {
     async fn publish(&self, message: &Inbound) -> Result<Vec<Outbound>, PublishFailure> {
-        let event: Envelope<Rendered> = decode_event(message).map_err(PublishFailure::Malformed)?;
+        let event: Envelope<Rendered> = decode_event(&self.schemas, EventType::Rendered, message)?;
         let correlation = event.correlation().to_owned();
         // Taken apart, not copied: the page and the article are the bulk of the message.
         let Rendered {
@@ -152,6 +156,15 @@ impl PublishStage {
             html,
         } = event.data;
         let article = &validated.article;
+        // The key is derived, never taken from the message: a page lands
+        // only where its own category and slug put it.
+        let expected = page_key(&article.category.slug, &validated.slug);
+        if key != expected {
+            return Err(PublishFailure::ForeignKey {
+                claimed: key,
+                expected,
+            });
+        }
         let revisions = Revisions::new(&self.store, &article.id, self.settings.page_cache_control);
         // No look for a newer revision up front: it would cost every article a
         // listing to spare the rare late one two immutable copies, and a late

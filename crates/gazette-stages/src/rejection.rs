@@ -24,23 +24,35 @@ pub(crate) fn rejection_notice(
         .unwrap_or("unknown")
         .to_owned();
     let revision = document.pointer("/data/revision").and_then(Value::as_u64);
+    Some((
+        article_id.to_owned(),
+        rejection(article_id, revision, &submission_id, errors, source),
+    ))
+}
+
+/// The `article.rejected` notice telling the producer of `submission_id`
+/// why what it sent about `article_id` was refused.
+pub(crate) fn rejection(
+    article_id: &str,
+    revision: Option<u64>,
+    submission_id: &str,
+    errors: &[FieldError],
+    source: &str,
+) -> Result<Outbound, serde_json::Error> {
     let rejected = Envelope::new(
         EventType::Rejected,
-        rejection_id(&submission_id),
+        rejection_id(submission_id),
         source,
         article_id,
-        Some(&submission_id),
+        Some(submission_id),
         Rejected {
             article_id: article_id.to_owned(),
             revision,
-            submission_id: submission_id.clone(),
+            submission_id: submission_id.to_owned(),
             errors: errors.to_vec(),
         },
     );
-    Some((
-        article_id.to_owned(),
-        encode_event(EventType::Rejected, &rejected),
-    ))
+    encode_event(EventType::Rejected, &rejected)
 }
 
 /// Field errors on one line, for logs and dead-letter details.

@@ -1,11 +1,12 @@
 //! The render stage: a validated article through the theme into an HTML page, `article.rendered` out.
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, EventType, Rendered, ValidatedArticle, event_id};
+use gazette_contract::{Envelope, EventType, Rendered, Schemas, ValidatedArticle, event_id};
 use gazette_render::{ArticlePage, Chrome, RenderError, Renderer};
-use gazette_text::portal_datetime;
+use gazette_text::{BodySanitizer, portal_datetime};
 use tracing::info;
 
+use crate::wire::MalformedEvent;
 use crate::{decode_event, encode_event, page_key};
 
 const SOURCE: &str = "/gazette/render";
@@ -14,8 +15,8 @@ const DESCRIPTION_CHARS: usize = 160;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderFailure {
-    #[error("article.validated event cannot be decoded: {0}")]
-    Malformed(serde_json::Error),
+    #[error(transparent)]
+    Malformed(#[from] MalformedEvent),
     #[error("the theme cannot render this article: {0}")]
     Theme(#[from] RenderError),
     #[error("cannot encode an event: {0}")]
@@ -54,18 +55,50 @@ pub struct SiteSettings {
 
 #[derive(Debug)]
 pub struct RenderStage {
-    renderer: std::sync::Arc<Renderer>,
-    site: SiteSettings,
+    pages: ArticlePages,
+    schemas: Schemas,
 }
 
 impl RenderStage {
-    pub fn new(renderer: Renderer, site: SiteSettings) -> Self {
-        Self::new_shared(std::sync::Arc::new(renderer), site)
+    pub fn new(renderer: Renderer, site: SiteSettings, schemas: Schemas) -> Self {
+        Self {
+            pages: ArticlePages::new(std::sync::Arc::new(renderer), site),
+            schemas,
+        }
+    }
+}
+
+/// An article's page from its validated copy: what the render stage does
+/// to each message and `gazette rebuild` to each stored article.
+#[derive(Debug)]
+pub struct ArticlePages {
+    renderer: std::sync::Arc<Renderer>,
+    site: SiteSettings,
+    /// For copies read back from storage, which are sanitised again.
+    sanitizer: BodySanitizer,
+}
+
+impl ArticlePages {
+    /// With a renderer other users may share (the rebuild's tasks).
+    pub fn new(renderer: std::sync::Arc<Renderer>, site: SiteSettings) -> Self {
+        Self {
+            renderer,
+            site,
+            sanitizer: BodySanitizer::default(),
+        }
     }
 
-    /// With a renderer other users share (the rebuild's tasks).
-    pub fn new_shared(renderer: std::sync::Arc<Renderer>, site: SiteSettings) -> Self {
-        Self { renderer, site }
+    /// The page for a copy read back from storage. Its body is sanitised
+    /// again rather than trusted: storage is outside the broker's checks,
+    /// and ammonia leaves clean HTML as it was, so only a tampered or
+    /// older copy changes. The theme stays the only unescaped source.
+    pub fn render_stored(
+        &self,
+        mut validated: ValidatedArticle,
+    ) -> Result<(String, String, ValidatedArticle), RenderError> {
+        validated.body_html = self.sanitizer.html(&validated.body_html);
+        let (key, html) = self.render(&validated)?;
+        Ok((key, html, validated))
     }
 
     /// The public URL of the page at `key`, when the site has one.
@@ -114,8 +147,8 @@ impl Handler for RenderStage {
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, RenderFailure> {
         let event: Envelope<ValidatedArticle> =
-            decode_event(message).map_err(RenderFailure::Malformed)?;
-        let (key, html) = self.render(&event.data)?;
+            decode_event(&self.schemas, EventType::Validated, message)?;
+        let (key, html) = self.pages.render(&event.data)?;
         let correlation = event.correlation().to_owned();
         let validated = event.data;
         let (article_id, revision) = (validated.article.id.clone(), validated.article.revision);

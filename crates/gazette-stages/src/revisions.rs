@@ -116,7 +116,7 @@ impl<'a> Revisions<'a> {
             .get_required(&revision_key(self.article_id, revision, "json"))
             .await?;
         let stored: ValidatedArticle =
-            serde_json::from_slice(&json).map_err(PublishFailure::Malformed)?;
+            serde_json::from_slice(&json).map_err(PublishFailure::CorruptCopy)?;
         Ok(page_key(&stored.article.category.slug, &stored.slug))
     }
 
@@ -256,7 +256,7 @@ impl<'a> Revisions<'a> {
                 .get_required(&revision_key(self.article_id, newest, "json"))
                 .await?;
             let newest_article: ValidatedArticle =
-                serde_json::from_slice(&json).map_err(PublishFailure::Malformed)?;
+                serde_json::from_slice(&json).map_err(PublishFailure::CorruptCopy)?;
             if page_key(&newest_article.article.category.slug, &newest_article.slug) != key {
                 return Ok(newest);
             }

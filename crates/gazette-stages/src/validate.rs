@@ -1,12 +1,15 @@
-//! The validate stage: schema, then rules; NFC, slug, safe body; `article.validated` or `article.rejected`.
+//! The validate stage, the one door for upstream events: submissions become `article.validated` and withdrawals `withdrawal.validated`, or `article.rejected`.
+//!
+//! Nothing else consumes `<ns>.events` for upstream's sake: whatever an
+//! upstream system sends is judged here, by its schema and Gazette's rules,
+//! before any stage that writes the site acts on it.
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{
-    Article, BodyFormat, Envelope, EventType, FieldError, JsonLimitError, MAX_JSON_DEPTH, Schemas,
-    ValidatedArticle, check_json_depth, event_id,
+    Article, BodyFormat, DocumentError, Envelope, EventType, FieldError, MAX_BODY_HTML_BYTES,
+    Schemas, ValidatedArticle, Withdrawal, content_event_id, event_id, parse_document, read_event,
 };
-use gazette_text::{BodySanitizer, nfc, slugify};
-use serde::Deserialize as _;
+use gazette_text::{BodySanitizer, Lines, nfc, printable, slugify};
 use serde_json::Value;
 use tracing::info;
 
@@ -19,13 +22,11 @@ const SOURCE: &str = "/gazette/validate";
 /// will fail the same way, so none is retried.
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateFailure {
-    #[error("submission refused unread: {0}")]
-    TooDeep(#[from] JsonLimitError),
-    #[error("submission is not UTF-8: invalid byte at offset {offset}")]
-    NotUtf8 { offset: usize },
-    #[error("submission is not JSON: {0}")]
-    NotJson(String),
-    #[error("submission without a readable article id breaks the schema: {}", join_errors(.errors))]
+    #[error("event refused: {0}")]
+    Unreadable(DocumentError),
+    #[error("no upstream event is routed as {0:?}")]
+    UnexpectedRoutingKey(String),
+    #[error("event without a readable article id breaks the schema: {}", join_errors(.errors))]
     Unidentified { errors: Vec<FieldError> },
     #[error("article {article_id} rejected ({reason}): {}", join_errors(.errors))]
     Rejected {
@@ -41,9 +42,8 @@ pub enum ValidateFailure {
 impl Failure for ValidateFailure {
     fn disposition(&self) -> Disposition {
         let reason = match self {
-            Self::TooDeep(_) => "too-deep",
-            Self::NotUtf8 { .. } => "invalid-utf8",
-            Self::NotJson(_) => "invalid-json",
+            Self::Unreadable(e) => e.reason(),
+            Self::UnexpectedRoutingKey(_) => "unexpected-routing-key",
             Self::Unidentified { .. } => "schema",
             Self::Rejected { reason, .. } => reason,
             Self::Encode(_) => "encode",
@@ -74,29 +74,13 @@ impl ValidateStage {
         }
     }
 
-    /// The whole judgement, without the broker: the validated article, or
-    /// every error found.
+    /// The whole judgement of a submission, without the broker: the
+    /// validated article, or every error found.
     pub fn validate(&self, bytes: &[u8]) -> Result<Envelope<ValidatedArticle>, ValidateFailure> {
-        check_json_depth(bytes, MAX_JSON_DEPTH)?;
-        let text = std::str::from_utf8(bytes).map_err(|e| ValidateFailure::NotUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        let document: Value =
-            serde_json::from_str(text).map_err(|e| ValidateFailure::NotJson(e.to_string()))?;
-
-        if let Err(errors) = self.schemas.check(EventType::Submitted, &document) {
-            return Err(self.reject(&document, "schema", errors));
-        }
-        let submission: Envelope<Article> = match Envelope::<Article>::deserialize(&document) {
-            Ok(submission) => submission,
-            Err(e) => {
-                return Err(self.reject(
-                    &document,
-                    "schema",
-                    vec![FieldError::new("/data", e.to_string())],
-                ));
-            }
-        };
+        let document = self.read(bytes, EventType::Submitted)?;
+        let submission: Envelope<Article> =
+            read_event(&self.schemas, EventType::Submitted, &document)
+                .map_err(|errors| self.reject(&document, "schema", errors))?;
         let (validated, errors) = self.apply_rules(submission.data);
         if !errors.is_empty() {
             return Err(self.reject(&document, "rules", errors));
@@ -116,20 +100,86 @@ impl ValidateStage {
         ))
     }
 
+    /// The judgement of a withdrawal: its schema, its subject, and a reason
+    /// cleaned as any other text. Whether the article exists is publish's
+    /// to say; it keeps the pages.
+    pub fn validate_withdrawal(
+        &self,
+        bytes: &[u8],
+    ) -> Result<Envelope<Withdrawal>, ValidateFailure> {
+        let document = self.read(bytes, EventType::Withdrawn)?;
+        let withdrawal: Envelope<Withdrawal> =
+            read_event(&self.schemas, EventType::Withdrawn, &document)
+                .map_err(|errors| self.reject(&document, "schema", errors))?;
+        let Withdrawal { id, reason } = withdrawal.data;
+        let reason = printable(&nfc(&reason), Lines::Multi).trim().to_owned();
+        if reason.is_empty() {
+            return Err(self.reject(
+                &document,
+                "rules",
+                vec![FieldError::new("/data/reason", "must not be blank")],
+            ));
+        }
+        Ok(Envelope::new(
+            EventType::WithdrawalValidated,
+            // One withdrawal event per upstream event: a redelivery repeats its id.
+            content_event_id(withdrawal.id.as_bytes(), EventType::WithdrawalValidated),
+            SOURCE,
+            &id,
+            Some(&withdrawal.id),
+            Withdrawal {
+                id: id.clone(),
+                reason,
+            },
+        ))
+    }
+
+    /// The document, refused for its structure before any schema: unreadable
+    /// bytes are dead-lettered, and duplicate keys are rejected to the CMS
+    /// (the rest of the document is readable enough to say who to tell).
+    fn read(&self, bytes: &[u8], event_type: EventType) -> Result<Value, ValidateFailure> {
+        match parse_document(bytes) {
+            Ok(document) => Ok(document),
+            Err(DocumentError::DuplicateKey { pointer }) => {
+                let lenient: Value = serde_json::from_slice(bytes).map_err(|e| {
+                    ValidateFailure::Unreadable(DocumentError::NotJson(e.to_string()))
+                })?;
+                Err(self.reject(
+                    &lenient,
+                    "duplicate-key",
+                    vec![FieldError::new(
+                        pointer,
+                        format!("appears twice in one object; a {event_type} event names each field once"),
+                    )],
+                ))
+            }
+            Err(e) => Err(ValidateFailure::Unreadable(e)),
+        }
+    }
+
     /// Normalises the article and checks what a schema cannot express.
     fn apply_rules(&self, mut article: Article) -> (ValidatedArticle, Vec<FieldError>) {
         let mut errors = Vec::new();
+        // NFC first: a decomposed letter's marks are never removed by the
+        // clean-up, and the clean-up's output stays NFC.
         for field in [
             &mut article.title,
             &mut article.author,
-            &mut article.lead,
             &mut article.category.name,
-            &mut article.body.content,
         ] {
-            *field = nfc(field);
+            *field = printable(&nfc(field), Lines::Single).trim().to_owned();
+        }
+        for field in [&mut article.lead, &mut article.body.content] {
+            *field = printable(&nfc(field), Lines::Multi).into_owned();
         }
         for tag in &mut article.tags {
-            *tag = nfc(tag);
+            *tag = printable(&nfc(tag), Lines::Single).trim().to_owned();
+        }
+        if let Some(at) = article.tags.iter().position(|tag| tag.is_empty()) {
+            errors.push(FieldError::new(
+                format!("/data/tags/{at}"),
+                "must not be blank",
+            ));
         }
         for (pointer, value) in [
             ("/data/title", &article.title),
@@ -155,6 +205,17 @@ impl ValidateStage {
             errors.push(FieldError::new(
                 "/data/body/content",
                 "is empty once unsafe HTML is removed",
+            ));
+        }
+        if body_html.len() > MAX_BODY_HTML_BYTES {
+            // A small body can expand a lot (`>` repeated nests a quote per
+            // character); what validate hands on must fit every later message.
+            errors.push(FieldError::new(
+                "/data/body/content",
+                format!(
+                    "becomes {} bytes of HTML; the limit is {MAX_BODY_HTML_BYTES} bytes",
+                    body_html.len()
+                ),
             ));
         }
         (
@@ -206,9 +267,24 @@ impl Handler for ValidateStage {
     type Error = ValidateFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, ValidateFailure> {
-        let validated = self.validate(&message.body)?;
-        info!(article_id = %validated.subject, revision = validated.data.article.revision, slug = %validated.data.slug, "validated");
-        Ok(vec![encode_event(EventType::Validated, &validated)?])
+        match EventType::parse(&message.routing_key) {
+            Some(EventType::Submitted) => {
+                let validated = self.validate(&message.body)?;
+                info!(article_id = %validated.subject, revision = validated.data.article.revision, slug = %validated.data.slug, "validated");
+                Ok(vec![encode_event(EventType::Validated, &validated)?])
+            }
+            Some(EventType::Withdrawn) => {
+                let withdrawal = self.validate_withdrawal(&message.body)?;
+                info!(article_id = %withdrawal.subject, "withdrawal validated");
+                Ok(vec![encode_event(
+                    EventType::WithdrawalValidated,
+                    &withdrawal,
+                )?])
+            }
+            _ => Err(ValidateFailure::UnexpectedRoutingKey(
+                message.routing_key.clone(),
+            )),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Withdrawals: `article.withdrawn` from upstream becomes a tombstone, a deleted page and `article.unpublished`.
+//! Withdrawals: `withdrawal.validated` (an upstream `article.withdrawn` that passed validate) becomes a tombstone, a deleted page and `article.unpublished`.
 //!
 //! A withdrawn page is deleted rather than replaced by a notice. The store's
 //! website endpoint then answers 404 (with the theme's 404 page), which is
@@ -14,18 +14,16 @@
 
 use gazette_broker::{Inbound, Outbound};
 use gazette_contract::{
-    Envelope, EventType, FieldError, MAX_JSON_DEPTH, Unpublished, ValidatedArticle, Withdrawal,
-    check_json_depth, event_id,
+    Envelope, EventType, FieldError, Unpublished, ValidatedArticle, Withdrawal, event_id,
 };
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tracing::info;
 
 use crate::publish::{PublishStage, SOURCE};
-use crate::rejection::{join_errors, rejection_notice};
+use crate::rejection::rejection;
 use crate::revisions::{Revisions, stored_revision};
-use crate::{PublishFailure, encode_event, page_key, revision_key};
+use crate::{PublishFailure, decode_event, encode_event, page_key, revision_key};
 
 /// What `articles/<id>/withdrawn.json` holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,16 +56,26 @@ impl PublishStage {
         &self,
         message: &Inbound,
     ) -> Result<Vec<Outbound>, PublishFailure> {
-        let event = self.read_withdrawal(&message.body)?;
+        let event: Envelope<Withdrawal> =
+            decode_event(self.schemas(), EventType::WithdrawalValidated, message)?;
+        // The upstream event's id, which the CMS knows this withdrawal by.
+        let submission_id = event.correlation().to_owned();
         let Withdrawal { id, reason } = event.data;
         let store = self.store();
         let revisions = Revisions::new(store, &id, self.settings().page_cache_control);
         let Some(newest) = revisions.newest().await? else {
-            return Err(refusal(
-                &message.body,
-                "unknown-article",
+            let errors = vec![FieldError::new(
+                "/data/id",
                 "no article with this id has been published",
-            ));
+            )];
+            let notice = rejection(&id, None, &submission_id, &errors, SOURCE)
+                .map_err(PublishFailure::Encode)?;
+            return Err(PublishFailure::Refused {
+                article_id: id,
+                reason: "unknown-article",
+                errors,
+                notice: Box::new(notice),
+            });
         };
         let tombstone = Tombstone {
             revision: newest,
@@ -93,7 +101,7 @@ impl PublishStage {
                 target: revision_key(&id, newest, "json"),
             })?;
         let newest_article: ValidatedArticle =
-            serde_json::from_slice(&json).map_err(PublishFailure::Malformed)?;
+            serde_json::from_slice(&json).map_err(PublishFailure::CorruptCopy)?;
         let article = newest_article.article;
         let key = page_key(&article.category.slug, &newest_article.slug);
         self.delete_page_through(&id, &key, newest).await?;
@@ -103,7 +111,7 @@ impl PublishStage {
             event_id(&id, newest, EventType::Unpublished),
             SOURCE,
             &id,
-            Some(&event.id),
+            Some(&submission_id),
             Unpublished {
                 article_id: id.clone(),
                 revision: newest,
@@ -135,47 +143,5 @@ impl PublishStage {
             self.store().delete(key).await?;
         }
         Ok(())
-    }
-
-    /// Size, depth, UTF-8 and JSON, then the schema, as for submissions.
-    fn read_withdrawal(&self, bytes: &[u8]) -> Result<Envelope<Withdrawal>, PublishFailure> {
-        check_json_depth(bytes, MAX_JSON_DEPTH)
-            .map_err(|e| PublishFailure::Unreadable(e.to_string()))?;
-        let document: Value =
-            serde_json::from_slice(bytes).map_err(|e| PublishFailure::Unreadable(e.to_string()))?;
-        if let Err(errors) = self.schemas().check(EventType::Withdrawn, &document) {
-            return Err(refusal_with(&document, "schema", errors));
-        }
-        Envelope::<Withdrawal>::deserialize(&document).map_err(|e| {
-            refusal_with(
-                &document,
-                "schema",
-                vec![FieldError::new("/data", e.to_string())],
-            )
-        })
-    }
-}
-
-fn refusal(bytes: &[u8], reason: &'static str, message: &str) -> PublishFailure {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(document) => refusal_with(
-            &document,
-            reason,
-            vec![FieldError::new("/data/id", message)],
-        ),
-        Err(e) => PublishFailure::Unreadable(e.to_string()),
-    }
-}
-
-fn refusal_with(document: &Value, reason: &'static str, errors: Vec<FieldError>) -> PublishFailure {
-    match rejection_notice(document, &errors, SOURCE) {
-        Some((article_id, Ok(notice))) => PublishFailure::Refused {
-            article_id,
-            reason,
-            errors,
-            notice: Box::new(notice),
-        },
-        Some((_, Err(e))) => PublishFailure::Encode(e),
-        None => PublishFailure::Unreadable(join_errors(&errors)),
     }
 }

@@ -4,10 +4,12 @@ mod body;
 mod date;
 mod escape;
 mod normalize;
+mod printable;
 mod slug;
 
 pub use body::BodySanitizer;
 pub use date::{PORTAL_TIME_ZONE, portal_datetime};
 pub use escape::escape_html;
 pub use normalize::nfc;
+pub use printable::{Lines, is_printable, printable};
 pub use slug::{MAX_SLUG_CHARS, slugify};

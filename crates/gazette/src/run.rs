@@ -63,16 +63,16 @@ async fn run(
 
     // Every context is built before anything consumes: a broken theme or an
     // unreachable store stops the process before it takes a message.
+    let schemas = Schemas::load().context("the built-in schemas do not compile")?;
     let validate = match wanted(Stage::Validate) {
-        true => Some(ValidateStage::new(
-            Schemas::load().context("the built-in schemas do not compile")?,
-        )),
+        true => Some(ValidateStage::new(schemas.clone())),
         false => None,
     };
     let render = match wanted(Stage::Render) {
         true => Some(RenderStage::new(
             load_renderer(config)?,
             config.site.clone(),
+            schemas.clone(),
         )),
         false => None,
     };
@@ -87,6 +87,7 @@ async fn run(
                 Arc::new(load_renderer(config)?),
                 config.site.clone(),
                 IndexSettings::default(),
+                schemas.clone(),
             )
             .await
             .context("the indexer cannot write the theme's files; check the store settings")?,
@@ -166,8 +167,7 @@ async fn run(
         );
     }
     if let (true, Some(store)) = (wanted(Stage::Publish), store) {
-        let schemas = Schemas::load().context("the built-in schemas do not compile")?;
-        let handler = PublishStage::new(store, config.publish.clone(), schemas);
+        let handler = PublishStage::new(store, config.publish.clone(), schemas.clone());
         spawn(
             &mut running,
             config,
@@ -179,7 +179,7 @@ async fn run(
     }
     if let Some(subscribers) = &subscribers {
         if wanted(Stage::Notify) {
-            let handler = NotifyStage::new(subscribers.clone());
+            let handler = NotifyStage::new(subscribers.clone(), schemas.clone());
             spawn(
                 &mut running,
                 config,
@@ -190,7 +190,8 @@ async fn run(
             );
         }
         if wanted(Stage::Deliver) {
-            let handler = deliver_stage(config, subscribers.clone(), mailer.clone())?;
+            let handler =
+                deliver_stage(config, subscribers.clone(), mailer.clone(), schemas.clone())?;
             spawn(
                 &mut running,
                 config,
@@ -287,6 +288,7 @@ fn deliver_stage(
     config: &Config,
     subscribers: Subscribers,
     mailer: Option<Mailer>,
+    schemas: Schemas,
 ) -> Result<DeliverStage> {
     let notifier = &config.notifier;
     let webhooks = WebhookClient::new(notifier.webhook_policy.clone(), notifier.webhook_timeout)
@@ -301,7 +303,13 @@ fn deliver_stage(
         lease: (notifier.webhook_timeout * 3).max(std::time::Duration::from_secs(60)),
         clock_factor: notifier.clock_factor,
     };
-    Ok(DeliverStage::new(subscribers, webhooks, mailer, settings))
+    Ok(DeliverStage::new(
+        subscribers,
+        webhooks,
+        mailer,
+        settings,
+        schemas,
+    ))
 }
 
 pub async fn open_subscribers(config: &Config) -> Result<Subscribers> {

@@ -28,7 +28,8 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let validate = ValidateStage::new(Schemas::load()?);
+        let schemas = Schemas::load()?;
+        let validate = ValidateStage::new(schemas.clone());
         let render = RenderStage::new(
             Renderer::new(&Theme::built_in())?,
             SiteSettings {
@@ -36,22 +37,23 @@ fn main() -> anyhow::Result<()> {
                 public_url: Some("https://quan.example.vn/".to_owned()),
                 time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             },
+            schemas.clone(),
         );
         let store = Store::open(&format!("file://{}", site.path().display())).await?;
-        let publish = PublishStage::new(store, PublishSettings::default(), Schemas::load()?);
+        let publish = PublishStage::new(store, PublishSettings::default(), schemas);
         for submission in submissions {
-            let validated = pass(&validate, inbound(submission.body)).await?;
-            let rendered = pass(&render, inbound(validated.body)).await?;
-            pass(&publish, inbound(rendered.body)).await?;
+            let validated = pass(&validate, inbound(submission.body, "article.submitted")).await?;
+            let rendered = pass(&render, inbound(validated.body, &validated.routing_key)).await?;
+            pass(&publish, inbound(rendered.body, &rendered.routing_key)).await?;
         }
         anyhow::Ok(())
     })
 }
 
-fn inbound(body: Vec<u8>) -> Inbound {
+fn inbound(body: Vec<u8>, routing_key: &str) -> Inbound {
     Inbound {
         body,
-        routing_key: String::new(),
+        routing_key: routing_key.to_owned(),
         message_id: None,
         correlation_id: None,
         redelivered: false,

@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, EventType, Published, Unpublished, ValidatedArticle};
+use gazette_contract::{Envelope, EventType, Schemas, Unpublished, ValidatedArticle};
 use gazette_render::{RenderError, Renderer};
 use gazette_site::{Change, Entry};
 use gazette_store::{Store, StoreError};
 use tracing::info;
 
+use crate::wire::{MalformedEvent, parse_body, read_announcement};
 use crate::{SiteSettings, decode_event, revision_key};
 use batch::Batcher;
 pub use flush::FlushReport;
@@ -29,8 +30,8 @@ pub use rebuild::{RebuildError, RebuildProgress, RebuildReport, rebuild};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexFailure {
-    #[error("lifecycle event cannot be decoded: {0}")]
-    Malformed(serde_json::Error),
+    #[error(transparent)]
+    Malformed(#[from] MalformedEvent),
     #[error("the indexer does not handle {0} events")]
     UnexpectedEvent(String),
     #[error(transparent)]
@@ -101,6 +102,7 @@ impl Default for IndexSettings {
 #[derive(Debug)]
 struct Site {
     store: Store,
+    schemas: Schemas,
     renderer: Arc<Renderer>,
     settings: SiteSettings,
     base_url: String,
@@ -136,10 +138,12 @@ impl IndexStage {
         renderer: Arc<Renderer>,
         settings: SiteSettings,
         index: IndexSettings,
+        schemas: Schemas,
     ) -> Result<Self, IndexFailure> {
         let base_url = base_url(&store, &settings);
         let site = Arc::new(Site {
             store,
+            schemas,
             renderer,
             settings,
             base_url,
@@ -169,7 +173,7 @@ impl IndexStage {
         let routing_key = message.routing_key.as_str();
         if routing_key == EventType::Unpublished.as_str() {
             let event: Envelope<Unpublished> =
-                decode_event(message).map_err(IndexFailure::Malformed)?;
+                decode_event(&self.site.schemas, EventType::Unpublished, message)?;
             return Ok(Change::Unlisted {
                 article_id: event.data.article_id,
                 revision: event.data.revision,
@@ -180,7 +184,8 @@ impl IndexStage {
         {
             return Err(IndexFailure::UnexpectedEvent(routing_key.to_owned()));
         }
-        let event: Envelope<Published> = decode_event(message).map_err(IndexFailure::Malformed)?;
+        let document = parse_body(EventType::Published, message)?;
+        let event = read_announcement(&self.site.schemas, routing_key, &document)?;
         let data = event.data;
         // The lead and byline are not in the event; the revision's stored
         // copy has them (written before the event was sent).

@@ -20,9 +20,10 @@ use tracing::info;
 
 use super::outputs::Outputs;
 use super::{IndexFailure, SiteIndex, base_url, put_all, write};
+use crate::render::ArticlePages;
 use crate::render::join_url;
 use crate::revisions::{PAGE_CONTENT_TYPE, revision_metadata, sha256_hex};
-use crate::{RenderStage, SiteSettings, Tombstone, revision_key, tombstone_key};
+use crate::{SiteSettings, Tombstone, revision_key, tombstone_key};
 
 /// Articles each worker task keeps in flight (reads, renders, writes).
 const IN_FLIGHT_PER_TASK: usize = 8;
@@ -123,7 +124,7 @@ pub async fn rebuild(
     let rendering = std::time::Instant::now();
 
     // Rendering is CPU work: spread it over tasks so every core takes part.
-    let render = Arc::new(RenderStage::new_shared(renderer.clone(), site.clone()));
+    let render = Arc::new(ArticlePages::new(renderer.clone(), site.clone()));
     let base = base_url(store, &site);
     let tasks = tasks.max(1);
     let chunk = live.len().div_ceil(tasks).max(1);
@@ -195,7 +196,7 @@ pub async fn rebuild(
 /// Renders and writes one article's page; returns how listings show it.
 async fn article_page(
     store: &Store,
-    render: &RenderStage,
+    render: &ArticlePages,
     base: &str,
     id: &str,
     revision: u64,
@@ -207,7 +208,9 @@ async fn article_page(
             .ok_or_else(|| StoreError::Conflict {
                 target: key.clone(),
             })?;
-    let (page_key, html) = render.render(&validated).map_err(IndexFailure::Theme)?;
+    let (page_key, html, validated) = render
+        .render_stored(validated)
+        .map_err(IndexFailure::Theme)?;
     let sha256 = sha256_hex(html.as_bytes());
     store
         .put(PutObject {

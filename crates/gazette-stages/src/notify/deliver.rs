@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, Published};
+use gazette_contract::{Envelope, EventType, Published, Schemas};
 use gazette_email::{ArticleNotice, Mailer, notification};
 use gazette_subscribers::{
     Channel, Claim, DatabaseError, Finished, Status, Subscribers, Subscription,
@@ -26,11 +26,14 @@ const REQUESTS_PER_ENDPOINT: usize = 4;
 const SATURATED_ENDPOINT_WAIT: Duration = Duration::from_secs(1);
 
 use super::Due;
+use crate::wire::{MalformedEvent, parse_body, read_announcement};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverFailure {
     #[error("notification cannot be decoded: {0}")]
     Malformed(serde_json::Error),
+    #[error(transparent)]
+    MalformedEvent(#[from] MalformedEvent),
     #[error(transparent)]
     Database(#[from] DatabaseError),
     #[error("another worker is sending this notification")]
@@ -54,7 +57,7 @@ pub enum DeliverFailure {
 impl Failure for DeliverFailure {
     fn disposition(&self) -> Disposition {
         match self {
-            Self::Malformed(_) => Disposition::DeadLetter {
+            Self::Malformed(_) | Self::MalformedEvent(_) => Disposition::DeadLetter {
                 reason: "malformed-notification",
             },
             Self::Database(_) | Self::Busy => Disposition::Retry,
@@ -97,6 +100,8 @@ pub struct DeliverSettings {
 
 #[derive(Debug)]
 pub struct DeliverStage {
+    /// The event inside a notification is checked again before it is sent.
+    schemas: Schemas,
     subscribers: Subscribers,
     webhooks: WebhookClient,
     mailer: Option<Mailer>,
@@ -118,8 +123,10 @@ impl DeliverStage {
         webhooks: WebhookClient,
         mailer: Option<Mailer>,
         settings: DeliverSettings,
+        schemas: Schemas,
     ) -> Self {
         Self {
+            schemas,
             subscribers,
             webhooks,
             mailer,
@@ -227,10 +234,10 @@ impl Handler for DeliverStage {
     type Error = DeliverFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, DeliverFailure> {
-        let due: Due = serde_json::from_slice(&message.body).map_err(DeliverFailure::Malformed)?;
-        // Read from the parsed value in place, without copying it.
-        let event =
-            Envelope::<Published>::deserialize(&due.event).map_err(DeliverFailure::Malformed)?;
+        let document = parse_body(EventType::Published, message)?;
+        let due = Due::deserialize(document).map_err(DeliverFailure::Malformed)?;
+        let claimed = due.event.get("type").and_then(|t| t.as_str()).unwrap_or("");
+        let event = read_announcement(&self.schemas, claimed, &due.event)?;
         let (id, key) = (&due.subscription_id, &due.notification_key);
         let Some(subscription) = self.subscribers.get(id).await? else {
             // Removed since the fan-out; its ledger rows went with it.

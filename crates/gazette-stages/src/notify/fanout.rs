@@ -1,17 +1,18 @@
 //! The `notify` stage: which subscribers an `article.published` or `article.updated` concerns, each recorded in the ledger and handed to `deliver`.
 
 use gazette_broker::{Disposition, Exchange, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, EventType, Published};
+use gazette_contract::{Envelope, EventType, Published, Schemas};
 use gazette_subscribers::{Channel, DatabaseError, Subscribers, Subscription};
-use serde::Deserialize;
+
+use crate::wire::{MalformedEvent, parse_body, read_announcement};
 use tracing::info;
 
 use super::{Due, NOTIFICATION_DUE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyFailure {
-    #[error("article.published event cannot be decoded: {0}")]
-    Malformed(serde_json::Error),
+    #[error(transparent)]
+    Malformed(#[from] MalformedEvent),
     #[error(transparent)]
     Database(#[from] DatabaseError),
     #[error("cannot encode a notification: {0}")]
@@ -33,11 +34,15 @@ impl Failure for NotifyFailure {
 #[derive(Debug)]
 pub struct NotifyStage {
     subscribers: Subscribers,
+    schemas: Schemas,
 }
 
 impl NotifyStage {
-    pub fn new(subscribers: Subscribers) -> Self {
-        Self { subscribers }
+    pub fn new(subscribers: Subscribers, schemas: Schemas) -> Self {
+        Self {
+            subscribers,
+            schemas,
+        }
     }
 }
 
@@ -56,9 +61,8 @@ impl Handler for NotifyStage {
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, NotifyFailure> {
         // Parsed once: the typed view for routing, the value as it came for the hand-off.
-        let raw: serde_json::Value =
-            serde_json::from_slice(&message.body).map_err(NotifyFailure::Malformed)?;
-        let event = Envelope::<Published>::deserialize(&raw).map_err(NotifyFailure::Malformed)?;
+        let raw = parse_body(EventType::Published, message)?;
+        let event = read_announcement(&self.schemas, &message.routing_key, &raw)?;
         let interested = self
             .subscribers
             .active_for(&event.data.category.slug)

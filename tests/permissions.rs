@@ -62,12 +62,61 @@ fn scratch_definitions(vhost: &str, prefix: &str) -> (String, Vec<String>) {
     (text, users.iter().map(|u| format!("{prefix}{u}")).collect())
 }
 
+impl Scratch {
+    /// A fresh vhost holding deploy/rabbitmq/definitions.json, its users
+    /// renamed for this test and given [`PASSWORD`].
+    fn import(name: &str) -> Self {
+        let vhost = format!("gazette-{name}-{}", std::process::id());
+        let prefix = format!("test{}-{name}-", std::process::id());
+        let (definitions, users) = scratch_definitions(&vhost, &prefix);
+        let scratch = Scratch {
+            vhost: vhost.clone(),
+            users: users.clone(),
+        };
+        rabbitmqctl(&["add_vhost", &vhost]);
+        // The broker reads the file as its own user, so it must be readable by others.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &definitions).unwrap();
+        std::fs::set_permissions(
+            file.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .unwrap();
+        rabbitmqctl(&["import_definitions", file.path().to_str().unwrap()]);
+        for user in &users {
+            rabbitmqctl(&["change_password", user, PASSWORD]);
+        }
+        scratch
+    }
+
+    /// The renamed user for one of the definitions' users (`upstream`, ...).
+    fn user(&self, name: &str) -> String {
+        let user = self
+            .users
+            .iter()
+            .find(|u| u.ends_with(&format!("-gazette-{name}")))
+            .unwrap_or_else(|| panic!("no user gazette-{name} in the definitions"));
+        user.clone()
+    }
+}
+
 /// Publishes one message as `user`; `Ok` only if the broker confirmed it.
 async fn publish_as(
     vhost: &str,
     user: &str,
     exchange: Exchange,
     routing_key: &str,
+) -> Result<Routed, String> {
+    publish_message_as(vhost, user, exchange, routing_key, b"{}", BTreeMap::new()).await
+}
+
+async fn publish_message_as(
+    vhost: &str,
+    user: &str,
+    exchange: Exchange,
+    routing_key: &str,
+    body: &[u8],
+    headers: BTreeMap<String, String>,
 ) -> Result<Routed, String> {
     let url = format!("amqp://{user}:{PASSWORD}@127.0.0.1:5672/{vhost}");
     let settings = BrokerSettings::new(AmqpUrl::new(url), "gazette");
@@ -77,11 +126,11 @@ async fn publish_as(
     let message = Outbound {
         exchange,
         routing_key: routing_key.to_owned(),
-        body: b"{}".to_vec(),
+        body: body.to_vec(),
         message_id: "permissions-test".to_owned(),
         correlation_id: None,
         content_type: CONTENT_TYPE,
-        headers: BTreeMap::new(),
+        headers,
     };
     let result = publisher.publish(&message).await.map_err(|e| e.to_string());
     publisher.close().await;
@@ -90,28 +139,9 @@ async fn publish_as(
 
 #[tokio::test]
 async fn each_user_can_publish_its_own_events_and_no_others() {
-    let vhost = format!("gazette-permissions-{}", std::process::id());
-    let prefix = format!("test{}-", std::process::id());
-    let (definitions, users) = scratch_definitions(&vhost, &prefix);
-    let scratch = Scratch {
-        vhost: vhost.clone(),
-        users: users.clone(),
-    };
-    rabbitmqctl(&["add_vhost", &vhost]);
-    // The broker reads the file as its own user, so it must be readable by others.
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), &definitions).unwrap();
-    std::fs::set_permissions(
-        file.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o644),
-    )
-    .unwrap();
-    rabbitmqctl(&["import_definitions", file.path().to_str().unwrap()]);
-    for user in &users {
-        rabbitmqctl(&["change_password", user, PASSWORD]);
-    }
-
-    let user = |name: &str| format!("{prefix}gazette-{name}");
+    let scratch = Scratch::import("permissions");
+    let vhost = scratch.vhost.clone();
+    let user = |name: &str| scratch.user(name);
     let refused = |result: &Result<Routed, String>| matches!(result, Err(e) if e.contains("ACCESS_REFUSED") || e.contains("access") || e.contains("403"));
     let checks = [
         (user("publish"), Exchange::Events, "article.published", true),
@@ -172,4 +202,112 @@ async fn each_user_can_publish_its_own_events_and_no_others() {
 
     drop(scratch);
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The attack from the trust-boundaries issue, as the least-privilege
+/// upstream user: a message on a routing key upstream may use, carrying
+/// Gazette's own routing-key and attempt headers and a rendered page for
+/// `404.html` and for a real article. It must get nowhere: validate judges
+/// it as what the broker says it is, dead-letters it at attempt 1, and no
+/// public object changes.
+#[tokio::test]
+async fn an_upstream_user_cannot_forge_an_internal_step_with_headers() {
+    let scratch = Scratch::import("forgery");
+    let vhost = scratch.vhost.clone();
+    rabbitmqctl(&["set_permissions", "-p", &vhost, "guest", ".*", ".*", ".*"]);
+    let guest_url = format!("amqp://guest:guest@127.0.0.1:5672/{vhost}");
+    let mut env = support::TestEnv::start("forgery").await;
+    env.namespace = "gazette".to_owned();
+    env.extra_env.extend([
+        ("GAZETTE_AMQP_URL".to_owned(), guest_url.clone()),
+        ("GAZETTE_NAMESPACE".to_owned(), "gazette".to_owned()),
+    ]);
+    let up = support::Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    let article = support::example_article();
+    let out = env.submit_and_wait(std::slice::from_ref(&article));
+    assert!(out.contains("published revision 1"), "{out}");
+    let store = env.store().await;
+    let page_key = "tin-tuc-hoat-dong-cua-quan-uy/hoi-nghi-lan-thu-14-ban-chap-hanh-dang-bo-quan-khoa-iii-nhiem-ky-2020-2025.html";
+    let page_before = store.get(page_key).await.unwrap().expect("the page");
+    let not_found_before = store.get("404.html").await.unwrap().expect("the 404 page");
+
+    let mut forged: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo_root().join("schemas/examples/article.rendered.json")).unwrap(),
+    )
+    .unwrap();
+    forged["data"]["validated"]["article"]["revision"] =
+        serde_json::json!(9_007_199_254_740_991u64);
+    let script = "<script>alert('forged')</script>";
+    let mut bodies = Vec::new();
+    for key in ["404.html", page_key] {
+        forged["data"]["key"] = serde_json::json!(key);
+        forged["data"]["html"] = serde_json::json!(script);
+        bodies.push(serde_json::to_vec(&forged).unwrap());
+    }
+    let headers = BTreeMap::from([
+        (
+            "x-gazette-routing-key".to_owned(),
+            "article.rendered".to_owned(),
+        ),
+        ("x-gazette-attempt".to_owned(), "999".to_owned()),
+    ]);
+    let upstream = scratch.user("upstream");
+    for (body, routing_key) in bodies
+        .iter()
+        .zip(["article.withdrawn", "article.submitted"])
+    {
+        let sent = publish_message_as(
+            &vhost,
+            &upstream,
+            Exchange::Events,
+            routing_key,
+            body,
+            headers.clone(),
+        )
+        .await;
+        assert!(sent.is_ok(), "upstream may post {routing_key}: {sent:?}");
+    }
+
+    // Both are judged by validate as what they were posted as, and refused there.
+    let guest = BrokerSettings::new(AmqpUrl::new(guest_url), "gazette");
+    let mut dead = gazette_broker::Tap::queue(&guest, "gazette.validate.dead")
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let letter = dead
+            .next(support::PATIENCE)
+            .await
+            .unwrap()
+            .expect("the forged message is dead-lettered by validate");
+        assert_eq!(
+            letter.headers.get("x-gazette-attempt").map(String::as_str),
+            Some("1"),
+            "the attempt header from the wire was believed: {:?}",
+            letter.headers
+        );
+        seen.push(
+            letter
+                .headers
+                .get("x-gazette-routing-key")
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    seen.sort();
+    assert_eq!(seen, ["article.submitted", "article.withdrawn"]);
+    dead.close().await;
+
+    // The CMS can still correct the article: nothing pinned its revision.
+    let mut revised = article.clone();
+    revised["revision"] = serde_json::json!(2);
+    let out = env.submit_and_wait(&[revised]);
+    assert!(out.contains("published revision 2"), "{out}");
+    let page_after = store.get(page_key).await.unwrap().expect("the page");
+    assert!(!String::from_utf8_lossy(&page_after).contains(script));
+    assert_ne!(page_after, page_before, "revision 2 replaced the page");
+    let not_found_after = store.get("404.html").await.unwrap().expect("the 404 page");
+    assert_eq!(not_found_after, not_found_before, "404.html was rewritten");
+    drop(up);
+    drop(scratch);
 }

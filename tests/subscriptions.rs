@@ -62,6 +62,9 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
     // stranger's mailbox (the API sends before it answers).
     assert_eq!(subscribe_by_mail(api, "dan@example.vn").await, 202);
     assert_eq!(smtp.mails().len(), 1);
+    // Nor does another spelling of the same address get past the limit.
+    assert_eq!(subscribe_by_mail(api, "  Dan@EXAMPLE.vn").await, 202);
+    assert_eq!(smtp.mails().len(), 1);
 
     // Unconfirmed: nothing is sent.
     let early = published("ntl-f", 1, "tin-tuc-su-kien", "Tin F");
@@ -69,7 +72,15 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
     notifier.wait_handled("notify", 1).await;
     assert_eq!(smtp.mails().len(), 1);
 
+    // A mail scanner following the link sees a button and confirms nothing.
     let (status, page) = http_get(api, &confirm).await.unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("method=\"post\""), "{page}");
+    let scanned = published("ntl-scanned", 1, "tin-tuc-su-kien", "Tin quét");
+    publish(&notifier.env.settings, &[&scanned]).await;
+    notifier.wait_handled("notify", 2).await;
+    assert_eq!(smtp.mails().len(), 1, "a GET confirmed the subscription");
+    let (status, page) = http_request(api, "POST", &confirm, &[], "").await.unwrap();
     assert_eq!(status, 200, "{page}");
     let title = "Hội nghị Ban Chấp hành Đảng bộ quận lần thứ 14\r\nBcc: victim@example.com";
     let article = published("ntl-hoi-nghi", 1, "tin-tuc-su-kien", title);
@@ -108,7 +119,7 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
     // A new revision of the same article does not mail the district again.
     let revised = published("ntl-hoi-nghi", 2, "tin-tuc-su-kien", "Hội nghị (cập nhật)");
     publish(&notifier.env.settings, &[&revised]).await;
-    notifier.wait_handled("notify", 3).await;
+    notifier.wait_handled("notify", 4).await;
     notifier.wait_handled("deliver", 1).await;
 
     // One-click unsubscribe, as a mail client does it.
@@ -127,7 +138,7 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
         &[&published("ntl-g", 1, "tin-tuc-su-kien", "Tin G")],
     )
     .await;
-    notifier.wait_handled("notify", 4).await;
+    notifier.wait_handled("notify", 5).await;
     assert_eq!(
         smtp.mails().len(),
         2,

@@ -16,6 +16,21 @@ mod withdraw;
 
 use gazette_broker::{Exchange, StageSpec};
 
+/// Runs CPU-heavy work (sanitising, rendering, checking a large message
+/// against its schema) on tokio's blocking pool, so the reactor that
+/// answers `/healthz`, keeps broker heartbeats and sends acks never waits
+/// behind a pathological body. The stage's concurrency bounds how many run
+/// at once; `Err` carries a panic's message.
+pub(crate) async fn off_reactor<T, F>(work: F) -> Result<T, String>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 pub use index::{
     FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildProgress,
     RebuildReport, rebuild,

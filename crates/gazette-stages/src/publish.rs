@@ -14,7 +14,7 @@ use crate::render::join_url;
 use crate::revisions::{PAGE_CONTENT_TYPE, Revisions, revision_metadata, sha256_hex};
 use crate::wire::MalformedEvent;
 use crate::withdraw::tombstone;
-use crate::{decode_event, encode_event};
+use crate::{decode_event, encode_event, off_reactor};
 
 pub(crate) const SOURCE: &str = "/gazette/publish";
 
@@ -39,6 +39,8 @@ pub enum PublishFailure {
     KeyConflict { key: String, owner: String },
     #[error("cannot encode: {0}")]
     Encode(serde_json::Error),
+    #[error("reading this message crashed: {0}")]
+    Crashed(String),
     #[error("withdrawal of {article_id} refused ({reason}): {}", join_errors(.errors))]
     Refused {
         article_id: String,
@@ -65,6 +67,9 @@ impl Failure for PublishFailure {
                 reason: "key-conflict",
             },
             Self::Encode(_) => Disposition::DeadLetter { reason: "encode" },
+            Self::Crashed(_) => Disposition::DeadLetter {
+                reason: "handler-panicked",
+            },
             Self::Refused { reason, .. } => Disposition::DeadLetter { reason },
         }
     }
@@ -147,7 +152,12 @@ impl Handler for PublishStage {
 
 impl PublishStage {
     async fn publish(&self, message: &Inbound) -> Result<Vec<Outbound>, PublishFailure> {
-        let event: Envelope<Rendered> = decode_event(&self.schemas, EventType::Rendered, message)?;
+        // A page of half a megabyte checked against its schema is CPU work.
+        let (schemas, copy) = (self.schemas.clone(), message.clone());
+        let event: Envelope<Rendered> =
+            off_reactor(move || decode_event(&schemas, EventType::Rendered, &copy))
+                .await
+                .map_err(PublishFailure::Crashed)??;
         let correlation = event.correlation().to_owned();
         // Taken apart, not copied: the page and the article are the bulk of the message.
         let Rendered {

@@ -7,7 +7,7 @@ use gazette_text::{BodySanitizer, portal_datetime};
 use tracing::info;
 
 use crate::wire::MalformedEvent;
-use crate::{decode_event, encode_event, page_key};
+use crate::{decode_event, encode_event, off_reactor, page_key};
 
 const SOURCE: &str = "/gazette/render";
 /// Search engines show about this much of a description.
@@ -21,6 +21,8 @@ pub enum RenderFailure {
     Theme(#[from] RenderError),
     #[error("cannot encode an event: {0}")]
     Encode(serde_json::Error),
+    #[error("rendering this article crashed: {0}")]
+    Crashed(String),
 }
 
 impl Failure for RenderFailure {
@@ -30,6 +32,7 @@ impl Failure for RenderFailure {
             Self::Malformed(_) => "malformed-event",
             Self::Theme(_) => "render-failed",
             Self::Encode(_) => "encode",
+            Self::Crashed(_) => "handler-panicked",
         };
         Disposition::DeadLetter { reason }
     }
@@ -53,18 +56,44 @@ pub struct SiteSettings {
     pub time_zone: chrono_tz::Tz,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RenderStage {
-    pages: ArticlePages,
+    pages: std::sync::Arc<ArticlePages>,
     schemas: Schemas,
 }
 
 impl RenderStage {
     pub fn new(renderer: Renderer, site: SiteSettings, schemas: Schemas) -> Self {
         Self {
-            pages: ArticlePages::new(std::sync::Arc::new(renderer), site),
+            pages: std::sync::Arc::new(ArticlePages::new(std::sync::Arc::new(renderer), site)),
             schemas,
         }
+    }
+
+    /// Decoding (a schema check of the whole message) and rendering: CPU
+    /// work, run off the reactor.
+    fn render_message(&self, message: &Inbound) -> Result<Outbound, RenderFailure> {
+        let event: Envelope<ValidatedArticle> =
+            decode_event(&self.schemas, EventType::Validated, message)?;
+        let (key, html) = self.pages.render(&event.data)?;
+        let correlation = event.correlation().to_owned();
+        let validated = event.data;
+        let (article_id, revision) = (validated.article.id.clone(), validated.article.revision);
+        info!(%article_id, revision, %key, bytes = html.len(), "rendered");
+        // The validated article moves into the output rather than being copied.
+        let rendered = Envelope::new(
+            EventType::Rendered,
+            event_id(&article_id, revision, EventType::Rendered),
+            SOURCE,
+            &article_id,
+            Some(&correlation),
+            Rendered {
+                validated,
+                key,
+                html,
+            },
+        );
+        encode_event(EventType::Rendered, &rendered).map_err(RenderFailure::Encode)
     }
 }
 
@@ -146,29 +175,12 @@ impl Handler for RenderStage {
     type Error = RenderFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, RenderFailure> {
-        let event: Envelope<ValidatedArticle> =
-            decode_event(&self.schemas, EventType::Validated, message)?;
-        let (key, html) = self.pages.render(&event.data)?;
-        let correlation = event.correlation().to_owned();
-        let validated = event.data;
-        let (article_id, revision) = (validated.article.id.clone(), validated.article.revision);
-        info!(%article_id, revision, %key, bytes = html.len(), "rendered");
-        // The validated article moves into the output rather than being copied.
-        let rendered = Envelope::new(
-            EventType::Rendered,
-            event_id(&article_id, revision, EventType::Rendered),
-            SOURCE,
-            &article_id,
-            Some(&correlation),
-            Rendered {
-                validated,
-                key,
-                html,
-            },
-        );
-        Ok(vec![
-            encode_event(EventType::Rendered, &rendered).map_err(RenderFailure::Encode)?,
-        ])
+        let (stage, message) = (self.clone(), message.clone());
+        let span = tracing::Span::current();
+        let event = off_reactor(move || span.in_scope(|| stage.render_message(&message)))
+            .await
+            .map_err(RenderFailure::Crashed)??;
+        Ok(vec![event])
     }
 }
 

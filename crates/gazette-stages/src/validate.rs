@@ -13,8 +13,10 @@ use gazette_text::{BodySanitizer, Lines, nfc, printable, slugify};
 use serde_json::Value;
 use tracing::info;
 
-use crate::encode_event;
+use std::sync::Arc;
+
 use crate::rejection::{join_errors, rejection_notice};
+use crate::{encode_event, off_reactor};
 
 const SOURCE: &str = "/gazette/validate";
 
@@ -37,6 +39,8 @@ pub enum ValidateFailure {
     },
     #[error("cannot encode an event: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("validating this event crashed: {0}")]
+    Crashed(String),
 }
 
 impl Failure for ValidateFailure {
@@ -47,6 +51,8 @@ impl Failure for ValidateFailure {
             Self::Unidentified { .. } => "schema",
             Self::Rejected { reason, .. } => reason,
             Self::Encode(_) => "encode",
+            // The same bytes would crash it again.
+            Self::Crashed(_) => "handler-panicked",
         };
         Disposition::DeadLetter { reason }
     }
@@ -59,18 +65,39 @@ impl Failure for ValidateFailure {
     }
 }
 
-/// Compiled schemas and the sanitizer, built once per process.
-#[derive(Debug)]
+/// Compiled schemas and the sanitizer, built once per process; clones
+/// share them.
+#[derive(Debug, Clone)]
 pub struct ValidateStage {
     schemas: Schemas,
-    sanitizer: BodySanitizer,
+    sanitizer: Arc<BodySanitizer>,
 }
 
 impl ValidateStage {
     pub fn new(schemas: Schemas) -> Self {
         Self {
             schemas,
-            sanitizer: BodySanitizer::default(),
+            sanitizer: Arc::new(BodySanitizer::default()),
+        }
+    }
+
+    /// The judgement and its event, off the reactor: sanitising a large
+    /// body is CPU work.
+    fn judge(&self, routing_key: &str, body: &[u8]) -> Result<Outbound, ValidateFailure> {
+        match EventType::parse(routing_key) {
+            Some(EventType::Submitted) => {
+                let validated = self.validate(body)?;
+                info!(article_id = %validated.subject, revision = validated.data.article.revision, slug = %validated.data.slug, "validated");
+                Ok(encode_event(EventType::Validated, &validated)?)
+            }
+            Some(EventType::Withdrawn) => {
+                let withdrawal = self.validate_withdrawal(body)?;
+                info!(article_id = %withdrawal.subject, "withdrawal validated");
+                Ok(encode_event(EventType::WithdrawalValidated, &withdrawal)?)
+            }
+            _ => Err(ValidateFailure::UnexpectedRoutingKey(
+                routing_key.to_owned(),
+            )),
         }
     }
 
@@ -267,24 +294,16 @@ impl Handler for ValidateStage {
     type Error = ValidateFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, ValidateFailure> {
-        match EventType::parse(&message.routing_key) {
-            Some(EventType::Submitted) => {
-                let validated = self.validate(&message.body)?;
-                info!(article_id = %validated.subject, revision = validated.data.article.revision, slug = %validated.data.slug, "validated");
-                Ok(vec![encode_event(EventType::Validated, &validated)?])
-            }
-            Some(EventType::Withdrawn) => {
-                let withdrawal = self.validate_withdrawal(&message.body)?;
-                info!(article_id = %withdrawal.subject, "withdrawal validated");
-                Ok(vec![encode_event(
-                    EventType::WithdrawalValidated,
-                    &withdrawal,
-                )?])
-            }
-            _ => Err(ValidateFailure::UnexpectedRoutingKey(
-                message.routing_key.clone(),
-            )),
-        }
+        let (stage, routing_key, body) = (
+            self.clone(),
+            message.routing_key.clone(),
+            message.body.clone(),
+        );
+        let span = tracing::Span::current();
+        let event = off_reactor(move || span.in_scope(|| stage.judge(&routing_key, &body)))
+            .await
+            .map_err(ValidateFailure::Crashed)??;
+        Ok(vec![event])
     }
 }
 

@@ -333,7 +333,7 @@ impl Subscribers {
 
     async fn find_email(&self, address: &str) -> Result<Option<Subscription>, DatabaseError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE kind = 'email' AND target = $1"
+            "SELECT {COLUMNS} FROM subscriptions WHERE kind = 'email' AND LOWER(target) = LOWER($1)"
         ))
         .bind(address)
         .fetch_optional(&self.pool)

@@ -82,10 +82,17 @@ fn is_public_v4(v4: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(v6: Ipv6Addr) -> bool {
-    let first = v6.segments()[0];
+    let segments = v6.segments();
+    let first = segments[0];
     !(v6.is_unspecified()
         || v6.is_loopback()
         || v6.is_multicast()
+        // IPv4-compatible `::a.b.c.d` (deprecated; some stacks still route it to IPv4)
+        || segments[..6].iter().all(|s| *s == 0)
+        || first == 0x2002 // 6to4, 2002::/16: an IPv4 address inside
+        || (first == 0x2001 && segments[1] == 0) // Teredo, 2001::/32: an IPv4 address inside
+        || (first & 0xffc0) == 0xfec0 // deprecated site-local, fec0::/10
+        || (first == 0x0100 && segments[1..4].iter().all(|s| *s == 0)) // discard, 100::/64
         || (first & 0xfe00) == 0xfc00 // unique local, fc00::/7 (AWS metadata is fd00:ec2::254)
         || (first & 0xffc0) == 0xfe80 // link-local, fe80::/10
         || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
@@ -117,10 +124,26 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "::127.0.0.1",
+            "::a9fe:a9fe",
+            "::10.0.0.1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "feff::1",
+            "100::1",
+            "100::ffff:ffff:ffff:ffff",
         ] {
             assert!(!policy.permits(ip(refused)), "{refused} must be refused");
         }
-        for allowed in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+        for allowed in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "100:0:0:1::1",
+            "2001:4860:4860::8888",
+        ] {
             assert!(policy.permits(ip(allowed)), "{allowed} must be allowed");
         }
     }

@@ -7,7 +7,8 @@
 //! | DELETE | `/webhooks/{id}` | operator token |
 //! | POST | `/webhooks/{id}/rotate` → the new secret; the old one signs beside it for a day | operator token |
 //! | POST | `/subscriptions/email` `{email, categories?}` → 202, a confirmation mail | anyone |
-//! | GET | `/subscriptions/confirm?token=` | the link in that mail |
+//! | GET | `/subscriptions/confirm?token=` → a page with a button | the link in that mail |
+//! | POST | `/subscriptions/confirm?token=` → confirmed | that button (a mail scanner's GET confirms nothing) |
 //! | GET, POST | `/unsubscribe?token=` | the link in every mail; GET shows a button, POST (also RFC 8058 one-click) unsubscribes |
 
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use gazette_email::{Mailer, confirmation, is_address};
+use gazette_email::{Mailer, confirmation, normalize_address};
 use gazette_subscribers::{Channel, EmailRequest, Subscribers, Subscription};
 use gazette_text::escape_html;
 use serde::Deserialize;
@@ -64,7 +65,10 @@ pub fn router(api: Api) -> Router {
         .route("/webhooks/{id}", delete(delete_webhook))
         .route("/webhooks/{id}/rotate", post(rotate_webhook))
         .route("/subscriptions/email", post(request_email))
-        .route("/subscriptions/confirm", get(confirm_email))
+        .route(
+            "/subscriptions/confirm",
+            get(confirm_page).post(confirm_email),
+        )
         .route("/unsubscribe", get(unsubscribe_page).post(unsubscribe))
         .with_state(Arc::new(api))
 }
@@ -237,13 +241,13 @@ async fn request_email(
     body: Result<Json<NewEmailSubscription>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let Json(request) = body?;
-    let email = request.email.trim();
-    if !is_address(email) {
+    let Some(normalized) = normalize_address(&request.email) else {
         return Err(Problem(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{email:?} is not a mail address"),
+            format!("{:?} is not a mail address", request.email.trim()),
         ));
-    }
+    };
+    let email = normalized.as_str();
     check_categories(&request.categories)
         .map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let Some(mailer) = &api.mailer else {
@@ -284,6 +288,18 @@ async fn request_email(
 #[derive(Debug, Deserialize)]
 struct TokenQuery {
     token: String,
+}
+
+/// A page with a button, like unsubscribing: mail scanners follow the
+/// link in the confirmation mail, and that alone must not confirm.
+async fn confirm_page(Query(query): Query<TokenQuery>) -> Html<String> {
+    let action = format!("/subscriptions/confirm?token={}", escape_html(&query.token));
+    page(
+        "Xác nhận đăng ký",
+        &format!(
+            "Bấm nút dưới đây để xác nhận nhận thư báo bài viết mới.</p><form method=\"post\" action=\"{action}\"><button type=\"submit\">Xác nhận</button></form><p>"
+        ),
+    )
 }
 
 async fn confirm_email(

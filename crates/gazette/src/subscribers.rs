@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use gazette_email::{confirmation, is_address};
+use gazette_email::{confirmation, normalize_address};
 use gazette_subscribers::EmailRequest;
 
 use crate::api::{check_categories, describe};
@@ -119,9 +119,10 @@ async fn add_email(
     address: &str,
     categories: &[String],
 ) -> Result<()> {
-    if !is_address(address) {
+    let Some(normalized) = normalize_address(address) else {
         bail!("--email {address:?} is not a mail address");
-    }
+    };
+    let address = normalized.as_str();
     let Some(mailer) = open_mailer(config)? else {
         bail!("email subscriptions need GAZETTE_SMTP_URL, to send the confirmation mail");
     };

@@ -18,6 +18,11 @@ const META_DIR: &str = ".gazette-meta";
 /// "changed since you looked", and hashing every page cost a quarter of the
 /// hot path's instructions (docs/performance.md).
 const ETAG: &str = "etag";
+/// The sidecar entries that are the object's properties, not user metadata.
+const CONTENT_TYPE: &str = "content-type";
+const CACHE_CONTROL: &str = "cache-control";
+/// Where a redirect object sends readers; S3 calls it the website redirect location.
+const REDIRECT: &str = "website-redirect-location";
 
 /// Keys hash onto this many write locks: writes of one key are serialised,
 /// writes of different keys mostly run side by side (a rebuild writes
@@ -76,8 +81,8 @@ impl FileStore {
         let meta_path = self.meta_path(&object.key);
         let mut meta = object.metadata;
         meta.insert(ETAG.to_owned(), new_version());
-        meta.insert("content-type".to_owned(), object.content_type.to_owned());
-        meta.insert("cache-control".to_owned(), object.cache_control.to_owned());
+        meta.insert(CONTENT_TYPE.to_owned(), object.content_type.to_owned());
+        meta.insert(CACHE_CONTROL.to_owned(), object.cache_control.to_owned());
         let meta_json = serde_json::to_vec(&meta)
             .map_err(|e| self.io("encode metadata of", &object.key, std::io::Error::other(e)))?;
         // Body first, metadata last: a crash in between leaves metadata that
@@ -94,11 +99,27 @@ impl FileStore {
         written.map_err(|(operation, source)| self.io(operation, &object.key, source))
     }
 
-    pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
-        if !tokio::fs::try_exists(self.root.join(key))
+    /// Whether `key` is a file inside the root once symlinks are followed.
+    /// A link planted in the served directory must not publish `/etc`.
+    async fn inside_root(&self, key: &str) -> Result<bool, StoreError> {
+        let resolved = match tokio::fs::canonicalize(self.root.join(key)).await {
+            Ok(resolved) => resolved,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(source) => return Err(self.io("resolve", key, source)),
+        };
+        let root = tokio::fs::canonicalize(&self.root)
             .await
-            .map_err(|source| self.io("stat", key, source))?
-        {
+            .map_err(|source| self.io("resolve", "", source))?;
+        if !resolved.starts_with(&root) {
+            return Ok(false);
+        }
+        Ok(tokio::fs::metadata(&resolved)
+            .await
+            .is_ok_and(|found| found.is_file()))
+    }
+
+    pub(crate) async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StoreError> {
+        if !self.inside_root(key).await? {
             return Ok(None);
         }
         let mut metadata = match tokio::fs::read(self.meta_path(key)).await {
@@ -109,10 +130,31 @@ impl FileStore {
             Err(source) => return Err(self.io("read metadata of", key, source)),
         };
         let etag = metadata.remove(ETAG);
-        Ok(Some(ObjectHead { metadata, etag }))
+        Ok(Some(ObjectHead {
+            etag,
+            redirect: metadata.remove(REDIRECT),
+            content_type: metadata.remove(CONTENT_TYPE),
+            cache_control: metadata.remove(CACHE_CONTROL),
+            metadata,
+        }))
+    }
+
+    pub(crate) async fn put_redirect(&self, key: &str, location: &str) -> Result<(), StoreError> {
+        self.put(PutObject {
+            key: key.to_owned(),
+            body: bytes::Bytes::new(),
+            content_type: "text/html; charset=utf-8",
+            cache_control: crate::REDIRECT_CACHE_CONTROL,
+            metadata: BTreeMap::from([(REDIRECT.to_owned(), location.to_owned())]),
+            precondition: Precondition::None,
+        })
+        .await
     }
 
     pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if !self.inside_root(key).await? {
+            return Ok(None);
+        }
         match tokio::fs::read(self.root.join(key)).await {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -44,7 +44,16 @@ pub struct PutObject {
 pub struct ObjectHead {
     pub metadata: BTreeMap<String, String>,
     pub etag: Option<String>,
+    /// Where a redirect object sends readers (see [`Store::put_redirect`]).
+    pub redirect: Option<String>,
+    /// The stored `Content-Type` and `Cache-Control`, where the store keeps them.
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
 }
+
+/// How long browsers and caches may keep a redirect: moves are permanent,
+/// but a withdrawal removes the redirect, so not for a year.
+pub const REDIRECT_CACHE_CONTROL: &str = "public, max-age=3600";
 
 /// Where the pipeline keeps pages and article JSON.
 #[derive(Debug, Clone)]
@@ -95,6 +104,19 @@ impl Store {
         match self {
             Self::S3(s) => timed("put", Box::pin(s.put(object))).await,
             Self::File(f) => f.put(object).await,
+        }
+    }
+
+    /// A permanent redirect at `key` to `location` (`/<key>` or an absolute
+    /// URL): on S3 a zero-byte object with `x-amz-website-redirect-location`,
+    /// which a website endpoint (Garage 1.1+, AWS) answers with 301; in a
+    /// directory, an empty file whose sidecar metadata holds the location,
+    /// which `gazette up --serve` answers with 301.
+    pub async fn put_redirect(&self, key: &str, location: &str) -> Result<(), StoreError> {
+        check_key(key)?;
+        match self {
+            Self::S3(s) => timed("put", Box::pin(s.put_redirect(key, location))).await,
+            Self::File(f) => f.put_redirect(key, location).await,
         }
     }
 

@@ -131,6 +131,21 @@ impl S3Store {
             })
     }
 
+    pub(crate) async fn put_redirect(&self, key: &str, location: &str) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("text/html; charset=utf-8")
+            .cache_control(crate::REDIRECT_CACHE_CONTROL)
+            .website_redirect_location(location)
+            .body(ByteStream::from(bytes::Bytes::new()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| classify("put", self.target(key), e))
+    }
+
     pub(crate) async fn put(&self, object: PutObject) -> Result<(), StoreError> {
         let target = self.target(&object.key);
         let mut request = self
@@ -175,6 +190,9 @@ impl S3Store {
         {
             Ok(out) => Ok(Some(ObjectHead {
                 etag: out.e_tag().map(str::to_owned),
+                redirect: out.website_redirect_location().map(str::to_owned),
+                content_type: out.content_type().map(str::to_owned),
+                cache_control: out.cache_control().map(str::to_owned),
                 metadata: out
                     .metadata()
                     .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())

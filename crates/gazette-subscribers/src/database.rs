@@ -98,37 +98,8 @@ pub struct Subscribers {
 impl Subscribers {
     /// Connects and applies the migrations that are not applied yet.
     pub async fn open(url: &DatabaseUrl) -> Result<Self, DatabaseError> {
-        sqlx::any::install_default_drivers();
-        let connect_failed = |e: sqlx::Error| DatabaseError::Connect {
-            url: url.redacted(),
-            detail: e.to_string(),
-        };
-        let options = AnyConnectOptions::from_str(&url.connectable())
-            .map_err(connect_failed)?
-            .disable_statement_logging();
-        let pool = AnyPoolOptions::new()
-            .max_connections(if url.is_sqlite() { 4 } else { 8 })
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(connect_failed)?;
-        if url.is_sqlite() {
-            // WAL lets the API read while the notifier writes; the setting
-            // is stored in the file, so once is enough.
-            sqlx::query("PRAGMA journal_mode=WAL")
-                .execute(&pool)
-                .await
-                .map_err(connect_failed)?;
-        }
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| DatabaseError::Migrate {
-                url: url.redacted(),
-                detail: e.to_string(),
-            })?;
         Ok(Self {
-            pool,
+            pool: connect(url).await?,
             url: url.clone(),
         })
     }
@@ -149,6 +120,41 @@ impl Subscribers {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A pool on `url` with every migration applied: the subscriptions, the
+/// ledger and the article registry share one schema.
+pub(crate) async fn connect(url: &DatabaseUrl) -> Result<AnyPool, DatabaseError> {
+    sqlx::any::install_default_drivers();
+    let connect_failed = |e: sqlx::Error| DatabaseError::Connect {
+        url: url.redacted(),
+        detail: e.to_string(),
+    };
+    let options = AnyConnectOptions::from_str(&url.connectable())
+        .map_err(connect_failed)?
+        .disable_statement_logging();
+    let pool = AnyPoolOptions::new()
+        .max_connections(if url.is_sqlite() { 4 } else { 8 })
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(connect_failed)?;
+    if url.is_sqlite() {
+        // WAL lets the API read while the notifier writes; the setting
+        // is stored in the file, so once is enough.
+        sqlx::query("PRAGMA journal_mode=WAL")
+            .execute(&pool)
+            .await
+            .map_err(connect_failed)?;
+    }
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .map_err(|e| DatabaseError::Migrate {
+            url: url.redacted(),
+            detail: e.to_string(),
+        })?;
+    Ok(pool)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Who is subscribed to what, and which notifications each subscriber already has: SQLite or PostgreSQL through sqlx, the only crate that imports it.
+//! Gazette's SQL database, SQLite or PostgreSQL through sqlx (the only crate that imports it): who is subscribed to what, which notifications each subscriber already has, and the article registry.
 //!
 //! One schema serves both databases (`migrations/`): SQLite for the
 //! embedded default (one file, one notifier), PostgreSQL when several
@@ -7,9 +7,11 @@
 
 mod database;
 mod ledger;
+mod registry;
 mod subscriptions;
 mod tokens;
 
 pub use database::{DatabaseError, DatabaseUrl, Subscribers};
 pub use ledger::{Claim, Finished};
+pub use registry::{Advance, ArticleState, KeyClaim, Registry, Withdrawn};
 pub use subscriptions::{Channel, EmailRequest, NewEmail, Status, Subscription};

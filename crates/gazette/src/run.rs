@@ -131,11 +131,13 @@ async fn run(
         tracing::warn!("GAZETTE_HTTP_ADDR is unset: the subscription API is not served");
     }
 
+    let mut running = JoinSet::new();
     if let (Some(addr), Some(store)) = (preview, &store) {
-        crate::preview::serve(addr, store.clone(), shutdown.clone()).await?;
+        // The server's own error ends `gazette up` like a stage's would.
+        let server = crate::preview::serve(addr, store.site.clone(), shutdown.clone()).await?;
+        running.spawn(async move { server.await.context("the preview server panicked")? });
     }
 
-    let mut running = JoinSet::new();
     if let Some(handler) = validate {
         spawn(
             &mut running,

@@ -1,0 +1,437 @@
+//! The article registry: for each article its newest revision, the key its page lives at, the keys it had before, and whether it is withdrawn; and for each public key the one article that owns it.
+//!
+//! Invariants, each kept by the database rather than by the stores:
+//! - **Revision order.** Every change to an article happens in one
+//!   transaction that first locks the article's row (a no-op `UPDATE`, which
+//!   PostgreSQL row-locks and SQLite turns into its write lock), then reads
+//!   it and decides. A revision lower than or equal to the newest never
+//!   becomes the newest; a withdrawn revision never becomes live again.
+//! - **URL ownership.** `page_keys.page_key` is the primary key: a key
+//!   belongs to one article for good. A claim is an `INSERT … ON CONFLICT
+//!   DO NOTHING` followed by reading who owns it.
+//! - **No redirect chains.** An article has one `page` key; every key it
+//!   had before is a `redirect` to that one, and is re-pointed whenever
+//!   the page moves.
+
+use std::collections::BTreeMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::database::connect;
+use crate::tokens::now;
+use crate::{DatabaseError, DatabaseUrl};
+
+/// Articles, their revisions and their keys, behind a connection pool.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pool: AnyPool,
+    url: DatabaseUrl,
+}
+
+/// What the registry knows about one article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleState {
+    pub article_id: String,
+    /// The newest revision accepted; 0 while only keys are claimed.
+    pub revision: u64,
+    pub page_key: Option<String>,
+    /// The revision announced as `article.published`; later ones are updates.
+    pub live_since: u64,
+    pub withdrawn: Option<Withdrawn>,
+    /// Keys the article had before, each a redirect to `page_key`.
+    pub redirects: Vec<String>,
+}
+
+impl ArticleState {
+    /// Whether readers can see it: published and not withdrawn.
+    pub fn is_live(&self) -> bool {
+        self.revision > 0 && self.page_key.is_some() && self.withdrawn.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    /// Every revision up to this one is withdrawn.
+    pub through: u64,
+    pub reason: String,
+}
+
+/// The answer to "which key may this revision's page have?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// This key; the article owns it now (or did already).
+    Owned(String),
+    /// A newer revision is already recorded: nothing to render.
+    Stale { newest: u64 },
+    /// This revision was withdrawn: nothing to render.
+    Withdrawn { through: u64 },
+    /// Every candidate belongs to other articles.
+    Taken,
+}
+
+/// The answer to "may this revision's page go live at this key?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advance {
+    /// Yes: it is the newest revision now, or already was (a redelivery).
+    Newest {
+        /// The revision is the one announced as `article.published`.
+        first: bool,
+        /// Keys to (re)write as redirects to the page: every earlier key
+        /// after a move or a return from withdrawal; none otherwise.
+        redirects: Vec<String>,
+    },
+    /// No: a newer revision is recorded. Its page must not be written.
+    Stale(ArticleState),
+    /// No: this revision is withdrawn.
+    Withdrawn { through: u64 },
+    /// No: the key belongs to another article (or was never claimed).
+    NotOwner { key: String },
+}
+
+impl Registry {
+    /// Connects and applies the migrations not yet applied.
+    pub async fn open(url: &DatabaseUrl) -> Result<Self, DatabaseError> {
+        Ok(Self {
+            pool: connect(url).await?,
+            url: url.clone(),
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        self.url.redacted()
+    }
+
+    /// The first of `candidates` this article owns or can take, unless the
+    /// revision is stale or withdrawn. Idempotent: asking again with the
+    /// same candidates gives the same key.
+    pub async fn claim_key(
+        &self,
+        article_id: &str,
+        revision: u64,
+        candidates: &[String],
+    ) -> Result<KeyClaim, DatabaseError> {
+        if let Some(state) = self.article(article_id).await? {
+            if let Some(withdrawn) = state.withdrawn.filter(|w| revision <= w.through) {
+                return Ok(KeyClaim::Withdrawn {
+                    through: withdrawn.through,
+                });
+            }
+            if revision < state.revision {
+                return Ok(KeyClaim::Stale {
+                    newest: state.revision,
+                });
+            }
+        }
+        for key in candidates {
+            sqlx::query(
+                "INSERT INTO page_keys (page_key, article_id, state, created_at) \
+                 VALUES ($1, $2, 'claimed', $3) ON CONFLICT (page_key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(article_id)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .map_err(DatabaseError::query("claiming a page key"))?;
+            let owner: Option<String> =
+                sqlx::query_scalar("SELECT article_id FROM page_keys WHERE page_key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(DatabaseError::query("reading a page key's owner"))?;
+            if owner.as_deref() == Some(article_id) {
+                return Ok(KeyClaim::Owned(key.clone()));
+            }
+        }
+        Ok(KeyClaim::Taken)
+    }
+
+    /// Makes `revision` the article's newest, with its page at `key`, if
+    /// nothing newer or withdrawn stands in the way.
+    pub async fn advance(
+        &self,
+        article_id: &str,
+        revision: u64,
+        key: &str,
+    ) -> Result<Advance, DatabaseError> {
+        let failed = DatabaseError::query;
+        let revision_i64 = to_i64(revision);
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(failed("starting a transaction"))?;
+        // A write first: SQLite takes its write lock here, not halfway through.
+        sqlx::query(
+            "INSERT INTO articles (article_id, revision, live_since, updated_at) \
+             VALUES ($1, 0, 0, $2) ON CONFLICT (article_id) DO NOTHING",
+        )
+        .bind(article_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .map_err(failed("recording an article"))?;
+        lock_article(&mut tx, article_id).await?;
+        let Some(current) = read_article(&mut tx, article_id).await? else {
+            return Err(DatabaseError::Query {
+                doing: "reading an article just recorded",
+                detail: format!("{article_id} is missing"),
+            });
+        };
+        if let Some(withdrawn) = current.withdrawn.as_ref().filter(|w| revision <= w.through) {
+            return Ok(Advance::Withdrawn {
+                through: withdrawn.through,
+            });
+        }
+        if revision < current.revision
+            || (revision == current.revision && current.page_key.as_deref() != Some(key))
+        {
+            return Ok(Advance::Stale(current));
+        }
+        if revision == current.revision {
+            // A redelivery: the same verdict, and the redirects again in case
+            // the first attempt died before writing them.
+            return Ok(Advance::Newest {
+                first: current.live_since == revision,
+                redirects: current.redirects,
+            });
+        }
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT article_id FROM page_keys WHERE page_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(failed("reading a page key's owner"))?;
+        if owner.as_deref() != Some(article_id) {
+            return Ok(Advance::NotOwner {
+                key: key.to_owned(),
+            });
+        }
+        let was_live = current.is_live();
+        let live_since = if was_live {
+            current.live_since
+        } else {
+            revision
+        };
+        sqlx::query(
+            "UPDATE articles SET revision = $2, page_key = $3, live_since = $4, \
+             withdrawn_through = NULL, withdrawn_reason = NULL, updated_at = $5 WHERE article_id = $1",
+        )
+        .bind(article_id)
+        .bind(revision_i64)
+        .bind(key)
+        .bind(to_i64(live_since))
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .map_err(failed("advancing an article"))?;
+        let moved = sqlx::query(
+            "UPDATE page_keys SET state = 'redirect' \
+             WHERE article_id = $1 AND state = 'page' AND page_key <> $2",
+        )
+        .bind(article_id)
+        .bind(key)
+        .execute(&mut *tx)
+        .await
+        .map_err(failed("turning an old key into a redirect"))?
+        .rows_affected()
+            > 0;
+        sqlx::query("UPDATE page_keys SET state = 'page' WHERE page_key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed("making a key the page"))?;
+        let redirects = redirect_keys(&mut tx, article_id).await?;
+        tx.commit().await.map_err(failed("committing an advance"))?;
+        Ok(Advance::Newest {
+            first: live_since == revision,
+            redirects: if moved || !was_live {
+                redirects
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// Withdraws every revision recorded so far; `None` when the article
+    /// was never published. Its keys stay its own, so a later revision
+    /// comes back at the same URL.
+    pub async fn withdraw(
+        &self,
+        article_id: &str,
+        reason: &str,
+    ) -> Result<Option<ArticleState>, DatabaseError> {
+        let failed = DatabaseError::query;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(failed("starting a transaction"))?;
+        let locked = lock_article(&mut tx, article_id).await?;
+        let current = match locked {
+            true => read_article(&mut tx, article_id).await?,
+            false => None,
+        };
+        let Some(mut current) = current.filter(|a| a.revision > 0 && a.page_key.is_some()) else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE articles SET withdrawn_through = revision, withdrawn_reason = $2, updated_at = $3 \
+             WHERE article_id = $1",
+        )
+        .bind(article_id)
+        .bind(reason)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .map_err(failed("withdrawing an article"))?;
+        tx.commit()
+            .await
+            .map_err(failed("committing a withdrawal"))?;
+        current.withdrawn = Some(Withdrawn {
+            through: current.revision,
+            reason: reason.to_owned(),
+        });
+        Ok(Some(current))
+    }
+
+    /// One article, with its redirects.
+    pub async fn article(&self, article_id: &str) -> Result<Option<ArticleState>, DatabaseError> {
+        let mut connection = self
+            .pool
+            .acquire()
+            .await
+            .map_err(DatabaseError::query("taking a connection"))?;
+        read_article(&mut connection, article_id).await
+    }
+
+    /// Every article readers can see, for `gazette rebuild`.
+    pub async fn live_articles(&self) -> Result<Vec<ArticleState>, DatabaseError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles \
+             WHERE revision > 0 AND page_key IS NOT NULL AND withdrawn_through IS NULL \
+             ORDER BY article_id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(DatabaseError::query("listing live articles"))?;
+        let redirect_rows = sqlx::query(
+            "SELECT article_id, page_key FROM page_keys WHERE state = 'redirect' ORDER BY page_key",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(DatabaseError::query("listing redirects"))?;
+        let mut redirects: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for row in &redirect_rows {
+            let article: String = column(row, "article_id")?;
+            redirects
+                .entry(article)
+                .or_default()
+                .push(column(row, "page_key")?);
+        }
+        rows.iter()
+            .map(|row| {
+                let mut state = article_from_row(row)?;
+                state.redirects = redirects.remove(&state.article_id).unwrap_or_default();
+                Ok(state)
+            })
+            .collect()
+    }
+
+    /// Every article ever withdrawn, for `gazette rebuild` to keep out.
+    pub async fn withdrawn_count(&self) -> Result<u64, DatabaseError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE withdrawn_through IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(DatabaseError::query("counting withdrawn articles"))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+const ARTICLE_COLUMNS: &str =
+    "article_id, revision, page_key, live_since, withdrawn_through, withdrawn_reason";
+
+/// Row-locks the article (PostgreSQL) or holds the write lock (SQLite) until
+/// the transaction ends. `false` when there is no such article.
+async fn lock_article(
+    connection: &mut sqlx::AnyConnection,
+    article_id: &str,
+) -> Result<bool, DatabaseError> {
+    let locked = sqlx::query("UPDATE articles SET updated_at = updated_at WHERE article_id = $1")
+        .bind(article_id)
+        .execute(&mut *connection)
+        .await
+        .map_err(DatabaseError::query("locking an article"))?;
+    Ok(locked.rows_affected() > 0)
+}
+
+async fn read_article(
+    connection: &mut sqlx::AnyConnection,
+    article_id: &str,
+) -> Result<Option<ArticleState>, DatabaseError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ARTICLE_COLUMNS} FROM articles WHERE article_id = $1"
+    ))
+    .bind(article_id)
+    .fetch_optional(&mut *connection)
+    .await
+    .map_err(DatabaseError::query("reading an article"))?;
+    let Some(row) = row else { return Ok(None) };
+    let mut state = article_from_row(&row)?;
+    state.redirects = redirect_keys(connection, article_id).await?;
+    Ok(Some(state))
+}
+
+async fn redirect_keys(
+    connection: &mut sqlx::AnyConnection,
+    article_id: &str,
+) -> Result<Vec<String>, DatabaseError> {
+    sqlx::query_scalar(
+        "SELECT page_key FROM page_keys WHERE article_id = $1 AND state = 'redirect' ORDER BY page_key",
+    )
+    .bind(article_id)
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(DatabaseError::query("reading an article's redirects"))
+}
+
+fn article_from_row(row: &AnyRow) -> Result<ArticleState, DatabaseError> {
+    let through: Option<i64> = column(row, "withdrawn_through")?;
+    let reason: Option<String> = column(row, "withdrawn_reason")?;
+    Ok(ArticleState {
+        article_id: column(row, "article_id")?,
+        revision: to_u64(column(row, "revision")?),
+        page_key: column(row, "page_key")?,
+        live_since: to_u64(column(row, "live_since")?),
+        withdrawn: through.map(|through| Withdrawn {
+            through: to_u64(through),
+            reason: reason.unwrap_or_default(),
+        }),
+        redirects: Vec::new(),
+    })
+}
+
+fn column<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, DatabaseError>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(name).map_err(|e| DatabaseError::Query {
+        doing: "reading a registry row",
+        detail: e.to_string(),
+    })
+}
+
+/// Revisions are at most 2^53 - 1 by the schema; the database keeps BIGINT.
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}

@@ -1,0 +1,232 @@
+//! The article registry on both databases: revision order, URL ownership, redirects without chains, withdrawals, and racing writers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+use gazette_subscribers::{Advance, DatabaseUrl, KeyClaim, Registry};
+use sqlx::Connection;
+
+async fn sqlite() -> (Registry, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/registry.db", dir.path().display());
+    (
+        Registry::open(&DatabaseUrl::parse(&url).unwrap())
+            .await
+            .unwrap(),
+        dir,
+    )
+}
+
+const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+async fn on_postgres_server(statement: &str) {
+    let mut connection = sqlx::PgConnection::connect(POSTGRES_ADMIN).await.unwrap();
+    sqlx::raw_sql(statement)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+}
+
+async fn postgres(name: &str) -> (Registry, String) {
+    let name = format!("gazette_registry_{name}_{}", std::process::id());
+    on_postgres_server(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    on_postgres_server(&format!("CREATE DATABASE {name}")).await;
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    (
+        Registry::open(&DatabaseUrl::parse(&url).unwrap())
+            .await
+            .unwrap(),
+        name,
+    )
+}
+
+fn keys(list: &[&str]) -> Vec<String> {
+    list.iter().map(|k| (*k).to_owned()).collect()
+}
+
+async fn claim(db: &Registry, id: &str, revision: u64, candidates: &[&str]) -> KeyClaim {
+    db.claim_key(id, revision, &keys(candidates)).await.unwrap()
+}
+
+async fn publish(db: &Registry, id: &str, revision: u64, candidates: &[&str]) -> Advance {
+    let KeyClaim::Owned(key) = claim(db, id, revision, candidates).await else {
+        panic!("{id} r{revision} got no key");
+    };
+    db.advance(id, revision, &key).await.unwrap()
+}
+
+async fn keys_go_to_the_first_article_and_the_next_gets_its_own(db: &Registry) {
+    let notice = ["tb/lich-cat-nuoc.html", "tb/lich-cat-nuoc-1a2b3c.html"];
+    assert_eq!(
+        claim(db, "a", 1, &notice).await,
+        KeyClaim::Owned(notice[0].to_owned())
+    );
+    // Asking again is the same answer.
+    assert_eq!(
+        claim(db, "a", 1, &notice).await,
+        KeyClaim::Owned(notice[0].to_owned())
+    );
+    let other = ["tb/lich-cat-nuoc.html", "tb/lich-cat-nuoc-9f8e7d.html"];
+    assert_eq!(
+        claim(db, "b", 1, &other).await,
+        KeyClaim::Owned(other[1].to_owned())
+    );
+    assert_eq!(
+        claim(db, "c", 1, &["tb/lich-cat-nuoc.html"]).await,
+        KeyClaim::Taken
+    );
+    // A key claimed by another can never be advanced onto.
+    assert_eq!(
+        db.advance("b", 1, "tb/lich-cat-nuoc.html").await.unwrap(),
+        Advance::NotOwner {
+            key: "tb/lich-cat-nuoc.html".to_owned()
+        }
+    );
+}
+
+async fn an_older_revision_never_wins_even_retitled(db: &Registry) {
+    // Revision 2 (retitled) first, then the late revision 1 with the old title.
+    assert_eq!(
+        publish(db, "r", 2, &["t/new-title.html"]).await,
+        Advance::Newest {
+            first: true,
+            redirects: vec![]
+        }
+    );
+    assert!(matches!(
+        claim(db, "r", 1, &["t/old-title.html"]).await,
+        KeyClaim::Stale { newest: 2 }
+    ));
+    // Even a worker that claimed the old key before revision 2 landed is refused.
+    let late = db.advance("r", 1, "t/new-title.html").await.unwrap();
+    assert!(
+        matches!(late, Advance::Stale(ref s) if s.revision == 2),
+        "{late:?}"
+    );
+    let state = db.article("r").await.unwrap().unwrap();
+    assert_eq!(state.page_key.as_deref(), Some("t/new-title.html"));
+    assert_eq!(state.revision, 2);
+    // The same revision again is a redelivery: the same verdict.
+    assert_eq!(
+        db.advance("r", 2, "t/new-title.html").await.unwrap(),
+        Advance::Newest {
+            first: true,
+            redirects: vec![]
+        }
+    );
+}
+
+async fn moves_leave_redirects_that_never_chain(db: &Registry) {
+    publish(db, "m", 1, &["cat/one.html"]).await;
+    assert_eq!(
+        publish(db, "m", 2, &["cat/two.html"]).await,
+        Advance::Newest {
+            first: false,
+            redirects: keys(&["cat/one.html"])
+        }
+    );
+    assert_eq!(
+        publish(db, "m", 3, &["other/three.html"]).await,
+        Advance::Newest {
+            first: false,
+            redirects: keys(&["cat/one.html", "cat/two.html"])
+        }
+    );
+    // A correction that keeps the title rewrites no redirect.
+    assert_eq!(
+        publish(db, "m", 4, &["other/three.html"]).await,
+        Advance::Newest {
+            first: false,
+            redirects: vec![]
+        }
+    );
+    // Back to the first title: its key is the page again, the rest point at it.
+    assert_eq!(
+        publish(db, "m", 5, &["cat/one.html"]).await,
+        Advance::Newest {
+            first: false,
+            redirects: keys(&["cat/two.html", "other/three.html"])
+        }
+    );
+}
+
+async fn withdrawals_stop_older_revisions_and_a_newer_one_returns(db: &Registry) {
+    assert_eq!(db.withdraw("nobody", "x").await.unwrap(), None);
+    publish(db, "w", 1, &["cat/w.html"]).await;
+    publish(db, "w", 2, &["cat/w2.html"]).await;
+    let withdrawn = db.withdraw("w", "Đăng nhầm").await.unwrap().unwrap();
+    assert_eq!(withdrawn.page_key.as_deref(), Some("cat/w2.html"));
+    assert_eq!(withdrawn.redirects, keys(&["cat/w.html"]));
+    assert_eq!(withdrawn.withdrawn.as_ref().unwrap().through, 2);
+    assert_eq!(withdrawn.withdrawn.as_ref().unwrap().reason, "Đăng nhầm");
+    assert!(!db.article("w").await.unwrap().unwrap().is_live());
+    assert!(matches!(
+        claim(db, "w", 2, &["cat/w2.html"]).await,
+        KeyClaim::Withdrawn { through: 2 }
+    ));
+    assert_eq!(
+        db.advance("w", 2, "cat/w2.html").await.unwrap(),
+        Advance::Withdrawn { through: 2 }
+    );
+    // Revision 3 publishes it again, announced as new, with its redirects rewritten.
+    assert_eq!(
+        publish(db, "w", 3, &["cat/w2.html"]).await,
+        Advance::Newest {
+            first: true,
+            redirects: keys(&["cat/w.html"])
+        }
+    );
+    let live = db.live_articles().await.unwrap();
+    let w = live.iter().find(|a| a.article_id == "w").unwrap();
+    assert_eq!(w.redirects, keys(&["cat/w.html"]));
+    assert!(w.is_live());
+}
+
+/// Many writers with revisions 1..=N of one article, in any order: the
+/// registry ends at N, and exactly one writer is told its revision is newest
+/// when it finishes last.
+async fn racing_writers_agree_on_the_newest(db: &Registry) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for revision in (1..=12u64).rev() {
+        let db = db.clone();
+        tasks.spawn(async move {
+            let key = format!("race/r{}.html", revision % 3);
+            let KeyClaim::Owned(key) = db.claim_key("race", revision, &[key]).await.unwrap() else {
+                return;
+            };
+            let _ = db.advance("race", revision, &key).await.unwrap();
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.unwrap();
+    }
+    let state = db.article("race").await.unwrap().unwrap();
+    assert_eq!(state.revision, 12);
+    assert_eq!(state.page_key.as_deref(), Some("race/r0.html"));
+    assert!(!state.redirects.contains(&"race/r0.html".to_owned()));
+}
+
+async fn every_case(db: &Registry) {
+    keys_go_to_the_first_article_and_the_next_gets_its_own(db).await;
+    an_older_revision_never_wins_even_retitled(db).await;
+    moves_leave_redirects_that_never_chain(db).await;
+    withdrawals_stop_older_revisions_and_a_newer_one_returns(db).await;
+    racing_writers_agree_on_the_newest(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_on_sqlite() {
+    let (db, _dir) = sqlite().await;
+    every_case(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_registry_on_postgres() {
+    let (db, name) = postgres("cases").await;
+    every_case(&db).await;
+    db.close().await;
+    on_postgres_server(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+}

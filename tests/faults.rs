@@ -257,7 +257,9 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
         }
         dead.close().await;
     }
-    let report = ledger.report(&env.store().await).await;
+    let report = ledger
+        .report(&env.store().await, &env.archive().await)
+        .await;
     let stops = if kills > 0 {
         format!(", {kills} workers stopped, alternately SIGKILL and SIGTERM")
     } else {

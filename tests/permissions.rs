@@ -301,8 +301,9 @@ async fn an_upstream_user_cannot_forge_an_internal_step_with_headers() {
     // The CMS can still correct the article: nothing pinned its revision.
     let mut revised = article.clone();
     revised["revision"] = serde_json::json!(2);
+    revised["lead"] = serde_json::json!("(NTL) Bản đã sửa.");
     let out = env.submit_and_wait(&[revised]);
-    assert!(out.contains("published revision 2"), "{out}");
+    assert!(out.contains("updated revision 2"), "{out}");
     let page_after = store.get(page_key).await.unwrap().expect("the page");
     assert!(!String::from_utf8_lossy(&page_after).contains(script));
     assert_ne!(page_after, page_before, "revision 2 replaced the page");

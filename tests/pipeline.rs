@@ -97,10 +97,12 @@ async fn the_example_article_is_published_by_three_worker_processes() {
     assert_eq!(head.metadata.get("sha256"), Some(&published.data.sha256));
     assert_page_shows_the_seed(&page);
 
-    let stored: ValidatedArticle = serde_json::from_str(
-        &fetch_text(&store, "articles/ntl-2022-06-23-hoi-nghi-14/1.json").await,
-    )
-    .expect("article JSON");
+    // The copy is private: in the archive, and nowhere in the public store.
+    let copy = "articles/ntl-2022-06-23-hoi-nghi-14/1.json";
+    assert_eq!(store.get(copy).await.expect("get"), None);
+    assert!(store.list("_gazette/").await.expect("list").is_empty());
+    let stored: ValidatedArticle =
+        serde_json::from_str(&fetch_text(&env.archive().await, copy).await).expect("article JSON");
     assert_eq!(stored.article.revision, 1);
     assert_eq!(
         stored.slug,

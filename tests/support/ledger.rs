@@ -61,13 +61,10 @@ impl Ledger {
             .count()
     }
 
-    /// Reads the store and judges the run.
-    pub async fn report(&self, store: &Store) -> Report {
+    /// Reads the public store and the archive and judges the run.
+    pub async fn report(&self, store: &Store, archive: &Store) -> Report {
         let mut pages_per_article: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
         for key in store.list("").await.expect("list the bucket") {
-            if key.starts_with("articles/") {
-                continue;
-            }
             let head = store
                 .head(&key)
                 .await
@@ -91,7 +88,7 @@ impl Ledger {
             let shown = pages_per_article
                 .get(article)
                 .and_then(|pages| pages.iter().map(|(_, r)| *r).max());
-            let copy = store
+            let copy = archive
                 .head(&format!("articles/{article}/{newest}.json"))
                 .await
                 .expect("head");

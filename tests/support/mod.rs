@@ -220,6 +220,16 @@ impl TestEnv {
         .expect("the test bucket URL is valid")
     }
 
+    /// The private archive: revision copies and the indexer's state.
+    pub async fn archive(&self) -> Store {
+        Store::open_with(
+            &format!("s3://{}", self.garage.archive_bucket),
+            Some(&self.garage.access()),
+        )
+        .await
+        .expect("the test archive URL is valid")
+    }
+
     pub async fn tap(&self, routing_keys: &[&str]) -> Tap {
         Tap::bind(
             &self.settings,

@@ -22,7 +22,10 @@ pub const SECRET_ACCESS_KEY: &str =
 #[derive(Debug)]
 pub struct Garage {
     pub dir: TempDir,
+    /// The public site: a website bucket.
     pub bucket: String,
+    /// Gazette's private archive: a bucket of its own, not a website.
+    pub archive_bucket: String,
     pub s3_port: u16,
     pub web_port: u16,
     config: PathBuf,
@@ -77,6 +80,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         let mut garage = Self {
             dir,
             bucket: "site".to_owned(),
+            archive_bucket: "archive".to_owned(),
             s3_port,
             web_port,
             config,
@@ -104,6 +108,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
     pub fn store_env(&self) -> Vec<(String, String)> {
         [
             ("GAZETTE_STORE", format!("s3://{}", self.bucket)),
+            ("GAZETTE_ARCHIVE", format!("s3://{}", self.archive_bucket)),
             ("AWS_ENDPOINT_URL", self.s3_endpoint()),
             ("AWS_REGION", REGION.to_owned()),
             ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID.to_owned()),
@@ -124,7 +129,6 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         let node = self.wait_for_node_id()?;
         self.cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
         self.cli(&["layout", "apply", "--version", "1"])?;
-        self.cli(&["bucket", "create", &self.bucket.clone()])?;
         self.cli(&[
             "key",
             "import",
@@ -134,16 +138,19 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             ACCESS_KEY_ID,
             SECRET_ACCESS_KEY,
         ])?;
-        self.cli(&[
-            "bucket",
-            "allow",
-            "--read",
-            "--write",
-            "--owner",
-            &self.bucket.clone(),
-            "--key",
-            ACCESS_KEY_ID,
-        ])?;
+        for bucket in [self.bucket.clone(), self.archive_bucket.clone()] {
+            self.cli(&["bucket", "create", &bucket])?;
+            self.cli(&[
+                "bucket",
+                "allow",
+                "--read",
+                "--write",
+                "--owner",
+                &bucket,
+                "--key",
+                ACCESS_KEY_ID,
+            ])?;
+        }
         // Missing and withdrawn pages answer with the theme's 404 page.
         self.cli(&[
             "bucket",

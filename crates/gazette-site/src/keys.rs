@@ -1,8 +1,54 @@
-//! Where the site's pages and the indexer's state live in the store.
+//! Where everything lives: article pages and the site's own pages in the public store, the indexer's state and the revision copies in the private archive, and the rule that gives each article a key of its own.
 
-/// Everything the indexer keeps for itself. Public like the rest of the
-/// bucket (it holds nothing the pages do not show), but no page links to it.
+/// Everything the indexer keeps for itself, in the archive.
 pub const STATE_PREFIX: &str = "_gazette/index/";
+
+/// Where an article's validated copy of one revision is kept, in the archive.
+pub fn revision_key(article_id: &str, revision: u64, extension: &str) -> String {
+    format!("articles/{article_id}/{revision}.{extension}")
+}
+
+/// Top-level names Gazette writes or may write in the public store. A
+/// category slug equal to one of them would put articles among them.
+pub const RESERVED_CATEGORIES: &[&str] = &[
+    "articles", "assets", "atom", "feed", "feeds", "index", "page", "pages", "robots", "rss",
+    "search", "sitemap", "sitemaps", "static", "tag", "tags",
+];
+
+/// Names inside a category folder that are the category's own pages and
+/// feeds, never an article's: `index.html`, `page/`, `rss.xml`, ...
+pub const RESERVED_SLUGS: &[&str] = &["404", "atom", "feed", "index", "page", "rss", "sitemap"];
+
+/// Whether a category slug would collide with a name Gazette writes.
+pub fn is_reserved_category(slug: &str) -> bool {
+    RESERVED_CATEGORIES.contains(&slug)
+}
+
+/// The keys an article may take for its page, best first:
+/// `<category>/<slug>.html`, then the slug with a suffix from the article
+/// id (`-` and 6, then 12, hex digits of its SHA-256), so that two
+/// articles whose titles fold to one slug (a weekly notice, "Hà Nội" and
+/// "Hà Nối", two long titles sharing their first 80 characters) each get a
+/// readable key of their own, the same on every worker. A reserved slug
+/// (`index`, `rss`, ...) never gets the plain key.
+pub fn page_key_candidates(category: &str, slug: &str, article_id: &str) -> Vec<String> {
+    let digest = id_digest(article_id);
+    let mut candidates = Vec::with_capacity(3);
+    if !RESERVED_SLUGS.contains(&slug) {
+        candidates.push(format!("{category}/{slug}.html"));
+    }
+    for length in [6, 12] {
+        candidates.push(format!("{category}/{slug}-{}.html", &digest[..length]));
+    }
+    candidates
+}
+
+/// Hex SHA-256 of the article id; the suffix rule's source.
+fn id_digest(article_id: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(article_id.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
 pub const SITE_STATE_KEY: &str = "_gazette/index/site.json";
 
 pub fn record_key(article_id: &str) -> String {
@@ -31,4 +77,46 @@ pub fn category_front_key(category: &str) -> String {
 /// Numbered page `number` (1-based, counted from the oldest) of `category`.
 pub fn category_page_key(category: &str, number: u64) -> String {
     format!("{category}/page/{number}.html")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colliding_slugs_get_distinct_readable_keys_from_the_id() {
+        let a = page_key_candidates("thong-bao", "lich-cat-nuoc", "ntl-2022-06-23");
+        let b = page_key_candidates("thong-bao", "lich-cat-nuoc", "ntl-2022-06-30");
+        assert_eq!(a[0], "thong-bao/lich-cat-nuoc.html");
+        assert_eq!(a[0], b[0]);
+        assert_ne!(a[1], b[1]);
+        assert!(a[1].starts_with("thong-bao/lich-cat-nuoc-"), "{}", a[1]);
+        assert_eq!(
+            a[1].len(),
+            "thong-bao/lich-cat-nuoc-".len() + 6 + ".html".len()
+        );
+        // The same article always gets the same candidates.
+        assert_eq!(
+            a,
+            page_key_candidates("thong-bao", "lich-cat-nuoc", "ntl-2022-06-23")
+        );
+    }
+
+    #[test]
+    fn reserved_names_are_never_an_articles_plain_key() {
+        for slug in ["index", "rss", "page", "atom"] {
+            let candidates = page_key_candidates("tin-tuc", slug, "x");
+            assert!(
+                candidates
+                    .iter()
+                    .all(|k| *k != format!("tin-tuc/{slug}.html")),
+                "{candidates:?}"
+            );
+            assert_eq!(candidates.len(), 2);
+        }
+        assert!(is_reserved_category("articles"));
+        assert!(is_reserved_category("assets"));
+        assert!(is_reserved_category("sitemaps"));
+        assert!(!is_reserved_category("tin-tuc"));
+    }
 }

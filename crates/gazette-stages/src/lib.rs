@@ -6,15 +6,24 @@
 
 mod index;
 mod notify;
+mod pages;
 mod publish;
 mod rejection;
 mod render;
-mod revisions;
 mod validate;
 mod wire;
-mod withdraw;
 
 use gazette_broker::{Exchange, StageSpec};
+use gazette_store::Store;
+
+/// The two stores Gazette writes. Only what readers should see goes to
+/// `site`; revision copies and the indexer's state go to `archive`, which
+/// no website endpoint serves.
+#[derive(Debug, Clone)]
+pub struct Stores {
+    pub site: Store,
+    pub archive: Store,
+}
 
 /// Runs CPU-heavy work (sanitising, rendering, checking a large message
 /// against its schema) on tokio's blocking pool, so the reactor that
@@ -31,6 +40,7 @@ where
         .map_err(|e| e.to_string())
 }
 
+pub use gazette_site::revision_key;
 pub use index::{
     FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildProgress,
     RebuildReport, rebuild,
@@ -39,12 +49,11 @@ pub use notify::{
     DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure,
     NotifyStage, use_webhook_schedule,
 };
-pub use publish::{PublishFailure, PublishSettings, PublishStage, page_key};
+pub use pages::PagesError;
+pub use publish::{PublishFailure, PublishSettings, PublishStage};
 pub use render::{ArticlePages, RenderFailure, RenderStage, SiteSettings};
-pub use revisions::revision_key;
 pub use validate::{ValidateFailure, ValidateStage};
 pub use wire::{MalformedEvent, decode_event, encode_event};
-pub use withdraw::{Tombstone, tombstone, tombstone_key};
 
 /// The one stage that consumes upstream's events: everything upstream
 /// sends is judged here before any stage that writes the site sees it.

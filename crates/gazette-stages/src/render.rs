@@ -1,4 +1,8 @@
-//! The render stage: a validated article through the theme into an HTML page, `article.rendered` out.
+//! The render stage: the registry gives the article its page key, the theme makes the page, `article.rendered` goes out.
+//!
+//! The key is claimed here because the page names its own URL (canonical
+//! link, breadcrumbs): it must be known before rendering. A revision the
+//! registry already knows to be stale or withdrawn is not rendered at all.
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, Rendered, Schemas, ValidatedArticle, event_id};
@@ -7,7 +11,12 @@ use gazette_text::{BodySanitizer, portal_datetime};
 use tracing::info;
 
 use crate::wire::MalformedEvent;
-use crate::{decode_event, encode_event, off_reactor, page_key};
+use gazette_contract::FieldError;
+use gazette_site::page_key_candidates;
+use gazette_subscribers::{DatabaseError, KeyClaim, Registry};
+
+use crate::rejection::rejection;
+use crate::{decode_event, encode_event, off_reactor};
 
 const SOURCE: &str = "/gazette/render";
 /// Search engines show about this much of a description.
@@ -23,18 +32,34 @@ pub enum RenderFailure {
     Encode(serde_json::Error),
     #[error("rendering this article crashed: {0}")]
     Crashed(String),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("article {article_id}: every key its title can have belongs to other articles")]
+    NoKey {
+        article_id: String,
+        notice: Box<Outbound>,
+    },
 }
 
 impl Failure for RenderFailure {
     fn disposition(&self) -> Disposition {
         // A template that fails for this article fails every time.
         let reason = match self {
+            Self::Database(_) => return Disposition::Retry,
             Self::Malformed(_) => "malformed-event",
             Self::Theme(_) => "render-failed",
             Self::Encode(_) => "encode",
             Self::Crashed(_) => "handler-panicked",
+            Self::NoKey { .. } => "no-free-key",
         };
         Disposition::DeadLetter { reason }
+    }
+
+    fn notices(&self) -> Vec<Outbound> {
+        match self {
+            Self::NoKey { notice, .. } => vec![notice.as_ref().clone()],
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -60,22 +85,30 @@ pub struct SiteSettings {
 pub struct RenderStage {
     pages: std::sync::Arc<ArticlePages>,
     schemas: Schemas,
+    registry: Registry,
 }
 
 impl RenderStage {
-    pub fn new(renderer: Renderer, site: SiteSettings, schemas: Schemas) -> Self {
+    pub fn new(
+        renderer: Renderer,
+        site: SiteSettings,
+        schemas: Schemas,
+        registry: Registry,
+    ) -> Self {
         Self {
             pages: std::sync::Arc::new(ArticlePages::new(std::sync::Arc::new(renderer), site)),
             schemas,
+            registry,
         }
     }
 
-    /// Decoding (a schema check of the whole message) and rendering: CPU
-    /// work, run off the reactor.
-    fn render_message(&self, message: &Inbound) -> Result<Outbound, RenderFailure> {
-        let event: Envelope<ValidatedArticle> =
-            decode_event(&self.schemas, EventType::Validated, message)?;
-        let (key, html) = self.pages.render(&event.data)?;
+    /// Rendering with the claimed key: CPU work, run off the reactor.
+    fn render_event(
+        &self,
+        event: Envelope<ValidatedArticle>,
+        key: String,
+    ) -> Result<Outbound, RenderFailure> {
+        let html = self.pages.render(&event.data, &key)?;
         let correlation = event.correlation().to_owned();
         let validated = event.data;
         let (article_id, revision) = (validated.article.id.clone(), validated.article.revision);
@@ -124,10 +157,11 @@ impl ArticlePages {
     pub fn render_stored(
         &self,
         mut validated: ValidatedArticle,
-    ) -> Result<(String, String, ValidatedArticle), RenderError> {
+        key: &str,
+    ) -> Result<(String, ValidatedArticle), RenderError> {
         validated.body_html = self.sanitizer.html(&validated.body_html);
-        let (key, html) = self.render(&validated)?;
-        Ok((key, html, validated))
+        let html = self.render(&validated, key)?;
+        Ok((html, validated))
     }
 
     /// The public URL of the page at `key`, when the site has one.
@@ -138,11 +172,10 @@ impl ArticlePages {
             .map(|base| join_url(base, key))
     }
 
-    /// The page for `validated`, and the key it is stored under.
-    pub fn render(&self, validated: &ValidatedArticle) -> Result<(String, String), RenderError> {
+    /// The page for `validated`, to be stored under `key`.
+    pub fn render(&self, validated: &ValidatedArticle, key: &str) -> Result<String, RenderError> {
         let article = &validated.article;
-        let key = page_key(&article.category.slug, &validated.slug);
-        let canonical_url = self.page_url(&key).unwrap_or_default();
+        let canonical_url = self.page_url(key).unwrap_or_default();
         let category_href = format!("/{}/", article.category.slug);
         let (rss_href, atom_href) = category_feed_hrefs(&article.category.slug);
         let description = description(&article.lead, &article.title);
@@ -167,7 +200,7 @@ impl ArticlePages {
             tags: &article.tags,
             body_html: &validated.body_html,
         })?;
-        Ok((key, html))
+        Ok(html)
     }
 }
 
@@ -175,12 +208,54 @@ impl Handler for RenderStage {
     type Error = RenderFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, RenderFailure> {
-        let (stage, message) = (self.clone(), message.clone());
         let span = tracing::Span::current();
-        let event = off_reactor(move || span.in_scope(|| stage.render_message(&message)))
+        // A schema check of the whole message is CPU work too.
+        let (schemas, copy) = (self.schemas.clone(), message.clone());
+        let event: Envelope<ValidatedArticle> =
+            off_reactor(move || decode_event(&schemas, EventType::Validated, &copy))
+                .await
+                .map_err(RenderFailure::Crashed)??;
+        let validated = &event.data;
+        let article = &validated.article;
+        let candidates = page_key_candidates(&article.category.slug, &validated.slug, &article.id);
+        let key = match self
+            .registry
+            .claim_key(&article.id, article.revision, &candidates)
+            .await?
+        {
+            KeyClaim::Owned(key) => key,
+            KeyClaim::Stale { newest } => {
+                info!(article_id = %article.id, revision = article.revision, newest, "a newer revision is recorded; not rendering this one");
+                return Ok(Vec::new());
+            }
+            KeyClaim::Withdrawn { through } => {
+                info!(article_id = %article.id, revision = article.revision, through, "this revision was withdrawn; not rendering it");
+                return Ok(Vec::new());
+            }
+            KeyClaim::Taken => {
+                let errors = [FieldError::new(
+                    "/data/title",
+                    "every page address this title can have belongs to another article; change the title",
+                )];
+                let notice = rejection(
+                    &article.id,
+                    Some(article.revision),
+                    event.correlation(),
+                    &errors,
+                    SOURCE,
+                )
+                .map_err(RenderFailure::Encode)?;
+                return Err(RenderFailure::NoKey {
+                    article_id: article.id.clone(),
+                    notice: Box::new(notice),
+                });
+            }
+        };
+        let stage = self.clone();
+        let rendered = off_reactor(move || span.in_scope(|| stage.render_event(event, key)))
             .await
             .map_err(RenderFailure::Crashed)??;
-        Ok(vec![event])
+        Ok(vec![rendered])
     }
 }
 

@@ -9,6 +9,7 @@ use gazette_contract::{
     Article, BodyFormat, DocumentError, Envelope, EventType, FieldError, MAX_BODY_HTML_BYTES,
     Schemas, ValidatedArticle, Withdrawal, content_event_id, event_id, parse_document, read_event,
 };
+use gazette_site::is_reserved_category;
 use gazette_text::{BodySanitizer, Lines, nfc, printable, slugify};
 use serde_json::Value;
 use tracing::info;
@@ -216,6 +217,15 @@ impl ValidateStage {
             if value.trim().is_empty() {
                 errors.push(FieldError::new(pointer, "must not be blank"));
             }
+        }
+        if is_reserved_category(&article.category.slug) {
+            errors.push(FieldError::new(
+                "/data/category/slug",
+                format!(
+                    "{:?} is a name Gazette uses for its own files; choose another category slug",
+                    article.category.slug
+                ),
+            ));
         }
         let slug = slugify(&article.title);
         if slug.is_empty() && !article.title.trim().is_empty() {

@@ -339,14 +339,23 @@ impl Registry {
             .collect()
     }
 
-    /// Every article ever withdrawn, for `gazette rebuild` to keep out.
-    pub async fn withdrawn_count(&self) -> Result<u64, DatabaseError> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM articles WHERE withdrawn_through IS NOT NULL")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(DatabaseError::query("counting withdrawn articles"))?;
-        Ok(u64::try_from(count).unwrap_or(0))
+    /// Every withdrawn article and the revision it is withdrawn through,
+    /// for `gazette rebuild` to keep out.
+    pub async fn withdrawn_articles(&self) -> Result<Vec<(String, u64)>, DatabaseError> {
+        let rows = sqlx::query(
+            "SELECT article_id, withdrawn_through FROM articles              WHERE withdrawn_through IS NOT NULL ORDER BY article_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(DatabaseError::query("listing withdrawn articles"))?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    column(row, "article_id")?,
+                    to_u64(column(row, "withdrawn_through")?),
+                ))
+            })
+            .collect()
     }
 
     pub async fn close(&self) {

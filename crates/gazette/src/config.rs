@@ -12,6 +12,7 @@ use gazette_stages::{PublishSettings, SiteSettings, use_webhook_schedule};
 use crate::config_file::ConfigFile;
 pub use crate::notifier_config::{ApiToken, NotifierConfig};
 use crate::notifier_config::{notifier_settings, redact_url};
+use crate::store_config::{archive_url, default_store_url};
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -28,7 +29,10 @@ pub struct ConfigError {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub broker: BrokerSettings,
+    /// The public site: only what readers should see.
     pub store_url: String,
+    /// Gazette's private state: revision copies, the indexer's state.
+    pub archive_url: String,
     pub site: SiteSettings,
     pub publish: PublishSettings,
     pub theme_dir: Option<PathBuf>,
@@ -75,6 +79,7 @@ impl Config {
             ("amqp_url", self.broker.url.redacted()),
             ("namespace", self.broker.namespace.clone()),
             ("store", self.store_url.clone()),
+            ("archive", self.archive_url.clone()),
             (
                 "public_url",
                 self.site
@@ -197,6 +202,7 @@ impl Config {
             Some(url) => url,
             None => default_store_url(),
         };
+        let archive_url = archive_url(&env, &store_url)?;
         let public_url = lookup("GAZETTE_PUBLIC_URL");
         if let Some(public) = &public_url {
             if !matches!(url::Url::parse(public), Ok(u) if matches!(u.scheme(), "http" | "https")) {
@@ -256,6 +262,7 @@ impl Config {
         Ok(Self {
             broker,
             store_url,
+            archive_url,
             site,
             publish,
             theme_dir: lookup("GAZETTE_THEME_DIR").map(PathBuf::from),
@@ -271,15 +278,6 @@ impl Config {
 /// `GAZETTE_PREFETCH` → `prefetch`, the file's spelling of a variable.
 fn file_key(variable: &str) -> String {
     variable.trim_start_matches("GAZETTE_").to_lowercase()
-}
-
-/// `./public` under the current directory, as a file:// URL.
-fn default_store_url() -> String {
-    let dir = std::env::current_dir()
-        .unwrap_or_else(|_| PathBuf::from("/tmp"))
-        .join("public");
-    url::Url::from_directory_path(&dir)
-        .map_or_else(|()| format!("file://{}", dir.display()), String::from)
 }
 
 pub(crate) struct Env<'a, F: Fn(&str) -> Option<String>>(pub(crate) &'a F);
@@ -391,6 +389,11 @@ pub(crate) mod tests {
             config.store_url
         );
         assert_eq!(config.site.time_zone, chrono_tz::Asia::Ho_Chi_Minh);
+        assert!(
+            config.archive_url.ends_with("public-archive/"),
+            "{}",
+            config.archive_url
+        );
     }
 
     #[test]

@@ -22,10 +22,12 @@ mod config;
 mod config_file;
 mod dlq;
 mod http;
+mod migrate;
 mod notifier_config;
 mod preview;
 mod rebuild;
 mod run;
+mod store_config;
 mod submit;
 mod subscribers;
 mod telemetry;
@@ -73,13 +75,17 @@ enum Command {
         serve: Option<std::net::SocketAddr>,
     },
     /// Render every article page and every listing, feed and sitemap again
-    /// from the articles in the store (after a theme change, or to rebuild
-    /// the index). Does not use the broker; stop the indexer first.
+    /// from the registry and the archive (after a theme change, or to
+    /// rebuild the index). Does not use the broker; stop the indexer first.
     Rebuild {
         /// Parallel tasks; defaults to the number of CPUs.
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Once, after upgrading a site published before the archive existed:
+    /// move revision copies and index state out of the public store into
+    /// GAZETTE_ARCHIVE, and record every article in the registry.
+    Migrate,
     /// Run one stage; start more copies to scale it.
     Worker {
         #[arg(value_enum)]
@@ -169,6 +175,7 @@ fn main() -> ExitCode {
             Command::Up { serve } => run::up(&config, serve).await,
             Command::Worker { stage } => run::worker(&config, stage).await,
             Command::Rebuild { jobs } => rebuild::run(&config, jobs).await,
+            Command::Migrate => migrate::run(&config).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
             Command::Subscribers { command } => subscribers::run(&config, command).await,
             Command::Topology { vhost } => topology::print(&config, &vhost),

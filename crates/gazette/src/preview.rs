@@ -76,18 +76,18 @@ async fn answer(store: &Store, path: &str, request: &HeaderMap) -> Result<Respon
         return Ok(redirect(location));
     }
     let etag = head.etag.as_deref().map(quoted);
-    if let (Some(etag), Some(asked)) = (&etag, request.get(header::IF_NONE_MATCH))
+    if let (Some(current), Some(asked)) = (&etag, request.get(header::IF_NONE_MATCH))
         && asked.to_str().is_ok_and(|asked| {
             asked
                 .split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+                .any(|tag| tag.trim() == current || tag.trim() == "*")
         })
     {
         return Ok(with_headers(
             StatusCode::NOT_MODIFIED,
             &key,
             &head,
-            etag.as_deref(),
+            Some(current),
             Vec::new(),
         ));
     }

@@ -1,4 +1,4 @@
-//! `gazette rebuild`: the whole site again from the stored articles, with a progress bar and a summary.
+//! `gazette rebuild`: the whole site again from the registry and the archive, with a progress bar and a summary.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,11 +8,12 @@ use gazette_stages::{RebuildProgress, rebuild};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::Config;
-use crate::run::{load_renderer, open_store};
+use crate::run::{load_renderer, open_registry, open_stores};
 
 pub async fn run(config: &Config, jobs: Option<usize>) -> Result<()> {
     let started = Instant::now();
-    let store = open_store(config).await?;
+    let stores = open_stores(config).await?;
+    let registry = open_registry(config).await?;
     let renderer = Arc::new(load_renderer(config)?);
     let tasks = jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
@@ -34,18 +35,23 @@ pub async fn run(config: &Config, jobs: Option<usize>) -> Result<()> {
         RebuildProgress::ArticleDone => shown.inc(1),
         RebuildProgress::Indexing => shown.set_message("writing listings, feeds and sitemap"),
     });
-    let report = rebuild(&store, renderer, config.site.clone(), tasks, progress)
-        .await
-        .context(
-            "the rebuild stopped; the site may be partly rebuilt, and running it again is safe",
-        )?;
+    let report = rebuild(
+        &stores,
+        &registry,
+        renderer,
+        config.site.clone(),
+        tasks,
+        progress,
+    )
+    .await
+    .context("the rebuild stopped; the site may be partly rebuilt, and running it again is safe")?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     say!(
         "rebuilt {} articles and {} listing, feed and sitemap files in {} in {:.2} s ({:.0} articles/s); {} withdrawn articles left out",
         report.articles,
         report.derived_objects,
-        store.describe(),
+        stores.site.describe(),
         elapsed.as_secs_f64(),
         report.articles as f64 / elapsed.as_secs_f64().max(f64::EPSILON),
         report.withdrawn,

@@ -9,10 +9,10 @@ use gazette_email::Mailer;
 use gazette_render::{Renderer, Theme};
 use gazette_stages::{
     DELIVER, DeliverSettings, DeliverStage, INDEX, IndexSettings, IndexStage, NOTIFY, NotifyStage,
-    PUBLISH, PublishStage, RENDER, RenderStage, VALIDATE, ValidateStage,
+    PUBLISH, PublishStage, RENDER, RenderStage, Stores, VALIDATE, ValidateStage,
 };
 use gazette_store::Store;
-use gazette_subscribers::Subscribers;
+use gazette_subscribers::{Registry, Subscribers};
 use gazette_webhooks::WebhookClient;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -68,16 +68,21 @@ async fn run(
         true => Some(ValidateStage::new(schemas.clone())),
         false => None,
     };
-    let render = match wanted(Stage::Render) {
-        true => Some(RenderStage::new(
+    let registry = match wanted(Stage::Render) || wanted(Stage::Publish) {
+        true => Some(open_registry(config).await?),
+        false => None,
+    };
+    let render = match (wanted(Stage::Render), &registry) {
+        (true, Some(registry)) => Some(RenderStage::new(
             load_renderer(config)?,
             config.site.clone(),
             schemas.clone(),
+            registry.clone(),
         )),
-        false => None,
+        _ => None,
     };
     let store = match wanted(Stage::Publish) || wanted(Stage::Index) {
-        true => Some(open_store(config).await?),
+        true => Some(open_stores(config).await?),
         false => None,
     };
     let index = match (wanted(Stage::Index), &store) {
@@ -118,7 +123,7 @@ async fn run(
                 .iter()
                 .map(|(stage, r)| (stage.name(), r.clone()))
                 .collect(),
-            store: store.clone(),
+            store: store.as_ref().map(|stores| stores.site.clone()),
             subscribers: subscribers.clone(),
         };
         let api = subscribers.clone().map(|subscribers| Api {
@@ -168,8 +173,8 @@ async fn run(
             &shutdown,
         );
     }
-    if let (true, Some(store)) = (wanted(Stage::Publish), store) {
-        let handler = PublishStage::new(store, config.publish.clone(), schemas.clone());
+    if let (true, Some(store), Some(registry)) = (wanted(Stage::Publish), store, registry) {
+        let handler = PublishStage::new(store, registry, config.publish.clone(), schemas.clone());
         spawn(
             &mut running,
             config,
@@ -264,8 +269,9 @@ pub async fn check(config: &Config) -> Result<()> {
         .await
         .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
     say!("broker: reachable");
-    let store = open_store(config).await?;
-    say!("store: {} reachable", store.describe());
+    let stores = open_stores(config).await?;
+    say!("store: {} reachable", stores.site.describe());
+    say!("archive: {} reachable", stores.archive.describe());
     load_renderer(config)?;
     say!("theme: compiles");
     let subscribers = open_subscribers(config).await?;
@@ -333,18 +339,35 @@ pub fn open_mailer(config: &Config) -> Result<Option<Mailer>> {
         .context("GAZETTE_SMTP_URL or GAZETTE_MAIL_FROM is not usable")
 }
 
-pub async fn open_store(config: &Config) -> Result<Store> {
-    let store = Store::open(&config.store_url)
+/// The public site store and the private archive, both reachable.
+pub async fn open_stores(config: &Config) -> Result<Stores> {
+    Ok(Stores {
+        site: open_store(&config.store_url, "GAZETTE_STORE").await?,
+        archive: open_store(&config.archive_url, "GAZETTE_ARCHIVE").await?,
+    })
+}
+
+async fn open_store(url: &str, setting: &str) -> Result<Store> {
+    let store = Store::open(url)
         .await
-        .context("GAZETTE_STORE is not usable")?;
+        .with_context(|| format!("{setting} is not usable"))?;
     store.check().await.with_context(|| {
         format!(
-            "the store {} cannot be used; check GAZETTE_STORE and the AWS_* settings",
+            "the store {} cannot be used; check {setting} and the AWS_* settings",
             store.describe()
         )
     })?;
-    info!(store = %store.describe(), "store reachable");
+    info!(store = %store.describe(), setting, "store reachable");
     Ok(store)
+}
+
+pub async fn open_registry(config: &Config) -> Result<Registry> {
+    let url = &config.notifier.database_url;
+    let registry = Registry::open(url).await.with_context(|| {
+        format!("GAZETTE_DATABASE_URL={url} cannot be used for the article registry; check that the database is running and the URL is right")
+    })?;
+    info!(database = %registry.describe(), "article registry ready");
+    Ok(registry)
 }
 
 /// SIGTERM (orchestrators) and SIGINT (a person at a terminal) both mean:

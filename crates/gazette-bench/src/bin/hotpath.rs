@@ -11,8 +11,11 @@ use gazette_bench::articles::ArticleFactory;
 use gazette_broker::{Handler, Inbound, Outbound};
 use gazette_contract::Schemas;
 use gazette_render::{Renderer, Theme};
-use gazette_stages::{PublishSettings, PublishStage, RenderStage, SiteSettings, ValidateStage};
+use gazette_stages::{
+    PublishSettings, PublishStage, RenderStage, SiteSettings, Stores, ValidateStage,
+};
 use gazette_store::Store;
+use gazette_subscribers::{DatabaseUrl, Registry};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -29,6 +32,8 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let schemas = Schemas::load()?;
+        let database = format!("sqlite://{}/registry.db", site.path().display());
+        let registry = Registry::open(&DatabaseUrl::parse(&database)?).await?;
         let validate = ValidateStage::new(schemas.clone());
         let render = RenderStage::new(
             Renderer::new(&Theme::built_in())?,
@@ -38,9 +43,13 @@ fn main() -> anyhow::Result<()> {
                 time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             },
             schemas.clone(),
+            registry.clone(),
         );
-        let store = Store::open(&format!("file://{}", site.path().display())).await?;
-        let publish = PublishStage::new(store, PublishSettings::default(), schemas);
+        let stores = Stores {
+            site: Store::open(&format!("file://{}/site", site.path().display())).await?,
+            archive: Store::open(&format!("file://{}/archive", site.path().display())).await?,
+        };
+        let publish = PublishStage::new(stores, registry, PublishSettings::default(), schemas);
         for submission in submissions {
             let validated = pass(&validate, inbound(submission.body, "article.submitted")).await?;
             let rendered = pass(&render, inbound(validated.body, &validated.routing_key)).await?;

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, ensure};
 use gazette_broker::{AmqpUrl, BrokerSettings, Publisher, delete_namespace, ensure_topology};
 use gazette_contract::{EventType, Published, event_id};
-use gazette_stages::{INDEX, encode_event, page_key, revision_key};
+use gazette_site::page_key_candidates;
+use gazette_stages::{INDEX, encode_event, revision_key};
 
 use super::{IndexCost, NewArticleCost, PUBLIC_URL, SitePlan, generate, store_env, timed};
 use crate::processes::GazetteProcess;
@@ -31,6 +32,7 @@ pub(super) async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<I
     for (n, copy) in copies.iter().enumerate() {
         std::fs::rename(copy, work.join(format!("held-{n}.json")))?;
     }
+    timed(&plan.gazette_binary, &["migrate"], &store_env(&store))?;
     timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?;
     for (n, copy) in copies.iter().enumerate() {
         std::fs::rename(work.join(format!("held-{n}.json")), copy)?;
@@ -92,7 +94,9 @@ fn published(
     validated: &gazette_contract::ValidatedArticle,
 ) -> gazette_contract::Envelope<Published> {
     let article = &validated.article;
-    let key = page_key(&article.category.slug, &validated.slug);
+    // The key the registry gives a new article whose slug is free.
+    let key =
+        page_key_candidates(&article.category.slug, &validated.slug, &article.id).swap_remove(0);
     gazette_contract::Envelope::new(
         EventType::Published,
         event_id(&article.id, 1, EventType::Published),

@@ -1,4 +1,4 @@
-//! One flush of the index: load the state a batch needs, apply it, write what went stale, state last.
+//! One flush of the index: load the state a batch needs from the archive, apply it, write what went stale (pages to the public store, state to the archive), state last.
 //!
 //! Write order is what makes a crash harmless: the pages readers see
 //! first, then page and shard state, then the articles' records, and the
@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 
 use super::IndexFailure;
 use super::outputs::{Outputs, object};
+use crate::Stores;
 
 /// Requests to the store in flight at once during a flush.
 const PARALLEL_REQUESTS: usize = 16;
@@ -40,13 +41,14 @@ pub struct FlushReport {
     pub objects_written: usize,
 }
 
-/// Applies `changes` to the index in `store` and writes what they make stale.
+/// Applies `changes` to the index and writes what they make stale.
 pub(crate) async fn flush(
-    store: &Store,
+    stores: &Stores,
     outputs: &Outputs<'_>,
     changes: Vec<Change>,
 ) -> Result<FlushReport, IndexFailure> {
     let count = changes.len();
+    let store = &stores.archive;
     let mut index = SiteIndex {
         site: get_json(store, SITE_STATE_KEY).await?,
         ..SiteIndex::default()
@@ -94,7 +96,7 @@ pub(crate) async fn flush(
             refresh_latest(state, pages);
         }
     }
-    let written = write(store, outputs, &index, &dirty).await?;
+    let written = write(stores, outputs, &index, &dirty).await?;
     Ok(FlushReport {
         changes: count,
         objects_written: written,
@@ -121,9 +123,10 @@ fn prune_uncommitted(committed: &SiteState, index: &mut SiteIndex) {
     }
 }
 
-/// Renders and writes everything `dirty` names from `index`, state last.
+/// Renders and writes everything `dirty` names from `index`: pages to the
+/// public store, then state to the archive, the site state last.
 pub(crate) async fn write(
-    store: &Store,
+    stores: &Stores,
     outputs: &Outputs<'_>,
     index: &SiteIndex,
     dirty: &Dirty,
@@ -176,8 +179,9 @@ pub(crate) async fn write(
     }
     let site = json_object(SITE_STATE_KEY.to_owned(), &index.site)?;
     let total = pages.len() + state.len() + records.len() + 1;
-    for group in [pages, state, records, vec![site]] {
-        put_all(store, group).await?;
+    put_all(&stores.site, pages).await?;
+    for group in [state, records, vec![site]] {
+        put_all(&stores.archive, group).await?;
     }
     Ok(total)
 }

@@ -21,7 +21,7 @@ use gazette_store::{Store, StoreError};
 use tracing::info;
 
 use crate::wire::{MalformedEvent, parse_body, read_announcement};
-use crate::{SiteSettings, decode_event, revision_key};
+use crate::{SiteSettings, Stores, decode_event, revision_key};
 use batch::Batcher;
 pub use flush::FlushReport;
 pub(crate) use flush::{SiteIndex, put_all, write};
@@ -101,7 +101,7 @@ impl Default for IndexSettings {
 /// What the flusher task owns.
 #[derive(Debug)]
 struct Site {
-    store: Store,
+    stores: Stores,
     schemas: Schemas,
     renderer: Arc<Renderer>,
     settings: SiteSettings,
@@ -134,26 +134,26 @@ impl IndexStage {
     /// Starts the flusher and writes the theme's fixed files: its fonts and
     /// the 404 page the website endpoint serves for withdrawn and missing pages.
     pub async fn start(
-        store: Store,
+        stores: Stores,
         renderer: Arc<Renderer>,
         settings: SiteSettings,
         index: IndexSettings,
         schemas: Schemas,
     ) -> Result<Self, IndexFailure> {
-        let base_url = base_url(&store, &settings);
+        let base_url = base_url(&stores.site, &settings);
         let site = Arc::new(Site {
-            store,
+            stores,
             schemas,
             renderer,
             settings,
             base_url,
         });
-        put_all(&site.store, site.outputs().fixed_pages()?).await?;
+        put_all(&site.stores.site, site.outputs().fixed_pages()?).await?;
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);
             async move {
-                let report = flush::flush(&site.store, &site.outputs(), changes).await?;
+                let report = flush::flush(&site.stores, &site.outputs(), changes).await?;
                 metrics::counter!("gazette_index_objects_written_total")
                     .increment(report.objects_written as u64);
                 metrics::histogram!("gazette_index_batch_changes").record(report.changes as f64);
@@ -191,7 +191,8 @@ impl IndexStage {
         // copy has them (written before the event was sent).
         let copy = self
             .site
-            .store
+            .stores
+            .archive
             .get(&revision_key(&data.article_id, data.revision, "json"))
             .await?;
         let (lead, author) = copy

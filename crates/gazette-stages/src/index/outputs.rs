@@ -12,8 +12,8 @@ use gazette_store::{Precondition, PutObject};
 use gazette_text::portal_datetime;
 
 use crate::SiteSettings;
+use crate::pages::PAGE_CONTENT_TYPE;
 use crate::render::{category_feed_hrefs, join_url};
-use crate::revisions::PAGE_CONTENT_TYPE;
 
 /// Derived pages change with every batch: caches may keep them a minute.
 const DERIVED_CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";

@@ -1,12 +1,15 @@
-//! `gazette rebuild`: every article page and every derived page again, from the revision copies in the store, without the broker.
+//! `gazette rebuild`: every article page and every derived page again, from the registry and the archive, without the broker.
 //!
-//! For a theme change or a lost index. It reads each article's newest
-//! `articles/<id>/<revision>.json`, skips withdrawn ones, renders and writes
-//! the pages in parallel, then builds the index state from scratch (ordered
-//! by publication time, oldest first) and writes every listing, feed and
-//! sitemap file. Run it while the indexer is stopped: both write the index.
+//! For a theme change or a lost index. The registry names each live
+//! article's newest revision, its key and its redirects; the archive holds
+//! `articles/<id>/<revision>.json`. Bodies are sanitised again on the way
+//! (the archive is outside the broker's checks). Pages are rendered and
+//! written in parallel, then the index state is built from scratch
+//! (ordered by publication time, oldest first) and every listing, feed and
+//! sitemap file written. Run it while the indexer is stopped: both write
+//! the index.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -20,10 +23,11 @@ use tracing::info;
 
 use super::outputs::Outputs;
 use super::{IndexFailure, SiteIndex, base_url, put_all, write};
+use crate::pages::{PAGE_CONTENT_TYPE, location_of, revision_metadata, sha256_hex};
 use crate::render::ArticlePages;
 use crate::render::join_url;
-use crate::revisions::{PAGE_CONTENT_TYPE, revision_metadata, sha256_hex};
-use crate::{SiteSettings, Tombstone, revision_key, tombstone_key};
+use crate::{SiteSettings, Stores, revision_key};
+use gazette_subscribers::{ArticleState, DatabaseError, Registry};
 
 /// Articles each worker task keeps in flight (reads, renders, writes).
 const IN_FLIGHT_PER_TASK: usize = 8;
@@ -59,64 +63,39 @@ pub enum RebuildError {
     Index(#[from] IndexFailure),
     #[error("a rebuild task failed: {0}")]
     Task(String),
+    #[error(transparent)]
+    Registry(#[from] DatabaseError),
+    #[error(
+        "the registry names {key}, but the archive has no such copy; is GAZETTE_ARCHIVE the archive this registry belongs to?"
+    )]
+    MissingCopy { key: String },
 }
 
-/// An article's newest revision and its tombstone, from the key listing.
-#[derive(Debug, Default)]
-struct Stored {
-    newest: u64,
-    withdrawn: bool,
-}
-
+/// Every page again, from the registry and the archive: the registry says
+/// which articles are live, at which key, with which redirects; the
+/// archive holds their copies. Nothing here decides a key.
 pub async fn rebuild(
-    store: &Store,
+    stores: &Stores,
+    registry: &Registry,
     renderer: Arc<Renderer>,
     site: SiteSettings,
     tasks: usize,
     progress: Arc<dyn Fn(RebuildProgress) + Send + Sync>,
 ) -> Result<RebuildReport, RebuildError> {
-    let mut stored: BTreeMap<String, Stored> = BTreeMap::new();
-    for key in store.list("articles/").await? {
-        let Some((id, file)) = key
-            .strip_prefix("articles/")
-            .and_then(|k| k.split_once('/'))
-        else {
-            continue;
-        };
-        let entry = stored.entry(id.to_owned()).or_default();
-        if file == "withdrawn.json" {
-            entry.withdrawn = true;
-        } else if let Some(revision) = file
-            .strip_suffix(".json")
-            .and_then(|r| r.parse::<u64>().ok())
-        {
-            entry.newest = entry.newest.max(revision);
-        }
-    }
-    let mut records: HashMap<String, ArticleRecord> = HashMap::new();
-    let mut live = Vec::new();
-    for (id, article) in stored {
-        if article.newest == 0 {
-            continue;
-        }
-        let tombstone = match article.withdrawn {
-            true => read_json::<Tombstone>(store, &tombstone_key(&id)).await?,
-            false => None,
-        };
-        match tombstone {
-            Some(t) if t.revision >= article.newest => {
-                records.insert(
-                    id,
-                    ArticleRecord {
-                        revision: t.revision,
-                        withdrawn_through: Some(t.revision),
-                        ..ArticleRecord::default()
-                    },
-                );
-            }
-            _ => live.push((id, article.newest)),
-        }
-    }
+    let live = registry.live_articles().await?;
+    let records: HashMap<String, ArticleRecord> = registry
+        .withdrawn_articles()
+        .await?
+        .into_iter()
+        .map(|(id, through)| {
+            let record = ArticleRecord {
+                revision: through,
+                withdrawn_through: Some(through),
+                ..ArticleRecord::default()
+            };
+            (id, record)
+        })
+        .collect();
     let withdrawn = records.len() as u64;
     progress(RebuildProgress::Found {
         articles: live.len() as u64,
@@ -125,20 +104,20 @@ pub async fn rebuild(
 
     // Rendering is CPU work: spread it over tasks so every core takes part.
     let render = Arc::new(ArticlePages::new(renderer.clone(), site.clone()));
-    let base = base_url(store, &site);
+    let base = base_url(&stores.site, &site);
     let tasks = tasks.max(1);
     let chunk = live.len().div_ceil(tasks).max(1);
     let mut running = JoinSet::new();
     for part in live.chunks(chunk) {
         let part = part.to_vec();
-        let (store, render, base) = (store.clone(), Arc::clone(&render), base.clone());
+        let (stores, render, base) = (stores.clone(), Arc::clone(&render), base.clone());
         let progress = Arc::clone(&progress);
         running.spawn(async move {
             stream::iter(part)
-                .map(|(id, revision)| {
-                    let (store, render, base, progress) = (&store, &render, &base, &progress);
+                .map(|article| {
+                    let (stores, render, base, progress) = (&stores, &render, &base, &progress);
                     async move {
-                        let entry = article_page(store, render, base, &id, revision).await?;
+                        let entry = article_page(stores, render, base, &article).await?;
                         progress(RebuildProgress::ArticleDone);
                         Ok::<_, RebuildError>(entry)
                     }
@@ -178,14 +157,18 @@ pub async fn rebuild(
         site: &site,
         base_url: &base,
     };
-    put_all(store, outputs.fixed_pages().map_err(IndexFailure::from)?).await?;
-    let derived = write(store, &outputs, &index, &dirty).await?;
+    put_all(
+        &stores.site,
+        outputs.fixed_pages().map_err(IndexFailure::from)?,
+    )
+    .await?;
+    let derived = write(stores, &outputs, &index, &dirty).await?;
     info!(
         objects = derived,
         seconds = indexing.elapsed().as_secs_f64(),
         "listings, feeds, sitemap and index state written"
     );
-    remove_stale_pages(store, &index, &dirty).await?;
+    remove_stale_pages(&stores.site, &index, &dirty).await?;
     Ok(RebuildReport {
         articles: index.site.next_site_seq,
         withdrawn,
@@ -193,26 +176,26 @@ pub async fn rebuild(
     })
 }
 
-/// Renders and writes one article's page; returns how listings show it.
+/// Renders and writes one article's page and its redirects; returns how
+/// listings show it.
 async fn article_page(
-    store: &Store,
+    stores: &Stores,
     render: &ArticlePages,
     base: &str,
-    id: &str,
-    revision: u64,
+    article: &ArticleState,
 ) -> Result<Entry, RebuildError> {
+    let (id, revision) = (article.article_id.as_str(), article.revision);
+    let page_key = article.page_key.clone().unwrap_or_default();
     let key = revision_key(id, revision, "json");
-    let validated: ValidatedArticle =
-        read_json(store, &key)
-            .await?
-            .ok_or_else(|| StoreError::Conflict {
-                target: key.clone(),
-            })?;
-    let (page_key, html, validated) = render
-        .render_stored(validated)
+    let validated: ValidatedArticle = read_json(&stores.archive, &key)
+        .await?
+        .ok_or_else(|| RebuildError::MissingCopy { key: key.clone() })?;
+    let (html, validated) = render
+        .render_stored(validated, &page_key)
         .map_err(IndexFailure::Theme)?;
     let sha256 = sha256_hex(html.as_bytes());
-    store
+    stores
+        .site
         .put(PutObject {
             key: page_key.clone(),
             body: Bytes::from(html.into_bytes()),
@@ -222,6 +205,12 @@ async fn article_page(
             precondition: Precondition::None,
         })
         .await?;
+    for redirect in &article.redirects {
+        stores
+            .site
+            .put_redirect(redirect, &location_of(&page_key))
+            .await?;
+    }
     let article = validated.article;
     Ok(Entry {
         article_id: article.id,

@@ -1,27 +1,24 @@
-//! The publish stage: the revision's copies and its page into the store, then `article.published` (first revision) or `article.updated`.
+//! The publish stage: a rendered revision goes live if the registry says it is the newest (copies to the archive, the page and its redirects to the public store), announced as `article.published` or `article.updated`; withdrawals (`withdraw.rs`) take an article's public objects down.
 //!
-//! The store-side rules for revisions (immutable copies, conditional page
-//! writes, the verify-and-repair step) live in `revisions.rs`.
+//! What lives where and how the public store converges on the registry is
+//! `pages.rs`; which revision and key win is the registry's.
+
+mod withdraw;
 
 use bytes::Bytes;
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, FieldError, Published, Rendered, Schemas, event_id};
-use gazette_store::{Precondition, PutObject, Store, StoreError};
+use gazette_store::StoreError;
+use gazette_subscribers::{Advance, DatabaseError, Registry};
 use tracing::{info, warn};
 
+use crate::pages::{ArticleObjects, PagesError, sha256_hex};
 use crate::rejection::join_errors;
 use crate::render::join_url;
-use crate::revisions::{PAGE_CONTENT_TYPE, Revisions, revision_metadata, sha256_hex};
 use crate::wire::MalformedEvent;
-use crate::withdraw::tombstone;
-use crate::{decode_event, encode_event, off_reactor};
+use crate::{Stores, decode_event, encode_event, off_reactor};
 
 pub(crate) const SOURCE: &str = "/gazette/publish";
-
-/// Where an article's page lives: `<category>/<slug>.html`.
-pub fn page_key(category_slug: &str, slug: &str) -> String {
-    format!("{category_slug}/{slug}.html")
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishFailure {
@@ -29,14 +26,16 @@ pub enum PublishFailure {
     Malformed(#[from] MalformedEvent),
     #[error("a stored revision copy cannot be read: {0}")]
     CorruptCopy(serde_json::Error),
-    #[error("article.rendered names page {claimed}, but its category and slug make {expected}")]
-    ForeignKey { claimed: String, expected: String },
+    #[error(
+        "article {article_id} does not own page {key}; only the render stage's claim makes a key an article's"
+    )]
+    ForeignKey { article_id: String, key: String },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "page {key} already belongs to article {owner}; two articles share a category and title"
-    )]
-    KeyConflict { key: String, owner: String },
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("{0}")]
+    Pages(String),
     #[error("cannot encode: {0}")]
     Encode(serde_json::Error),
     #[error("reading this message crashed: {0}")]
@@ -50,21 +49,32 @@ pub enum PublishFailure {
     },
 }
 
+impl From<PagesError> for PublishFailure {
+    fn from(e: PagesError) -> Self {
+        match e {
+            PagesError::Store(e) => Self::Store(e),
+            PagesError::Database(e) => Self::Database(e),
+            other => Self::Pages(other.to_string()),
+        }
+    }
+}
+
 impl Failure for PublishFailure {
     fn disposition(&self) -> Disposition {
         match self {
             Self::Store(e) if e.is_transient() => Disposition::Retry,
+            Self::Database(_) => Disposition::Retry,
             Self::Store(_) => Disposition::DeadLetter {
                 reason: "store-refused",
             },
-            Self::Malformed(_) | Self::ForeignKey { .. } => Disposition::DeadLetter {
+            Self::Malformed(_) => Disposition::DeadLetter {
                 reason: "malformed-event",
             },
-            Self::CorruptCopy(_) => Disposition::DeadLetter {
-                reason: "corrupt-copy",
+            Self::ForeignKey { .. } => Disposition::DeadLetter {
+                reason: "foreign-key",
             },
-            Self::KeyConflict { .. } => Disposition::DeadLetter {
-                reason: "key-conflict",
+            Self::CorruptCopy(_) | Self::Pages(_) => Disposition::DeadLetter {
+                reason: "corrupt-copy",
             },
             Self::Encode(_) => Disposition::DeadLetter { reason: "encode" },
             Self::Crashed(_) => Disposition::DeadLetter {
@@ -102,38 +112,41 @@ impl Default for PublishSettings {
 
 #[derive(Debug)]
 pub struct PublishStage {
-    store: Store,
+    stores: Stores,
+    registry: Registry,
     settings: PublishSettings,
     /// Every internal event is checked against its schema before it is acted on.
     schemas: Schemas,
 }
 
 impl PublishStage {
-    pub fn new(store: Store, settings: PublishSettings, schemas: Schemas) -> Self {
+    pub fn new(
+        stores: Stores,
+        registry: Registry,
+        settings: PublishSettings,
+        schemas: Schemas,
+    ) -> Self {
         Self {
-            store,
+            stores,
+            registry,
             settings,
             schemas,
         }
     }
 
-    pub(crate) fn store(&self) -> &Store {
-        &self.store
-    }
-
-    pub(crate) fn settings(&self) -> &PublishSettings {
-        &self.settings
-    }
-
-    pub(crate) fn schemas(&self) -> &Schemas {
-        &self.schemas
+    fn objects<'a>(&'a self, article_id: &'a str) -> ArticleObjects<'a> {
+        ArticleObjects {
+            stores: &self.stores,
+            article_id,
+            page_cache_control: self.settings.page_cache_control,
+        }
     }
 
     /// Where readers find `key`: under the public site URL, or in the store.
-    pub(crate) fn public_url(&self, key: &str) -> String {
+    fn public_url(&self, key: &str) -> String {
         match &self.settings.public_url {
             Some(base) => join_url(base, key),
-            None => self.store.locator(key),
+            None => self.stores.site.locator(key),
         }
     }
 }
@@ -166,80 +179,67 @@ impl PublishStage {
             html,
         } = event.data;
         let article = &validated.article;
-        // The key is derived, never taken from the message: a page lands
-        // only where its own category and slug put it.
-        let expected = page_key(&article.category.slug, &validated.slug);
-        if key != expected {
-            return Err(PublishFailure::ForeignKey {
-                claimed: key,
-                expected,
-            });
-        }
-        let revisions = Revisions::new(&self.store, &article.id, self.settings.page_cache_control);
-        // No look for a newer revision up front: it would cost every article a
-        // listing to spare the rare late one two immutable copies, and a late
-        // revision is kept off the page and unannounced below anyway.
+        let objects = self.objects(&article.id);
         let html = Bytes::from(html.into_bytes());
         let json =
             Bytes::from(serde_json::to_vec_pretty(&validated).map_err(PublishFailure::Encode)?);
         let sha256 = sha256_hex(&html);
-        // The revision's own copies first: immutable, so no writer can clobber
-        // them, and they are what the page is repaired from.
-        revisions
-            .put_revision(article.revision, (html.clone(), &sha256), json)
+        // The copies first: whatever the registry names must be readable.
+        objects
+            .put_copies(article.revision, json, html.clone())
             .await?;
-        let page = PutObject {
-            key: key.clone(),
-            body: html,
-            content_type: PAGE_CONTENT_TYPE,
-            cache_control: self.settings.page_cache_control,
-            metadata: revision_metadata(&article.id, article.revision, &sha256),
-            precondition: Precondition::None,
-        };
-        let written = revisions
-            .write_page_unless_newer(page, article.revision)
-            .await?;
-        let newest = revisions.settle_page(&key, article.revision).await?;
-        if newest > article.revision {
-            // Superseded while we worked: "published" for this revision
-            // would tell subscribers something no longer true.
-            warn!(article_id = %article.id, revision = article.revision, newest, "a newer revision arrived meanwhile; not announcing this one");
-            return Ok(Vec::new());
-        }
-
-        // After the page write, so a withdrawal racing this publish either
-        // finds our page to delete or leaves its tombstone for us to find.
-        if let Some(tombstone) = tombstone(&self.store, &article.id).await?
-            && tombstone.revision >= article.revision
+        let (first, redirects) = match self
+            .registry
+            .advance(&article.id, article.revision, &key)
+            .await?
         {
-            self.delete_page_through(&article.id, &key, tombstone.revision)
-                .await?;
-            warn!(article_id = %article.id, revision = article.revision, "this revision was withdrawn; page removed, not announcing");
-            return Ok(Vec::new());
-        }
-
-        // A new title or category gives the page a new key: the old one goes.
-        if let (Some(previous), true) = (written.replaced, written.maybe_moved) {
-            let old_key = revisions.page_key_of(previous).await?;
-            if old_key != key {
-                self.delete_page_through(&article.id, &old_key, previous)
-                    .await?;
+            Advance::Newest { first, redirects } => (first, redirects),
+            Advance::Stale(newest) => {
+                // Never written, unless an earlier attempt of this very
+                // message wrote it before dying: then put it right.
+                if message.redelivered || message.attempt > 1 {
+                    objects
+                        .converge(&self.registry, article.revision, &key)
+                        .await?;
+                }
+                info!(article_id = %article.id, revision = article.revision, newest = newest.revision, "a newer revision is recorded; this one is not published");
+                return Ok(Vec::new());
             }
+            Advance::Withdrawn { through } => {
+                info!(article_id = %article.id, revision = article.revision, through, "this revision was withdrawn; not published");
+                return Ok(Vec::new());
+            }
+            Advance::NotOwner { key } => {
+                return Err(PublishFailure::ForeignKey {
+                    article_id: article.id.clone(),
+                    key,
+                });
+            }
+        };
+        objects
+            .put_page(&key, article.revision, html, &sha256)
+            .await?;
+        objects.put_redirects(&redirects, &key).await?;
+        if !objects
+            .converge(&self.registry, article.revision, &key)
+            .await?
+        {
+            // Superseded or withdrawn while we worked: "published" for this
+            // revision would tell subscribers something no longer true.
+            warn!(article_id = %article.id, revision = article.revision, "overtaken while publishing; the page shows what the registry says, not announcing this revision");
+            return Ok(Vec::new());
         }
 
         let url = self.public_url(&key);
-        let lifecycle = if written.replaced.is_some() {
-            EventType::Updated
-        } else {
+        let lifecycle = if first {
             EventType::Published
+        } else {
+            EventType::Updated
         };
-        info!(article_id = %article.id, revision = article.revision, %key, %url, event = %lifecycle, "published");
+        info!(article_id = %article.id, revision = article.revision, %key, %url, event = %lifecycle, redirects = redirects.len(), "published");
         let published = Envelope::new(
             lifecycle,
             // One id for the revision going live, whichever type announces it.
-            // Garage ignores conditional writes, so a duplicate delivery that
-            // races an older revision's page write can reach the other verdict;
-            // with one id, consumers deduplicating by id still hear of it once.
             event_id(&article.id, article.revision, EventType::Published),
             SOURCE,
             &article.id,

@@ -70,7 +70,16 @@ impl Ledger {
                 .await
                 .expect("head")
                 .expect("listed key exists");
-            let article = head.metadata.get("article-id").cloned().unwrap_or_default();
+            // Listings, feeds and redirects belong to no article; a page
+            // names its article.
+            let Some(article) = head
+                .metadata
+                .get("article-id")
+                .cloned()
+                .filter(|_| head.redirect.is_none())
+            else {
+                continue;
+            };
             let revision = head
                 .metadata
                 .get("revision")

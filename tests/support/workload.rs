@@ -45,7 +45,7 @@ fn envelope(id: &str, data: &Value) -> Vec<u8> {
 }
 
 /// Realistic articles (the example's 4.5 kB body), each sent twice, one in
-/// ten with a revision 2 sent before its revision 1; plus 1 % poison.
+/// ten with a retitled revision 2 sent before its revision 1; plus 1 % poison.
 pub fn workload(ledger: &mut Ledger, poison: bool, rng: &mut StdRng) -> Vec<Message> {
     let example: Value =
         serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
@@ -58,9 +58,13 @@ pub fn workload(ledger: &mut Ledger, poison: bool, rng: &mut StdRng) -> Vec<Mess
             let mut data = example.clone();
             data["id"] = json!(id);
             data["revision"] = json!(revision);
-            data["title"] = json!(format!(
-                "Bài viết số {i}: Hội nghị Ban chấp hành Đảng bộ quận"
-            ));
+            // A revision sent out of order is retitled too: a late
+            // revision 1 must not write its old title's page anywhere.
+            data["title"] = json!(if revision == 1 {
+                format!("Bài viết số {i}: Hội nghị Ban chấp hành Đảng bộ quận")
+            } else {
+                format!("Bài viết số {i} (đổi tên): Hội nghị Ban chấp hành Đảng bộ quận")
+            });
             data["category"] = json!({"slug": slug, "name": name});
             data["lead"] = json!(format!(
                 "(NTL) Bản sửa đổi lần {revision} của bài viết số {i}."

@@ -3,43 +3,7 @@
 use std::time::Duration;
 
 /// An AMQP URL whose password never reaches a log line or an error message.
-#[derive(Clone)]
-pub struct AmqpUrl(String);
-
-impl AmqpUrl {
-    pub fn new(url: impl Into<String>) -> Self {
-        Self(url.into())
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// The URL with its password replaced by `***`.
-    pub fn redacted(&self) -> String {
-        match url::Url::parse(&self.0) {
-            Ok(mut parsed) if parsed.password().is_some() => {
-                // Only fails for URLs that cannot have a password, which this one has.
-                let _ = parsed.set_password(Some("***"));
-                parsed.to_string()
-            }
-            Ok(parsed) => parsed.to_string(),
-            Err(_) => "<unparseable AMQP URL>".to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Debug for AmqpUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
-
-impl std::fmt::Display for AmqpUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
+pub type AmqpUrl = gazette_secrets::SecretUrl;
 
 /// Transient failures wait in per-delay queues and come back; after
 /// `max_attempts` deliveries the message is dead-lettered with its history.

@@ -234,27 +234,31 @@ impl ValidateStage {
                 "has no letters or digits to build the page's URL from",
             ));
         }
-        let body_html = match article.body.format {
-            BodyFormat::Html => self.sanitizer.html(&article.body.content),
-            BodyFormat::Markdown => self.sanitizer.markdown(&article.body.content),
+        // A small body can expand a lot (`>` repeated nests a quote per
+        // character); what validate hands on must fit every later message.
+        let rendered = match article.body.format {
+            BodyFormat::Html => Ok(self.sanitizer.html(&article.body.content)),
+            BodyFormat::Markdown => self
+                .sanitizer
+                .markdown_within(&article.body.content, MAX_BODY_HTML_BYTES),
         };
-        if !has_visible_text(&body_html) {
+        let (body_html, oversized) = match rendered {
+            Ok(html) if html.len() <= MAX_BODY_HTML_BYTES => (html, None),
+            Ok(html) => {
+                let size = html.len();
+                (html, Some(size))
+            }
+            Err(size) => (String::new(), Some(size)),
+        };
+        if let Some(size) = oversized {
+            errors.push(too_large(size));
+        } else if !has_visible_text(&body_html) {
             errors.push(FieldError::new(
                 "/data/body/content",
                 "is empty once unsafe HTML is removed",
             ));
         }
-        if body_html.len() > MAX_BODY_HTML_BYTES {
-            // A small body can expand a lot (`>` repeated nests a quote per
-            // character); what validate hands on must fit every later message.
-            errors.push(FieldError::new(
-                "/data/body/content",
-                format!(
-                    "becomes {} bytes of HTML; the limit is {MAX_BODY_HTML_BYTES} bytes",
-                    body_html.len()
-                ),
-            ));
-        }
+
         (
             ValidatedArticle {
                 article,
@@ -282,6 +286,13 @@ impl ValidateStage {
             Some((_, Err(e))) => ValidateFailure::Encode(e),
         }
     }
+}
+
+fn too_large(size: usize) -> FieldError {
+    FieldError::new(
+        "/data/body/content",
+        format!("becomes {size} bytes of HTML; the limit is {MAX_BODY_HTML_BYTES} bytes"),
+    )
 }
 
 /// Whether sanitised HTML shows any text (tags and whitespace aside).

@@ -3,53 +3,56 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use gazette_secrets::SecretUrl;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 /// How long a caller waits for a pooled connection before the database counts as unreachable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// SQLite migrations retried after losing a race to another process.
+const MIGRATION_ATTEMPTS: u32 = 5;
 
 /// `sqlite://gazette.db` or `postgres://user:password@host/db`; the
 /// password never reaches a log line.
 #[derive(Clone)]
-pub struct DatabaseUrl(String);
+pub struct DatabaseUrl(SecretUrl);
 
 impl DatabaseUrl {
     /// Accepts `sqlite:` and `postgres:`/`postgresql:` URLs.
     pub fn parse(text: &str) -> Result<Self, DatabaseError> {
-        let scheme = text.split(':').next().unwrap_or_default();
-        match scheme {
-            "sqlite" | "postgres" | "postgresql" => Ok(Self(text.to_owned())),
+        let url = SecretUrl::new(text);
+        match url.scheme() {
+            "sqlite" | "postgres" | "postgresql" => Ok(Self(url)),
             _ => Err(DatabaseError::Url {
-                url: Self(text.to_owned()).redacted(),
+                url: url.redacted(),
             }),
         }
     }
 
     pub fn is_sqlite(&self) -> bool {
-        self.0.starts_with("sqlite:")
+        self.0.scheme() == "sqlite"
     }
 
-    /// The URL with its password replaced by `***`.
+    /// The URL with its password replaced by `***`, or `<redacted>` when it
+    /// does not parse as a URL.
     pub fn redacted(&self) -> String {
-        match url::Url::parse(&self.0) {
-            Ok(mut parsed) if parsed.password().is_some() => {
-                // Only fails for URLs that cannot carry a password, which this one does.
-                let _ = parsed.set_password(Some("***"));
-                parsed.to_string()
-            }
-            _ => self.0.clone(),
+        if self.is_sqlite() {
+            // A file name is no secret, and `sqlite://gazette.db` is not
+            // what a URL parser expects.
+            return self.0.expose().to_owned();
         }
+        self.0.redacted()
     }
 
     /// SQLite creates the file when it is missing: the embedded default
     /// must work on a fresh machine without a setup step.
     fn connectable(&self) -> String {
-        if self.is_sqlite() && !self.0.contains("mode=") && !self.0.contains(":memory:") {
-            let separator = if self.0.contains('?') { '&' } else { '?' };
-            format!("{}{separator}mode=rwc", self.0)
+        let url = self.0.expose();
+        if self.is_sqlite() && !url.contains("mode=") && !url.contains(":memory:") {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}mode=rwc")
         } else {
-            self.0.clone()
+            url.to_owned()
         }
     }
 }
@@ -147,14 +150,27 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<AnyPool, DatabaseError>
             .await
             .map_err(connect_failed)?;
     }
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .map_err(|e| DatabaseError::Migrate {
-            url: url.redacted(),
-            detail: e.to_string(),
-        })?;
-    Ok(pool)
+    // Several processes starting at once (render and publish workers all
+    // open the registry) race to migrate. PostgreSQL serialises them with an
+    // advisory lock; SQLite has none, so the loser's transaction fails and
+    // rolls back ("table already exists"), and running again finds the
+    // migration applied.
+    let mut attempt = 0;
+    loop {
+        match sqlx::migrate!("./migrations").run(&pool).await {
+            Ok(()) => return Ok(pool),
+            Err(_) if url.is_sqlite() && attempt < MIGRATION_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100) * attempt).await;
+            }
+            Err(e) => {
+                return Err(DatabaseError::Migrate {
+                    url: url.redacted(),
+                    detail: e.to_string(),
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +182,9 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://gazette:s3cret@db/gazette")
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(!url.to_string().contains("s3cret"));
+        let unparseable =
+            DatabaseUrl::parse("postgres://u:pa/ss@host/db").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(unparseable.to_string(), "<redacted>");
         assert!(!url.is_sqlite());
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         let sqlite = DatabaseUrl::parse("sqlite://gazette.db").unwrap_or_else(|e| panic!("{e}"));

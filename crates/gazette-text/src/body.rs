@@ -31,13 +31,29 @@ impl BodySanitizer {
     /// Markdown rendered to HTML, then sanitised: Markdown allows raw HTML,
     /// so the renderer's output is no safer than the input.
     pub fn markdown(&self, content: &str) -> String {
-        let mut options = Options::empty();
-        options.insert(Options::ENABLE_TABLES);
-        options.insert(Options::ENABLE_STRIKETHROUGH);
-        let mut rendered = String::with_capacity(content.len() + content.len() / 8);
-        html::push_html(&mut rendered, Parser::new_ext(content, options));
-        self.html(&rendered)
+        self.html(&markdown_html(content))
     }
+
+    /// Like [`BodySanitizer::markdown`], but gives up before sanitising when
+    /// the rendered HTML passes `limit` bytes (`Err` with its size): a body of
+    /// `>` repeated renders to a blockquote per character, and sanitising
+    /// megabytes of nesting is the expensive part.
+    pub fn markdown_within(&self, content: &str, limit: usize) -> Result<String, usize> {
+        let rendered = markdown_html(content);
+        if rendered.len() > limit {
+            return Err(rendered.len());
+        }
+        Ok(self.html(&rendered))
+    }
+}
+
+fn markdown_html(content: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut rendered = String::with_capacity(content.len() + content.len() / 8);
+    html::push_html(&mut rendered, Parser::new_ext(content, options));
+    rendered
 }
 
 #[cfg(test)]
@@ -67,6 +83,21 @@ mod tests {
         assert!(
             out.contains(r#"rel="noopener noreferrer nofollow""#),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn amplifying_markdown_is_refused_before_it_is_sanitised() {
+        let s = BodySanitizer::default();
+        let quotes = ">".repeat(20_000) + "x";
+        let refused = s.markdown_within(&quotes, 100_000);
+        assert!(
+            matches!(refused, Err(size) if size > 100_000),
+            "{refused:?}"
+        );
+        assert_eq!(
+            s.markdown_within("**đậm**", 100),
+            Ok("<p><strong>đậm</strong></p>\n".to_owned())
         );
     }
 }

@@ -26,6 +26,7 @@ pub struct Answer {
 /// Why no answer came back.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
+    /// `url` as people may see it: no query, no credentials.
     #[error("{url:?} is not an http:// or https:// URL with a host")]
     BadUrl { url: String },
     #[error(
@@ -104,7 +105,9 @@ impl WebhookClient {
             Ok(response) => response,
             Err(e) if blocked_by_guard(&e) => return Err(SendError::Blocked { host }),
             Err(e) if e.is_timeout() => return Err(SendError::Timeout(self.timeout)),
-            Err(e) => return Err(SendError::Unreachable(error_chain(&e))),
+            // reqwest names the URL in its errors, query and all; the query
+            // is where endpoints keep their tokens.
+            Err(e) => return Err(SendError::Unreachable(error_chain(&e.without_url()))),
         };
         let peer = response.remote_addr();
         if let Some(peer) = peer {
@@ -129,7 +132,7 @@ impl WebhookClient {
 /// with a host, without credentials. Used when a subscription is created, too.
 pub fn endpoint_url(text: &str) -> Result<url::Url, SendError> {
     let bad = || SendError::BadUrl {
-        url: text.to_owned(),
+        url: gazette_secrets::endpoint_for_people(text),
     };
     let parsed = url::Url::parse(text).map_err(|_| bad())?;
     let usable = matches!(parsed.scheme(), "http" | "https")

@@ -99,7 +99,7 @@ impl From<JsonRejection> for Problem {
 }
 
 fn authorize(api: &Api, headers: &HeaderMap) -> Result<(), Problem> {
-    let Some(ApiToken(expected)) = &api.settings.token else {
+    let Some(expected) = &api.settings.token else {
         return Err(Problem(
             StatusCode::FORBIDDEN,
             "managing webhooks over HTTP is switched off; set GAZETTE_API_TOKEN on the notifier"
@@ -111,7 +111,7 @@ fn authorize(api: &Api, headers: &HeaderMap) -> Result<(), Problem> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+    if constant_time_eq(given.as_bytes(), expected.expose().as_bytes()) {
         Ok(())
     } else {
         Err(Problem(

@@ -10,9 +10,10 @@ use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
 use gazette_stages::{PublishSettings, SiteSettings, use_webhook_schedule};
 
 use crate::config_file::ConfigFile;
+use crate::notifier_config::notifier_settings;
 pub use crate::notifier_config::{ApiToken, NotifierConfig};
-use crate::notifier_config::{notifier_settings, redact_url};
 use crate::store_config::{archive_url, default_store_url};
+use gazette_secrets::SecretUrl;
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -133,8 +134,8 @@ impl Config {
                 "smtp_url",
                 self.notifier
                     .smtp_url
-                    .as_deref()
-                    .map_or_else(|| "(unset)".to_owned(), redact_url),
+                    .as_ref()
+                    .map_or_else(|| "(unset)".to_owned(), SecretUrl::redacted),
             ),
             ("mail_from", self.notifier.mail_from.clone()),
             ("api_url", self.notifier.api_url.clone()),

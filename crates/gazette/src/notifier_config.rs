@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use gazette_secrets::{SecretString, SecretUrl};
 use gazette_subscribers::DatabaseUrl;
 use gazette_webhooks::{AddressPolicy, Schedule};
 
@@ -17,7 +18,7 @@ pub struct NotifierConfig {
     pub clock_factor: u32,
     pub schedule: Schedule,
     /// `smtp://…`; email subscriptions need it. May hold a password.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<SecretUrl>,
     pub mail_from: String,
     /// Where the subscription API is reachable from outside, for mail links.
     pub api_url: String,
@@ -26,14 +27,7 @@ pub struct NotifierConfig {
 }
 
 /// A bearer token that never reaches a log line.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiToken(pub String);
-
-impl std::fmt::Debug for ApiToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ApiToken(***)")
-    }
-}
+pub type ApiToken = SecretString;
 
 pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
     env: &Env<'_, F>,
@@ -87,22 +81,17 @@ pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
         webhook_timeout: env.duration("GAZETTE_WEBHOOK_TIMEOUT", Duration::from_secs(10))?,
         clock_factor,
         schedule: Schedule::compressed(clock_factor),
-        smtp_url,
+        smtp_url: smtp_url.map(SecretUrl::new),
         mail_from: env.string("GAZETTE_MAIL_FROM", "Gazette <no-reply@localhost>"),
         api_url,
-        api_token: (env.0)("GAZETTE_API_TOKEN").map(ApiToken),
+        api_token: (env.0)("GAZETTE_API_TOKEN").map(SecretString::new),
     })
 }
 
-/// A URL with its password masked, for settings that may carry one.
+/// A URL with its password masked, for settings that may carry one;
+/// `<redacted>` when it does not parse.
 pub(crate) fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => raw.to_owned(),
-    }
+    SecretUrl::new(raw).redacted()
 }
 
 #[cfg(test)]

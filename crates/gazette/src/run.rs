@@ -334,7 +334,7 @@ pub fn open_mailer(config: &Config) -> Result<Option<Mailer>> {
     let Some(smtp) = &notifier.smtp_url else {
         return Ok(None);
     };
-    Mailer::new(smtp, &notifier.mail_from)
+    Mailer::new(smtp.expose(), &notifier.mail_from)
         .map(Some)
         .context("GAZETTE_SMTP_URL or GAZETTE_MAIL_FROM is not usable")
 }

@@ -1,0 +1,362 @@
+//! The trust boundaries, tried as an attacker and a careless CMS would: colliding titles, reserved names, retitles and withdrawals on `gazette up` with Garage's website endpoint, and hostile submissions that must reach the CMS as `article.rejected`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod support;
+
+use std::net::SocketAddr;
+
+use gazette_broker::{Exchange, Outbound, Publisher};
+use gazette_contract::{CONTENT_TYPE, EventType};
+use gazette_store::Store;
+use serde_json::{Value, json};
+use support::{PATIENCE, TestEnv, Worker, example_article};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CATEGORY: &str = "thong-bao";
+
+fn article(id: &str, revision: u64, title: &str) -> Value {
+    let mut article = example_article();
+    article["id"] = json!(id);
+    article["revision"] = json!(revision);
+    article["title"] = json!(title);
+    article["category"] = json!({"slug": CATEGORY, "name": "Thông báo"});
+    article
+}
+
+/// `gazette submit --wait` for `articles`; the URL path each was published at, in order.
+fn publish(env: &TestEnv, articles: &[Value]) -> Vec<String> {
+    let out = env.submit_and_wait(articles);
+    let paths: Vec<String> = out
+        .lines()
+        .filter_map(|line| line.split(" at ").nth(1))
+        .map(|url| {
+            let at = url.find(&format!("/{CATEGORY}/")).expect("a page URL");
+            url[at + 1..].to_owned()
+        })
+        .collect();
+    assert_eq!(paths.len(), articles.len(), "{out}");
+    paths
+}
+
+/// GET `path` from Garage's website endpoint for the site bucket: status and `Location`.
+async fn website(env: &TestEnv, path: &str) -> (u16, Option<String>) {
+    let addr: SocketAddr = format!("127.0.0.1:{}", env.garage.web_port)
+        .parse()
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /{path} HTTP/1.1\r\nHost: {}.web.garage.localhost\r\nConnection: close\r\n\r\n",
+        env.garage.bucket
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let location = response
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("location: ")
+                .or_else(|| line.strip_prefix("Location: "))
+        })
+        .map(str::to_owned);
+    (status, location)
+}
+
+/// Every public object, as (key, article-id metadata, redirect location).
+async fn public_objects(store: &Store) -> Vec<(String, Option<String>, Option<String>)> {
+    let mut objects = Vec::new();
+    for key in store.list("").await.unwrap() {
+        let head = store.head(&key).await.unwrap().unwrap();
+        objects.push((key, head.metadata.get("article-id").cloned(), head.redirect));
+    }
+    objects
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_article_keeps_a_url_of_its_own_and_moves_answer_301() {
+    let env = TestEnv::start("trust-urls").await;
+    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    let long = "Thông báo về việc tổ chức lấy ý kiến nhân dân đối với dự thảo quy hoạch chi tiết khu đô thị mới phía tây quận";
+    let paths = publish(
+        &env,
+        &[
+            article("tb-1", 1, "Thông báo lịch cắt nước"),
+            article("tb-2", 1, "Thông báo lịch cắt nước"),
+            article("tb-3", 1, "THÔNG BÁO LỊCH CẮT NƯỚC!"),
+            article("hn-1", 1, "Hà Nội"),
+            article("hn-2", 1, "Hà Nối"),
+            article("long-1", 1, &format!("{long} Tây Tựu")),
+            article("long-2", 1, &format!("{long} Đông Ngạc")),
+            article("idx", 1, "Index"),
+            article("rss", 1, "RSS"),
+        ],
+    );
+    let mut distinct = paths.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), paths.len(), "{paths:?}");
+    assert_eq!(paths[0], format!("{CATEGORY}/thong-bao-lich-cat-nuoc.html"));
+    for reserved in ["index.html", "rss.html"] {
+        assert!(
+            !paths.contains(&format!("{CATEGORY}/{reserved}")),
+            "{paths:?}"
+        );
+    }
+    let store = env.store().await;
+    for (path, id) in paths.iter().zip([
+        "tb-1", "tb-2", "tb-3", "hn-1", "hn-2", "long-1", "long-2", "idx", "rss",
+    ]) {
+        let head = store.head(path).await.unwrap().expect("the page");
+        assert_eq!(
+            head.metadata.get("article-id").map(String::as_str),
+            Some(id)
+        );
+        assert_eq!(website(&env, path).await.0, 200, "{path}");
+    }
+    // The category's own front page is the listing, not the "Index" article.
+    support::eventually(|| {
+        let store = store.clone();
+        async move {
+            let front = store.get(&format!("{CATEGORY}/index.html")).await.unwrap();
+            let front = String::from_utf8(front.unwrap_or_default()).unwrap();
+            match front.contains("Hà Nội") && front.contains("Hà Nối") && front.contains(">Index<")
+            {
+                true => Ok(()),
+                false => Err(format!(
+                    "the category front page does not list every article yet: {front}"
+                )),
+            }
+        }
+    })
+    .await;
+
+    // Retitled twice: both old URLs answer 301 straight to the newest.
+    let second = publish(&env, &[article("tb-1", 2, "Lịch cắt nước tuần sau")]);
+    let third = publish(&env, &[article("tb-1", 3, "Lịch cắt nước đã hoãn")]);
+    for old in [&paths[0], &second[0]] {
+        let (status, location) = website(&env, old).await;
+        assert_eq!(status, 301, "{old}");
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/{}", third[0]).as_str()),
+            "{old}"
+        );
+    }
+    assert_eq!(website(&env, &third[0]).await.0, 200);
+    // The freed title is not handed to anyone else: tb-2 stays where it was.
+    assert_eq!(
+        store
+            .head(&paths[1])
+            .await
+            .unwrap()
+            .unwrap()
+            .metadata
+            .get("article-id")
+            .map(String::as_str),
+        Some("tb-2")
+    );
+
+    // Withdrawn: no page, no redirect, nothing public names it.
+    let id = "withdraw-tb-1";
+    let body = json!({
+        "specversion": "1.0", "id": id, "source": "/cms/test", "type": "article.withdrawn",
+        "time": "2022-06-24T02:00:00Z", "subject": "tb-1", "datacontenttype": "application/json",
+        "data": {"id": "tb-1", "reason": "Lịch đã hủy; lý do nội bộ"}
+    });
+    let mut events = env.tap(&[EventType::Unpublished.as_str()]).await;
+    post(&env, EventType::Withdrawn, &body).await;
+    events
+        .next(PATIENCE)
+        .await
+        .unwrap()
+        .expect("article.unpublished");
+    for key in [&paths[0], &second[0], &third[0]] {
+        assert_eq!(store.head(key).await.unwrap(), None, "{key}");
+        assert_eq!(website(&env, key).await.0, 404, "{key}");
+    }
+    support::eventually(|| async {
+        let objects = public_objects(&store).await;
+        let mut traces = Vec::new();
+        for (key, owner, redirect) in &objects {
+            if owner.as_deref() == Some("tb-1")
+                || redirect
+                    .as_deref()
+                    .is_some_and(|r| r.contains("lich-cat-nuoc-da-hoan"))
+            {
+                traces.push(key.clone());
+            }
+            let text = String::from_utf8_lossy(&store.get(key).await.unwrap().unwrap_or_default())
+                .into_owned();
+            if text.contains("Lịch cắt nước đã hoãn") || text.contains("lý do nội bộ")
+            {
+                traces.push(key.clone());
+            }
+        }
+        if traces.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("public objects still name tb-1: {traces:?}"))
+        }
+    })
+    .await;
+    for (key, _, _) in public_objects(&store).await {
+        assert!(
+            !key.starts_with("articles/") && !key.starts_with("_gazette/"),
+            "{key} is private state in the public store"
+        );
+    }
+    events.close().await;
+    env.teardown().await;
+}
+
+async fn post(env: &TestEnv, event_type: EventType, body: &Value) {
+    post_raw(
+        env,
+        event_type,
+        &serde_json::to_vec(body).unwrap(),
+        body["id"].as_str().unwrap(),
+    )
+    .await;
+}
+
+async fn post_raw(env: &TestEnv, event_type: EventType, body: &[u8], id: &str) {
+    // Declared first, so that an event posted before `up` has started waits in its queue.
+    gazette_broker::ensure_topology(&env.settings, &gazette_stages::ALL_STAGES)
+        .await
+        .unwrap();
+    let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
+    let routed = publisher
+        .publish(&Outbound {
+            exchange: Exchange::Events,
+            routing_key: event_type.as_str().to_owned(),
+            body: body.to_vec(),
+            message_id: id.to_owned(),
+            correlation_id: None,
+            content_type: CONTENT_TYPE,
+            headers: Default::default(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        routed,
+        gazette_broker::Routed::Queued,
+        "{id} reached no queue"
+    );
+    publisher.close().await;
+}
+
+fn submitted(id: &str, data: &Value) -> Value {
+    json!({
+        "specversion": "1.0", "id": format!("sub-{id}"), "source": "/cms/test", "type": "article.submitted",
+        "time": "2022-06-23T08:04:01Z", "subject": data["id"], "datacontenttype": "application/json",
+        "data": data
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_submissions_reach_the_cms_as_rejections_and_feeds_stay_parseable() {
+    let env = TestEnv::start("trust-input").await;
+    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    let mut rejections = env
+        .tap(&[EventType::Rejected.as_str(), EventType::Published.as_str()])
+        .await;
+
+    let mut reserved = article("cat-1", 1, "Bài trong chuyên mục trùng tên");
+    reserved["category"] = json!({"slug": "articles", "name": "Bài viết"});
+    let mut lying = submitted("lie-1", &article("lie-1", 1, "Chủ đề khác"));
+    lying["subject"] = json!("someone-else");
+    let mut amplified = article("amp-1", 1, "Bài rất dài");
+    amplified["body"] = json!({"format": "markdown", "content": ">".repeat(99_000) + "x"});
+    let duplicate = {
+        let text = serde_json::to_string(&submitted("dup-1", &article("dup-1", 1, "Tiêu đề thật")))
+            .unwrap();
+        text.replacen("\"title\":", "\"title\":\"Tiêu đề giả\",\"title\":", 1)
+    };
+    post(&env, EventType::Submitted, &submitted("cat-1", &reserved)).await;
+    post(&env, EventType::Submitted, &lying).await;
+    post(&env, EventType::Submitted, &submitted("amp-1", &amplified)).await;
+    post_raw(
+        &env,
+        EventType::Submitted,
+        duplicate.as_bytes(),
+        "sub-dup-1",
+    )
+    .await;
+    // A withdrawal of an article nobody published.
+    let body = json!({
+        "specversion": "1.0", "id": "withdraw-ghost", "source": "/cms/test", "type": "article.withdrawn",
+        "time": "2022-06-24T02:00:00Z", "subject": "ghost", "datacontenttype": "application/json",
+        "data": {"id": "ghost", "reason": "x"}
+    });
+    post(&env, EventType::Withdrawn, &body).await;
+    // A title that would break every feed, with a bidi override.
+    let dirty = article("dirty-1", 1, "Hội nghị\u{FFFE} lần \u{202E}14\u{202C}\u{1}");
+    post(&env, EventType::Submitted, &submitted("dirty-1", &dirty)).await;
+
+    let mut pointers = std::collections::BTreeMap::new();
+    let mut published = Vec::new();
+    while pointers.len() < 5 || published.is_empty() {
+        let message = rejections
+            .next(PATIENCE)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("only {pointers:?} and {published:?} arrived"));
+        let event: Value = serde_json::from_slice(&message.body).unwrap();
+        if message.routing_key == "article.published" {
+            published.push(event);
+            continue;
+        }
+        let errors = event["data"]["errors"].as_array().unwrap();
+        let first = errors[0]["pointer"].as_str().unwrap().to_owned();
+        pointers.insert(
+            event["data"]["article_id"].as_str().unwrap().to_owned(),
+            first,
+        );
+    }
+    assert_eq!(pointers["cat-1"], "/data/category/slug");
+    assert_eq!(pointers["lie-1"], "/subject");
+    assert_eq!(pointers["amp-1"], "/data/body/content");
+    assert_eq!(pointers["dup-1"], "/data/title");
+    assert_eq!(pointers["ghost"], "/data/id");
+    assert_eq!(published[0]["data"]["title"], "Hội nghị lần 14");
+
+    // Every feed that lists it is clean XML text.
+    let store = env.store().await;
+    for feed in [
+        "rss.xml",
+        "atom.xml",
+        &format!("{CATEGORY}/rss.xml"),
+        "sitemap.xml",
+    ] {
+        let text = support::eventually(|| {
+            let store = store.clone();
+            let feed = feed.to_owned();
+            async move {
+                match store.get(&feed).await.unwrap() {
+                    // Listed by its page's URL, which every feed and the sitemap carry.
+                    Some(bytes) if String::from_utf8_lossy(&bytes).contains("hoi-nghi-lan-14") => {
+                        Ok(String::from_utf8(bytes).unwrap())
+                    }
+                    _ => Err(format!("{feed} does not list the article yet")),
+                }
+            }
+        })
+        .await;
+        assert!(
+            text.chars()
+                .all(|c| gazette_text::is_printable(c) || matches!(c, '\n' | '\r' | '\t')),
+            "{feed} holds a character XML 1.0 forbids"
+        );
+    }
+    let rss = String::from_utf8(store.get("rss.xml").await.unwrap().unwrap()).unwrap();
+    assert!(
+        rss.contains("<guid isPermaLink=\"false\">urn:uuid:"),
+        "{rss}"
+    );
+    rejections.close().await;
+    env.teardown().await;
+}

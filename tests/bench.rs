@@ -1,5 +1,11 @@
 //! The bench's smoke run: every part of `cargo xtask bench` on a few dozen articles, so the documented full run keeps working.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
 mod support;
 
 use std::path::PathBuf;

@@ -127,8 +127,11 @@ impl Receiver {
     }
 }
 
+/// What the receiver's handlers share: the requests so far, and a bell rung on each.
+type ReceiverState = (Arc<Mutex<Shared>>, Arc<watch::Sender<usize>>);
+
 async fn answer(
-    State((shared, notify)): State<(Arc<Mutex<Shared>>, Arc<watch::Sender<usize>>)>,
+    State((shared, notify)): State<ReceiverState>,
     UrlPath(name): UrlPath<String>,
     headers: HeaderMap,
     body: Bytes,

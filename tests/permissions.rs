@@ -147,6 +147,22 @@ async fn each_user_can_publish_its_own_events_and_no_others() {
         (user("publish"), Exchange::Events, "article.published", true),
         (user("render"), Exchange::Internal, "article.rendered", true),
         (user("render"), Exchange::Events, "article.published", false),
+        // Render tells the CMS when a title has no free address left.
+        (user("render"), Exchange::Events, "article.rejected", true),
+        // Publish no longer reads upstream's exchange, and nobody but
+        // validate hands it a withdrawal.
+        (
+            user("upstream"),
+            Exchange::Internal,
+            "withdrawal.validated",
+            false,
+        ),
+        (
+            user("validate"),
+            Exchange::Internal,
+            "withdrawal.validated",
+            true,
+        ),
         (
             user("validate"),
             Exchange::Internal,

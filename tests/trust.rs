@@ -360,3 +360,47 @@ async fn hostile_submissions_reach_the_cms_as_rejections_and_feeds_stay_parseabl
     rejections.close().await;
     env.teardown().await;
 }
+
+/// The common path's cost in store requests, as the publish worker counts
+/// them in `gazette_s3_request_duration_seconds`: per article three PUTs
+/// (two archive copies, the page) and no GET, HEAD or LIST.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_an_article_costs_three_writes_and_no_read() {
+    let env = TestEnv::start("trust-cost").await;
+    let http = support::free_local_addr();
+    let mut vars = env.env();
+    vars.push(("GAZETTE_HTTP_ADDR".to_owned(), http.to_string()));
+    let log = |stage: &str| env.garage.dir.path().join(format!("{stage}.log"));
+    let _publish = Worker::spawn(&["worker", "publish"], &vars, &log("publish"));
+    let _others = ["validate", "render"].map(|stage| env.spawn_worker(stage));
+    support::wait_for_http(http, "/readyz", 200).await;
+    let count = |metrics: &str, operation: &str| -> f64 {
+        let series =
+            format!("gazette_s3_request_duration_seconds_count{{operation=\"{operation}\"}} ");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(series.as_str()))
+            .map_or(0.0, |n| n.trim().parse().unwrap())
+    };
+    let before = support::wait_for_http(http, "/metrics", 200).await;
+    let articles: Vec<Value> = (0..5)
+        .map(|n| article(&format!("cost-{n}"), 1, &format!("Tin thứ {n} trong ngày")))
+        .collect();
+    publish(&env, &articles);
+    let after = support::wait_for_http(http, "/metrics", 200).await;
+    let per_article =
+        |operation: &str| (count(&after, operation) - count(&before, operation)) / 5.0;
+    eprintln!(
+        "store requests per published article: put {}, get {}, head {}, list {}, delete {}",
+        per_article("put"),
+        per_article("get"),
+        per_article("head"),
+        per_article("list"),
+        per_article("delete"),
+    );
+    assert_eq!(per_article("put"), 3.0, "{after}");
+    for read in ["get", "head", "list", "delete"] {
+        assert_eq!(per_article(read), 0.0, "{read}: {after}");
+    }
+    env.teardown().await;
+}

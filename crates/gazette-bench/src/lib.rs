@@ -217,6 +217,8 @@ struct Bench<'a> {
     plan: &'a BenchPlan,
     garage: &'a Garage,
     store: Store,
+    /// Where publish keeps the revision copies; they count as its writes.
+    archive: Store,
     example: Vec<u8>,
     mean_submission_bytes: usize,
     logs: tempfile::TempDir,
@@ -227,6 +229,12 @@ impl<'a> Bench<'a> {
         let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
             .await
             .context("opening the bench's Garage bucket")?;
+        let archive = Store::open_with(
+            &format!("s3://{}", garage.archive_bucket),
+            Some(&garage.access()),
+        )
+        .await
+        .context("opening the bench's Garage archive bucket")?;
         let example = std::fs::read(&plan.example_article)
             .with_context(|| format!("reading {}", plan.example_article.display()))?;
         let mut sample = ArticleFactory::from_example(&example, 0)?;
@@ -235,6 +243,7 @@ impl<'a> Bench<'a> {
             plan,
             garage,
             store,
+            archive,
             example,
             mean_submission_bytes,
             logs: tempfile::Builder::new()
@@ -368,13 +377,17 @@ impl<'a> Bench<'a> {
         })
     }
 
-    /// How many objects the store holds, and the sizes of an evenly spread sample of them.
+    /// How many objects the site and the archive hold, and the sizes of an
+    /// evenly spread sample of them.
     async fn object_sizes(&self) -> anyhow::Result<(usize, Vec<usize>)> {
-        let keys = self.store.list("").await?;
+        let mut keys = Vec::new();
+        for store in [&self.store, &self.archive] {
+            keys.extend(store.list("").await?.into_iter().map(|key| (store, key)));
+        }
         let step = keys.len().div_ceil(SIZE_SAMPLE).max(1);
         let mut sizes = Vec::new();
-        for key in keys.iter().step_by(step) {
-            sizes.push(self.store.get(key).await?.map_or(0, |body| body.len()));
+        for (store, key) in keys.iter().step_by(step) {
+            sizes.push(store.get(key).await?.map_or(0, |body| body.len()));
         }
         Ok((keys.len(), sizes))
     }

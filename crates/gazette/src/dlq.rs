@@ -81,17 +81,11 @@ impl Filters {
             })
     }
 
+    /// The chosen stage, or every stage there is (the indexer and the
+    /// notifier's two included): a letter nobody lists is a letter lost.
     fn stages(&self) -> Vec<Stage> {
         self.stage.map_or_else(
-            || {
-                vec![
-                    Stage::Validate,
-                    Stage::Render,
-                    Stage::Publish,
-                    Stage::Notify,
-                    Stage::Deliver,
-                ]
-            },
+            || <Stage as clap::ValueEnum>::value_variants().to_vec(),
             |s| vec![s],
         )
     }

@@ -35,13 +35,15 @@ pub struct Probes {
 }
 
 /// Installs the Prometheus recorder and serves the endpoints until `shutdown`.
-/// With `api`, the subscription API is served beside them.
+/// With `api`, the subscription API is served beside them. A busy address
+/// is reported at once; the returned task ends with the server's own
+/// error, which the caller must not drop.
 pub async fn serve(
     addr: SocketAddr,
     probes: Probes,
     api: Option<Api>,
     shutdown: CancellationToken,
-) -> Result<()> {
+) -> Result<tokio::task::JoinHandle<Result<()>>> {
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &SECONDS_BUCKETS)
         .context("invalid histogram buckets")?
@@ -64,12 +66,12 @@ pub async fn serve(
         info!(%addr, "serving the subscription API");
     }
     info!(%addr, "serving /metrics, /healthz and /readyz");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
+    Ok(tokio::spawn(async move {
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await;
-    });
-    Ok(())
+            .await
+            .context("the HTTP server for /metrics, /healthz and /readyz stopped")
+    }))
 }
 
 async fn render_metrics(State(metrics): State<PrometheusHandle>) -> String {

@@ -117,6 +117,7 @@ async fn run(
             .map(|(_, r)| r.clone())
             .unwrap_or_default()
     };
+    let mut running = JoinSet::new();
     if let Some(addr) = config.http_addr {
         let probes = Probes {
             stages: readiness
@@ -131,14 +132,14 @@ async fn run(
             mailer: mailer.clone(),
             settings: api::ApiSettings::from_config(config),
         });
-        http::serve(addr, probes, api, shutdown.clone()).await?;
+        // The server's own error ends the process like a stage's would.
+        let server = http::serve(addr, probes, api, shutdown.clone()).await?;
+        running.spawn(async move { server.await.context("the HTTP server panicked")? });
     } else if subscribers.is_some() {
         tracing::warn!("GAZETTE_HTTP_ADDR is unset: the subscription API is not served");
     }
 
-    let mut running = JoinSet::new();
     if let (Some(addr), Some(store)) = (preview, &store) {
-        // The server's own error ends `gazette up` like a stage's would.
         let server = crate::preview::serve(addr, store.site.clone(), shutdown.clone()).await?;
         running.spawn(async move { server.await.context("the preview server panicked")? });
     }

@@ -34,7 +34,17 @@ pub(super) async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<I
     }
     timed(&plan.gazette_binary, &["migrate"], &store_env(&store))?;
     timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?;
+    // Back where publish would have put them: the archive, now that there is one.
+    let copies: Vec<PathBuf> = new
+        .iter()
+        .map(|n| {
+            archive_beside(&store).join(revision_key(&format!("bench-site-{n:06}"), 1, "json"))
+        })
+        .collect();
     for (n, copy) in copies.iter().enumerate() {
+        if let Some(folder) = copy.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
         std::fs::rename(work.join(format!("held-{n}.json")), copy)?;
     }
 
@@ -69,7 +79,10 @@ pub(super) async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<I
         let line = wait_for_log(&mut worker, "index flushed", flush + 1).await?;
         let objects_written =
             flushed_objects(&line).context("the flush line names no objects_written")?;
-        let (files_changed, bytes_written) = changed_since(&store, started)?;
+        // The site and its archive beside it (the index state lives there).
+        let (site_files, site_bytes) = changed_since(&store, started)?;
+        let (state_files, state_bytes) = changed_since(&archive_beside(&store), started)?;
+        let (files_changed, bytes_written) = (site_files + state_files, site_bytes + state_bytes);
         let category_seq = (n / categories) as u64;
         new_articles.push(NewArticleCost {
             article_id: validated.article.id.clone(),
@@ -149,6 +162,13 @@ fn flushed_objects(line: &str) -> Option<u64> {
 }
 
 /// Files under `dir` (the store's own metadata aside) modified since `since`.
+/// `GAZETTE_ARCHIVE`'s default for a directory site: `<site>-archive`.
+fn archive_beside(site: &Path) -> PathBuf {
+    let mut name = site.as_os_str().to_owned();
+    name.push("-archive");
+    PathBuf::from(name)
+}
+
 fn changed_since(dir: &Path, since: SystemTime) -> anyhow::Result<(usize, u64)> {
     let (mut files, mut bytes) = (0, 0);
     let mut pending = vec![dir.to_owned()];

@@ -157,3 +157,76 @@ async fn dead_letters_can_be_listed_shown_purged_and_replayed() {
     publisher.close().await;
     env.teardown().await;
 }
+
+/// A withdrawal dead-lettered by publish goes back as a withdrawal: the
+/// replay keeps the routing key (through the stage's own delay queue, the one
+/// way a stage trusts Gazette's header), so publish refuses it again for the
+/// same reason instead of misreading it. Listing, any number of times,
+/// loses nothing, and lists every stage's letters by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_withdrawal_is_judged_as_a_withdrawal_again() {
+    let env = TestEnv::start("dlq-withdrawal").await;
+    ensure_topology(&env.settings, &gazette_stages::ALL_STAGES)
+        .await
+        .unwrap();
+    let _workers = ["validate", "publish"].map(|stage| env.spawn_worker(stage));
+    let body = serde_json::json!({
+        "specversion": "1.0", "id": "withdraw-ghost", "source": "/cms/test", "type": "article.withdrawn",
+        "time": "2022-06-24T02:00:00Z", "subject": "ghost", "datacontenttype": "application/json",
+        "data": {"id": "ghost", "reason": "never published"}
+    });
+    support::cms::post(&env, gazette_contract::EventType::Withdrawn, &body).await;
+    let dead = Topology::new(&env.namespace).dead_queue("publish");
+    let letter_count = || async {
+        queue_depth(&env.settings, &dead)
+            .await
+            .unwrap()
+            .unwrap_or(0)
+    };
+    support::eventually(|| async {
+        match letter_count().await {
+            1 => Ok(()),
+            n => Err(format!("publish's dead-letter queue holds {n}")),
+        }
+    })
+    .await;
+    for _ in 0..3 {
+        let (ok, all, _) = env.run_gazette(&["dlq", "list"]);
+        assert!(ok, "{all}");
+        let line = all
+            .lines()
+            .find(|l| l.starts_with("publish\t"))
+            .unwrap_or_else(|| panic!("dlq list without --stage shows publish's letter: {all}"));
+        assert!(line.contains("unknown-article"), "{line}");
+    }
+    assert_eq!(letter_count().await, 1, "listing lost a letter");
+
+    let (ok, replayed, _) =
+        env.run_gazette(&["dlq", "replay", "--stage", "publish", "--rate", "50"]);
+    assert!(
+        ok && replayed.contains("1 dead letters replayed"),
+        "{replayed}"
+    );
+    support::eventually(|| async {
+        let (_, all, _) = env.run_gazette(&["dlq", "list", "--stage", "publish"]);
+        let Some(id) = all
+            .lines()
+            .find(|l| l.starts_with("publish\t"))
+            .and_then(|l| l.split('\t').nth(1))
+        else {
+            return Err(format!("no letter back yet: {all}"));
+        };
+        let (_, shown, _) = env.run_gazette(&["dlq", "show", id, "--stage", "publish"]);
+        match shown.contains("header x-gazette-replayed: 1") {
+            true if shown.contains("reason: unknown-article")
+                && shown.contains("header x-gazette-routing-key: withdrawal.validated") =>
+            {
+                Ok(())
+            }
+            true => Err(format!("replayed as something else: {shown}")),
+            false => Err(format!("not replayed yet: {shown}")),
+        }
+    })
+    .await;
+    env.teardown().await;
+}

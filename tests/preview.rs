@@ -90,13 +90,12 @@ async fn the_directory_site_is_served_like_a_website_and_nothing_else_is() {
     wait_for_http(probes, "/readyz", 200).await;
     let category = "tin-tuc-hoat-dong-cua-quan-uy";
     let mut article = support::example_article();
-    let out = env.submit_and_wait(std::slice::from_ref(&article));
-    let first = out
-        .split(&format!("/{category}/"))
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_owned();
+    // The page's name in the category, from `submit --wait`'s line.
+    let published_at = |out: String| -> String {
+        let after = out.split(&format!("/{category}/")).nth(1).unwrap();
+        after.trim().to_owned()
+    };
+    let first = published_at(env.submit_and_wait(std::slice::from_ref(&article)));
     let first_path = format!("/{category}/{first}");
 
     // The page, with the stored type, cache policy and an ETag that answers 304.
@@ -133,13 +132,7 @@ async fn the_directory_site_is_served_like_a_website_and_nothing_else_is() {
     // A retitle leaves a 301 behind.
     article["revision"] = serde_json::json!(2);
     article["title"] = serde_json::json!("Hội nghị lần thứ 14 (đã sửa tiêu đề)");
-    let out = env.submit_and_wait(&[article]);
-    let second = out
-        .split(&format!("/{category}/"))
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_owned();
+    let second = published_at(env.submit_and_wait(&[article]));
     let (status, head, _) = request(preview, &first_path, "").await;
     assert_eq!(status, 301, "{head}");
     assert!(

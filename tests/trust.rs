@@ -9,38 +9,12 @@ mod support;
 
 use std::net::SocketAddr;
 
-use gazette_broker::{Exchange, Outbound, Publisher};
-use gazette_contract::{CONTENT_TYPE, EventType};
+use gazette_contract::EventType;
 use gazette_store::Store;
 use serde_json::{Value, json};
-use support::{PATIENCE, TestEnv, Worker, example_article};
+use support::cms::{CATEGORY, article, post, post_raw, publish, submitted};
+use support::{PATIENCE, TestEnv, Worker};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const CATEGORY: &str = "thong-bao";
-
-fn article(id: &str, revision: u64, title: &str) -> Value {
-    let mut article = example_article();
-    article["id"] = json!(id);
-    article["revision"] = json!(revision);
-    article["title"] = json!(title);
-    article["category"] = json!({"slug": CATEGORY, "name": "Thông báo"});
-    article
-}
-
-/// `gazette submit --wait` for `articles`; the URL path each was published at, in order.
-fn publish(env: &TestEnv, articles: &[Value]) -> Vec<String> {
-    let out = env.submit_and_wait(articles);
-    let paths: Vec<String> = out
-        .lines()
-        .filter_map(|line| line.split(" at ").nth(1))
-        .map(|url| {
-            let at = url.find(&format!("/{CATEGORY}/")).expect("a page URL");
-            url[at + 1..].to_owned()
-        })
-        .collect();
-    assert_eq!(paths.len(), articles.len(), "{out}");
-    paths
-}
 
 /// GET `path` from Garage's website endpoint for the site bucket: status and `Location`.
 async fn website(env: &TestEnv, path: &str) -> (u16, Option<String>) {
@@ -213,50 +187,6 @@ async fn every_article_keeps_a_url_of_its_own_and_moves_answer_301() {
     env.teardown().await;
 }
 
-async fn post(env: &TestEnv, event_type: EventType, body: &Value) {
-    post_raw(
-        env,
-        event_type,
-        &serde_json::to_vec(body).unwrap(),
-        body["id"].as_str().unwrap(),
-    )
-    .await;
-}
-
-async fn post_raw(env: &TestEnv, event_type: EventType, body: &[u8], id: &str) {
-    // Declared first, so that an event posted before `up` has started waits in its queue.
-    gazette_broker::ensure_topology(&env.settings, &gazette_stages::ALL_STAGES)
-        .await
-        .unwrap();
-    let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
-    let routed = publisher
-        .publish(&Outbound {
-            exchange: Exchange::Events,
-            routing_key: event_type.as_str().to_owned(),
-            body: body.to_vec(),
-            message_id: id.to_owned(),
-            correlation_id: None,
-            content_type: CONTENT_TYPE,
-            headers: Default::default(),
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        routed,
-        gazette_broker::Routed::Queued,
-        "{id} reached no queue"
-    );
-    publisher.close().await;
-}
-
-fn submitted(id: &str, data: &Value) -> Value {
-    json!({
-        "specversion": "1.0", "id": format!("sub-{id}"), "source": "/cms/test", "type": "article.submitted",
-        "time": "2022-06-23T08:04:01Z", "subject": data["id"], "datacontenttype": "application/json",
-        "data": data
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_submissions_reach_the_cms_as_rejections_and_feeds_stay_parseable() {
     let env = TestEnv::start("trust-input").await;
@@ -402,5 +332,79 @@ async fn publishing_an_article_costs_three_writes_and_no_read() {
     for read in ["get", "head", "list", "delete"] {
         assert_eq!(per_article(read), 0.0, "{read}: {after}");
     }
+    env.teardown().await;
+}
+
+/// A site as earlier versions left it (revision copies, a tombstone and the
+/// index state in the public directory, no registry) is moved out of the
+/// public store by `gazette migrate`, and rebuilds from the registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_site_is_migrated_out_of_the_public_store() {
+    let env = TestEnv::start("trust-migrate").await;
+    let root = env.garage.dir.path().to_owned();
+    let site = root.join("public");
+    let archive = root.join("public-archive");
+    let vars: Vec<(String, String)> = env
+        .env()
+        .into_iter()
+        .filter(|(name, _)| name != "GAZETTE_ARCHIVE" && name != "GAZETTE_DATABASE_URL")
+        .chain([
+            (
+                "GAZETTE_STORE".to_owned(),
+                format!("file://{}/", site.display()),
+            ),
+            (
+                "GAZETTE_DATABASE_URL".to_owned(),
+                format!("sqlite://{}/old.db", root.display()),
+            ),
+        ])
+        .collect();
+    let run = |args: &[&str]| {
+        let (ok, out, err) = support::run_gazette(args, &vars);
+        assert!(ok, "gazette {args:?}: {err}");
+        out
+    };
+    // What an earlier version stored: two articles' copies in the public
+    // directory, one of them withdrawn by tombstone.
+    let validate = gazette_stages::ValidateStage::new(gazette_contract::Schemas::load().unwrap());
+    for (id, title) in [("old-1", "Tin cũ thứ nhất"), ("old-2", "Tin cũ thứ hai")] {
+        let body = serde_json::to_vec(&submitted(id, &article(id, 1, title))).unwrap();
+        let validated = validate.validate(&body).unwrap().data;
+        let copy = site.join(format!("articles/{id}/1.json"));
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        std::fs::write(&copy, serde_json::to_vec(&validated).unwrap()).unwrap();
+    }
+    std::fs::write(
+        site.join("articles/old-2/withdrawn.json"),
+        br#"{"revision": 1, "reason": "Bai cu"}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(site.join("_gazette/index")).unwrap();
+    std::fs::write(site.join("_gazette/index/site.json"), b"{}").unwrap();
+
+    let out = run(&["migrate"]);
+    assert!(out.contains("recorded 2 articles"), "{out}");
+    assert!(out.contains("1 of them withdrawn"), "{out}");
+    assert!(!site.join("articles").join("old-1").join("1.json").exists());
+    assert!(!site.join("_gazette/index/site.json").exists());
+    assert!(archive.join("articles/old-1/1.json").exists());
+    assert!(archive.join("_gazette/index/site.json").exists());
+    // Again: nothing left to move, nothing new to record.
+    let again = run(&["migrate"]);
+    assert!(again.contains("moved 0 private objects"), "{again}");
+
+    let out = run(&["rebuild"]);
+    assert!(out.contains("rebuilt 1 articles"), "{out}");
+    assert!(out.contains("1 withdrawn articles left out"), "{out}");
+    let page = site.join(format!("{CATEGORY}/tin-cu-thu-nhat.html"));
+    assert!(
+        page.exists(),
+        "the live article's page is where its title puts it"
+    );
+    assert!(
+        !site
+            .join(format!("{CATEGORY}/tin-cu-thu-hai.html"))
+            .exists()
+    );
     env.teardown().await;
 }

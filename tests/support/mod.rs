@@ -8,6 +8,7 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+pub mod cms;
 pub mod ledger;
 pub mod mail;
 pub mod notifier;
@@ -60,6 +61,11 @@ pub fn stdout_of(command: &mut std::process::Command, what: &str) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+/// Runs `gazette ARGS` with exactly `env`, outside any [`TestEnv`]: (success, stdout, stderr).
+pub fn run_gazette(args: &[&str], env: &[(String, String)]) -> (bool, String, String) {
+    workers::run(args, env)
 }
 
 /// Restarts the RabbitMQ application on this machine: every connection

@@ -119,7 +119,8 @@ pub async fn run(plan: &BenchPlan) -> anyhow::Result<Report> {
             .await?;
         if sizes.is_empty() {
             // The store held nothing before this run.
-            let (objects, sample) = bench.object_sizes().await?;
+            let (objects, sample) =
+                storage::object_sizes(&[&bench.store, &bench.archive], SIZE_SAMPLE).await?;
             objects_per_article = objects_per(objects, run.published)?;
             sizes = sample;
         }
@@ -226,15 +227,13 @@ struct Bench<'a> {
 
 impl<'a> Bench<'a> {
     async fn new(plan: &'a BenchPlan, garage: &'a Garage) -> anyhow::Result<Self> {
-        let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
-            .await
-            .context("opening the bench's Garage bucket")?;
-        let archive = Store::open_with(
-            &format!("s3://{}", garage.archive_bucket),
-            Some(&garage.access()),
-        )
-        .await
-        .context("opening the bench's Garage archive bucket")?;
+        let bucket = |name: String| async move {
+            Store::open_with(&format!("s3://{name}"), Some(&garage.access()))
+                .await
+                .with_context(|| format!("opening the bench's Garage bucket {name}"))
+        };
+        let store = bucket(garage.bucket.clone()).await?;
+        let archive = bucket(garage.archive_bucket.clone()).await?;
         let example = std::fs::read(&plan.example_article)
             .with_context(|| format!("reading {}", plan.example_article.display()))?;
         let mut sample = ArticleFactory::from_example(&example, 0)?;
@@ -375,21 +374,6 @@ impl<'a> Bench<'a> {
             usage,
             latency,
         })
-    }
-
-    /// How many objects the site and the archive hold, and the sizes of an
-    /// evenly spread sample of them.
-    async fn object_sizes(&self) -> anyhow::Result<(usize, Vec<usize>)> {
-        let mut keys = Vec::new();
-        for store in [&self.store, &self.archive] {
-            keys.extend(store.list("").await?.into_iter().map(|key| (store, key)));
-        }
-        let step = keys.len().div_ceil(SIZE_SAMPLE).max(1);
-        let mut sizes = Vec::new();
-        for (store, key) in keys.iter().step_by(step) {
-            sizes.push(store.get(key).await?.map_or(0, |body| body.len()));
-        }
-        Ok((keys.len(), sizes))
     }
 
     async fn ceilings(

@@ -94,6 +94,24 @@ where
     Ok(started.elapsed())
 }
 
+/// How many objects `stores` hold together, and the sizes of an evenly
+/// spread sample of about `sample` of them.
+pub(crate) async fn object_sizes(
+    stores: &[&Store],
+    sample: usize,
+) -> anyhow::Result<(usize, Vec<usize>)> {
+    let mut keys = Vec::new();
+    for store in stores {
+        keys.extend(store.list("").await?.into_iter().map(|key| (*store, key)));
+    }
+    let step = keys.len().div_ceil(sample).max(1);
+    let mut sizes = Vec::new();
+    for (store, key) in keys.iter().step_by(step) {
+        sizes.push(store.get(key).await?.map_or(0, |body| body.len()));
+    }
+    Ok((keys.len(), sizes))
+}
+
 fn object(key: String, body: Bytes) -> PutObject {
     PutObject {
         key,

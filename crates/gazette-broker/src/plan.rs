@@ -96,9 +96,18 @@ pub fn plan(settings: &BrokerSettings, stages: &[StageSpec]) -> TopologyPlan {
         }
 
         let dead = topology.dead_queue(stage.name);
+        let mut dead_arguments = quorum();
+        // `gazette dlq list` takes letters and gives them back, which counts
+        // as a delivery. A dead queue has nowhere to send a letter over its
+        // limit, so the limit must never be reached (RabbitMQ 4 would
+        // otherwise apply its default of 20 and drop the letter).
+        dead_arguments.insert(
+            "x-delivery-limit",
+            Argument::Int(DEAD_LETTERS_NEVER_DROPPED),
+        );
         plan.queues.push(QueuePlan {
             name: dead.clone(),
-            arguments: quorum(),
+            arguments: dead_arguments,
         });
         plan.bindings.push(BindingPlan {
             exchange: dlx.clone(),
@@ -124,6 +133,9 @@ pub fn plan(settings: &BrokerSettings, stages: &[StageSpec]) -> TopologyPlan {
     }
     plan
 }
+
+/// A dead queue's delivery limit: more returns than any operator lists.
+const DEAD_LETTERS_NEVER_DROPPED: i32 = i32::MAX;
 
 fn quorum() -> BTreeMap<&'static str, Argument> {
     BTreeMap::from([("x-queue-type", Argument::Text("quorum".to_owned()))])

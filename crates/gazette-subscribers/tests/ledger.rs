@@ -7,47 +7,20 @@
 
 use std::time::Duration;
 
-use gazette_subscribers::{
-    Channel, Claim, DatabaseUrl, EmailRequest, Finished, Status, Subscribers,
-};
-use sqlx::Connection;
+use gazette_subscribers::{Channel, Claim, EmailRequest, Finished, Status, Subscribers};
 
 const LEASE: Duration = Duration::from_secs(60);
 
+mod databases;
+
 async fn sqlite() -> (Subscribers, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/ledger.db", dir.path().display());
-    (
-        Subscribers::open(&DatabaseUrl::parse(&url).unwrap())
-            .await
-            .unwrap(),
-        dir,
-    )
+    let (url, dir) = databases::sqlite("ledger.db");
+    (Subscribers::open(&url).await.unwrap(), dir)
 }
 
-const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-async fn on_postgres_server(statement: &str) {
-    let mut connection = sqlx::PgConnection::connect(POSTGRES_ADMIN).await.unwrap();
-    sqlx::raw_sql(statement)
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    connection.close().await.unwrap();
-}
-
-/// A fresh database on 127.0.0.1:5432 (scripts/ensure-postgres starts it): (store, database name).
 async fn postgres(name: &str) -> (Subscribers, String) {
-    let name = format!("gazette_ledger_{name}_{}", std::process::id());
-    on_postgres_server(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-    on_postgres_server(&format!("CREATE DATABASE {name}")).await;
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    (
-        Subscribers::open(&DatabaseUrl::parse(&url).unwrap())
-            .await
-            .unwrap(),
-        name,
-    )
+    let (url, name) = databases::postgres(&format!("ledger_{name}")).await;
+    (Subscribers::open(&url).await.unwrap(), name)
 }
 
 async fn a_notification_is_claimed_by_one_and_settled_once(db: &Subscribers) {
@@ -234,5 +207,5 @@ async fn postgres_ledger() {
     email_needs_confirmation_and_ends_by_token(&db).await;
     a_rotation_signs_with_both_secrets_for_the_overlap(&db).await;
     db.close().await;
-    on_postgres_server(&format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    databases::drop_postgres(&name).await;
 }

@@ -5,42 +5,18 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-use gazette_subscribers::{Advance, DatabaseUrl, KeyClaim, Registry};
-use sqlx::Connection;
+use gazette_subscribers::{Advance, KeyClaim, Registry};
+
+mod databases;
 
 async fn sqlite() -> (Registry, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/registry.db", dir.path().display());
-    (
-        Registry::open(&DatabaseUrl::parse(&url).unwrap())
-            .await
-            .unwrap(),
-        dir,
-    )
-}
-
-const POSTGRES_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-async fn on_postgres_server(statement: &str) {
-    let mut connection = sqlx::PgConnection::connect(POSTGRES_ADMIN).await.unwrap();
-    sqlx::raw_sql(statement)
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    connection.close().await.unwrap();
+    let (url, dir) = databases::sqlite("registry.db");
+    (Registry::open(&url).await.unwrap(), dir)
 }
 
 async fn postgres(name: &str) -> (Registry, String) {
-    let name = format!("gazette_registry_{name}_{}", std::process::id());
-    on_postgres_server(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-    on_postgres_server(&format!("CREATE DATABASE {name}")).await;
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    (
-        Registry::open(&DatabaseUrl::parse(&url).unwrap())
-            .await
-            .unwrap(),
-        name,
-    )
+    let (url, name) = databases::postgres(&format!("registry_{name}")).await;
+    (Registry::open(&url).await.unwrap(), name)
 }
 
 fn keys(list: &[&str]) -> Vec<String> {
@@ -228,5 +204,5 @@ async fn the_registry_on_postgres() {
     let (db, name) = postgres("cases").await;
     every_case(&db).await;
     db.close().await;
-    on_postgres_server(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    databases::drop_postgres(&name).await;
 }

@@ -293,11 +293,22 @@ struct TokenQuery {
 /// A page with a button, like unsubscribing: mail scanners follow the
 /// link in the confirmation mail, and that alone must not confirm.
 async fn confirm_page(Query(query): Query<TokenQuery>) -> Html<String> {
-    let action = format!("/subscriptions/confirm?token={}", escape_html(&query.token));
-    page(
+    button_page(
         "Xác nhận đăng ký",
+        "Bấm nút dưới đây để xác nhận nhận thư báo bài viết mới.",
+        "/subscriptions/confirm",
+        &query.token,
+        "Xác nhận",
+    )
+}
+
+/// A page whose only action is a button that POSTs `token` to `path`.
+fn button_page(title: &str, question: &str, path: &str, token: &str, button: &str) -> Html<String> {
+    let action = format!("{path}?token={}", escape_html(token));
+    page(
+        title,
         &format!(
-            "Bấm nút dưới đây để xác nhận nhận thư báo bài viết mới.</p><form method=\"post\" action=\"{action}\"><button type=\"submit\">Xác nhận</button></form><p>"
+            "{question}</p><form method=\"post\" action=\"{action}\"><button type=\"submit\">{button}</button></form><p>"
         ),
     )
 }
@@ -327,12 +338,12 @@ async fn confirm_email(
 /// A page with a button, not the unsubscription itself: mail scanners
 /// follow links, and a GET must not unsubscribe anyone.
 async fn unsubscribe_page(Query(query): Query<TokenQuery>) -> Html<String> {
-    let action = format!("/unsubscribe?token={}", escape_html(&query.token));
-    page(
+    button_page(
         "Hủy đăng ký",
-        &format!(
-            "Bạn muốn ngừng nhận thư báo bài viết mới?</p><form method=\"post\" action=\"{action}\"><button type=\"submit\">Hủy đăng ký</button></form><p>"
-        ),
+        "Bạn muốn ngừng nhận thư báo bài viết mới?",
+        "/unsubscribe",
+        &query.token,
+        "Hủy đăng ký",
     )
 }
 

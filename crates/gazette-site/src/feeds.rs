@@ -4,11 +4,10 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset};
 
-use chrono::SecondsFormat;
 use gazette_contract::article_urn;
 
 use crate::Slot;
-use crate::xml::escape;
+use crate::xml::{escape, whole_seconds};
 
 /// What a feed says about itself; `entries` newest first.
 #[derive(Debug)]
@@ -33,11 +32,6 @@ impl Feed<'_> {
             .max()
             .unwrap_or_default()
     }
-}
-
-/// RFC 3339 to the second: feed readers and validators stumble on fractions.
-fn whole_seconds(instant: DateTime<FixedOffset>) -> String {
-    instant.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 pub fn rss(feed: &Feed<'_>) -> String {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::xml::escape;
+use crate::xml::{escape, whole_seconds};
 use crate::{SITEMAP_SHARD, ShardState};
 
 const NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -75,7 +75,7 @@ fn url_set(shard: &ShardState) -> String {
             xml,
             "<url><loc>{}</loc><lastmod>{}</lastmod></url>",
             escape(&url.loc),
-            url.lastmod.to_rfc3339()
+            whole_seconds(url.lastmod)
         );
     }
     xml.push_str("</urlset>\n");

@@ -8,6 +8,11 @@ pub(crate) fn escape(text: &str) -> String {
     gazette_text::escape_html(&gazette_text::printable(text, gazette_text::Lines::Multi))
 }
 
+/// RFC 3339 to the second: feed readers and validators stumble on fractions.
+pub(crate) fn whole_seconds(instant: chrono::DateTime<chrono::FixedOffset>) -> String {
+    instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -18,5 +23,12 @@ mod tests {
         );
         assert_eq!(super::escape("Hội nghị"), "Hội nghị");
         assert_eq!(super::escape("a\u{FFFE}b\u{FFFF}c\u{202E}"), "abc");
+    }
+
+    #[test]
+    fn times_are_written_to_the_second() {
+        let instant = chrono::DateTime::parse_from_rfc3339("2022-06-23T15:04:00.123456789+07:00")
+            .unwrap_or_default();
+        assert_eq!(super::whole_seconds(instant), "2022-06-23T15:04:00+07:00");
     }
 }

@@ -96,18 +96,15 @@ pub fn plan(settings: &BrokerSettings, stages: &[StageSpec]) -> TopologyPlan {
         }
 
         let dead = topology.dead_queue(stage.name);
-        let mut dead_arguments = quorum();
-        // `gazette dlq list` takes letters and gives them back, which counts
-        // as a delivery. A dead queue has nowhere to send a letter over its
-        // limit, so the limit must never be reached (RabbitMQ 4 would
-        // otherwise apply its default of 20 and drop the letter).
-        dead_arguments.insert(
-            "x-delivery-limit",
-            Argument::Int(DEAD_LETTERS_NEVER_DROPPED),
-        );
+        // No delivery limit: `gazette dlq list` takes letters and gives them
+        // back, which RabbitMQ counts as deliveries, and a dead queue has
+        // nowhere to send a letter past its limit. RabbitMQ 3.x sets none
+        // by default; for 4.x, see "Dead letters" in README.md. (Adding the
+        // argument here would make every existing dead queue refuse the
+        // redeclaration, and the upgraded workers refuse to start.)
         plan.queues.push(QueuePlan {
             name: dead.clone(),
-            arguments: dead_arguments,
+            arguments: quorum(),
         });
         plan.bindings.push(BindingPlan {
             exchange: dlx.clone(),
@@ -133,9 +130,6 @@ pub fn plan(settings: &BrokerSettings, stages: &[StageSpec]) -> TopologyPlan {
     }
     plan
 }
-
-/// A dead queue's delivery limit: more returns than any operator lists.
-const DEAD_LETTERS_NEVER_DROPPED: i32 = i32::MAX;
 
 fn quorum() -> BTreeMap<&'static str, Argument> {
     BTreeMap::from([("x-queue-type", Argument::Text("quorum".to_owned()))])

@@ -27,6 +27,10 @@ pub struct StageSpec {
     /// Whether only one consumer at a time may take from the work queue
     /// (RabbitMQ's single active consumer); the other replicas stand by.
     pub single_active_consumer: bool,
+    /// Bindings an earlier version declared and this one must not keep:
+    /// removed at every declaration, since a binding outlives the code
+    /// that made it.
+    pub retired: &'static [(Exchange, &'static str)],
 }
 
 /// The names of everything in one namespace.
@@ -138,6 +142,24 @@ pub(crate) async fn declare(
             )
             .await
             .map_err(failed)?;
+    }
+    for stage in stages {
+        let queue = Topology::new(&settings.namespace).work_queue(stage.name);
+        for (exchange, routing_key) in stage.retired {
+            // Unbinding what is not bound is a no-op for RabbitMQ.
+            channel
+                .queue_unbind(
+                    queue.as_str().into(),
+                    Topology::new(&settings.namespace)
+                        .exchange(*exchange)
+                        .as_str()
+                        .into(),
+                    (*routing_key).into(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(failed)?;
+        }
     }
     for binding in &plan.bindings {
         channel

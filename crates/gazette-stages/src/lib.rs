@@ -64,11 +64,13 @@ pub const VALIDATE: StageSpec = StageSpec {
         (Exchange::Events, "article.withdrawn"),
     ],
     single_active_consumer: false,
+    retired: &[],
 };
 pub const RENDER: StageSpec = StageSpec {
     name: "render",
     consumes: &[(Exchange::Internal, "article.validated")],
     single_active_consumer: false,
+    retired: &[],
 };
 /// Publish also carries out withdrawals: both write and delete the same
 /// pages. It consumes only hand-offs from other stages, never `<ns>.events`.
@@ -79,6 +81,10 @@ pub const PUBLISH: StageSpec = StageSpec {
         (Exchange::Internal, "withdrawal.validated"),
     ],
     single_active_consumer: false,
+    // Before withdrawals went through validate, publish read them from
+    // upstream's exchange; left bound, every withdrawal would also reach
+    // publish unvalidated (and be refused there as malformed).
+    retired: &[(Exchange::Events, "article.withdrawn")],
 };
 
 pub const NOTIFY: StageSpec = StageSpec {
@@ -88,11 +94,13 @@ pub const NOTIFY: StageSpec = StageSpec {
         (Exchange::Events, "article.updated"),
     ],
     single_active_consumer: false,
+    retired: &[],
 };
 pub const DELIVER: StageSpec = StageSpec {
     name: "deliver",
     consumes: &[(Exchange::Internal, NOTIFICATION_DUE)],
     single_active_consumer: false,
+    retired: &[],
 };
 
 /// Keeps listings, feeds and the sitemap current. One consumer at a time:
@@ -105,6 +113,7 @@ pub const INDEX: StageSpec = StageSpec {
         (Exchange::Events, "article.unpublished"),
     ],
     single_active_consumer: true,
+    retired: &[],
 };
 
 /// The publishing pipeline's stages, in order.

@@ -31,6 +31,33 @@ async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() 
     assert_eq!(wait_for_http(addr, "/healthz", 200).await, "ok\n");
     assert_eq!(wait_for_http(addr, "/readyz", 200).await, "ready\n");
 
+    // Before any message: every stage's series at zero, described, and the build.
+    let fresh = wait_for_http(addr, "/metrics", 200).await;
+    for stage in [
+        "validate", "render", "publish", "index", "notify", "deliver",
+    ] {
+        for family in [
+            "consumed",
+            "succeeded",
+            "rejected",
+            "retried",
+            "dead_lettered",
+        ] {
+            let series = format!("gazette_messages_{family}_total{{stage=\"{stage}\"}}");
+            assert_eq!(metric(&fresh, &series), Some(0.0), "{series} in\n{fresh}");
+        }
+    }
+    assert!(
+        fresh.contains("# HELP gazette_messages_dead_lettered_total "),
+        "{fresh}"
+    );
+    assert!(
+        fresh
+            .lines()
+            .any(|l| l.starts_with("gazette_build_info{") && l.ends_with(" 1")),
+        "{fresh}"
+    );
+
     let example = example_article_path();
     let broken = env.garage.dir.path().join("broken.json");
     std::fs::write(&broken, br#"{"id": "broken-1", "revision": 1}"#).unwrap();

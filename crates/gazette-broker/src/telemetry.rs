@@ -16,6 +16,50 @@ pub(crate) const IN_FLIGHT: &str = "gazette_messages_in_flight";
 pub(crate) const PROCESSING: &str = "gazette_message_processing_seconds";
 pub(crate) const RECONNECTS: &str = "gazette_broker_reconnects_total";
 
+/// Every family the loop reports, with its Prometheus `# HELP` line.
+const FAMILIES: [(&str, &str); 8] = [
+    (CONSUMED, "Deliveries a stage took off its queue."),
+    (SUCCEEDED, "Deliveries handled and forwarded."),
+    (
+        REJECTED,
+        "Deliveries refused for good (bad input); each is also dead-lettered.",
+    ),
+    (RETRIED, "Deliveries sent to a delay queue to try again."),
+    (
+        DEAD_LETTERED,
+        "Deliveries moved to the stage's dead-letter queue, for any reason.",
+    ),
+    (IN_FLIGHT, "Deliveries being handled now."),
+    (
+        PROCESSING,
+        "Time from taking a delivery to settling it, in seconds.",
+    ),
+    (RECONNECTS, "Broker sessions rebuilt after a failure."),
+];
+
+/// Describes every family and registers `stage`'s series at zero, so that a
+/// scrape of a worker that has handled nothing yet shows "0 dead letters"
+/// rather than nothing, which an alert could not tell from "not running".
+pub(crate) fn register_stage(stage: &'static str) {
+    for (name, help) in FAMILIES {
+        match name {
+            IN_FLIGHT => {
+                metrics::describe_gauge!(name, help);
+                metrics::gauge!(name, "stage" => stage).set(0.0);
+            }
+            PROCESSING => {
+                metrics::describe_histogram!(name, metrics::Unit::Seconds, help);
+                // Registered; a histogram has no value to set before its first sample.
+                let _ = metrics::histogram!(name, "stage" => stage);
+            }
+            _ => {
+                metrics::describe_counter!(name, help);
+                metrics::counter!(name, "stage" => stage).increment(0);
+            }
+        }
+    }
+}
+
 /// How one delivery ended, for the counters.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Ending {

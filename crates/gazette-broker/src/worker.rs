@@ -37,6 +37,7 @@ pub async fn run_stage<H: Handler>(
     shutdown: CancellationToken,
 ) -> Result<(), BrokerError> {
     let settings = Arc::new(settings);
+    telemetry::register_stage(stage.name);
     let mut session = Session::open_within_deadline(&settings, stage).await?;
     let mut backoff = Backoff::default();
     loop {

@@ -49,6 +49,16 @@ pub async fn serve(
         .context("invalid histogram buckets")?
         .install_recorder()
         .context("a metrics recorder is already installed")?;
+    metrics::describe_gauge!(
+        "gazette_build_info",
+        "Always 1; its labels name the version and commit this process runs."
+    );
+    metrics::gauge!(
+        "gazette_build_info",
+        "version" => env!("CARGO_PKG_VERSION"),
+        "commit" => env!("GAZETTE_COMMIT"),
+    )
+    .set(1.0);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("GAZETTE_HTTP_ADDR={addr} cannot be bound; choose a free address")
     })?;

@@ -269,7 +269,8 @@ impl Config {
             theme_dir: lookup("GAZETTE_THEME_DIR").map(PathBuf::from),
             json_logs,
             http_addr,
-            log_filter: lookup("GAZETTE_LOG"),
+            // GAZETTE_LOG first; RUST_LOG, which every Rust tool reads, after it.
+            log_filter: lookup("GAZETTE_LOG").or_else(|| lookup("RUST_LOG")),
             otlp_endpoint,
             notifier,
         })

@@ -28,15 +28,17 @@ pub fn init(config: &Config) -> Result<Telemetry> {
     let filter = EnvFilter::try_new(config.log_filter.as_deref().unwrap_or(DEFAULT_LOG_FILTER))
         .with_context(|| {
             format!(
-                "GAZETTE_LOG={:?} is not a valid log filter",
+                "GAZETTE_LOG (or RUST_LOG)={:?} is not a valid log filter",
                 config.log_filter
             )
         })?;
     let text = (!config.json_logs).then(|| {
-        // Colours for a person at a terminal; none in a log file.
+        // Colours for a person at a terminal, unless they asked for none
+        // (NO_COLOR, https://no-color.org); none in a log file.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_ansi(!no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()))
     });
     let json = config.json_logs.then(|| {
         tracing_subscriber::fmt::layer()

@@ -101,3 +101,18 @@ pub struct Unpublished {
     pub key: String,
     pub url: String,
 }
+
+/// Routing key of the notifier's internal hand-off from `notify` to `deliver`.
+pub const NOTIFICATION_DUE: &str = "notification.due";
+
+/// `notification.due` (plain JSON, not a CloudEvent): one notification to
+/// send, who to, under which ledger key, about which event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationDue {
+    pub subscription_id: String,
+    pub notification_key: String,
+    /// The `article.published` or `article.updated` CloudEvent, as
+    /// received; `deliver` checks it against its schema again.
+    pub event: serde_json::Value,
+}

@@ -9,7 +9,6 @@ mod fanout;
 
 use gazette_broker::{BrokerSettings, RetryPolicy};
 use gazette_webhooks::Schedule;
-use serde::{Deserialize, Serialize};
 
 pub use deliver::{DeliverFailure, DeliverSettings, DeliverStage};
 pub use fanout::{NotifyFailure, NotifyStage};
@@ -28,15 +27,4 @@ pub fn use_webhook_schedule(settings: &mut BrokerSettings, schedule: &Schedule) 
     settings.stage_retry.push((crate::DELIVER.name, policy));
 }
 
-/// Routing key of the internal hand-off from `notify` to `deliver`.
-pub const NOTIFICATION_DUE: &str = "notification.due";
-
-/// One notification to send: who, under which ledger key, about which event.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Due {
-    pub subscription_id: String,
-    pub notification_key: String,
-    /// The `article.published` CloudEvent, as received.
-    pub event: serde_json::Value,
-}
+pub use gazette_contract::{NOTIFICATION_DUE, NotificationDue as Due};

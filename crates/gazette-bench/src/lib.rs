@@ -4,7 +4,7 @@
 //! It drives the real thing: the `gazette` binary as separate worker
 //! processes (and once as `gazette up`), the machine's RabbitMQ, and a
 //! Garage it starts on loopback. `cargo xtask bench` runs the full plan;
-//! `tests/bench.rs` runs [`BenchPlan::smoke`] so the bench keeps working.
+//! `tests/it/bench.rs` runs [`BenchPlan::smoke`] so the bench keeps working.
 
 pub mod articles;
 pub mod garage;

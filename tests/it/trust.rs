@@ -5,15 +5,14 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::net::SocketAddr;
 
+use crate::support;
+use crate::support::cms::{CATEGORY, article, post, post_raw, publish, submitted};
+use crate::support::{PATIENCE, TestEnv, Worker};
 use gazette_contract::EventType;
 use gazette_store::Store;
 use serde_json::{Value, json};
-use support::cms::{CATEGORY, article, post, post_raw, publish, submitted};
-use support::{PATIENCE, TestEnv, Worker};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// GET `path` from Garage's website endpoint for the site bucket: status and `Location`.

@@ -5,16 +5,16 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::notifier::{
+    Hung, Receiver, Script, add_webhook, publish, published, subscribers,
+};
+use crate::support::notify_worker::{LOOPBACK_ALLOWED, Notifier, PostgresDatabase, wait_for_state};
+use crate::support::{PATIENCE, TestEnv};
 use gazette_broker::{Exchange, Outbound, Publisher};
 use gazette_stages::{Due, NOTIFICATION_DUE};
 use gazette_webhooks::{verify, webhook_id};
-use support::notifier::{Hung, Receiver, Script, add_webhook, publish, published, subscribers};
-use support::notify_worker::{LOOPBACK_ALLOWED, Notifier, PostgresDatabase, wait_for_state};
-use support::{PATIENCE, TestEnv};
 
 async fn signed_once_per_event(name: &str, database: Option<&PostgresDatabase>) {
     let mut receiver = Receiver::start().await;

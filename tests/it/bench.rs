@@ -6,10 +6,9 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::path::PathBuf;
 
+use crate::support;
 use gazette_bench::BenchPlan;
 use gazette_bench::report::{JSON_FILE, LATENCY_CHART, MARKDOWN_FILE, WORKERS_CHART};
 

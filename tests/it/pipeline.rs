@@ -5,12 +5,11 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
+use crate::support;
+use crate::support::{PATIENCE, TestEnv, example_article_path, repo_root};
 use gazette_contract::{Envelope, EventType, Published, Schemas, ValidatedArticle, event_id};
 use gazette_store::Store;
 use sha2::{Digest, Sha256};
-use support::{PATIENCE, TestEnv, example_article_path, repo_root};
 
 const PAGE_KEY: &str = "tin-tuc-hoat-dong-cua-quan-uy/hoi-nghi-lan-thu-14-ban-chap-hanh-dang-bo-quan-khoa-iii-nhiem-ky-2020-2025.html";
 

@@ -5,16 +5,15 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use crate::support;
+use crate::support::{PATIENCE, TestEnv, example_article_path};
 use gazette_broker::{Exchange, Outbound, Publisher, Routed, ensure_topology, headers};
 use gazette_contract::{CONTENT_TYPE, Envelope, EventType, Rejected};
 use gazette_stages::STAGES;
 use serde_json::{Value, json};
-use support::{PATIENCE, TestEnv, example_article_path};
 
 /// Small enough that a test message can exceed it cheaply.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;

@@ -5,17 +5,15 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::notifier::{publish, published};
+use crate::support::{TestEnv, eventually, example_article};
 use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType};
 use gazette_stages::INDEX;
 use gazette_store::Store;
 use serde_json::{Value, json};
-use support::notifier::{publish, published};
-use support::{TestEnv, eventually, example_article};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 

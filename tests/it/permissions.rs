@@ -8,14 +8,13 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use crate::support;
+use crate::support::{rabbitmqctl, repo_root};
 use gazette_broker::{AmqpUrl, BrokerSettings, Exchange, Outbound, Publisher, Routed};
 use gazette_contract::CONTENT_TYPE;
-use support::{rabbitmqctl, repo_root};
 
 const PASSWORD: &str = "permissions-test";
 

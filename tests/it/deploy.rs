@@ -5,15 +5,14 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support;
+use crate::support::repo_root;
 use regex::Regex;
 use serde::Deserialize as _;
 use serde_json::Value;
-use support::repo_root;
 
 const STAGES: [&str; 4] = ["validate", "render", "publish", "notify"];
 

@@ -5,8 +5,7 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
+use crate::support;
 use std::process::Command;
 
 fn check(config: &str, env: &[(&str, &str)]) -> (bool, String, String) {

@@ -5,13 +5,11 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
+use crate::support::repo_root;
 use gazette_broker::{AmqpUrl, BrokerSettings, plan};
 use gazette_contract::EventType;
 use gazette_stages::ALL_STAGES;
 use serde_yaml_ng::Value;
-use support::repo_root;
 
 fn document() -> Value {
     let text = std::fs::read_to_string(repo_root().join("schemas/asyncapi.yaml")).unwrap();

@@ -5,14 +5,12 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{PATIENCE, TestEnv, Worker, example_article_path};
 use gazette_broker::{Exchange, Outbound, Publisher, TRACEPARENT, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType};
 use gazette_stages::STAGES;
-use support::{PATIENCE, TestEnv, Worker, example_article_path};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;

@@ -5,13 +5,11 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::Garage;
 use bytes::Bytes;
 use gazette_store::{Precondition, PutObject, Store, StoreError};
-use support::Garage;
 
 fn object(key: &str, body: &str, precondition: Precondition) -> PutObject {
     PutObject {

@@ -5,13 +5,11 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
+use crate::support::http_get;
+use crate::support::mail::SmtpServer;
+use crate::support::notifier::{publish, published};
+use crate::support::notify_worker::Notifier;
 use gazette_bench::http::http_request;
-use support::http_get;
-use support::mail::SmtpServer;
-use support::notifier::{publish, published};
-use support::notify_worker::Notifier;
 
 /// The resident's form: `POST /subscriptions/email`; the answer's status.
 async fn subscribe_by_mail(api: std::net::SocketAddr, address: &str) -> u16 {

@@ -5,9 +5,10 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
-use support::{TestEnv, Worker, example_article_path, free_local_addr, http_get, wait_for_http};
+use crate::support;
+use crate::support::{
+    TestEnv, Worker, example_article_path, free_local_addr, http_get, wait_for_http,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_serves_the_published_page_and_nothing_outside_the_store() {

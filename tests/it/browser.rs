@@ -11,13 +11,12 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support;
+use crate::support::{TestEnv, Worker, example_article, repo_root, stdout_of};
 use serde_json::{Value, json};
-use support::{TestEnv, Worker, example_article, repo_root, stdout_of};
 
 /// The folder with the check's node modules, installed on first use.
 fn browser_check_dir() -> PathBuf {

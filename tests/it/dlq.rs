@@ -5,15 +5,14 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::{PATIENCE, TestEnv};
 use gazette_broker::{Exchange, Outbound, Publisher, Topology, ensure_topology, queue_depth};
 use gazette_contract::CONTENT_TYPE;
 use gazette_stages::STAGES;
-use support::{PATIENCE, TestEnv};
 
 async fn send(publisher: &Publisher, id: &str, body: &[u8]) {
     let message = Outbound {

@@ -5,13 +5,11 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
-use gazette_contract::EventType;
-use support::{
+use crate::support::{
     PATIENCE, TestEnv, Worker, eventually, example_article_path, free_local_addr, rabbitmq_app,
     wait_for_http,
 };
+use gazette_contract::EventType;
 
 fn metric(metrics: &str, series: &str) -> Option<f64> {
     metrics
@@ -20,7 +18,7 @@ fn metric(metrics: &str, series: &str) -> Option<f64> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() {
+async fn fault_metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() {
     let mut env = TestEnv::start("ops").await;
     let addr = free_local_addr();
     env.extra_env

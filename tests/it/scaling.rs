@@ -5,18 +5,16 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::support::{
+    PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get, wait_for_http,
+};
 use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType, event_id};
 use gazette_stages::STAGES;
 use serde_json::{Value, json};
-use support::{
-    PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get, wait_for_http,
-};
 
 const COPIES: usize = 3;
 const MESSAGES: usize = 300;

@@ -12,11 +12,13 @@
     reason = "a test fails loudly and prints its figures"
 )]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::ledger::{Ledger, Report};
+use crate::support::workload::{Message, articles, workload};
+use crate::support::{TestEnv, Worker, restart_rabbitmq};
 use gazette_broker::{
     Exchange, Outbound, Publisher, Routed, Tap, delete_queue, ensure_topology, headers, queue_depth,
 };
@@ -24,9 +26,6 @@ use gazette_contract::{CONTENT_TYPE, EventType};
 use gazette_stages::STAGES;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use support::ledger::{Ledger, Report};
-use support::workload::{Message, articles, workload};
-use support::{TestEnv, Worker, restart_rabbitmq};
 
 /// Scenarios restart shared services; they must not overlap.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

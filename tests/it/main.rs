@@ -1,0 +1,34 @@
+//! The integration suites, one module each, in one test binary: built and linked once.
+//!
+//! They talk to the real RabbitMQ, Garage, PostgreSQL, SMTP server, Chromium
+//! and Hugo that `scripts/test` starts or installs. Tests whose names start
+//! with `fault_` stop or restart those shared services, so `scripts/test`
+//! runs them on their own, one at a time, after the rest.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod support;
+
+mod asyncapi;
+mod bench;
+mod broken_input;
+mod browser;
+mod config;
+mod deploy;
+mod dlq;
+mod faults;
+mod notify;
+mod operations;
+mod permissions;
+mod pipeline;
+mod preview;
+mod scaling;
+mod site;
+mod store;
+mod subscriptions;
+mod tidy;
+mod traces;
+mod trust;

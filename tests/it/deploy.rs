@@ -351,7 +351,15 @@ fn every_stage_is_deployed_probed_and_scaled_on_its_queue() {
             container["resources"]["requests"]["cpu"].is_string(),
             "{file}: resource requests"
         );
-        assert!(kind("PodDisruptionBudget")["spec"]["minAvailable"].is_number());
+        // KEDA owns the replica count, and a budget must let a single
+        // replica be drained off its node.
+        assert!(
+            kind("Deployment")["spec"]["replicas"].is_null(),
+            "{file}: replicas beside a ScaledObject is reset on every apply"
+        );
+        let budget = &kind("PodDisruptionBudget")["spec"];
+        assert_eq!(budget["maxUnavailable"].as_i64(), Some(1), "{file}");
+        assert!(budget["minAvailable"].is_null(), "{file}");
         let trigger = &kind("ScaledObject")["spec"]["triggers"][0];
         assert_eq!(trigger["type"].as_str(), Some("rabbitmq"));
         assert_eq!(

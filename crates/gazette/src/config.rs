@@ -33,7 +33,9 @@ pub struct Config {
     /// The public site: only what readers should see.
     pub store_url: String,
     /// Gazette's private state: revision copies, the indexer's state.
-    pub archive_url: String,
+    /// `None` only for an S3 site without `GAZETTE_ARCHIVE`, which the
+    /// commands that use the stores refuse.
+    pub archive_url: Option<String>,
     pub site: SiteSettings,
     pub publish: PublishSettings,
     pub theme_dir: Option<PathBuf>,
@@ -80,7 +82,12 @@ impl Config {
             ("amqp_url", self.broker.url.redacted()),
             ("namespace", self.broker.namespace.clone()),
             ("store", self.store_url.clone()),
-            ("archive", self.archive_url.clone()),
+            (
+                "archive",
+                self.archive_url
+                    .clone()
+                    .unwrap_or_else(|| "(unset: required with an s3:// store)".to_owned()),
+            ),
             (
                 "public_url",
                 self.site
@@ -392,8 +399,11 @@ pub(crate) mod tests {
         );
         assert_eq!(config.site.time_zone, chrono_tz::Asia::Ho_Chi_Minh);
         assert!(
-            config.archive_url.ends_with("public-archive/"),
-            "{}",
+            config
+                .archive_url
+                .as_deref()
+                .is_some_and(|a| a.ends_with("public-archive/")),
+            "{:?}",
             config.archive_url
         );
     }

@@ -342,9 +342,12 @@ pub fn open_mailer(config: &Config) -> Result<Option<Mailer>> {
 
 /// The public site store and the private archive, both reachable.
 pub async fn open_stores(config: &Config) -> Result<Stores> {
+    let Some(archive) = &config.archive_url else {
+        anyhow::bail!(crate::store_config::missing_archive(&config.store_url));
+    };
     Ok(Stores {
         site: open_store(&config.store_url, "GAZETTE_STORE").await?,
-        archive: open_store(&config.archive_url, "GAZETTE_ARCHIVE").await?,
+        archive: open_store(archive, "GAZETTE_ARCHIVE").await?,
     })
 }
 

@@ -16,24 +16,20 @@ pub(crate) fn default_store_url() -> String {
 /// `GAZETTE_ARCHIVE`, or its default beside a directory site
 /// (`<site>-archive`); refused where it would make the archive public.
 ///
-/// An S3 site has no default: the archive must be a bucket of its own,
-/// with no website endpoint, and only the operator can create one.
+/// An S3 site has no default (`None`): the archive must be a bucket of its
+/// own, with no website endpoint, and only the operator can create one.
+/// Commands that never touch the stores (`submit`, `dlq`, `topology`) run
+/// without it; the ones that do refuse to start with [`missing_archive`].
 pub(crate) fn archive_url<F: Fn(&str) -> Option<String>>(
     env: &Env<'_, F>,
     store_url: &str,
-) -> Result<String, ConfigError> {
+) -> Result<Option<String>, ConfigError> {
     let site = url::Url::parse(store_url).ok();
     let Some(archive) = (env.0)("GAZETTE_ARCHIVE") else {
-        return match site.as_ref().map(url::Url::scheme) {
-            Some("file") => Ok(format!("{}-archive/", store_url.trim_end_matches('/'))),
-            _ => Err(env.invalid(
-                "GAZETTE_ARCHIVE",
-                "",
-                &format!(
-                    "it must be set when GAZETTE_STORE is {store_url}: name a private bucket of its own, such as s3://gazette-archive, for revision copies and index state"
-                ),
-            )),
-        };
+        return Ok(match site.as_ref().map(url::Url::scheme) {
+            Some("file") => Some(format!("{}-archive/", store_url.trim_end_matches('/'))),
+            _ => None,
+        });
     };
     let parsed = url::Url::parse(&archive).ok();
     let scheme = parsed.as_ref().map(url::Url::scheme);
@@ -53,7 +49,14 @@ pub(crate) fn archive_url<F: Fn(&str) -> Option<String>>(
             "it names the same place as GAZETTE_STORE (or one inside the other), which would publish the archive; use another bucket or directory",
         ));
     }
-    Ok(archive)
+    Ok(Some(archive))
+}
+
+/// The one sentence for a command that needs the archive when an S3 site has none.
+pub(crate) fn missing_archive(store_url: &str) -> String {
+    format!(
+        "GAZETTE_ARCHIVE is unset: with GAZETTE_STORE={store_url}, set it to a private bucket of its own, such as s3://gazette-archive, for revision copies and index state"
+    )
 }
 
 /// Whether two store URLs overlap: one bucket, or one directory inside the other.
@@ -81,8 +84,10 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default()
         };
-        let unset = refused(&[("GAZETTE_STORE", "s3://site")]);
-        assert!(unset.starts_with("GAZETTE_ARCHIVE="), "{unset}");
+        // Unset with an S3 site: no archive, which the commands that need one refuse.
+        let unset = config(&[("GAZETTE_STORE", "s3://site")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(unset.archive_url, None);
+        assert!(super::missing_archive("s3://site").starts_with("GAZETTE_ARCHIVE is unset"));
         for (store, archive) in [
             ("s3://site", "s3://site"),
             ("s3://site", "s3://site/"),
@@ -99,9 +104,12 @@ mod tests {
             ("GAZETTE_ARCHIVE", "s3://site-archive"),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(ok.archive_url, "s3://site-archive");
+        assert_eq!(ok.archive_url.as_deref(), Some("s3://site-archive"));
         let beside =
             config(&[("GAZETTE_STORE", "file:///srv/site/")]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(beside.archive_url, "file:///srv/site-archive/");
+        assert_eq!(
+            beside.archive_url.as_deref(),
+            Some("file:///srv/site-archive/")
+        );
     }
 }

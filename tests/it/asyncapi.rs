@@ -70,7 +70,13 @@ fn every_event_type_has_a_channel_on_the_exchange_the_code_uses() {
         for message in channel["messages"].as_mapping().unwrap().values() {
             let message = resolve(&doc, message["$ref"].as_str().unwrap());
             assert_eq!(message["name"].as_str(), Some(event_type.as_str()));
-            let payload = message["payload"]["$ref"].as_str().unwrap();
+            // A 2020-12 schema says so: AsyncAPI's default schema format is its own.
+            assert_eq!(
+                message["payload"]["schemaFormat"].as_str(),
+                Some("application/schema+json;version=draft-2020-12"),
+                "{event_type}"
+            );
+            let payload = message["payload"]["schema"]["$ref"].as_str().unwrap();
             assert_eq!(payload, format!("./{}", event_type.schema_file()));
             assert!(
                 repo_root()
@@ -112,4 +118,35 @@ fn every_stage_queue_is_described_and_consumed_by_an_operation() {
     for operation in operations.values() {
         resolve(&doc, operation["channel"]["$ref"].as_str().unwrap());
     }
+}
+
+/// The reference parser accepts the document: AsyncAPI 3's own rules, such
+/// as an operation's messages belonging to its channel, which the checks
+/// above do not know. `scripts/ensure-asyncapi-parser` installs it.
+#[test]
+fn the_reference_parser_accepts_the_document() {
+    let parser = String::from_utf8(crate::support::stdout_of(
+        &mut std::process::Command::new(repo_root().join("scripts/ensure-asyncapi-parser")),
+        "scripts/ensure-asyncapi-parser",
+    ))
+    .unwrap();
+    let dir = std::path::PathBuf::from(parser.trim());
+    // Node resolves the parser from the script's own folder.
+    std::fs::copy(
+        repo_root().join("tests/asyncapi/check.mjs"),
+        dir.join("check.mjs"),
+    )
+    .unwrap();
+    let out = std::process::Command::new("node")
+        .current_dir(&dir)
+        .arg("check.mjs")
+        .arg(repo_root().join("schemas/asyncapi.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "@asyncapi/parser refuses schemas/asyncapi.yaml:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -9,7 +9,7 @@ use gazette_broker::{
     ensure_topology,
 };
 use gazette_contract::{Envelope, EventType, Published, Rejected, content_event_id, event_id};
-use gazette_stages::{STAGES, encode_event};
+use gazette_stages::{ALL_STAGES, encode_event};
 use serde_json::Value;
 
 const SOURCE: &str = "/gazette/submit";
@@ -21,10 +21,13 @@ pub async fn submit(
 ) -> Result<()> {
     let settings = &config.broker;
     // So that a submission made before any worker ever ran waits in its
-    // queue. A least-privilege upstream user (deploy/rabbitmq) may not
-    // declare; then the topology must already exist, and the mandatory flag
-    // reports it if it does not.
-    match ensure_topology(settings, &STAGES).await {
+    // queue, and so do the events it leads to: every stage's queue, the
+    // indexer's and the notifier's included, or an article published
+    // before the indexer first started would never be listed. A
+    // least-privilege upstream user (deploy/rabbitmq) may not declare; then
+    // the topology must already exist, and the mandatory flag reports it if
+    // it does not.
+    match ensure_topology(settings, &ALL_STAGES).await {
         Ok(()) => {}
         Err(e @ BrokerError::Connect { .. }) => {
             return Err(anyhow::Error::new(e)

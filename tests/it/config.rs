@@ -15,12 +15,18 @@ fn check(config: &str, env: &[(&str, &str)]) -> (bool, String, String) {
     std::fs::write(&file, config.replace("SITE", &site.display().to_string())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gazette"))
         .args(["--config", file.to_str().unwrap(), "config", "check"])
-        // `config check` opens the default subscriptions database, sqlite://gazette.db.
+        // The default database, sqlite://gazette.db, would be here.
         .current_dir(dir.path())
         .env("GAZETTE_AMQP_URL", support::amqp_url())
         .envs(env.iter().copied())
         .output()
         .unwrap();
+    // Looking is all `config check` does: the folder holds the file it was given, nothing more.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["gazette.toml"], "config check created files");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -42,6 +48,10 @@ fn the_environment_overrides_the_file_and_secrets_stay_masked() {
     assert!(
         out.contains("broker: reachable") && out.contains("theme: compiles"),
         "{out}"
+    );
+    assert!(
+        out.contains("does not exist yet; the first worker creates it"),
+        "a missing directory or database file is reported, not created: {out}"
     );
     assert!(out.contains(":***@"), "the AMQP password is masked: {out}");
     assert!(!out.contains("guest:guest"), "{out}");

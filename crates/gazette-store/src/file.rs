@@ -53,6 +53,19 @@ impl FileStore {
         &self.writes[usize::try_from(hash % WRITE_LOCKS as u64).unwrap_or(0)]
     }
 
+    pub(crate) async fn exists(&self) -> Result<bool, StoreError> {
+        match tokio::fs::metadata(&self.root).await {
+            Ok(found) if found.is_dir() => Ok(true),
+            Ok(_) => Err(self.io(
+                "use as a directory",
+                "",
+                std::io::Error::other("it is a file"),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(source) => Err(self.io("stat", "", source)),
+        }
+    }
+
     pub(crate) async fn check(&self) -> Result<(), StoreError> {
         tokio::fs::create_dir_all(&self.root)
             .await

@@ -99,6 +99,18 @@ impl Store {
         }
     }
 
+    /// Like [`Store::check`], but changes nothing: `Ok(false)` when a
+    /// directory store's folder does not exist yet (the first write
+    /// creates it), for `gazette config check`.
+    pub async fn probe(&self) -> Result<bool, StoreError> {
+        match self {
+            Self::S3(s) => timed("head_bucket", Box::pin(s.check()))
+                .await
+                .map(|()| true),
+            Self::File(f) => f.exists().await,
+        }
+    }
+
     pub async fn put(&self, object: PutObject) -> Result<(), StoreError> {
         check_key(&object.key)?;
         match self {

@@ -44,6 +44,16 @@ impl DatabaseUrl {
         self.0.redacted()
     }
 
+    /// The SQLite file, when this is a `sqlite:` URL naming one.
+    fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let url = self.0.expose();
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+    }
+
     /// SQLite creates the file when it is missing: the embedded default
     /// must work on a fresh machine without a setup step.
     fn connectable(&self) -> String {
@@ -123,6 +133,38 @@ impl Subscribers {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether the database answers, changing nothing: no file created, no
+/// migration run. `Ok(false)` when a SQLite file does not exist yet (the
+/// first worker creates it). For `gazette config check`.
+pub async fn probe(url: &DatabaseUrl) -> Result<bool, DatabaseError> {
+    sqlx::any::install_default_drivers();
+    let connect_failed = |e: sqlx::Error| DatabaseError::Connect {
+        url: url.redacted(),
+        detail: e.to_string(),
+    };
+    let target = match url.sqlite_file() {
+        Some(file) if !file.exists() => return Ok(false),
+        Some(file) => format!("sqlite://{}?mode=ro", file.display()),
+        None => url.0.expose().to_owned(),
+    };
+    let options = AnyConnectOptions::from_str(&target)
+        .map_err(connect_failed)?
+        .disable_statement_logging();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(connect_failed)?;
+    let answered = sqlx::query("SELECT 1")
+        .execute(&pool)
+        .await
+        .map(|_| true)
+        .map_err(DatabaseError::query("checking the connection"));
+    pool.close().await;
+    answered
 }
 
 /// A pool on `url` with every migration applied: the subscriptions, the

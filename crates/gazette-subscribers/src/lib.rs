@@ -11,7 +11,7 @@ mod registry;
 mod subscriptions;
 mod tokens;
 
-pub use database::{DatabaseError, DatabaseUrl, Subscribers};
+pub use database::{DatabaseError, DatabaseUrl, Subscribers, probe};
 pub use ledger::{Claim, Finished};
 pub use registry::{Advance, ArticleState, KeyClaim, Registry, Withdrawn};
 pub use subscriptions::{Channel, EmailRequest, NewEmail, Status, Subscription};

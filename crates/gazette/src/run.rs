@@ -270,14 +270,38 @@ pub async fn check(config: &Config) -> Result<()> {
         .await
         .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
     say!("broker: reachable");
-    let stores = open_stores(config).await?;
-    say!("store: {} reachable", stores.site.describe());
-    say!("archive: {} reachable", stores.archive.describe());
+    // Looks, and creates nothing: no directory, no database file.
+    let Some(archive) = &config.archive_url else {
+        anyhow::bail!(crate::store_config::missing_archive(&config.store_url));
+    };
+    for (setting, url, what) in [
+        ("GAZETTE_STORE", config.store_url.as_str(), "store"),
+        ("GAZETTE_ARCHIVE", archive.as_str(), "archive"),
+    ] {
+        let store = Store::open(url)
+            .await
+            .with_context(|| format!("{setting} is not usable"))?;
+        let exists = store.probe().await.with_context(|| {
+            format!("{setting} cannot be used; check it and the AWS_* settings")
+        })?;
+        match exists {
+            true => say!("{what}: {} reachable", store.describe()),
+            false => say!(
+                "{what}: {} does not exist yet; the first worker creates it",
+                store.describe()
+            ),
+        }
+    }
     load_renderer(config)?;
     say!("theme: compiles");
-    let subscribers = open_subscribers(config).await?;
-    say!("subscriptions: {} usable", subscribers.describe());
-    subscribers.close().await;
+    let database = &config.notifier.database_url;
+    let exists = gazette_subscribers::probe(database)
+        .await
+        .context("GAZETTE_DATABASE_URL cannot be used; check that the database is running and the URL is right")?;
+    match exists {
+        true => say!("database: {database} answers"),
+        false => say!("database: {database} does not exist yet; the first worker creates it"),
+    }
     if open_mailer(config)?.is_some() {
         say!("mail: GAZETTE_SMTP_URL parses (the server is contacted when a mail goes out)");
     }
@@ -324,7 +348,7 @@ fn deliver_stage(
 pub async fn open_subscribers(config: &Config) -> Result<Subscribers> {
     let url = &config.notifier.database_url;
     let subscribers = Subscribers::open(url).await.with_context(|| {
-        format!("GAZETTE_DATABASE_URL={url} cannot be used; check that the database is running and the URL is right")
+        "GAZETTE_DATABASE_URL cannot be used; check that the database is running and the URL is right".to_owned()
     })?;
     info!(database = %subscribers.describe(), "subscriptions database ready");
     Ok(subscribers)
@@ -368,7 +392,7 @@ async fn open_store(url: &str, setting: &str) -> Result<Store> {
 pub async fn open_registry(config: &Config) -> Result<Registry> {
     let url = &config.notifier.database_url;
     let registry = Registry::open(url).await.with_context(|| {
-        format!("GAZETTE_DATABASE_URL={url} cannot be used for the article registry; check that the database is running and the URL is right")
+        "GAZETTE_DATABASE_URL cannot be used for the article registry; check that the database is running and the URL is right".to_owned()
     })?;
     info!(database = %registry.describe(), "article registry ready");
     Ok(registry)

@@ -42,6 +42,15 @@ impl AddressPolicy {
         Ok(Self { allowed })
     }
 
+    /// The allowed ranges as `GAZETTE_WEBHOOK_ALLOW_CIDRS` spells them.
+    pub fn allowed(&self) -> String {
+        self.allowed
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// Whether a connection to `address` may be made.
     pub fn permits(&self, address: IpAddr) -> bool {
         let address = canonical(address);

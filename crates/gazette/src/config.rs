@@ -13,7 +13,6 @@ use crate::config_file::ConfigFile;
 use crate::notifier_config::notifier_settings;
 pub use crate::notifier_config::{ApiToken, NotifierConfig};
 use crate::store_config::{archive_url, default_store_url};
-use gazette_secrets::SecretUrl;
 
 pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -67,102 +66,6 @@ impl Config {
             }
             _ => anyhow::Error::new(e),
         })
-    }
-
-    /// The effective settings, one per line, secrets masked.
-    pub fn describe(&self) -> String {
-        let retry: Vec<String> = self
-            .broker
-            .retry
-            .delays
-            .iter()
-            .map(|d| format!("{d:?}"))
-            .collect();
-        [
-            ("amqp_url", self.broker.url.redacted()),
-            ("namespace", self.broker.namespace.clone()),
-            ("store", self.store_url.clone()),
-            (
-                "archive",
-                self.archive_url
-                    .clone()
-                    .unwrap_or_else(|| "(unset: required with an s3:// store)".to_owned()),
-            ),
-            (
-                "public_url",
-                self.site
-                    .public_url
-                    .clone()
-                    .unwrap_or_else(|| "(unset)".to_owned()),
-            ),
-            ("site_name", self.site.name.clone()),
-            ("timezone", self.site.time_zone.name().to_owned()),
-            (
-                "theme_dir",
-                self.theme_dir
-                    .as_ref()
-                    .map_or_else(|| "(built-in)".to_owned(), |d| d.display().to_string()),
-            ),
-            (
-                "http_addr",
-                self.http_addr
-                    .map_or_else(|| "(unset)".to_owned(), |a| a.to_string()),
-            ),
-            ("prefetch", self.broker.prefetch.to_string()),
-            ("concurrency", self.broker.concurrency.to_string()),
-            (
-                "max_message_bytes",
-                self.broker.max_message_bytes.to_string(),
-            ),
-            ("delivery_limit", self.broker.delivery_limit.to_string()),
-            (
-                "handler_timeout",
-                format!("{:?}", self.broker.handler_timeout),
-            ),
-            (
-                "shutdown_grace",
-                format!("{:?}", self.broker.shutdown_grace),
-            ),
-            ("retry_delays", retry.join(",")),
-            (
-                "retry_max_attempts",
-                self.broker.retry.max_attempts.to_string(),
-            ),
-            ("database_url", self.notifier.database_url.redacted()),
-            (
-                "webhook_timeout",
-                format!("{:?}", self.notifier.webhook_timeout),
-            ),
-            (
-                "webhook_clock_factor",
-                self.notifier.clock_factor.to_string(),
-            ),
-            (
-                "smtp_url",
-                self.notifier
-                    .smtp_url
-                    .as_ref()
-                    .map_or_else(|| "(unset)".to_owned(), SecretUrl::redacted),
-            ),
-            ("mail_from", self.notifier.mail_from.clone()),
-            ("api_url", self.notifier.api_url.clone()),
-            (
-                "api_token",
-                if self.notifier.api_token.is_some() {
-                    "***"
-                } else {
-                    "(unset)"
-                }
-                .to_owned(),
-            ),
-            (
-                "log_format",
-                if self.json_logs { "json" } else { "text" }.to_owned(),
-            ),
-        ]
-        .iter()
-        .map(|(key, value)| format!("{key} = {value}\n"))
-        .collect()
     }
 
     /// `lookup` returns a variable's value; tests pass a map instead of the process environment.

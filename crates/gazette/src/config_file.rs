@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use crate::settings::{SETTINGS, Setting, Shape};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigFileError {
@@ -20,30 +22,10 @@ pub enum ConfigFileError {
     Invalid { path: PathBuf, reason: String },
 }
 
-/// Every setting the file may hold; see README.md's configuration reference.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The file's settings, as the variables would spell their values.
+#[derive(Debug, Default)]
 pub struct ConfigFile {
-    amqp_url: Option<String>,
-    namespace: Option<String>,
-    store: Option<String>,
-    archive: Option<String>,
-    public_url: Option<String>,
-    site_name: Option<String>,
-    timezone: Option<String>,
-    theme_dir: Option<String>,
-    http_addr: Option<String>,
-    prefetch: Option<u16>,
-    concurrency: Option<usize>,
-    max_message_bytes: Option<usize>,
-    delivery_limit: Option<u32>,
-    handler_timeout: Option<String>,
-    shutdown_grace: Option<String>,
-    retry_delays: Option<Vec<String>>,
-    retry_max_attempts: Option<u32>,
-    log: Option<String>,
-    log_format: Option<String>,
-    otlp_endpoint: Option<String>,
+    values: BTreeMap<String, String>,
 }
 
 impl ConfigFile {
@@ -58,35 +40,51 @@ impl ConfigFile {
         })
     }
 
+    /// Every key must be a declared setting's (`settings.rs`), with a value
+    /// of its shape.
     fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+        let mut values = BTreeMap::new();
+        for (key, value) in table {
+            let Some(setting) = SETTINGS.iter().find(|s| s.file_key() == key) else {
+                let known: Vec<String> = SETTINGS.iter().map(Setting::file_key).collect();
+                return Err(format!(
+                    "unknown field `{key}`, expected one of {}",
+                    known.join(", ")
+                ));
+            };
+            let text = match (setting.shape, value) {
+                (Shape::Text, toml::Value::String(text)) => text,
+                (Shape::Whole, toml::Value::Integer(n)) => n.to_string(),
+                (Shape::List, toml::Value::Array(items)) => items
+                    .iter()
+                    .map(|item| item.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        format!("invalid type for `{key}`: expected an array of strings")
+                    })?
+                    .join(","),
+                (shape, other) => {
+                    return Err(format!(
+                        "invalid type for `{key}`: expected {}, found {}",
+                        match shape {
+                            Shape::Text => "a string",
+                            Shape::Whole => "a whole number",
+                            Shape::List => "an array of strings",
+                        },
+                        other.type_str()
+                    ));
+                }
+            };
+            values.insert(setting.var.to_owned(), text);
+        }
+        Ok(Self { values })
     }
 
     /// The file's value for the variable `name`, as the variable would spell it.
     pub fn get(&self, name: &str) -> Option<String> {
-        match name {
-            "GAZETTE_AMQP_URL" => self.amqp_url.clone(),
-            "GAZETTE_NAMESPACE" => self.namespace.clone(),
-            "GAZETTE_STORE" => self.store.clone(),
-            "GAZETTE_ARCHIVE" => self.archive.clone(),
-            "GAZETTE_PUBLIC_URL" => self.public_url.clone(),
-            "GAZETTE_SITE_NAME" => self.site_name.clone(),
-            "GAZETTE_TIMEZONE" => self.timezone.clone(),
-            "GAZETTE_THEME_DIR" => self.theme_dir.clone(),
-            "GAZETTE_HTTP_ADDR" => self.http_addr.clone(),
-            "GAZETTE_PREFETCH" => self.prefetch.map(|n| n.to_string()),
-            "GAZETTE_CONCURRENCY" => self.concurrency.map(|n| n.to_string()),
-            "GAZETTE_MAX_MESSAGE_BYTES" => self.max_message_bytes.map(|n| n.to_string()),
-            "GAZETTE_DELIVERY_LIMIT" => self.delivery_limit.map(|n| n.to_string()),
-            "GAZETTE_HANDLER_TIMEOUT" => self.handler_timeout.clone(),
-            "GAZETTE_SHUTDOWN_GRACE" => self.shutdown_grace.clone(),
-            "GAZETTE_RETRY_DELAYS" => self.retry_delays.as_ref().map(|delays| delays.join(",")),
-            "GAZETTE_RETRY_MAX_ATTEMPTS" => self.retry_max_attempts.map(|n| n.to_string()),
-            "GAZETTE_LOG" => self.log.clone(),
-            "GAZETTE_LOG_FORMAT" => self.log_format.clone(),
-            "GAZETTE_OTLP_ENDPOINT" => self.otlp_endpoint.clone(),
-            _ => None,
-        }
+        self.values.get(name).cloned()
     }
 }
 
@@ -104,6 +102,20 @@ mod tests {
         assert_eq!(file.get("GAZETTE_PREFETCH").as_deref(), Some("32"));
         assert_eq!(file.get("GAZETTE_RETRY_DELAYS").as_deref(), Some("1s,10s"));
         assert_eq!(file.get("GAZETTE_STORE"), None);
+    }
+
+    #[test]
+    fn the_file_accepts_every_setting_the_environment_does() {
+        for setting in SETTINGS {
+            let value = match setting.shape {
+                Shape::Text => "\"x\"".to_owned(),
+                Shape::Whole => "3".to_owned(),
+                Shape::List => "[\"1s\"]".to_owned(),
+            };
+            let file = ConfigFile::parse(&format!("{} = {value}\n", setting.file_key()))
+                .unwrap_or_else(|e| panic!("{}: {e}", setting.var));
+            assert!(file.get(setting.var).is_some(), "{}", setting.var);
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ macro_rules! say {
 mod api;
 mod config;
 mod config_file;
+mod describe;
 mod dlq;
 mod http;
 mod migrate;
@@ -27,6 +28,7 @@ mod notifier_config;
 mod preview;
 mod rebuild;
 mod run;
+mod settings;
 mod store_config;
 mod submit;
 mod subscribers;
@@ -118,6 +120,8 @@ enum Command {
 enum ConfigCommand {
     /// Print the effective configuration; exit non-zero if anything is wrong or unreachable.
     Check,
+    /// Print every setting Gazette reads: variable, file key, default, meaning, and whether it is a secret.
+    Settings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,6 +162,15 @@ fn main() -> ExitCode {
         Ok(telemetry) => telemetry,
         Err(e) => return fail(&e),
     };
+    let names: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .collect();
+    for unknown in settings::unknown_variables(names.iter().map(String::as_str)) {
+        tracing::warn!(
+            variable = unknown,
+            "{unknown} is not a Gazette setting and is ignored; check its spelling against README.md"
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -182,6 +195,12 @@ fn main() -> ExitCode {
             Command::Config {
                 command: ConfigCommand::Check,
             } => run::check(&config).await,
+            Command::Config {
+                command: ConfigCommand::Settings,
+            } => {
+                settings::print();
+                Ok(())
+            }
         }
     });
     drop(runtime);

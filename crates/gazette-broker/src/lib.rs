@@ -4,6 +4,7 @@
 //! [`Outbound`] and the [`Handler`]/[`Failure`] traits, and decide a
 //! message's fate through [`Disposition`], never by acking themselves.
 
+#[cfg(feature = "ceiling")]
 mod ceiling;
 mod connect;
 mod dead_letters;
@@ -20,6 +21,7 @@ mod topology;
 mod trace;
 mod worker;
 
+#[cfg(feature = "ceiling")]
 pub use ceiling::{RelayMeasurement, RelayPlan, measure_relay};
 pub use connect::probe;
 pub use dead_letters::{DeadLetter, DeadLetters};

@@ -1,5 +1,26 @@
 //! Where everything lives: article pages and the site's own pages in the public store, the indexer's state and the revision copies in the private archive, and the rule that gives each article a key of its own.
 
+/// A site's or an API's base URL, kept ending in exactly one `/`: the one
+/// place a path is joined to a base, so no URL gets `//` or loses its slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    pub fn new(base: &str) -> Self {
+        Self(format!("{}/", base.trim_end_matches('/')))
+    }
+
+    /// `path` (a store key, or a path with its query) under this base.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{}", self.0, path.trim_start_matches('/'))
+    }
+
+    /// The base itself, ending in `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Everything the indexer keeps for itself, in the archive.
 pub const STATE_PREFIX: &str = "_gazette/index/";
 
@@ -82,6 +103,20 @@ pub fn category_page_key(category: &str, number: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_join_a_base_with_one_slash() {
+        for base in ["https://a.vn", "https://a.vn/", "https://a.vn//"] {
+            let base = BaseUrl::new(base);
+            assert_eq!(base.join("b/c.html"), "https://a.vn/b/c.html");
+            assert_eq!(base.join("/b/c.html"), "https://a.vn/b/c.html");
+            assert_eq!(base.as_str(), "https://a.vn/");
+        }
+        assert_eq!(
+            BaseUrl::new("http://h:8080/api").join("unsubscribe?token=x"),
+            "http://h:8080/api/unsubscribe?token=x"
+        );
+    }
 
     #[test]
     fn colliding_slugs_get_distinct_readable_keys_from_the_id() {

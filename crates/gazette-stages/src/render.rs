@@ -12,7 +12,7 @@ use tracing::info;
 
 use crate::wire::MalformedEvent;
 use gazette_contract::FieldError;
-use gazette_site::page_key_candidates;
+use gazette_site::{BaseUrl, page_key_candidates};
 use gazette_subscribers::{DatabaseError, KeyClaim, Registry};
 
 use crate::rejection::rejection;
@@ -169,7 +169,7 @@ impl ArticlePages {
         self.site
             .public_url
             .as_deref()
-            .map(|base| join_url(base, key))
+            .map(|base| BaseUrl::new(base).join(key))
     }
 
     /// The page for `validated`, to be stored under `key`.
@@ -259,11 +259,6 @@ impl Handler for RenderStage {
     }
 }
 
-/// `base` and `key` joined with exactly one slash.
-pub(crate) fn join_url(base: &str, key: &str) -> String {
-    format!("{}/{key}", base.trim_end_matches('/'))
-}
-
 fn description(lead: &str, title: &str) -> String {
     let source = if lead.trim().is_empty() { title } else { lead };
     match source.char_indices().nth(DESCRIPTION_CHARS) {
@@ -283,18 +278,6 @@ mod tests {
         assert_eq!(
             description(&long, "x").chars().count(),
             DESCRIPTION_CHARS + 1
-        );
-    }
-
-    #[test]
-    fn urls_join_with_one_slash() {
-        assert_eq!(
-            join_url("https://a.vn/", "b/c.html"),
-            "https://a.vn/b/c.html"
-        );
-        assert_eq!(
-            join_url("https://a.vn", "b/c.html"),
-            "https://a.vn/b/c.html"
         );
     }
 }

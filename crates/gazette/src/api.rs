@@ -39,7 +39,7 @@ pub const CONFIRMATION_RESEND_AFTER: Duration = Duration::from_secs(10 * 60);
 pub struct ApiSettings {
     pub token: Option<ApiToken>,
     pub site_name: String,
-    pub api_url: String,
+    pub api_url: gazette_site::BaseUrl,
 }
 
 impl ApiSettings {
@@ -47,7 +47,7 @@ impl ApiSettings {
         Self {
             token: config.notifier.api_token.clone(),
             site_name: config.site.name.clone(),
-            api_url: config.notifier.api_url.trim_end_matches('/').to_owned(),
+            api_url: gazette_site::BaseUrl::new(&config.notifier.api_url),
         }
     }
 }
@@ -269,10 +269,10 @@ async fn request_email(
     else {
         return Ok(accepted);
     };
-    let link = format!(
-        "{}/subscriptions/confirm?token={}",
-        api.settings.api_url, new.confirm_token
-    );
+    let link = api.settings.api_url.join(&format!(
+        "subscriptions/confirm?token={}",
+        new.confirm_token
+    ));
     let mail = confirmation(email, &api.settings.site_name, &link);
     mailer.send(&mail).await.map_err(|e| {
         error!(error = %e, "confirmation mail not sent");

@@ -134,11 +134,10 @@ async fn add_email(
         EmailRequest::AlreadyActive => say!("{address} is already subscribed"),
         EmailRequest::RecentlyAsked => say!("a confirmation mail went to {address} a moment ago"),
         EmailRequest::Confirm(new) => {
-            let link = format!(
-                "{}/subscriptions/confirm?token={}",
-                config.notifier.api_url.trim_end_matches('/'),
+            let link = gazette_site::BaseUrl::new(&config.notifier.api_url).join(&format!(
+                "subscriptions/confirm?token={}",
                 new.confirm_token
-            );
+            ));
             mailer
                 .send(&confirmation(address, &config.site.name, &link))
                 .await

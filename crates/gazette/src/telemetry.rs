@@ -67,7 +67,7 @@ pub fn init(config: &Config) -> Result<Telemetry> {
 fn exporter(endpoint: &str) -> Result<SdkTracerProvider> {
     let exporter = SpanExporter::builder()
         .with_http()
-        .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+        .with_endpoint(gazette_site::BaseUrl::new(endpoint).join("v1/traces"))
         .build()
         .context("GAZETTE_OTLP_ENDPOINT cannot be used for OTLP export")?;
     Ok(SdkTracerProvider::builder()

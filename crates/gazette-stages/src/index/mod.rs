@@ -127,7 +127,7 @@ pub struct IndexStage {
 /// The absolute base every feed and sitemap URL starts from.
 pub(crate) fn base_url(store: &Store, site: &SiteSettings) -> String {
     let base = site.public_url.clone().unwrap_or_else(|| store.locator(""));
-    format!("{}/", base.trim_end_matches('/'))
+    gazette_site::BaseUrl::new(&base).as_str().to_owned()
 }
 
 impl IndexStage {

@@ -5,15 +5,15 @@ use gazette_render::{
     Block, Card, Chrome, HomePage, ListingPage, NotFoundPage, RenderError, Renderer,
 };
 use gazette_site::{
-    BLOCK_LEN, CategoryState, FEED_LEN, Feed, HOME_LATEST, PAGE_SIZE, PageState, SiteState, Slot,
-    atom, category_front_key, category_page_key, rss,
+    BLOCK_LEN, BaseUrl, CategoryState, FEED_LEN, Feed, HOME_LATEST, PAGE_SIZE, PageState,
+    SiteState, Slot, atom, category_front_key, category_page_key, rss,
 };
 use gazette_store::{Precondition, PutObject};
 use gazette_text::portal_datetime;
 
 use crate::SiteSettings;
 use crate::pages::PAGE_CONTENT_TYPE;
-use crate::render::{category_feed_hrefs, join_url};
+use crate::render::category_feed_hrefs;
 
 /// Derived pages change with every batch: caches may keep them a minute.
 const DERIVED_CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
@@ -47,14 +47,14 @@ pub(crate) fn object(key: String, body: String, content_type: &'static str) -> P
 
 impl Outputs<'_> {
     fn absolute(&self, key: &str) -> String {
-        join_url(self.base_url, key)
+        BaseUrl::new(self.base_url).join(key)
     }
 
     fn canonical(&self, key: &str) -> String {
         self.site
             .public_url
             .as_deref()
-            .map(|base| join_url(base, key))
+            .map(|base| BaseUrl::new(base).join(key))
             .unwrap_or_default()
     }
 

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_contract::ValidatedArticle;
 use gazette_render::Renderer;
-use gazette_site::{ArticleRecord, Change, Dirty, Entry, apply_ops, plan_changes};
+use gazette_site::{ArticleRecord, BaseUrl, Change, Dirty, Entry, apply_ops, plan_changes};
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tokio::task::JoinSet;
 use tracing::info;
@@ -25,7 +25,6 @@ use super::outputs::Outputs;
 use super::{IndexFailure, SiteIndex, base_url, put_all, write};
 use crate::pages::{PAGE_CONTENT_TYPE, location_of, revision_metadata, sha256_hex};
 use crate::render::ArticlePages;
-use crate::render::join_url;
 use crate::{SiteSettings, Stores, revision_key};
 use gazette_subscribers::{ArticleState, DatabaseError, Registry};
 
@@ -218,7 +217,7 @@ async fn article_page(
         title: article.title,
         url: render
             .page_url(&page_key)
-            .unwrap_or_else(|| join_url(base, &page_key)),
+            .unwrap_or_else(|| BaseUrl::new(base).join(&page_key)),
         key: page_key,
         category_slug: article.category.slug,
         category_name: article.category.name,

@@ -210,11 +210,10 @@ impl DeliverStage {
             url: &event.data.url,
             published: &published.replace(" | ", " "),
         };
-        let unsubscribe = format!(
-            "{}/unsubscribe?token={}",
-            self.settings.api_url.trim_end_matches('/'),
+        let unsubscribe = gazette_site::BaseUrl::new(&self.settings.api_url).join(&format!(
+            "unsubscribe?token={}",
             subscription.unsubscribe_token()
-        );
+        ));
         match mailer
             .send(&notification(address, &article, &unsubscribe))
             .await

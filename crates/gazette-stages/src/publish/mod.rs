@@ -8,13 +8,13 @@ mod withdraw;
 use bytes::Bytes;
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, FieldError, Published, Rendered, Schemas, event_id};
+use gazette_site::BaseUrl;
 use gazette_store::StoreError;
 use gazette_subscribers::{Advance, DatabaseError, Registry};
 use tracing::{info, warn};
 
 use crate::pages::{ArticleObjects, PagesError, sha256_hex};
 use crate::rejection::join_errors;
-use crate::render::join_url;
 use crate::wire::MalformedEvent;
 use crate::{Stores, decode_event, encode_event, off_reactor};
 
@@ -145,7 +145,7 @@ impl PublishStage {
     /// Where readers find `key`: under the public site URL, or in the store.
     fn public_url(&self, key: &str) -> String {
         match &self.settings.public_url {
-            Some(base) => join_url(base, key),
+            Some(base) => BaseUrl::new(base).join(key),
             None => self.stores.site.locator(key),
         }
     }

@@ -194,3 +194,125 @@ fn schema_ids_match_their_file_names() {
         );
     }
 }
+
+/// The top-level module a file of `src` belongs to (`render.rs` and
+/// `publish/withdraw.rs` belong to `render` and `publish`); `None` for the
+/// crate root.
+fn top_module(src: &Path, file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(src).ok()?;
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    let name = first.trim_end_matches(".rs");
+    (!matches!(name, "lib" | "main")).then(|| name.to_owned())
+}
+
+/// `crate::a::b` and `use crate::{a, b::c}` in `text`: the first segment of
+/// each path (a module, or an item the crate root re-exports).
+fn crate_paths(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices("crate::") {
+        let rest = &text[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inside = &group[..group.find('}').unwrap_or(group.len())];
+            for part in inside.split(',') {
+                let head: String = part
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                found.push(head);
+            }
+        } else {
+            found.push(
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect(),
+            );
+        }
+    }
+    found.retain(|name| !name.is_empty());
+    found
+}
+
+/// No two top-level modules of a crate use each other, directly or round a
+/// longer loop: each file can be read with what it depends on read first.
+/// Items the crate root re-exports (`pub use wire::{encode_event}`) count as
+/// their own module's.
+#[test]
+fn no_module_of_a_crate_depends_on_itself_round_a_loop() {
+    for dir in crate_dirs() {
+        let src = dir.join("src");
+        let root = ["lib.rs", "main.rs"]
+            .iter()
+            .map(|f| src.join(f))
+            .find(|p| p.exists());
+        let Some(root) = root else { continue };
+        let root_text = read(&root);
+        // Re-exported item → the module it comes from.
+        let mut owner = std::collections::BTreeMap::new();
+        for line in root_text.lines() {
+            let Some(rest) = line.trim().strip_prefix("pub use ") else {
+                continue;
+            };
+            let module: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let items = rest.split_once("::").map_or("", |(_, items)| items);
+            for item in items
+                .trim_matches(|c| matches!(c, '{' | '}' | ';'))
+                .split(',')
+            {
+                let item = item.trim().rsplit(' ').next().unwrap_or_default();
+                owner.insert(item.to_owned(), module.clone());
+            }
+        }
+        let mut files = Vec::new();
+        files_under(&src, "rs", &mut files);
+        let modules: std::collections::BTreeSet<String> =
+            files.iter().filter_map(|f| top_module(&src, f)).collect();
+        let mut edges: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            std::collections::BTreeMap::new();
+        for file in &files {
+            let Some(from) = top_module(&src, file) else {
+                continue;
+            };
+            // A file's tests may lean on any module; the code they test may not.
+            let text = read(file);
+            // Comments (doc links included) are not dependencies.
+            let code: String = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or_default()
+                .lines()
+                .map(|line| line.split("//").next().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\n");
+            for head in crate_paths(&code) {
+                let to = owner.get(&head).cloned().unwrap_or(head);
+                if to != from && modules.contains(&to) {
+                    edges.entry(from.clone()).or_default().insert(to);
+                }
+            }
+        }
+        // Depth-first search for a path back to where it started.
+        for start in edges.keys() {
+            let mut stack: Vec<Vec<String>> = vec![vec![start.clone()]];
+            while let Some(path) = stack.pop() {
+                let last = path.last().cloned().unwrap_or_default();
+                for next in edges.get(&last).into_iter().flatten() {
+                    assert!(
+                        next != start,
+                        "{}: modules depend on each other in a loop: {} -> {next}",
+                        dir.display(),
+                        path.join(" -> ")
+                    );
+                    if !path.contains(next) {
+                        let mut longer = path.clone();
+                        longer.push(next.clone());
+                        stack.push(longer);
+                    }
+                }
+            }
+        }
+    }
+}

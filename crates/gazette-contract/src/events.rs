@@ -35,6 +35,15 @@ impl std::fmt::Display for FieldError {
     }
 }
 
+/// Field errors on one line, for logs and dead-letter details.
+pub fn join_errors(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `article.rejected`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -17,7 +17,7 @@ pub use decode::{DocumentError, Subject, parse_document, read_event};
 pub use envelope::{CONTENT_TYPE, Envelope, EventType};
 pub use events::{
     FieldError, NOTIFICATION_DUE, NotificationDue, Published, Rejected, Rendered, Unpublished,
-    ValidatedArticle, Withdrawal,
+    ValidatedArticle, Withdrawal, join_errors,
 };
 pub use ids::{article_urn, content_event_id, event_id, rejection_id};
 pub use limits::{JsonLimitError, MAX_BODY_HTML_BYTES, MAX_JSON_DEPTH, check_json_depth};

@@ -54,12 +54,3 @@ pub(crate) fn rejection(
     );
     encode_event(EventType::Rejected, &rejected)
 }
-
-/// Field errors on one line, for logs and dead-letter details.
-pub(crate) fn join_errors(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}

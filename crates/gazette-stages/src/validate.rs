@@ -16,8 +16,9 @@ use tracing::info;
 
 use std::sync::Arc;
 
-use crate::rejection::{join_errors, rejection_notice};
+use crate::rejection::rejection_notice;
 use crate::{encode_event, off_reactor};
+use gazette_contract::join_errors;
 
 const SOURCE: &str = "/gazette/validate";
 

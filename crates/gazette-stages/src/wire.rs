@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::rejection::join_errors;
+use gazette_contract::join_errors;
 
 /// The broker message for `event`: public events to the events exchange,
 /// internal ones to the internal exchange, routed by type.

@@ -23,6 +23,7 @@ mod config_file;
 mod describe;
 mod dlq;
 mod http;
+mod lookup;
 mod migrate;
 mod notifier_config;
 mod preview;

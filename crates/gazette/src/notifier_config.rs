@@ -6,7 +6,7 @@ use gazette_secrets::{SecretString, SecretUrl};
 use gazette_subscribers::DatabaseUrl;
 use gazette_webhooks::{AddressPolicy, Schedule};
 
-use crate::config::{ConfigError, Env};
+use crate::lookup::{ConfigError, Env};
 
 /// The notifier's settings: subscriptions, webhooks, mail, the API.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{ConfigError, Env};
+use crate::lookup::{ConfigError, Env};
 
 /// `./public` under the current directory, as a file:// URL.
 pub(crate) fn default_store_url() -> String {

@@ -14,9 +14,9 @@ use gazette_subscribers::{Advance, DatabaseError, Registry};
 use tracing::{info, warn};
 
 use crate::pages::{ArticleObjects, PagesError, sha256_hex};
-use crate::rejection::join_errors;
 use crate::wire::MalformedEvent;
 use crate::{Stores, decode_event, encode_event, off_reactor};
+use gazette_contract::join_errors;
 
 pub(crate) const SOURCE: &str = "/gazette/publish";
 

@@ -9,8 +9,9 @@ use sqlx::{AnyPool, ConnectOptions};
 
 /// How long a caller waits for a pooled connection before the database counts as unreachable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-/// SQLite migrations retried after losing a race to another process.
-const MIGRATION_ATTEMPTS: u32 = 5;
+/// SQLite set-ups (WAL, migrations) retried after losing a race to another
+/// process: about 4.5 s in all before giving up.
+const PREPARE_ATTEMPTS: u32 = 9;
 
 /// `sqlite://gazette.db` or `postgres://user:password@host/db`; the
 /// password never reaches a log line.
@@ -184,35 +185,44 @@ pub(crate) async fn connect(url: &DatabaseUrl) -> Result<AnyPool, DatabaseError>
         .connect_with(options)
         .await
         .map_err(connect_failed)?;
-    if url.is_sqlite() {
-        // WAL lets the API read while the notifier writes; the setting
-        // is stored in the file, so once is enough.
-        sqlx::query("PRAGMA journal_mode=WAL")
-            .execute(&pool)
-            .await
-            .map_err(connect_failed)?;
-    }
-    // Several processes starting at once (render and publish workers all
-    // open the registry) race to migrate. PostgreSQL serialises them with an
-    // advisory lock; SQLite has none, so the loser's transaction fails and
-    // rolls back ("table already exists"), and running again finds the
-    // migration applied.
+    // Several processes starting at once (every worker opens the registry)
+    // race for SQLite's locks: switching to WAL needs the file to itself,
+    // and two migrations at once make the loser's transaction fail and roll
+    // back ("table already exists"). PostgreSQL serialises migrations with an
+    // advisory lock; on SQLite the loser waits a little and tries again,
+    // and then finds the work done.
     let mut attempt = 0;
     loop {
-        match sqlx::migrate!("./migrations").run(&pool).await {
+        match prepare(&pool, url).await {
             Ok(()) => return Ok(pool),
-            Err(_) if url.is_sqlite() && attempt < MIGRATION_ATTEMPTS => {
+            Err(_) if url.is_sqlite() && attempt < PREPARE_ATTEMPTS => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(100) * attempt).await;
             }
-            Err(e) => {
-                return Err(DatabaseError::Migrate {
-                    url: url.redacted(),
-                    detail: e.to_string(),
-                });
-            }
+            Err(e) => return Err(e),
         }
     }
+}
+
+/// WAL for SQLite (stored in the file, so once is enough: it lets the API
+/// read while a worker writes), then the migrations not yet applied.
+async fn prepare(pool: &AnyPool, url: &DatabaseUrl) -> Result<(), DatabaseError> {
+    if url.is_sqlite() {
+        sqlx::query("PRAGMA journal_mode=WAL")
+            .execute(pool)
+            .await
+            .map_err(|e| DatabaseError::Connect {
+                url: url.redacted(),
+                detail: e.to_string(),
+            })?;
+    }
+    sqlx::migrate!("./migrations")
+        .run(pool)
+        .await
+        .map_err(|e| DatabaseError::Migrate {
+            url: url.redacted(),
+            detail: e.to_string(),
+        })
 }
 
 #[cfg(test)]

@@ -206,3 +206,19 @@ async fn the_registry_on_postgres() {
     db.close().await;
     databases::drop_postgres(&name).await;
 }
+
+/// Every worker opens the database at start, often at the same moment: on
+/// a fresh SQLite file they race to switch it to WAL and to migrate it, and
+/// every one of them must come up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_processes_may_open_a_fresh_sqlite_file_at_once() {
+    let (url, _dir) = databases::sqlite("fresh.db");
+    let mut opening = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let url = url.clone();
+        opening.spawn(async move { Registry::open(&url).await.map(|_| ()) });
+    }
+    while let Some(opened) = opening.join_next().await {
+        opened.unwrap().unwrap_or_else(|e| panic!("{e}"));
+    }
+}

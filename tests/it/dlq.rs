@@ -169,12 +169,12 @@ async fn a_replayed_withdrawal_is_judged_as_a_withdrawal_again() {
         .await
         .unwrap();
     let _workers = ["validate", "publish"].map(|stage| env.spawn_worker(stage));
-    let body = serde_json::json!({
-        "specversion": "1.0", "id": "withdraw-ghost", "source": "/cms/test", "type": "article.withdrawn",
-        "time": "2022-06-24T02:00:00Z", "subject": "ghost", "datacontenttype": "application/json",
-        "data": {"id": "ghost", "reason": "never published"}
-    });
-    support::cms::post(&env, gazette_contract::EventType::Withdrawn, &body).await;
+    support::cms::post(
+        &env,
+        gazette_contract::EventType::Withdrawn,
+        &support::cms::withdrawal("ghost", "never published"),
+    )
+    .await;
     let dead = Topology::new(&env.namespace).dead_queue("publish");
     let letter_count = || async {
         queue_depth(&env.settings, &dead)

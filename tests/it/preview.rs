@@ -50,18 +50,9 @@ async fn up_serves_the_published_page_and_nothing_outside_the_store() {
     env.teardown().await;
 }
 
-/// `GET path` with extra request headers: status, the headers as lower-cased lines, the body.
+/// `GET path` on `addr` with extra request headers: status, head (lower case), body.
 async fn request(addr: std::net::SocketAddr, path: &str, headers: &str) -> (u16, String, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_lowercase(), body.to_owned())
+    support::raw_get(addr, &addr.to_string(), path, headers).await
 }
 
 /// With the directory store, as `scripts/demo` runs: the preview answers as a

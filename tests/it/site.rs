@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
+use crate::support::cms;
 use crate::support::notifier::{publish, published};
 use crate::support::{TestEnv, eventually, example_article};
-use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
-use gazette_contract::{CONTENT_TYPE, EventType};
+use gazette_broker::ensure_topology;
+use gazette_contract::EventType;
 use gazette_stages::INDEX;
 use gazette_store::Store;
 use serde_json::{Value, json};
@@ -131,27 +132,9 @@ fn submission(id: &str, revision: u64, title: &str) -> Value {
 }
 
 async fn withdraw(env: &TestEnv, id: &str, reason: &str) -> String {
-    let event_id = format!("withdraw-{id}");
-    let body = json!({
-        "specversion": "1.0", "id": event_id, "source": "/cms/test", "type": "article.withdrawn",
-        "time": "2022-06-24T02:00:00Z", "subject": id, "datacontenttype": "application/json",
-        "data": {"id": id, "reason": reason}
-    });
-    let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
-    publisher
-        .publish(&Outbound {
-            exchange: Exchange::Events,
-            routing_key: EventType::Withdrawn.as_str().to_owned(),
-            body: serde_json::to_vec(&body).unwrap(),
-            message_id: event_id.clone(),
-            correlation_id: None,
-            content_type: CONTENT_TYPE,
-            headers: Default::default(),
-        })
-        .await
-        .unwrap();
-    publisher.close().await;
-    event_id
+    let body = cms::withdrawal(id, reason);
+    cms::post(env, EventType::Withdrawn, &body).await;
+    body["id"].as_str().unwrap_or_default().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

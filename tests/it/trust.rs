@@ -8,33 +8,22 @@
 use std::net::SocketAddr;
 
 use crate::support;
-use crate::support::cms::{CATEGORY, article, post, post_raw, publish, submitted};
+use crate::support::cms::{CATEGORY, article, post, post_raw, publish, submitted, withdrawal};
 use crate::support::{PATIENCE, TestEnv, Worker};
 use gazette_contract::EventType;
 use gazette_store::Store;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// GET `path` from Garage's website endpoint for the site bucket: status and `Location`.
 async fn website(env: &TestEnv, path: &str) -> (u16, Option<String>) {
     let addr: SocketAddr = format!("127.0.0.1:{}", env.garage.web_port)
         .parse()
         .unwrap();
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "GET /{path} HTTP/1.1\r\nHost: {}.web.garage.localhost\r\nConnection: close\r\n\r\n",
-        env.garage.bucket
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-    let location = response
+    let host = format!("{}.web.garage.localhost", env.garage.bucket);
+    let (status, head, _) = support::raw_get(addr, &host, &format!("/{path}"), "").await;
+    let location = head
         .lines()
-        .find_map(|line| {
-            line.strip_prefix("location: ")
-                .or_else(|| line.strip_prefix("Location: "))
-        })
+        .find_map(|line| line.strip_prefix("location: "))
         .map(str::to_owned);
     (status, location)
 }
@@ -134,14 +123,13 @@ async fn every_article_keeps_a_url_of_its_own_and_moves_answer_301() {
     );
 
     // Withdrawn: no page, no redirect, nothing public names it.
-    let id = "withdraw-tb-1";
-    let body = json!({
-        "specversion": "1.0", "id": id, "source": "/cms/test", "type": "article.withdrawn",
-        "time": "2022-06-24T02:00:00Z", "subject": "tb-1", "datacontenttype": "application/json",
-        "data": {"id": "tb-1", "reason": "Lịch đã hủy; lý do nội bộ"}
-    });
     let mut events = env.tap(&[EventType::Unpublished.as_str()]).await;
-    post(&env, EventType::Withdrawn, &body).await;
+    post(
+        &env,
+        EventType::Withdrawn,
+        &withdrawal("tb-1", "Lịch đã hủy; lý do nội bộ"),
+    )
+    .await;
     events
         .next(PATIENCE)
         .await
@@ -216,12 +204,7 @@ async fn hostile_submissions_reach_the_cms_as_rejections_and_feeds_stay_parseabl
     )
     .await;
     // A withdrawal of an article nobody published.
-    let body = json!({
-        "specversion": "1.0", "id": "withdraw-ghost", "source": "/cms/test", "type": "article.withdrawn",
-        "time": "2022-06-24T02:00:00Z", "subject": "ghost", "datacontenttype": "application/json",
-        "data": {"id": "ghost", "reason": "x"}
-    });
-    post(&env, EventType::Withdrawn, &body).await;
+    post(&env, EventType::Withdrawn, &withdrawal("ghost", "x")).await;
     // A title that would break every feed, with a bidi override.
     let dirty = article("dirty-1", 1, "Hội nghị\u{FFFE} lần \u{202E}14\u{202C}\u{1}");
     post(&env, EventType::Submitted, &submitted("dirty-1", &dirty)).await;

@@ -3,12 +3,13 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use serde::Deserialize as _;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::{
-    Article, Envelope, EventType, FieldError, JsonLimitError, MAX_JSON_DEPTH, Published, Rejected,
-    Rendered, Schemas, Unpublished, ValidatedArticle, Withdrawal, check_json_depth,
+    Article, Envelope, EventType, FieldError, JsonLimitError, MAX_JSON_DEPTH, Published, Rendered,
+    Schemas, Unpublished, ValidatedArticle, Withdrawal, check_json_depth,
 };
 
 /// Why bytes are not a JSON document Gazette will read at all.
@@ -85,11 +86,6 @@ impl Subject for Withdrawal {
         &self.id
     }
 }
-impl Subject for Rejected {
-    fn article_id(&self) -> &str {
-        &self.article_id
-    }
-}
 
 /// `document` as an event of `expected` type: its schema (which pins
 /// `type`), then the Rust type, then `subject` equal to the article's id.
@@ -100,7 +96,7 @@ pub fn read_event<T: DeserializeOwned + Subject>(
     document: &Value,
 ) -> Result<Envelope<T>, Vec<FieldError>> {
     schemas.check(expected, document)?;
-    let event = Envelope::<T>::deserialize_from(document)
+    let event = Envelope::<T>::deserialize(document)
         .map_err(|e| vec![FieldError::new("/data", e.to_string())])?;
     if event.subject != event.data.article_id() {
         return Err(vec![FieldError::new(
@@ -109,12 +105,6 @@ pub fn read_event<T: DeserializeOwned + Subject>(
         )]);
     }
     Ok(event)
-}
-
-impl<T: DeserializeOwned> Envelope<T> {
-    fn deserialize_from(document: &Value) -> Result<Self, serde_json::Error> {
-        serde::Deserialize::deserialize(document)
-    }
 }
 
 /// The first key that appears twice in one object, as a JSON pointer.

@@ -111,16 +111,22 @@ impl Registry {
         revision: u64,
         candidates: &[String],
     ) -> Result<KeyClaim, DatabaseError> {
-        if let Some(state) = self.article(article_id).await? {
-            if let Some(withdrawn) = state.withdrawn.filter(|w| revision <= w.through) {
-                return Ok(KeyClaim::Withdrawn {
-                    through: withdrawn.through,
-                });
+        // The revision and the withdrawal only: a claim is made per message,
+        // and needs none of the article's keys.
+        let row =
+            sqlx::query("SELECT revision, withdrawn_through FROM articles WHERE article_id = $1")
+                .bind(article_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(DatabaseError::query("reading an article's revision"))?;
+        if let Some(row) = row {
+            let newest = to_u64(column(&row, "revision")?);
+            let withdrawn: Option<i64> = column(&row, "withdrawn_through")?;
+            if let Some(through) = withdrawn.map(to_u64).filter(|through| revision <= *through) {
+                return Ok(KeyClaim::Withdrawn { through });
             }
-            if revision < state.revision {
-                return Ok(KeyClaim::Stale {
-                    newest: state.revision,
-                });
+            if revision < newest {
+                return Ok(KeyClaim::Stale { newest });
             }
         }
         for key in candidates {

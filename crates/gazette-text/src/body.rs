@@ -28,16 +28,11 @@ impl BodySanitizer {
         self.cleaner.clean(content).to_string()
     }
 
-    /// Markdown rendered to HTML, then sanitised: Markdown allows raw HTML,
-    /// so the renderer's output is no safer than the input.
-    pub fn markdown(&self, content: &str) -> String {
-        self.html(&markdown_html(content))
-    }
-
-    /// Like [`BodySanitizer::markdown`], but gives up before sanitising when
-    /// the rendered HTML passes `limit` bytes (`Err` with its size): a body of
-    /// `>` repeated renders to a blockquote per character, and sanitising
-    /// megabytes of nesting is the expensive part.
+    /// Markdown rendered to HTML, then sanitised (Markdown allows raw HTML,
+    /// so the renderer's output is no safer than the input); gives up before
+    /// sanitising when the rendered HTML passes `limit` bytes (`Err` with its
+    /// size): a body of `>` repeated renders to a blockquote per character,
+    /// and sanitising megabytes of nesting is the expensive part.
     pub fn markdown_within(&self, content: &str, limit: usize) -> Result<String, usize> {
         let rendered = markdown_html(content);
         if rendered.len() > limit {
@@ -71,7 +66,11 @@ mod tests {
     fn markdown_is_rendered_and_raw_html_inside_it_sanitised() {
         let s = BodySanitizer::default();
         let out = s
-            .markdown("Đoạn *một*.\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(1))");
+            .markdown_within(
+                "Đoạn *một*.\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(1))",
+                usize::MAX,
+            )
+            .unwrap_or_default();
         assert!(out.contains("<p>Đoạn <em>một</em>.</p>"), "{out}");
         assert!(!out.contains("onerror"), "{out}");
         assert!(!out.contains("javascript:"), "{out}");
@@ -79,7 +78,9 @@ mod tests {
 
     #[test]
     fn links_get_a_safe_rel() {
-        let out = BodySanitizer::default().markdown("[x](https://example.org)");
+        let out = BodySanitizer::default()
+            .markdown_within("[x](https://example.org)", usize::MAX)
+            .unwrap_or_default();
         assert!(
             out.contains(r#"rel="noopener noreferrer nofollow""#),
             "{out}"

@@ -60,6 +60,14 @@ impl Config {
         })
     }
 
+    /// `GAZETTE_ARCHIVE`, for the commands that use the stores; its absence
+    /// (only possible with an S3 site) as the one sentence to show.
+    pub fn archive(&self) -> Result<&str, String> {
+        self.archive_url
+            .as_deref()
+            .ok_or_else(|| crate::store_config::missing_archive(&self.store_url))
+    }
+
     /// `lookup` returns a variable's value; tests pass a map instead of the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);

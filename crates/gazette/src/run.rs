@@ -271,12 +271,10 @@ pub async fn check(config: &Config) -> Result<()> {
         .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
     say!("broker: reachable");
     // Looks, and creates nothing: no directory, no database file.
-    let Some(archive) = &config.archive_url else {
-        anyhow::bail!(crate::store_config::missing_archive(&config.store_url));
-    };
+    let archive = config.archive().map_err(anyhow::Error::msg)?;
     for (setting, url, what) in [
         ("GAZETTE_STORE", config.store_url.as_str(), "store"),
-        ("GAZETTE_ARCHIVE", archive.as_str(), "archive"),
+        ("GAZETTE_ARCHIVE", archive, "archive"),
     ] {
         let store = Store::open(url)
             .await
@@ -366,9 +364,7 @@ pub fn open_mailer(config: &Config) -> Result<Option<Mailer>> {
 
 /// The public site store and the private archive, both reachable.
 pub async fn open_stores(config: &Config) -> Result<Stores> {
-    let Some(archive) = &config.archive_url else {
-        anyhow::bail!(crate::store_config::missing_archive(&config.store_url));
-    };
+    let archive = config.archive().map_err(anyhow::Error::msg)?;
     Ok(Stores {
         site: open_store(&config.store_url, "GAZETTE_STORE").await?,
         archive: open_store(archive, "GAZETTE_ARCHIVE").await?,

@@ -68,6 +68,15 @@ pub async fn post_raw(env: &TestEnv, event_type: EventType, body: &[u8], id: &st
     publisher.close().await;
 }
 
+/// `article.withdrawn` for `id`, as a CMS posts it; its event id is `withdraw-<id>`.
+pub fn withdrawal(id: &str, reason: &str) -> Value {
+    json!({
+        "specversion": "1.0", "id": format!("withdraw-{id}"), "source": "/cms/test",
+        "type": "article.withdrawn", "time": "2022-06-24T02:00:00Z", "subject": id,
+        "datacontenttype": "application/json", "data": {"id": id, "reason": reason}
+    })
+}
+
 pub fn submitted(id: &str, data: &Value) -> Value {
     json!({
         "specversion": "1.0", "id": format!("sub-{id}"), "source": "/cms/test", "type": "article.submitted",

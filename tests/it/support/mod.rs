@@ -131,6 +131,32 @@ pub async fn wait_for_http(addr: std::net::SocketAddr, path: &str, status: u16) 
     .await
 }
 
+/// One raw `GET path` to `addr` with `host` as its Host header and `headers`
+/// (`Name: value\r\n` lines): the status, the response's head in lower
+/// case (so headers are found whatever their case), and the body. For what
+/// [`http_get`] does not show: response headers, a virtual host.
+pub async fn raw_get(
+    addr: std::net::SocketAddr,
+    host: &str,
+    path: &str,
+    headers: &str,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{headers}\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    (status, head.to_lowercase(), body.to_owned())
+}
+
 /// A free port on loopback, for a process under test to listen on.
 pub fn free_local_addr() -> std::net::SocketAddr {
     gazette_bench::http::free_local_addr().expect("bind")

@@ -56,7 +56,7 @@ pub struct Rejected {
 }
 
 /// `article.validated`: the article after validation, and the JSON stored
-/// at `articles/<id>/<revision>.json` as the source of truth for rebuilds.
+/// in the archive at `articles/<id>/<revision>.json`, the source of truth for rebuilds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidatedArticle {

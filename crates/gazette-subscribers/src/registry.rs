@@ -113,16 +113,14 @@ impl Registry {
     ) -> Result<KeyClaim, DatabaseError> {
         // The revision and the withdrawal only: a claim is made per message,
         // and needs none of the article's keys.
-        let row =
-            sqlx::query("SELECT revision, withdrawn_through FROM articles WHERE article_id = $1")
-                .bind(article_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(DatabaseError::query("reading an article's revision"))?;
-        if let Some(row) = row {
-            let newest = to_u64(column(&row, "revision")?);
-            let withdrawn: Option<i64> = column(&row, "withdrawn_through")?;
-            if let Some(through) = withdrawn.map(to_u64).filter(|through| revision <= *through) {
+        let sql = "SELECT revision, withdrawn_through FROM articles WHERE article_id = $1";
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(sql)
+            .bind(article_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DatabaseError::query("reading an article's revision"))?;
+        if let Some((newest, withdrawn)) = row.map(|(r, w)| (to_u64(r), w.map(to_u64))) {
+            if let Some(through) = withdrawn.filter(|through| revision <= *through) {
                 return Ok(KeyClaim::Withdrawn { through });
             }
             if revision < newest {

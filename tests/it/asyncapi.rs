@@ -8,7 +8,7 @@
 use crate::support::repo_root;
 use gazette_broker::{AmqpUrl, BrokerSettings, plan};
 use gazette_contract::EventType;
-use gazette_stages::ALL_STAGES;
+use gazette_stages::all_specs;
 use serde_yaml_ng::Value;
 
 fn document() -> Value {
@@ -34,7 +34,7 @@ fn resolve<'a>(document: &'a Value, reference: &str) -> &'a Value {
 fn default_plan() -> gazette_broker::TopologyPlan {
     plan(
         &BrokerSettings::new(AmqpUrl::new("amqp://localhost"), "gazette"),
-        &ALL_STAGES,
+        &all_specs(),
     )
 }
 
@@ -94,7 +94,7 @@ fn every_stage_queue_is_described_and_consumed_by_an_operation() {
     let channels = doc["channels"].as_mapping().unwrap();
     let operations = doc["operations"].as_mapping().unwrap();
     let plan = default_plan();
-    for stage in ALL_STAGES {
+    for stage in all_specs() {
         let queue = format!("gazette.{}", stage.name);
         assert!(
             plan.queues.iter().any(|q| q.name == queue),

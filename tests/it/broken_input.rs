@@ -12,7 +12,7 @@ use crate::support;
 use crate::support::{PATIENCE, TestEnv, example_article_path};
 use gazette_broker::{Exchange, Outbound, Publisher, Routed, ensure_topology, headers};
 use gazette_contract::{CONTENT_TYPE, Envelope, EventType, Rejected};
-use gazette_stages::STAGES;
+use gazette_stages::{Part, specs_of};
 use serde_json::{Value, json};
 
 /// Small enough that a test message can exceed it cheaply.
@@ -115,7 +115,7 @@ async fn broken_inputs_are_rejected_and_do_not_stop_good_ones() {
         "GAZETTE_MAX_MESSAGE_BYTES".to_owned(),
         MAX_MESSAGE_BYTES.to_string(),
     ));
-    ensure_topology(&env.settings, &STAGES)
+    ensure_topology(&env.settings, &specs_of(Part::Pipeline))
         .await
         .expect("topology");
     let mut events = env

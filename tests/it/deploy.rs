@@ -14,7 +14,14 @@ use regex::Regex;
 use serde::Deserialize as _;
 use serde_json::Value;
 
-const STAGES: [&str; 4] = ["validate", "render", "publish", "notify"];
+/// The stages that run as processes of their own, each with a deployment
+/// and a broker user: the stage table's entries that are no one's companion.
+fn processes() -> impl Iterator<Item = &'static str> {
+    gazette_stages::STAGES
+        .iter()
+        .filter(|stage| !stage.is_companion())
+        .map(gazette_stages::Stage::name)
+}
 
 fn read(relative: &str) -> String {
     std::fs::read_to_string(repo_root().join(relative))
@@ -181,7 +188,7 @@ fn each_service_has_a_least_privilege_user() {
         "article.published"
     ));
     assert!(allowed(&d, "gazette-notify", "read", "gazette.deliver"));
-    for stage in STAGES {
+    for stage in processes() {
         let user = format!("gazette-{stage}");
         assert!(
             allowed(&d, &user, "read", &format!("gazette.{stage}")),
@@ -191,7 +198,7 @@ fn each_service_has_a_least_privilege_user() {
             allowed(&d, &user, "write", "amq.default"),
             "{user} sends retries through the default exchange"
         );
-        for other in STAGES.iter().filter(|s| **s != stage) {
+        for other in processes().filter(|s| *s != stage) {
             assert!(
                 !allowed(&d, &user, "read", &format!("gazette.{other}")),
                 "{user} must not consume {other}'s queue"
@@ -324,7 +331,7 @@ fn every_stage_is_deployed_probed_and_scaled_on_its_queue() {
             "{resource} is listed but missing"
         );
     }
-    for stage in STAGES {
+    for stage in processes() {
         let file = format!("{stage}.yaml");
         assert!(
             resources.contains(&file.as_str()),
@@ -351,6 +358,10 @@ fn every_stage_is_deployed_probed_and_scaled_on_its_queue() {
             container["resources"]["requests"]["cpu"].is_string(),
             "{file}: resource requests"
         );
+        if gazette_stages::stage(stage).is_some_and(|s| s.spec.single_active_consumer) {
+            // One active consumer and standbys: more copies cannot help, so no KEDA.
+            continue;
+        }
         // KEDA owns the replica count, and a budget must let a single
         // replica be drained off its node.
         assert!(

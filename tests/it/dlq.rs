@@ -12,7 +12,7 @@ use crate::support;
 use crate::support::{PATIENCE, TestEnv};
 use gazette_broker::{Exchange, Outbound, Publisher, Topology, ensure_topology, queue_depth};
 use gazette_contract::CONTENT_TYPE;
-use gazette_stages::STAGES;
+use gazette_stages::{Part, specs_of};
 
 async fn send(publisher: &Publisher, id: &str, body: &[u8]) {
     let message = Outbound {
@@ -57,7 +57,9 @@ fn lines(output: &str) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_can_be_listed_shown_purged_and_replayed() {
     let env = TestEnv::start("dlq").await;
-    ensure_topology(&env.settings, &STAGES).await.unwrap();
+    ensure_topology(&env.settings, &specs_of(Part::Pipeline))
+        .await
+        .unwrap();
     let _validate = env.spawn_worker("validate");
     let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
     send(&publisher, "not-json-1", b"{ nope").await;
@@ -165,7 +167,7 @@ async fn dead_letters_can_be_listed_shown_purged_and_replayed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_withdrawal_is_judged_as_a_withdrawal_again() {
     let env = TestEnv::start("dlq-withdrawal").await;
-    ensure_topology(&env.settings, &gazette_stages::ALL_STAGES)
+    ensure_topology(&env.settings, &gazette_stages::all_specs())
         .await
         .unwrap();
     let _workers = ["validate", "publish"].map(|stage| env.spawn_worker(stage));

@@ -23,7 +23,7 @@ use gazette_broker::{
     Exchange, Outbound, Publisher, Routed, Tap, delete_queue, ensure_topology, headers, queue_depth,
 };
 use gazette_contract::{CONTENT_TYPE, EventType};
-use gazette_stages::STAGES;
+use gazette_stages::{Part, specs_of};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -123,7 +123,9 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     env.settings.retry.delays = [200, 500, 1000, 2000, 5000]
         .map(Duration::from_millis)
         .to_vec();
-    ensure_topology(&env.settings, &STAGES).await.unwrap();
+    ensure_topology(&env.settings, &specs_of(Part::Pipeline))
+        .await
+        .unwrap();
     let mut collector = Collector {
         queue: format!("{}.ledger", env.namespace),
         tap: None,

@@ -13,7 +13,7 @@ use crate::support::{
 };
 use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType, event_id};
-use gazette_stages::STAGES;
+use gazette_stages::{Part, specs_of};
 use serde_json::{Value, json};
 
 const COPIES: usize = 3;
@@ -37,7 +37,9 @@ async fn consumed(addr: std::net::SocketAddr) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copies_of_a_stage_share_a_deep_queue() {
     let env = TestEnv::start("scaling").await;
-    ensure_topology(&env.settings, &STAGES).await.unwrap();
+    ensure_topology(&env.settings, &specs_of(Part::Pipeline))
+        .await
+        .unwrap();
     let addrs: Vec<_> = (0..COPIES).map(|_| free_local_addr()).collect();
     let _workers: Vec<Worker> = addrs
         .iter()

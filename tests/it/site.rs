@@ -12,7 +12,6 @@ use crate::support::notifier::{publish, published};
 use crate::support::{TestEnv, eventually, example_article};
 use gazette_broker::ensure_topology;
 use gazette_contract::EventType;
-use gazette_stages::INDEX;
 use gazette_store::Store;
 use serde_json::{Value, json};
 
@@ -72,7 +71,12 @@ fn flushes(log: &std::path::Path) -> Vec<(u64, u64)> {
 async fn a_burst_is_flushed_together_onto_stable_pages() {
     let env = TestEnv::start("site-burst").await;
     // Declared up front, so the burst waits in the queue whenever the worker starts.
-    ensure_topology(&env.settings, &[INDEX]).await.unwrap();
+    ensure_topology(
+        &env.settings,
+        &gazette_stages::specs_of(gazette_stages::Part::Site),
+    )
+    .await
+    .unwrap();
     let _index = env.spawn_worker("index");
     let store = env.store().await;
 

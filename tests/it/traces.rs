@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::support::{PATIENCE, TestEnv, Worker, example_article_path};
 use gazette_broker::{Exchange, Outbound, Publisher, TRACEPARENT, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType};
-use gazette_stages::STAGES;
+use gazette_stages::{Part, specs_of};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -84,7 +84,9 @@ async fn every_stage_exports_spans_under_the_submissions_trace() {
     let mut env = TestEnv::start("otlp").await;
     env.extra_env
         .push(("GAZETTE_OTLP_ENDPOINT".to_owned(), endpoint));
-    ensure_topology(&env.settings, &STAGES).await.unwrap();
+    ensure_topology(&env.settings, &specs_of(Part::Pipeline))
+        .await
+        .unwrap();
     let mut events = env.tap(&[EventType::Published.as_str()]).await;
     let mut up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
 

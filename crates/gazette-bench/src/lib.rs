@@ -21,7 +21,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use gazette_broker::{AmqpUrl, BrokerSettings, RelayPlan, delete_namespace, ensure_topology};
-use gazette_stages::{ALL_STAGES, STAGES, use_webhook_schedule};
+use gazette_stages::{Part, all_specs, specs_of};
 use gazette_store::Store;
 
 use crate::articles::{ArticleFactory, Submission};
@@ -255,7 +255,6 @@ impl<'a> Bench<'a> {
         let namespace = format!("gazette-bench-{}-{run}", std::process::id());
         let mut settings = BrokerSettings::new(AmqpUrl::new(&self.plan.amqp_url), namespace);
         settings.prefetch = self.plan.prefetch;
-        use_webhook_schedule(&mut settings, &gazette_webhooks::Schedule::default());
         settings
     }
 
@@ -277,11 +276,11 @@ impl<'a> Bench<'a> {
             Layout::Up => ("up".to_owned(), 1),
         };
         let settings = self.settings(&run);
-        ensure_topology(&settings, &STAGES).await?;
+        ensure_topology(&settings, &specs_of(Part::Pipeline)).await?;
         let measured = self.measure(layout, &settings, &run, workers).await;
         // Also after a failure: a bench must not leave queues behind, the
         // notifier's included (`gazette up` runs it).
-        let deleted = delete_namespace(&settings, &ALL_STAGES).await;
+        let deleted = delete_namespace(&settings, &all_specs()).await;
         let measured = measured?;
         deleted?;
         Ok(measured)

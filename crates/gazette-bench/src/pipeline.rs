@@ -75,7 +75,10 @@ impl Pipeline {
         match layout {
             Layout::Up => launch("up".to_owned(), &["up"])?,
             Layout::Separate { workers_per_stage } => {
-                for stage in ["validate", "render", "publish"] {
+                let pipeline = gazette_stages::STAGES
+                    .iter()
+                    .filter(|s| s.part == gazette_stages::Part::Pipeline);
+                for stage in pipeline.map(gazette_stages::Stage::name) {
                     for copy in 0..workers_per_stage.max(1) {
                         launch(format!("{stage}-{copy}"), &["worker", stage])?;
                     }

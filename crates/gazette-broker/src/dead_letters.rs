@@ -13,7 +13,7 @@ use lapin::{BasicProperties, Channel, Connection};
 
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::message::{death_queue, death_routing_key, newest_death, string_headers};
-use crate::{BrokerError, BrokerSettings, Publisher, Routed, Topology, headers};
+use crate::{BrokerError, BrokerSettings, Publisher, Routed, StageSpec, Topology, headers};
 
 /// One dead letter, held until replayed, purged, or released.
 #[derive(Debug)]
@@ -50,7 +50,8 @@ pub struct DeadLetters {
 }
 
 impl DeadLetters {
-    pub async fn open(settings: &BrokerSettings, stage: &str) -> Result<Self, BrokerError> {
+    pub async fn open(settings: &BrokerSettings, spec: &StageSpec) -> Result<Self, BrokerError> {
+        let stage = spec.name;
         let (connection, channel) = connect_with_channel(settings, "dead-letter tool").await?;
         let publisher = Publisher::connect(settings, "dead-letter tool").await?;
         let topology = Topology::new(&settings.namespace);
@@ -62,7 +63,7 @@ impl DeadLetters {
             dead_queue: topology.dead_queue(stage),
             work_queue: topology.work_queue(stage),
             delay_queue: settings
-                .retry_for(stage)
+                .retry_for(spec)
                 .delays
                 .iter()
                 .min()

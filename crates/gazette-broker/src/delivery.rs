@@ -122,7 +122,7 @@ impl Job {
     }
 
     fn retry_policy(&self) -> &crate::RetryPolicy {
-        self.settings.retry_for(self.stage.name)
+        self.settings.retry_for(&self.stage)
     }
 
     async fn judge<H: Handler>(&self, handler: &H, inbound: &Inbound) -> Verdict {

@@ -12,9 +12,11 @@ mod delivery;
 mod error;
 mod handler;
 mod message;
+mod names;
 mod plan;
 mod publisher;
 mod settings;
+mod stage;
 mod tap;
 mod telemetry;
 mod topology;
@@ -27,15 +29,15 @@ pub use connect::probe;
 pub use dead_letters::{DeadLetter, DeadLetters};
 pub use error::BrokerError;
 pub use handler::{Disposition, Failure, Handler};
-pub use message::{Exchange, Inbound, Outbound};
+pub use message::{Inbound, Outbound};
+pub use names::Topology;
 pub use plan::{Argument, BindingPlan, ExchangePlan, QueuePlan, TopologyPlan, plan};
 pub use publisher::{Publisher, Routed};
 pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
+pub use stage::{Exchange, Floors, RetryClass, StageSpec};
 pub use tap::Tap;
 pub use telemetry::Readiness;
-pub use topology::{
-    StageSpec, Topology, delete_namespace, delete_queue, ensure_topology, queue_depth,
-};
+pub use topology::{delete_namespace, delete_queue, ensure_topology, queue_depth};
 pub use trace::{TRACEPARENT, TraceContext};
 pub use worker::run_stage;
 

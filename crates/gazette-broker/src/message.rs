@@ -4,16 +4,7 @@ use std::collections::BTreeMap;
 
 use lapin::types::{AMQPValue, FieldTable};
 
-use crate::{Topology, headers};
-
-/// The exchanges a stage publishes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exchange {
-    /// `<namespace>.events`: public events, for upstream systems and subscribers.
-    Events,
-    /// `<namespace>.internal`: hand-offs between stages.
-    Internal,
-}
+use crate::{Exchange, Topology, headers};
 
 /// A delivery, handed to a stage's handler.
 #[derive(Debug, Clone)]

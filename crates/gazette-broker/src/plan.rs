@@ -68,12 +68,7 @@ pub fn plan(settings: &BrokerSettings, stages: &[StageSpec]) -> TopologyPlan {
         ..TopologyPlan::default()
     };
     for stage in stages {
-        let delays: BTreeSet<_> = settings
-            .retry_for(stage.name)
-            .delays
-            .iter()
-            .copied()
-            .collect();
+        let delays: BTreeSet<_> = settings.retry_for(stage).delays.iter().copied().collect();
         let work = topology.work_queue(stage.name);
         let mut work_arguments = dead_lettering_quorum_queue(&dlx, stage.name);
         work_arguments.insert(

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::stage::{RetryClass, StageSpec};
+
 /// An AMQP URL whose password never reaches a log line or an error message.
 pub type AmqpUrl = gazette_secrets::SecretUrl;
 
@@ -27,6 +29,39 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The schedule for work that waits on other people's servers: 5 s,
+    /// 5 min, 30 min, 2 h, 5 h, 10 h, seven attempts over about 17.6 hours,
+    /// as the Standard Webhooks recommendation has it, so that an endpoint
+    /// that is down for an afternoon still gets everything.
+    pub fn slow() -> Self {
+        Self {
+            delays: [5, 300, 1800, 7200, 18_000, 36_000]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            max_attempts: 7,
+        }
+    }
+
+    /// The same policy with every delay divided by `factor`, so that tests
+    /// (and a staging setup) can run hours of retries in seconds.
+    #[must_use]
+    pub fn compressed(&self, factor: u32) -> Self {
+        let factor = factor.max(1);
+        Self {
+            delays: self
+                .delays
+                .iter()
+                // Delay queues count whole milliseconds.
+                .map(|delay| {
+                    let millis = (*delay / factor).as_millis().max(1);
+                    Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
+                })
+                .collect(),
+            max_attempts: self.max_attempts,
+        }
+    }
+
     /// The wait before `attempt`, but no shorter than `at_least` when the
     /// failure asked for that (an endpoint's `Retry-After`): the shortest
     /// configured delay that covers it, or the longest there is.
@@ -75,10 +110,10 @@ pub struct BrokerSettings {
     /// Redeliveries after which the broker itself dead-letters a message
     /// (the crash-loop guard of quorum queues).
     pub delivery_limit: u32,
+    /// The policy of [`RetryClass::Common`] stages: a store outage is over in seconds.
     pub retry: RetryPolicy,
-    /// Stages whose retries follow their own policy instead of `retry`:
-    /// webhook deliveries wait hours between attempts, a store outage seconds.
-    pub stage_retry: Vec<(&'static str, RetryPolicy)>,
+    /// The policy of [`RetryClass::Slow`] stages: an endpoint may be down for hours.
+    pub slow_retry: RetryPolicy,
 }
 
 impl BrokerSettings {
@@ -93,16 +128,27 @@ impl BrokerSettings {
             shutdown_grace: Duration::from_secs(20),
             delivery_limit: 10,
             retry: RetryPolicy::default(),
-            stage_retry: Vec::new(),
+            slow_retry: RetryPolicy::slow(),
         }
     }
 
-    /// The retry policy of `stage`: its own if it has one, else the common one.
-    pub fn retry_for(&self, stage: &str) -> &RetryPolicy {
-        self.stage_retry
-            .iter()
-            .find(|(name, _)| *name == stage)
-            .map_or(&self.retry, |(_, policy)| policy)
+    /// The retry policy `stage` follows.
+    pub fn retry_for(&self, stage: &StageSpec) -> &RetryPolicy {
+        match stage.retry {
+            RetryClass::Common => &self.retry,
+            RetryClass::Slow => &self.slow_retry,
+        }
+    }
+
+    /// These settings with `stage`'s floors applied: a stage that needs a
+    /// whole burst in hand, or many slow requests open at once, gets at
+    /// least that whatever the operator set.
+    #[must_use]
+    pub fn for_stage(&self, stage: &StageSpec) -> Self {
+        let mut settings = self.clone();
+        settings.prefetch = settings.prefetch.max(stage.floors.prefetch);
+        settings.concurrency = settings.concurrency.max(stage.floors.concurrency);
+        settings
     }
 }
 
@@ -115,6 +161,18 @@ mod tests {
         let url = AmqpUrl::new("amqp://guest:s3cret@127.0.0.1:5672/%2f");
         assert_eq!(url.to_string(), "amqp://guest:***@127.0.0.1:5672/%2f");
         assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_compressed_policy_keeps_its_shape() {
+        let slow = RetryPolicy::slow();
+        let fast = slow.compressed(3600);
+        // 300 s / 3600, in the whole milliseconds a delay queue counts.
+        assert_eq!(fast.delays[1], Duration::from_millis(83));
+        assert_eq!(fast.delays[5], Duration::from_secs(10));
+        assert_eq!(fast.max_attempts, slow.max_attempts);
+        assert_eq!(slow.max_attempts as usize, slow.delays.len() + 1);
+        assert_eq!(slow.compressed(0).delays, slow.delays);
     }
 
     #[test]

@@ -1,12 +1,5 @@
-//! Exchange and queue names, their arguments, and idempotent declaration.
-//!
-//! Every name starts with the namespace. Per stage:
-//! - `<ns>.<stage>`: the work queue (quorum), bound to what the stage consumes;
-//! - `<ns>.<stage>.retry.<ms>ms`: one delay queue per retry delay, whose
-//!   expired messages dead-letter straight back into the work queue;
-//! - `<ns>.<stage>.dead`: dead letters, fed through `<ns>.dead-letter`.
+//! Idempotent declaration and deletion of a namespace's exchanges, queues and bindings, as planned by `plan.rs`.
 
-use std::time::Duration;
 
 use lapin::options::{
     ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
@@ -17,66 +10,7 @@ use lapin::{Channel, ExchangeKind};
 
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::plan::{Argument, plan};
-use crate::{BrokerError, BrokerSettings, Exchange};
-
-/// A stage's place in the topology: its name and the `(exchange, routing key)` pairs it consumes.
-#[derive(Debug, Clone, Copy)]
-pub struct StageSpec {
-    pub name: &'static str,
-    pub consumes: &'static [(Exchange, &'static str)],
-    /// Whether only one consumer at a time may take from the work queue
-    /// (RabbitMQ's single active consumer); the other replicas stand by.
-    pub single_active_consumer: bool,
-    /// Bindings an earlier version declared and this one must not keep:
-    /// removed at every declaration, since a binding outlives the code
-    /// that made it.
-    pub retired: &'static [(Exchange, &'static str)],
-}
-
-/// The names of everything in one namespace.
-#[derive(Debug, Clone)]
-pub struct Topology {
-    namespace: String,
-}
-
-impl Topology {
-    pub fn new(namespace: &str) -> Self {
-        Self {
-            namespace: namespace.to_owned(),
-        }
-    }
-
-    pub fn exchange(&self, exchange: Exchange) -> String {
-        match exchange {
-            Exchange::Events => format!("{}.events", self.namespace),
-            Exchange::Internal => format!("{}.internal", self.namespace),
-        }
-    }
-
-    pub fn dead_letter_exchange(&self) -> String {
-        format!("{}.dead-letter", self.namespace)
-    }
-
-    pub fn work_queue(&self, stage: &str) -> String {
-        format!("{}.{stage}", self.namespace)
-    }
-
-    pub fn dead_queue(&self, stage: &str) -> String {
-        format!("{}.{stage}.dead", self.namespace)
-    }
-
-    pub fn retry_queue(&self, stage: &str, delay: Duration) -> String {
-        format!("{}.{stage}.retry.{}ms", self.namespace, delay.as_millis())
-    }
-
-    /// Whether `queue` is named as one of `stage`'s delay queues.
-    pub fn is_retry_queue(&self, stage: &str, queue: &str) -> bool {
-        queue
-            .strip_prefix(&format!("{}.{stage}.retry.", self.namespace))
-            .and_then(|rest| rest.strip_suffix("ms"))
-            .is_some_and(|millis| !millis.is_empty() && millis.bytes().all(|b| b.is_ascii_digit()))
-    }
-}
+use crate::{BrokerError, BrokerSettings, StageSpec, Topology};
 
 /// Declares the exchanges and the given stages' queues. Safe to run from
 /// every process at every start: declarations with the same arguments are no-ops.

@@ -36,7 +36,7 @@ pub async fn run_stage<H: Handler>(
     readiness: Readiness,
     shutdown: CancellationToken,
 ) -> Result<(), BrokerError> {
-    let settings = Arc::new(settings);
+    let settings = Arc::new(settings.for_stage(&stage));
     telemetry::register_stage(stage.name);
     let mut session = Session::open_within_deadline(&settings, stage).await?;
     let mut backoff = Backoff::default();

@@ -90,13 +90,13 @@ pub struct RenderStage {
 
 impl RenderStage {
     pub fn new(
-        renderer: Renderer,
+        renderer: std::sync::Arc<Renderer>,
         site: SiteSettings,
         schemas: Schemas,
         registry: Registry,
     ) -> Self {
         Self {
-            pages: std::sync::Arc::new(ArticlePages::new(std::sync::Arc::new(renderer), site)),
+            pages: std::sync::Arc::new(ArticlePages::new(renderer, site)),
             schemas,
             registry,
         }

@@ -3,8 +3,8 @@
 //! The rules are pure and tested against the specification's own vectors;
 //! the one piece of I/O, [`WebhookClient`] (`client.rs`), sends a signed
 //! request with the [`AddressPolicy`] applied to the addresses it connects
-//! to. The notifier stage schedules retries through broker delay queues
-//! with [`Schedule`].
+//! to. The notifier stage schedules retries through broker delay queues,
+//! on the broker's slow retry policy.
 
 mod address;
 mod client;
@@ -13,7 +13,7 @@ mod signature;
 
 pub use address::{AddressPolicy, AllowListError};
 pub use client::{Answer, ClientError, SendError, WebhookClient, endpoint_url};
-pub use outcome::{Outcome, Schedule, classify};
+pub use outcome::{Outcome, classify};
 pub use signature::{Secret, SecretError, SignedHeaders, sign, verify, webhook_id};
 
 /// The body every webhook carries: `{"type", "timestamp", "data"}`, the

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
-use gazette_stages::{PublishSettings, SiteSettings, use_webhook_schedule};
+use gazette_stages::{PublishSettings, SiteSettings};
 
 use crate::config_file::ConfigFile;
 use crate::lookup::Env;
@@ -169,7 +169,7 @@ impl Config {
             })?),
         };
         let notifier = notifier_settings(&env, http_addr)?;
-        use_webhook_schedule(&mut broker, &notifier.schedule);
+        broker.slow_retry = RetryPolicy::slow().compressed(notifier.clock_factor);
         Ok(Self {
             broker,
             store_url,

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use gazette_broker::{DeadLetter, DeadLetters};
 use serde_json::Value;
 
-use crate::Stage;
+use crate::StageArg;
 use crate::config::{Config, parse_duration};
 
 #[derive(Debug, Subcommand)]
@@ -18,7 +18,7 @@ pub enum DlqCommand {
     Show {
         message_id: String,
         #[arg(long, value_enum)]
-        stage: Option<Stage>,
+        stage: Option<StageArg>,
     },
     /// Send matching dead letters back to their stage's queue, keeping their message ids.
     Replay {
@@ -48,7 +48,7 @@ pub enum DlqCommand {
 pub struct Filters {
     /// Only this stage's dead letters (default: every stage).
     #[arg(long, value_enum)]
-    stage: Option<Stage>,
+    stage: Option<StageArg>,
     /// Only letters with this reason (invalid-json, schema, retries-exhausted, ...).
     #[arg(long)]
     reason: Option<String>,
@@ -83,11 +83,9 @@ impl Filters {
 
     /// The chosen stage, or every stage there is (the indexer and the
     /// notifier's two included): a letter nobody lists is a letter lost.
-    fn stages(&self) -> Vec<Stage> {
-        self.stage.map_or_else(
-            || <Stage as clap::ValueEnum>::value_variants().to_vec(),
-            |s| vec![s],
-        )
+    fn stages(&self) -> Vec<&'static gazette_stages::Stage> {
+        self.stage
+            .map_or_else(|| gazette_stages::STAGES.iter().collect(), |s| vec![s.0])
     }
 }
 
@@ -198,7 +196,7 @@ async fn each_match(
         .map_or(0, |d| d.as_secs());
     let mut matched = 0;
     for stage in filters.stages() {
-        let session = DeadLetters::open(&config.broker, stage.name())
+        let session = DeadLetters::open(&config.broker, &stage.spec)
             .await
             .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
         let outcome = async {

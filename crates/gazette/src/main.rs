@@ -92,7 +92,7 @@ enum Command {
     /// Run one stage; start more copies to scale it.
     Worker {
         #[arg(value_enum)]
-        stage: Stage,
+        stage: StageArg,
     },
     /// Check the configuration: print it with secrets masked, and reach the broker and the store.
     Config {
@@ -125,31 +125,20 @@ enum ConfigCommand {
     Settings,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Stage {
-    Validate,
-    Render,
-    Publish,
-    /// The indexer: listings, home page, feeds and sitemap. Replicas stand
-    /// by on a single-active-consumer queue.
-    Index,
-    /// The notifier: fans `article.published` out to subscribers and
-    /// delivers (`gazette worker notify` runs the deliver loop too).
-    Notify,
-    /// Only the notifier's deliveries, to scale them apart from the fan-out.
-    Deliver,
-}
+/// A stage named on the command line: one entry of the stage table, so
+/// `--help` lists exactly the stages there are.
+#[derive(Debug, Clone, Copy)]
+pub struct StageArg(pub &'static gazette_stages::Stage);
 
-impl Stage {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Validate => gazette_stages::VALIDATE.name,
-            Self::Render => gazette_stages::RENDER.name,
-            Self::Publish => gazette_stages::PUBLISH.name,
-            Self::Index => gazette_stages::INDEX.name,
-            Self::Notify => gazette_stages::NOTIFY.name,
-            Self::Deliver => gazette_stages::DELIVER.name,
-        }
+impl ValueEnum for StageArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ARGS: std::sync::LazyLock<Vec<StageArg>> =
+            std::sync::LazyLock::new(|| gazette_stages::STAGES.iter().map(StageArg).collect());
+        &ARGS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.about))
     }
 }
 
@@ -187,7 +176,7 @@ fn main() -> ExitCode {
                 timeout,
             } => submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await,
             Command::Up { serve } => run::up(&config, serve).await,
-            Command::Worker { stage } => run::worker(&config, stage).await,
+            Command::Worker { stage } => run::worker(&config, stage.0).await,
             Command::Rebuild { jobs } => rebuild::run(&config, jobs).await,
             Command::Migrate => migrate::run(&config).await,
             Command::Dlq { command } => dlq::run(&config, command).await,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use gazette_secrets::{SecretString, SecretUrl};
 use gazette_subscribers::DatabaseUrl;
-use gazette_webhooks::{AddressPolicy, Schedule};
+use gazette_webhooks::AddressPolicy;
 
 use crate::lookup::{ConfigError, Env};
 
@@ -16,7 +16,6 @@ pub struct NotifierConfig {
     pub webhook_timeout: Duration,
     /// The retry schedule runs this many times faster (tests, staging).
     pub clock_factor: u32,
-    pub schedule: Schedule,
     /// `smtp://…`; email subscriptions need it. May hold a password.
     pub smtp_url: Option<SecretUrl>,
     pub mail_from: String,
@@ -80,7 +79,6 @@ pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
         webhook_policy,
         webhook_timeout: env.duration("GAZETTE_WEBHOOK_TIMEOUT", Duration::from_secs(10))?,
         clock_factor,
-        schedule: Schedule::compressed(clock_factor),
         smtp_url: smtp_url.map(SecretUrl::new),
         mail_from: env.string("GAZETTE_MAIL_FROM", "Gazette <no-reply@localhost>"),
         api_url,
@@ -101,6 +99,12 @@ mod tests {
     use crate::config::Config;
     use crate::config::tests::config;
 
+    fn stage(name: &str) -> gazette_broker::StageSpec {
+        gazette_stages::stage(name)
+            .unwrap_or_else(|| panic!("no stage {name}"))
+            .spec
+    }
+
     #[test]
     fn the_notifier_defaults_to_sqlite_and_the_webhook_schedule() {
         let config = config(&[]).unwrap_or_else(|e| panic!("{e}"));
@@ -108,18 +112,18 @@ mod tests {
             config.notifier.database_url.redacted(),
             "sqlite://gazette.db"
         );
-        let deliver = config.broker.retry_for("deliver");
+        let deliver = config.broker.retry_for(&stage("deliver"));
         assert_eq!(deliver.delays.first(), Some(&Duration::from_secs(5)));
         assert_eq!(deliver.delays.last(), Some(&Duration::from_secs(36_000)));
         assert_eq!(deliver.max_attempts, 7);
         // Other stages keep the common policy.
         assert_eq!(
-            config.broker.retry_for("publish").delays,
+            config.broker.retry_for(&stage("publish")).delays,
             config.broker.retry.delays
         );
         let fast = config_with(&[("GAZETTE_WEBHOOK_CLOCK_FACTOR", "3600")]);
         assert_eq!(
-            fast.broker.retry_for("deliver").delays[1],
+            fast.broker.retry_for(&stage("deliver")).delays[1],
             Duration::from_millis(83)
         );
     }

@@ -1,16 +1,13 @@
-//! `gazette up` and `gazette worker STAGE`: build each stage's context once, then hand it to the broker loop.
+//! `gazette up` and `gazette worker STAGE`: open what the chosen stages of the stage table need, build them, and run their broker loops and the servers in one `JoinSet`.
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use gazette_broker::{BrokerSettings, Handler, Readiness, StageSpec, run_stage};
+use gazette_broker::Readiness;
 use gazette_contract::Schemas;
 use gazette_email::Mailer;
 use gazette_render::{Renderer, Theme};
-use gazette_stages::{
-    DELIVER, DeliverSettings, DeliverStage, INDEX, IndexSettings, IndexStage, NOTIFY, NotifyStage,
-    PUBLISH, PublishStage, RENDER, RenderStage, Stores, VALIDATE, ValidateStage,
-};
+use gazette_stages::{DeliverSettings, Needs, Resources, Stage, Stores};
 use gazette_store::Store;
 use gazette_subscribers::{Registry, Subscribers};
 use gazette_webhooks::WebhookClient;
@@ -18,197 +15,80 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::Stage;
 use crate::api::{self, Api};
 use crate::config::Config;
 use crate::http::{self, Probes};
 
-/// Deliveries mostly wait on other people's servers; many may wait at once
-/// without costing CPU, and one slow endpoint then holds one slot of many.
-const DELIVER_CONCURRENCY: usize = 64;
-
-/// With `preview`, the store is also served over HTTP there.
+/// Every stage in the table, in one process. With `preview`, the store is
+/// also served over HTTP there.
 pub async fn up(config: &Config, preview: Option<std::net::SocketAddr>) -> Result<()> {
-    run(
-        config,
-        &[
-            Stage::Validate,
-            Stage::Render,
-            Stage::Publish,
-            Stage::Index,
-            Stage::Notify,
-            Stage::Deliver,
-        ],
-        preview,
-    )
-    .await
+    let stages: Vec<&'static Stage> = gazette_stages::STAGES.iter().collect();
+    run(config, &stages, preview).await
 }
 
-/// `gazette worker notify` is the whole notifier: fan-out and deliveries.
-pub async fn worker(config: &Config, stage: Stage) -> Result<()> {
-    match stage {
-        Stage::Notify => run(config, &[Stage::Notify, Stage::Deliver], None).await,
-        stage => run(config, &[stage], None).await,
-    }
+/// One stage and its companions (`gazette worker notify` is the whole notifier).
+pub async fn worker(config: &Config, stage: &'static Stage) -> Result<()> {
+    run(config, &stage.with_companions(), None).await
 }
 
 async fn run(
     config: &Config,
-    stages: &[Stage],
+    stages: &[&'static Stage],
     preview: Option<std::net::SocketAddr>,
 ) -> Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
-    let wanted = |stage: Stage| stages.contains(&stage);
 
-    // Every context is built before anything consumes: a broken theme or an
+    // Every stage is built before anything consumes: a broken theme or an
     // unreachable store stops the process before it takes a message.
-    let schemas = Schemas::load().context("the built-in schemas do not compile")?;
-    let validate = match wanted(Stage::Validate) {
-        true => Some(ValidateStage::new(schemas.clone())),
-        false => None,
-    };
-    let registry = match wanted(Stage::Render) || wanted(Stage::Publish) {
-        true => Some(open_registry(config).await?),
-        false => None,
-    };
-    let render = match (wanted(Stage::Render), &registry) {
-        (true, Some(registry)) => Some(RenderStage::new(
-            load_renderer(config)?,
-            config.site.clone(),
-            schemas.clone(),
-            registry.clone(),
-        )),
-        _ => None,
-    };
-    let store = match wanted(Stage::Publish) || wanted(Stage::Index) {
-        true => Some(open_stores(config).await?),
-        false => None,
-    };
-    let index = match (wanted(Stage::Index), &store) {
-        (true, Some(store)) => Some(
-            IndexStage::start(
-                store.clone(),
-                Arc::new(load_renderer(config)?),
-                config.site.clone(),
-                IndexSettings::default(),
-                schemas.clone(),
-            )
+    let needs = stages
+        .iter()
+        .fold(Needs::default(), |needs, stage| needs.union(stage.needs));
+    let resources = open_resources(config, needs).await?;
+    let mut launches = Vec::with_capacity(stages.len());
+    for stage in stages {
+        let launch = stage
+            .build(&resources)
             .await
-            .context("the indexer cannot write the theme's files; check the store settings")?,
-        ),
-        _ => None,
-    };
-    let subscribers = match wanted(Stage::Notify) || wanted(Stage::Deliver) {
-        true => Some(open_subscribers(config).await?),
-        false => None,
-    };
-    let mailer = match &subscribers {
-        Some(_) => open_mailer(config)?,
-        None => None,
-    };
+            .with_context(|| format!("stage {} cannot start", stage.name()))?;
+        launches.push((launch, Readiness::default()));
+    }
 
-    let readiness: Vec<(Stage, Readiness)> =
-        stages.iter().map(|s| (*s, Readiness::default())).collect();
-    let ready = |stage: Stage| {
-        readiness
-            .iter()
-            .find(|(s, _)| *s == stage)
-            .map(|(_, r)| r.clone())
-            .unwrap_or_default()
-    };
     let mut running = JoinSet::new();
     if let Some(addr) = config.http_addr {
         let probes = Probes {
-            stages: readiness
+            stages: launches
                 .iter()
-                .map(|(stage, r)| (stage.name(), r.clone()))
+                .map(|(launch, ready)| (launch.name(), ready.clone()))
                 .collect(),
-            store: store.as_ref().map(|stores| stores.site.clone()),
-            subscribers: subscribers.clone(),
+            store: resources.stores.as_ref().map(|stores| stores.site.clone()),
+            subscribers: resources.subscribers.clone(),
         };
-        let api = subscribers.clone().map(|subscribers| Api {
+        let api = resources.subscribers.clone().map(|subscribers| Api {
             subscribers,
-            mailer: mailer.clone(),
+            mailer: resources.mailer.clone(),
             settings: api::ApiSettings::from_config(config),
         });
         // The server's own error ends the process like a stage's would.
         let server = http::serve(addr, probes, api, shutdown.clone()).await?;
         running.spawn(async move { server.await.context("the HTTP server panicked")? });
-    } else if subscribers.is_some() {
+    } else if resources.subscribers.is_some() {
         tracing::warn!("GAZETTE_HTTP_ADDR is unset: the subscription API is not served");
     }
 
-    if let (Some(addr), Some(store)) = (preview, &store) {
-        let server = crate::preview::serve(addr, store.site.clone(), shutdown.clone()).await?;
+    if let (Some(addr), Some(stores)) = (preview, &resources.stores) {
+        let server = crate::preview::serve(addr, stores.site.clone(), shutdown.clone()).await?;
         running.spawn(async move { server.await.context("the preview server panicked")? });
     }
 
-    if let Some(handler) = validate {
-        spawn(
-            &mut running,
-            config,
-            VALIDATE,
-            handler,
-            ready(Stage::Validate),
-            &shutdown,
-        );
-    }
-    if let Some(handler) = render {
-        spawn(
-            &mut running,
-            config,
-            RENDER,
-            handler,
-            ready(Stage::Render),
-            &shutdown,
-        );
-    }
-    if let Some(handler) = index {
-        spawn(
-            &mut running,
-            config,
-            INDEX,
-            handler,
-            ready(Stage::Index),
-            &shutdown,
-        );
-    }
-    if let (true, Some(store), Some(registry)) = (wanted(Stage::Publish), store, registry) {
-        let handler = PublishStage::new(store, registry, config.publish.clone(), schemas.clone());
-        spawn(
-            &mut running,
-            config,
-            PUBLISH,
-            handler,
-            ready(Stage::Publish),
-            &shutdown,
-        );
-    }
-    if let Some(subscribers) = &subscribers {
-        if wanted(Stage::Notify) {
-            let handler = NotifyStage::new(subscribers.clone(), schemas.clone());
-            spawn(
-                &mut running,
-                config,
-                NOTIFY,
-                handler,
-                ready(Stage::Notify),
-                &shutdown,
-            );
-        }
-        if wanted(Stage::Deliver) {
-            let handler =
-                deliver_stage(config, subscribers.clone(), mailer.clone(), schemas.clone())?;
-            spawn(
-                &mut running,
-                config,
-                DELIVER,
-                handler,
-                ready(Stage::Deliver),
-                &shutdown,
-            );
-        }
+    for (launch, readiness) in launches {
+        let name = launch.name();
+        let loop_ = launch.run(config.broker.clone(), readiness, shutdown.clone());
+        running.spawn(async move {
+            loop_.await.with_context(|| {
+                format!("stage {name} stopped; check GAZETTE_AMQP_URL and that RabbitMQ is running")
+            })
+        });
     }
     // The first stage to fail stops the others: a half-running `gazette up` hides problems.
     let mut first_error = None;
@@ -228,38 +108,55 @@ async fn run(
     }
 }
 
-fn spawn<H: Handler>(
-    running: &mut JoinSet<Result<()>>,
-    config: &Config,
-    spec: StageSpec,
-    handler: H,
-    readiness: Readiness,
-    shutdown: &CancellationToken,
-) {
-    let mut settings: BrokerSettings = config.broker.clone();
-    if spec.name == DELIVER.name {
-        settings.concurrency = settings.concurrency.max(DELIVER_CONCURRENCY);
-        settings.prefetch = settings.prefetch.max(2 * DELIVER_CONCURRENCY as u16);
-    }
-    if spec.name == INDEX.name {
-        // A whole burst in hand at once is what lets the indexer flush it as one.
-        let batch = IndexSettings::default().max_batch;
-        settings.concurrency = settings.concurrency.max(batch);
-        settings.prefetch = settings
-            .prefetch
-            .max(u16::try_from(batch).unwrap_or(u16::MAX));
-    }
-    let shutdown = shutdown.clone();
-    running.spawn(async move {
-        run_stage(settings, spec, Arc::new(handler), readiness, shutdown)
-            .await
-            .with_context(|| {
-                format!(
-                    "stage {} stopped; check GAZETTE_AMQP_URL and that RabbitMQ is running",
-                    spec.name
-                )
-            })
-    });
+/// Opens what `needs` asks for, and nothing else.
+async fn open_resources(config: &Config, needs: Needs) -> Result<Resources> {
+    let schemas = Schemas::load().context("the built-in schemas do not compile")?;
+    let notifier = &config.notifier;
+    let subscribers = match needs.subscribers {
+        true => Some(open_subscribers(config).await?),
+        false => None,
+    };
+    let (webhooks, mailer) = match needs.senders || needs.subscribers {
+        true => (
+            Some(
+                WebhookClient::new(notifier.webhook_policy.clone(), notifier.webhook_timeout)
+                    .context("cannot send webhooks from this machine")?,
+            ),
+            open_mailer(config)?,
+        ),
+        false => (None, None),
+    };
+    Ok(Resources {
+        broker: config.broker.clone(),
+        schemas,
+        site: config.site.clone(),
+        publish: config.publish.clone(),
+        deliver: DeliverSettings {
+            site_name: config.site.name.clone(),
+            time_zone: config.site.time_zone,
+            api_url: notifier.api_url.clone(),
+            max_attempts: config.broker.slow_retry.max_attempts,
+            // One attempt takes at most the webhook timeout (or SMTP's 20 s);
+            // the lease outlives it so no second worker starts meanwhile.
+            lease: (notifier.webhook_timeout * 3).max(std::time::Duration::from_secs(60)),
+            clock_factor: notifier.clock_factor,
+        },
+        renderer: match needs.renderer {
+            true => Some(Arc::new(load_renderer(config)?)),
+            false => None,
+        },
+        stores: match needs.stores {
+            true => Some(open_stores(config).await?),
+            false => None,
+        },
+        registry: match needs.registry {
+            true => Some(open_registry(config).await?),
+            false => None,
+        },
+        subscribers,
+        webhooks,
+        mailer,
+    })
 }
 
 /// `gazette config check`: the effective settings, then proof that the
@@ -313,34 +210,6 @@ pub fn load_renderer(config: &Config) -> Result<Renderer> {
         None => Theme::built_in(),
     };
     Renderer::new(&theme).context("the theme does not compile; fix it or unset GAZETTE_THEME_DIR")
-}
-
-fn deliver_stage(
-    config: &Config,
-    subscribers: Subscribers,
-    mailer: Option<Mailer>,
-    schemas: Schemas,
-) -> Result<DeliverStage> {
-    let notifier = &config.notifier;
-    let webhooks = WebhookClient::new(notifier.webhook_policy.clone(), notifier.webhook_timeout)
-        .context("cannot send webhooks from this machine")?;
-    let settings = DeliverSettings {
-        site_name: config.site.name.clone(),
-        time_zone: config.site.time_zone,
-        api_url: notifier.api_url.clone(),
-        max_attempts: config.broker.retry_for(DELIVER.name).max_attempts,
-        // One attempt takes at most the webhook timeout (or SMTP's 20 s);
-        // the lease outlives it so no second worker starts meanwhile.
-        lease: (notifier.webhook_timeout * 3).max(std::time::Duration::from_secs(60)),
-        clock_factor: notifier.clock_factor,
-    };
-    Ok(DeliverStage::new(
-        subscribers,
-        webhooks,
-        mailer,
-        settings,
-        schemas,
-    ))
 }
 
 pub async fn open_subscribers(config: &Config) -> Result<Subscribers> {

@@ -9,7 +9,7 @@ use gazette_broker::{
     ensure_topology,
 };
 use gazette_contract::{Envelope, EventType, Published, Rejected, content_event_id, event_id};
-use gazette_stages::{ALL_STAGES, encode_event};
+use gazette_stages::{all_specs, encode_event};
 use serde_json::Value;
 
 const SOURCE: &str = "/gazette/submit";
@@ -27,7 +27,7 @@ pub async fn submit(
     // least-privilege upstream user (deploy/rabbitmq) may not declare; then
     // the topology must already exist, and the mandatory flag reports it if
     // it does not.
-    match ensure_topology(settings, &ALL_STAGES).await {
+    match ensure_topology(settings, &all_specs()).await {
         Ok(()) => {}
         Err(e @ BrokerError::Connect { .. }) => {
             return Err(anyhow::Error::new(e)

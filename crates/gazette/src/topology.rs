@@ -7,13 +7,13 @@
 
 use anyhow::Result;
 use gazette_broker::{Argument, plan};
-use gazette_stages::ALL_STAGES;
+use gazette_stages::all_specs;
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
 
 pub fn definitions(config: &Config, vhost: &str) -> Value {
-    let plan = plan(&config.broker, &ALL_STAGES);
+    let plan = plan(&config.broker, &all_specs());
     let exchanges: Vec<Value> = plan
         .exchanges
         .iter()

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, Tap, delete_namespace};
-use gazette_stages::{ALL_STAGES, use_webhook_schedule};
+use gazette_stages::all_specs;
 use gazette_store::Store;
 
 pub use gazette_bench::garage::Garage;
@@ -182,9 +182,7 @@ impl TestEnv {
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         );
         let garage = Garage::start().expect("Garage starts");
-        let mut settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
-        // As the binary does, so that teardown finds the deliver stage's delay queues.
-        use_webhook_schedule(&mut settings, &gazette_webhooks::Schedule::default());
+        let settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
         Self {
             namespace,
             garage,
@@ -281,7 +279,7 @@ impl TestEnv {
 
     /// Deletes the namespace's queues and exchanges.
     pub async fn teardown(self) {
-        delete_namespace(&self.settings, &ALL_STAGES)
+        delete_namespace(&self.settings, &all_specs())
             .await
             .expect("namespace deleted");
     }

@@ -3,9 +3,7 @@
 use std::net::SocketAddr;
 use std::process::Command;
 
-use gazette_stages::use_webhook_schedule;
 use gazette_subscribers::{DatabaseUrl, Subscribers};
-use gazette_webhooks::Schedule;
 
 use super::{TestEnv, Worker, eventually, free_local_addr, http_get, wait_for_http};
 
@@ -30,8 +28,8 @@ impl Notifier {
         let mut env = TestEnv::start(name).await;
         // The deliver stage's delay queues follow the compressed schedule;
         // the teardown must know their names to delete them.
-        let schedule = Schedule::compressed(CLOCK_FACTOR.parse().unwrap());
-        use_webhook_schedule(&mut env.settings, &schedule);
+        env.settings.slow_retry =
+            gazette_broker::RetryPolicy::slow().compressed(CLOCK_FACTOR.parse().unwrap());
         let addr = free_local_addr();
         let mut vars = env.env();
         vars.extend(

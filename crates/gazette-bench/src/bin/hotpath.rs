@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
         let registry = Registry::open(&DatabaseUrl::parse(&database)?).await?;
         let validate = ValidateStage::new(schemas.clone());
         let render = RenderStage::new(
-            Renderer::new(&Theme::built_in())?,
+            std::sync::Arc::new(Renderer::new(&Theme::built_in())?),
             SiteSettings {
                 name: "Cổng thông tin quận".to_owned(),
                 public_url: Some("https://quan.example.vn/".to_owned()),

@@ -7,7 +7,7 @@ use anyhow::{Context, ensure};
 use gazette_broker::{AmqpUrl, BrokerSettings, Publisher, delete_namespace, ensure_topology};
 use gazette_contract::{EventType, Published, event_id};
 use gazette_site::page_key_candidates;
-use gazette_stages::{INDEX, encode_event, revision_key};
+use gazette_stages::{Part, encode_event, revision_key, specs_of};
 
 use super::{IndexCost, NewArticleCost, PUBLIC_URL, SitePlan, generate, store_env, timed};
 use crate::processes::GazetteProcess;
@@ -50,7 +50,7 @@ pub(super) async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<I
 
     let namespace = format!("gazette-bench-site-{}", std::process::id());
     let settings = BrokerSettings::new(AmqpUrl::new(plan.amqp_url.clone()), namespace.clone());
-    ensure_topology(&settings, &[INDEX]).await?;
+    ensure_topology(&settings, &specs_of(Part::Site)).await?;
     let mut env = store_env(&store);
     env.extend([
         ("GAZETTE_AMQP_URL".to_owned(), plan.amqp_url.clone()),
@@ -95,7 +95,7 @@ pub(super) async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<I
     }
     publisher.close().await;
     worker.terminate();
-    delete_namespace(&settings, &[INDEX]).await?;
+    delete_namespace(&settings, &specs_of(Part::Site)).await?;
     Ok(IndexCost {
         site_articles: site,
         new_articles,

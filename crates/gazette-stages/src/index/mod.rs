@@ -80,6 +80,9 @@ impl Failure for IndexFailure {
     }
 }
 
+/// Changes one flush takes at most; the stage table keeps this many messages in hand.
+pub const MAX_BATCH: u16 = 512;
+
 #[derive(Debug, Clone)]
 pub struct IndexSettings {
     /// How long a batch waits for more changes after its first. A burst
@@ -93,7 +96,7 @@ impl Default for IndexSettings {
     fn default() -> Self {
         Self {
             linger: Duration::from_secs(1),
-            max_batch: 512,
+            max_batch: usize::from(MAX_BATCH),
         }
     }
 }

@@ -21,6 +21,11 @@ use tracing::{info, warn};
 /// for one hung endpoint would fill every slot and make everyone else wait
 /// for its timeouts.
 const REQUESTS_PER_ENDPOINT: usize = 4;
+
+/// Deliveries one worker has open at once, at least: the stage table's
+/// floor. With [`REQUESTS_PER_ENDPOINT`] a hung endpoint holds 4 of 64.
+pub const DELIVER_CONCURRENCY: u16 = 64;
+const _: () = assert!(REQUESTS_PER_ENDPOINT * 8 <= DELIVER_CONCURRENCY as usize);
 /// How long a notification whose endpoint is saturated waits before it
 /// looks again (rounded up to a delay queue); it costs no attempt.
 const SATURATED_ENDPOINT_WAIT: Duration = Duration::from_secs(1);

@@ -19,60 +19,64 @@ use gazette_contract::{
 use gazette_site::revision_key;
 use tracing::info;
 
-use super::{PublishFailure, PublishStage, SOURCE};
+use super::context::{PublishContext, SOURCE};
+use super::failure::PublishFailure;
 use crate::rejection::rejection;
 use crate::{decode_event, encode_event};
 
-impl PublishStage {
-    pub(super) async fn withdraw(
-        &self,
-        message: &Inbound,
-    ) -> Result<Vec<Outbound>, PublishFailure> {
-        let event: Envelope<Withdrawal> =
-            decode_event(&self.schemas, EventType::WithdrawalValidated, message)?;
-        // The upstream event's id, which the CMS knows this withdrawal by.
-        let submission_id = event.correlation().to_owned();
-        let Withdrawal { id, reason } = event.data;
-        let Some(state) = self.registry.withdraw(&id, &reason).await? else {
-            let errors = vec![FieldError::new(
-                "/data/id",
-                "no article with this id has been published",
-            )];
-            let notice = rejection(&id, None, &submission_id, &errors, SOURCE)
-                .map_err(PublishFailure::Encode)?;
-            return Err(PublishFailure::Refused {
-                article_id: id,
-                reason: "unknown-article",
-                errors,
-                notice: Box::new(notice),
-            });
-        };
-        self.objects(&id).remove_public(&state).await?;
-        let copy_key = revision_key(&id, state.revision, "json");
-        let copy = self.stores.archive.get(&copy_key).await?.ok_or_else(|| {
-            PublishFailure::Pages(format!("{copy_key} is missing from the archive"))
-        })?;
-        let newest: ValidatedArticle =
-            serde_json::from_slice(&copy).map_err(PublishFailure::CorruptCopy)?;
-        let key = state.page_key.clone().unwrap_or_default();
-        info!(article_id = %id, revision = state.revision, %key, redirects = state.redirects.len(), %reason, "withdrawn; page and redirects deleted");
-        let unpublished = Envelope::new(
-            EventType::Unpublished,
-            event_id(&id, state.revision, EventType::Unpublished),
-            SOURCE,
-            &id,
-            Some(&submission_id),
-            Unpublished {
-                article_id: id.clone(),
-                revision: state.revision,
-                reason,
-                category: newest.article.category,
-                url: self.public_url(&key),
-                key,
-            },
-        );
-        Ok(vec![
-            encode_event(EventType::Unpublished, &unpublished).map_err(PublishFailure::Encode)?,
-        ])
-    }
+/// Records `withdrawal.validated` in the registry, takes the page and its
+/// redirects down, and says so as `article.unpublished`.
+pub(super) async fn withdraw(
+    context: &PublishContext,
+    message: &Inbound,
+) -> Result<Vec<Outbound>, PublishFailure> {
+    let event: Envelope<Withdrawal> =
+        decode_event(&context.schemas, EventType::WithdrawalValidated, message)?;
+    // The upstream event's id, which the CMS knows this withdrawal by.
+    let submission_id = event.correlation().to_owned();
+    let Withdrawal { id, reason } = event.data;
+    let Some(state) = context.registry.withdraw(&id, &reason).await? else {
+        let errors = vec![FieldError::new(
+            "/data/id",
+            "no article with this id has been published",
+        )];
+        let notice = rejection(&id, None, &submission_id, &errors, SOURCE)
+            .map_err(PublishFailure::Encode)?;
+        return Err(PublishFailure::Refused {
+            article_id: id,
+            reason: "unknown-article",
+            errors,
+            notice: Box::new(notice),
+        });
+    };
+    context.objects(&id).remove_public(&state).await?;
+    let copy_key = revision_key(&id, state.revision, "json");
+    let copy = context
+        .stores
+        .archive
+        .get(&copy_key)
+        .await?
+        .ok_or_else(|| PublishFailure::Pages(format!("{copy_key} is missing from the archive")))?;
+    let newest: ValidatedArticle =
+        serde_json::from_slice(&copy).map_err(PublishFailure::CorruptCopy)?;
+    let key = state.page_key.clone().unwrap_or_default();
+    info!(article_id = %id, revision = state.revision, %key, redirects = state.redirects.len(), %reason, "withdrawn; page and redirects deleted");
+    let unpublished = Envelope::new(
+        EventType::Unpublished,
+        event_id(&id, state.revision, EventType::Unpublished),
+        SOURCE,
+        &id,
+        Some(&submission_id),
+        Unpublished {
+            article_id: id.clone(),
+            revision: state.revision,
+            reason,
+            category: newest.article.category,
+            url: context.public_url(&key),
+            key,
+        },
+    );
+    Ok(vec![
+        encode_event(EventType::Unpublished, &unpublished).map_err(PublishFailure::Encode)?,
+    ])
 }

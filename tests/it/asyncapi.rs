@@ -5,6 +5,7 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
+use crate::support::needs;
 use crate::support::repo_root;
 use gazette_broker::{AmqpUrl, BrokerSettings, plan};
 use gazette_contract::EventType;
@@ -125,6 +126,7 @@ fn every_stage_queue_is_described_and_consumed_by_an_operation() {
 /// above do not know. `scripts/ensure-asyncapi-parser` installs it.
 #[test]
 fn the_reference_parser_accepts_the_document() {
+    needs!(AsyncApiParser);
     let parser = String::from_utf8(crate::support::stdout_of(
         &mut std::process::Command::new(repo_root().join("scripts/ensure-asyncapi-parser")),
         "scripts/ensure-asyncapi-parser",

@@ -9,11 +9,13 @@
 use std::path::PathBuf;
 
 use crate::support;
+use crate::support::needs;
 use gazette_bench::BenchPlan;
 use gazette_bench::report::{JSON_FILE, LATENCY_CHART, MARKDOWN_FILE, WORKERS_CHART};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bench_measures_the_pipeline_against_both_ceilings() {
+    needs!(RabbitMq, Garage);
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_gazette"));
     let mut plan = BenchPlan::smoke(binary, &support::repo_root());
     plan.amqp_url = support::amqp_url();
@@ -100,6 +102,7 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writes() {
+    needs!(RabbitMq, Garage, Hugo);
     let plan = gazette_bench::site::SitePlan {
         gazette_binary: PathBuf::from(env!("CARGO_BIN_EXE_gazette")),
         hugo_binary: PathBuf::from("hugo"),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::support;
+use crate::support::needs;
 use crate::support::{PATIENCE, TestEnv, example_article_path};
 use gazette_broker::{Exchange, Outbound, Publisher, Routed, ensure_topology, headers};
 use gazette_contract::{CONTENT_TYPE, Envelope, EventType, Rejected};
@@ -26,13 +27,12 @@ struct Case {
     rejected_at: Option<&'static [&'static str]>,
 }
 
+/// A well-formed envelope around `data`, which may be anything.
 fn submission(id: &str, data: Value) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "specversion": "1.0", "id": id, "source": "/cms", "type": "article.submitted",
-        "time": "2022-06-23T08:04:00Z", "subject": data.get("id").cloned().unwrap_or(Value::Null),
-        "datacontenttype": "application/json", "data": data
-    }))
-    .expect("json")
+    gazette_testkit::events::Event::submitted(&data)
+        .id(id)
+        .source("/cms")
+        .to_bytes()
 }
 
 fn good_data() -> Value {
@@ -110,6 +110,7 @@ fn cases() -> Vec<Case> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_inputs_are_rejected_and_do_not_stop_good_ones() {
+    needs!(RabbitMq, Garage);
     let mut env = TestEnv::start("broken").await;
     env.extra_env.push((
         "GAZETTE_MAX_MESSAGE_BYTES".to_owned(),

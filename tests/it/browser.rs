@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::support;
+use crate::support::needs;
 use crate::support::{TestEnv, Worker, example_article, repo_root, stdout_of};
 use serde_json::{Value, json};
 
@@ -38,6 +39,7 @@ fn article(id: &str, title: &str, category: (&str, &str), lead: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
+    needs!(RabbitMq, Garage, Browser);
     let check_dir = browser_check_dir();
     let env = TestEnv::start("browser").await;
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));

@@ -6,6 +6,7 @@
 )]
 
 use crate::support;
+use crate::support::needs;
 use std::process::Command;
 
 fn check(config: &str, env: &[(&str, &str)]) -> (bool, String, String) {
@@ -36,6 +37,7 @@ fn check(config: &str, env: &[(&str, &str)]) -> (bool, String, String) {
 
 #[test]
 fn the_environment_overrides_the_file_and_secrets_stay_masked() {
+    needs!(RabbitMq);
     let file = "namespace = \"from-file\"\nprefetch = 32\nstore = \"file://SITE\"\nretry_delays = [\"1s\", \"10s\"]\n";
     let (ok, out, err) = check(file, &[("GAZETTE_PREFETCH", "64")]);
     assert!(ok, "{err}");
@@ -59,6 +61,7 @@ fn the_environment_overrides_the_file_and_secrets_stay_masked() {
 
 #[test]
 fn a_wrong_setting_is_named_with_where_it_came_from() {
+    needs!(RabbitMq);
     let (ok, _, err) = check("prefech = 32\n", &[]);
     assert!(!ok);
     assert!(err.contains("unknown field `prefech`"), "{err}");

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::support;
+use crate::support::needs;
 use crate::support::{PATIENCE, TestEnv};
 use gazette_broker::{Exchange, Outbound, Publisher, Topology, ensure_topology, queue_depth};
 use gazette_contract::CONTENT_TYPE;
@@ -56,6 +57,7 @@ fn lines(output: &str) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_can_be_listed_shown_purged_and_replayed() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("dlq").await;
     ensure_topology(&env.settings, &specs_of(Part::Pipeline))
         .await
@@ -166,6 +168,7 @@ async fn dead_letters_can_be_listed_shown_purged_and_replayed() {
 /// loses nothing, and lists every stage's letters by default.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_withdrawal_is_judged_as_a_withdrawal_again() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("dlq-withdrawal").await;
     ensure_topology(&env.settings, &gazette_stages::all_specs())
         .await

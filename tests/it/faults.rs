@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::support;
 use crate::support::ledger::{Ledger, Report};
+use crate::support::needs;
 use crate::support::workload::{Message, articles, workload};
 use crate::support::{TestEnv, Worker, restart_rabbitmq};
 use gazette_broker::{
@@ -315,6 +316,7 @@ async fn settle(env: &TestEnv, collector: &mut Collector, ledger: &mut Ledger) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_clean_run_and_poison_mix() {
+    needs!(RabbitMq, Garage);
     // Throughput on this shared machine swings by a fifth between
     // identical runs (seen: 56 and 77 articles/s for the same workload).
     // So each round runs the same workload clean and poisoned, one after
@@ -364,6 +366,7 @@ async fn fault_clean_run_and_poison_mix() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_workers_killed_or_stopped_gracefully() {
+    needs!(RabbitMq, Garage);
     run("kill", Fault::KillWorkers, 3)
         .await
         .0
@@ -372,6 +375,7 @@ async fn fault_workers_killed_or_stopped_gracefully() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_rabbitmq_restarted_mid_run() {
+    needs!(RabbitMq, Garage);
     run("broker", Fault::RestartBroker, 4)
         .await
         .0
@@ -380,6 +384,7 @@ async fn fault_rabbitmq_restarted_mid_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_garage_stopped_for_thirty_seconds() {
+    needs!(RabbitMq, Garage);
     run("store", Fault::StopStore, 5)
         .await
         .0

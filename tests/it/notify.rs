@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use crate::support::needs;
 use crate::support::notifier::{
     Hung, Receiver, Script, add_webhook, publish, published, subscribers,
 };
@@ -101,17 +102,20 @@ async fn signed_once_per_event(name: &str, database: Option<&PostgresDatabase>) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_signed_filtered_and_sent_once_per_event_on_sqlite() {
+    needs!(RabbitMq, Garage);
     signed_once_per_event("notify-sqlite", None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_signed_filtered_and_sent_once_per_event_on_postgres() {
+    needs!(RabbitMq, Garage, Postgres);
     let database = PostgresDatabase::create(&format!("gazette_notify_{}", std::process::id()));
     signed_once_per_event("notify-postgres", Some(&database)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_follow_the_compressed_schedule_and_honour_retry_after() {
+    needs!(RabbitMq, Garage);
     let mut receiver = Receiver::start().await;
     receiver.script(
         "flaky",
@@ -164,6 +168,7 @@ async fn retries_follow_the_compressed_schedule_and_honour_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gone_disables_the_endpoint() {
+    needs!(RabbitMq, Garage);
     let mut receiver = Receiver::start().await;
     receiver.script("gone", Script::always(410));
     let mut notifier = Notifier::start("notify-gone", None, &[LOOPBACK_ALLOWED]).await;
@@ -194,6 +199,7 @@ async fn gone_disables_the_endpoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirects_are_not_followed_and_exhausted_retries_are_dead_lettered() {
+    needs!(RabbitMq, Garage);
     let receiver = Receiver::start().await;
     receiver.script(
         "moved",
@@ -226,6 +232,7 @@ async fn redirects_are_not_followed_and_exhausted_retries_are_dead_lettered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_and_metadata_addresses_are_refused_without_an_allow_list() {
+    needs!(RabbitMq, Garage);
     let receiver = Receiver::start().await;
     let port = receiver.addr.port();
     let mut notifier = Notifier::start("notify-ssrf", None, &[]).await;
@@ -263,6 +270,7 @@ async fn private_and_metadata_addresses_are_refused_without_an_allow_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_endpoint_does_not_delay_a_healthy_one() {
+    needs!(RabbitMq, Garage);
     let mut receiver = Receiver::start().await;
     let hung = Hung::start().await;
     let mut notifier = Notifier::start(
@@ -299,6 +307,7 @@ async fn a_hung_endpoint_does_not_delay_a_healthy_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topology_for_the_notifier_declares_its_own_retry_schedule() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("notify-topology").await;
     let (ok, out, err) = env.run_gazette(&["topology"]);
     assert!(ok, "{err}");

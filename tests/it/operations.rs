@@ -5,6 +5,7 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
+use crate::support::needs;
 use crate::support::{
     PATIENCE, TestEnv, Worker, eventually, example_article_path, free_local_addr, rabbitmq_app,
     wait_for_http,
@@ -19,6 +20,7 @@ fn metric(metrics: &str, series: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_metrics_count_traffic_and_readiness_follows_the_broker_and_the_store() {
+    needs!(RabbitMq, Garage);
     let mut env = TestEnv::start("ops").await;
     let addr = free_local_addr();
     env.extra_env

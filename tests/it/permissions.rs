@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use crate::support;
+use crate::support::needs;
 use crate::support::{rabbitmqctl, repo_root};
 use gazette_broker::{AmqpUrl, BrokerSettings, Exchange, Outbound, Publisher, Routed};
 use gazette_contract::CONTENT_TYPE;
@@ -138,6 +139,7 @@ async fn publish_message_as(
 
 #[tokio::test]
 async fn each_user_can_publish_its_own_events_and_no_others() {
+    needs!(RabbitMq);
     let scratch = Scratch::import("permissions");
     let vhost = scratch.vhost.clone();
     let user = |name: &str| scratch.user(name);
@@ -227,6 +229,7 @@ async fn each_user_can_publish_its_own_events_and_no_others() {
 /// public object changes.
 #[tokio::test]
 async fn an_upstream_user_cannot_forge_an_internal_step_with_headers() {
+    needs!(RabbitMq, Garage);
     let scratch = Scratch::import("forgery");
     let vhost = scratch.vhost.clone();
     rabbitmqctl(&["set_permissions", "-p", &vhost, "guest", ".*", ".*", ".*"]);

@@ -6,6 +6,7 @@
 )]
 
 use crate::support;
+use crate::support::needs;
 use crate::support::{PATIENCE, TestEnv, example_article_path, repo_root};
 use gazette_contract::{Envelope, EventType, Published, Schemas, ValidatedArticle, event_id};
 use gazette_store::Store;
@@ -15,6 +16,7 @@ const PAGE_KEY: &str = "tin-tuc-hoat-dong-cua-quan-uy/hoi-nghi-lan-thu-14-ban-ch
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_article_is_published_by_three_worker_processes() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("e2e").await;
     // Bind before submitting so the event cannot be missed.
     let mut events = env
@@ -162,6 +164,7 @@ fn assert_page_shows_the_seed(page: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decomposed_text_is_stored_in_nfc_and_html_bodies_are_sanitised() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("nfc").await;
     let mut events = env
         .tap(&[EventType::Published.as_str(), EventType::Rejected.as_str()])

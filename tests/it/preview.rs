@@ -6,12 +6,14 @@
 )]
 
 use crate::support;
+use crate::support::needs;
 use crate::support::{
     TestEnv, Worker, example_article_path, free_local_addr, http_get, wait_for_http,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_serves_the_published_page_and_nothing_outside_the_store() {
+    needs!(RabbitMq, Garage);
     let mut env = TestEnv::start("preview").await;
     let probes = free_local_addr();
     let preview = free_local_addr();
@@ -59,6 +61,7 @@ async fn request(addr: std::net::SocketAddr, path: &str, headers: &str) -> (u16,
 /// website endpoint would, and nothing but the public site leaves it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_directory_site_is_served_like_a_website_and_nothing_else_is() {
+    needs!(RabbitMq, Garage);
     let mut env = TestEnv::start("preview-dir").await;
     let site = env.garage.dir.path().join("public");
     let probes = free_local_addr();

@@ -8,12 +8,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::support::needs;
 use crate::support::{
     PATIENCE, TestEnv, Worker, example_article_path, free_local_addr, http_get, wait_for_http,
 };
 use gazette_broker::{Exchange, Outbound, Publisher, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType, event_id};
 use gazette_stages::{Part, specs_of};
+use gazette_testkit::events::Event;
 use serde_json::{Value, json};
 
 const COPIES: usize = 3;
@@ -36,6 +38,7 @@ async fn consumed(addr: std::net::SocketAddr) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copies_of_a_stage_share_a_deep_queue() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("scaling").await;
     ensure_topology(&env.settings, &specs_of(Part::Pipeline))
         .await
@@ -68,11 +71,10 @@ async fn copies_of_a_stage_share_a_deep_queue() {
         let id = format!("scale-{i}");
         data["id"] = json!(id);
         let event_id = event_id(&id, 1, EventType::Submitted);
-        let body = serde_json::to_vec(&json!({
-            "specversion": "1.0", "id": event_id, "source": "/test", "type": "article.submitted",
-            "time": "2022-06-23T08:04:00Z", "subject": id, "datacontenttype": "application/json", "data": data
-        }))
-        .unwrap();
+        let body = Event::submitted(&data)
+            .id(&event_id)
+            .source("/test")
+            .to_bytes();
         let message = Outbound {
             exchange: Exchange::Events,
             routing_key: EventType::Submitted.as_str().to_owned(),

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use crate::support::cms;
+use crate::support::needs;
 use crate::support::notifier::{publish, published};
 use crate::support::{TestEnv, eventually, example_article};
 use gazette_broker::ensure_topology;
@@ -69,6 +70,7 @@ fn flushes(log: &std::path::Path) -> Vec<(u64, u64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_is_flushed_together_onto_stable_pages() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("site-burst").await;
     // Declared up front, so the burst waits in the queue whenever the worker starts.
     ensure_topology(
@@ -143,6 +145,7 @@ async fn withdraw(env: &TestEnv, id: &str, reason: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revisions_update_and_withdrawals_remove_everywhere() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("site-lifecycle").await;
     let mut events = env
         .tap(&[

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::Garage;
+use crate::support::needs;
 use bytes::Bytes;
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 
@@ -95,6 +96,7 @@ async fn the_directory_store_does_compare_and_swap() {
 /// honours them now, and ARCHITECTURE.md should say so.
 #[tokio::test]
 async fn garage_stores_and_lists_but_ignores_conditional_writes() {
+    needs!(Garage);
     let garage = Garage::start().expect("Garage starts");
     let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
         .await

@@ -7,9 +7,10 @@
 
 use crate::support::http_get;
 use crate::support::mail::SmtpServer;
+use crate::support::needs;
 use crate::support::notifier::{publish, published};
 use crate::support::notify_worker::Notifier;
-use gazette_bench::http::http_request;
+use gazette_testkit::http::http_request;
 
 /// The resident's form: `POST /subscriptions/email`; the answer's status.
 async fn subscribe_by_mail(api: std::net::SocketAddr, address: &str) -> u16 {
@@ -31,6 +32,7 @@ fn link(text: &str, path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe() {
+    needs!(RabbitMq, Garage, Smtp);
     let smtp_dir = tempfile::tempdir().unwrap();
     let smtp = SmtpServer::start(smtp_dir.path());
     let smtp_url = format!("smtp://{}", smtp.addr);
@@ -147,6 +149,7 @@ async fn residents_confirm_by_mail_hear_of_each_article_once_and_can_unsubscribe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_creates_lists_rotates_and_deletes_webhooks_behind_the_token() {
+    needs!(RabbitMq, Garage);
     let mut notifier = Notifier::start("notify-api", None, &[]).await;
     notifier.run().await;
     let api = notifier.addr;

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::support::needs;
 use crate::support::{PATIENCE, TestEnv, Worker, example_article_path};
 use gazette_broker::{Exchange, Outbound, Publisher, TRACEPARENT, ensure_topology};
 use gazette_contract::{CONTENT_TYPE, EventType};
@@ -80,6 +81,7 @@ fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_stage_exports_spans_under_the_submissions_trace() {
+    needs!(RabbitMq, Garage);
     let (endpoint, mut exports) = collector().await;
     let mut env = TestEnv::start("otlp").await;
     env.extra_env
@@ -92,11 +94,10 @@ async fn every_stage_exports_spans_under_the_submissions_trace() {
 
     let article: serde_json::Value =
         serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
-    let body = serde_json::to_vec(&serde_json::json!({
-        "specversion": "1.0", "id": "traced-1", "source": "/test", "type": "article.submitted",
-        "time": "2022-06-23T08:04:00Z", "subject": article["id"], "datacontenttype": "application/json", "data": article
-    }))
-    .unwrap();
+    let body = gazette_testkit::events::Event::submitted(&article)
+        .id("traced-1")
+        .source("/test")
+        .to_bytes();
     let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     publisher

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 
 use crate::support;
 use crate::support::cms::{CATEGORY, article, post, post_raw, publish, submitted, withdrawal};
+use crate::support::needs;
 use crate::support::{PATIENCE, TestEnv, Worker};
 use gazette_contract::EventType;
 use gazette_store::Store;
@@ -40,6 +41,7 @@ async fn public_objects(store: &Store) -> Vec<(String, Option<String>, Option<St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_article_keeps_a_url_of_its_own_and_moves_answer_301() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("trust-urls").await;
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
     let long = "Thông báo về việc tổ chức lấy ý kiến nhân dân đối với dự thảo quy hoạch chi tiết khu đô thị mới phía tây quận";
@@ -176,6 +178,7 @@ async fn every_article_keeps_a_url_of_its_own_and_moves_answer_301() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_submissions_reach_the_cms_as_rejections_and_feeds_stay_parseable() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("trust-input").await;
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
     let mut rejections = env
@@ -278,6 +281,7 @@ async fn hostile_submissions_reach_the_cms_as_rejections_and_feeds_stay_parseabl
 /// (two archive copies, the page) and no GET, HEAD or LIST.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishing_an_article_costs_three_writes_and_no_read() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("trust-cost").await;
     let http = support::free_local_addr();
     let mut vars = env.env();
@@ -322,6 +326,7 @@ async fn publishing_an_article_costs_three_writes_and_no_read() {
 /// public store by `gazette migrate`, and rebuilds from the registry.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_site_is_migrated_out_of_the_public_store() {
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("trust-migrate").await;
     let root = env.garage.dir.path().to_owned();
     let site = root.join("public");

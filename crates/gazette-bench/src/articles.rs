@@ -80,15 +80,14 @@ impl ArticleFactory {
         data["category"] = json!({"slug": slug, "name": name});
         data["body"]["content"] = json!(self.body());
         let message_id = event_id(&article_id, 1, EventType::Submitted);
-        let envelope = json!({
-            "specversion": "1.0", "id": message_id, "source": "/gazette-bench",
-            "type": "article.submitted", "time": "2022-06-23T08:04:00Z",
-            "subject": article_id, "datacontenttype": "application/json", "data": data,
-        });
+        let body = gazette_testkit::events::Event::submitted(&data)
+            .id(&message_id)
+            .source("/gazette-bench")
+            .to_bytes();
         Submission {
             article_id,
             message_id,
-            body: envelope.to_string().into_bytes(),
+            body,
         }
     }
 

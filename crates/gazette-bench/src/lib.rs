@@ -7,8 +7,6 @@
 //! `tests/it/bench.rs` runs [`BenchPlan::smoke`] so the bench keeps working.
 
 pub mod articles;
-pub mod garage;
-pub mod http;
 pub mod pipeline;
 pub mod processes;
 pub mod report;
@@ -25,10 +23,10 @@ use gazette_stages::{Part, all_specs, specs_of};
 use gazette_store::Store;
 
 use crate::articles::{ArticleFactory, Submission};
-use crate::garage::Garage;
 use crate::pipeline::{Layout, Pipeline, burst, paced};
 use crate::processes::{ProcessUsage, Watched, find_by_name};
 use crate::report::{Ceilings, Latency, Machine, Report, Target, ThroughputPoint, UpRun, Workload};
+use gazette_testkit::garage::Garage;
 
 /// Hops an article takes through the broker: submitted → validate →
 /// render → publish → `article.published` to its reader.

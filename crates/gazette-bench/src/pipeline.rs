@@ -12,8 +12,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::articles::Submission;
-use crate::http::{free_local_addr, http_get};
-use crate::processes::{GazetteProcess, Watched};
+use gazette_testkit::http::{free_local_addr, http_get};
+use gazette_testkit::process::GazetteProcess;
+
+use crate::processes::Watched;
 
 /// How long the bench waits for the next `article.published` before it
 /// calls the run stuck.

@@ -1,6 +1,5 @@
 //! Idempotent declaration and deletion of a namespace's exchanges, queues and bindings, as planned by `plan.rs`.
 
-
 use lapin::options::{
     ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
     QueueDeleteOptions,

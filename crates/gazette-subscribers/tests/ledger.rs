@@ -202,6 +202,9 @@ async fn sqlite_ledger() {
 
 #[tokio::test]
 async fn postgres_ledger() {
+    if databases::skip_without_postgres() {
+        return;
+    }
     let (db, name) = postgres("ledger").await;
     a_notification_is_claimed_by_one_and_settled_once(&db).await;
     email_needs_confirmation_and_ends_by_token(&db).await;

@@ -201,6 +201,9 @@ async fn the_registry_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_registry_on_postgres() {
+    if databases::skip_without_postgres() {
+        return;
+    }
     let (db, name) = postgres("cases").await;
     every_case(&db).await;
     db.close().await;

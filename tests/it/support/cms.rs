@@ -2,6 +2,7 @@
 
 use gazette_broker::{Exchange, Outbound, Publisher};
 use gazette_contract::{CONTENT_TYPE, EventType};
+use gazette_testkit::events::Event;
 use serde_json::{Value, json};
 
 use super::{TestEnv, example_article};
@@ -70,17 +71,9 @@ pub async fn post_raw(env: &TestEnv, event_type: EventType, body: &[u8], id: &st
 
 /// `article.withdrawn` for `id`, as a CMS posts it; its event id is `withdraw-<id>`.
 pub fn withdrawal(id: &str, reason: &str) -> Value {
-    json!({
-        "specversion": "1.0", "id": format!("withdraw-{id}"), "source": "/cms/test",
-        "type": "article.withdrawn", "time": "2022-06-24T02:00:00Z", "subject": id,
-        "datacontenttype": "application/json", "data": {"id": id, "reason": reason}
-    })
+    Event::withdrawn(id, reason).build()
 }
 
 pub fn submitted(id: &str, data: &Value) -> Value {
-    json!({
-        "specversion": "1.0", "id": format!("sub-{id}"), "source": "/cms/test", "type": "article.submitted",
-        "time": "2022-06-23T08:04:01Z", "subject": data["id"], "datacontenttype": "application/json",
-        "data": data
-    })
+    Event::submitted(data).id(&format!("sub-{id}")).build()
 }

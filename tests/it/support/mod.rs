@@ -3,10 +3,6 @@
 //! Nothing here mocks the broker or the store. RabbitMQ is the machine's
 //! (GAZETTE_TEST_AMQP_URL, default guest@127.0.0.1); Garage is started from
 //! the binary that `scripts/ensure-garage` installs.
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different part of the harness"
-)]
 
 pub mod cms;
 pub mod ledger;
@@ -16,7 +12,6 @@ pub mod notify_worker;
 mod workers;
 pub mod workload;
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -24,7 +19,7 @@ use gazette_broker::{AmqpUrl, BrokerSettings, Tap, delete_namespace};
 use gazette_stages::all_specs;
 use gazette_store::Store;
 
-pub use gazette_bench::garage::Garage;
+pub use gazette_testkit::garage::Garage;
 pub use workers::Worker;
 
 /// Upper bound for any single wait on the pipeline; generous for a loaded CI machine.
@@ -35,13 +30,22 @@ pub fn amqp_url() -> String {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
 }
 
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use gazette_testkit::{example_article_path, repo_root};
 
-pub fn example_article_path() -> PathBuf {
-    repo_root().join("examples/ntl-2022-06-23-hoi-nghi-14.json")
+/// Skips the test, with one line saying why, unless every named service of
+/// [`gazette_testkit::services::Service`] is here; under `scripts/test`
+/// (`GAZETTE_TEST_SERVICES=required`) a missing one fails it instead.
+macro_rules! needs {
+    ($($service:ident),+ $(,)?) => {
+        if let Some(reason) = gazette_testkit::services::skip_reason(&[
+            $(gazette_testkit::services::Service::$service),+
+        ]) {
+            gazette_testkit::services::announce_skip(module_path!(), &reason);
+            return;
+        }
+    };
 }
+pub(crate) use needs;
 
 /// The example article, as JSON to vary per test.
 pub fn example_article() -> serde_json::Value {
@@ -159,10 +163,10 @@ pub async fn raw_get(
 
 /// A free port on loopback, for a process under test to listen on.
 pub fn free_local_addr() -> std::net::SocketAddr {
-    gazette_bench::http::free_local_addr().expect("bind")
+    gazette_testkit::http::free_local_addr().expect("bind")
 }
 
-pub use gazette_bench::http::http_get;
+pub use gazette_testkit::http::http_get;
 
 /// One test's world: a namespace nobody else uses, a Garage bucket, and the
 /// environment a worker process needs to use both.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use gazette_bench::processes::GazetteProcess;
+use gazette_testkit::process::GazetteProcess;
 
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gazette"))
@@ -20,10 +20,6 @@ impl Worker {
         // Named after its log, so a failing test says which file it prints.
         let name = log.display().to_string();
         Self(GazetteProcess::spawn(&binary(), &name, args, env, log).expect("start gazette"))
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.0.pid()
     }
 
     pub fn log(&self) -> String {

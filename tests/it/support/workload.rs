@@ -37,11 +37,10 @@ pub struct Message {
 }
 
 fn envelope(id: &str, data: &Value) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "specversion": "1.0", "id": id, "source": "/fault-suite", "type": "article.submitted",
-        "time": "2022-06-23T08:04:00Z", "subject": data["id"], "datacontenttype": "application/json", "data": data
-    }))
-    .unwrap()
+    gazette_testkit::events::Event::submitted(data)
+        .id(id)
+        .source("/fault-suite")
+        .to_bytes()
 }
 
 /// Realistic articles (the example's 4.5 kB body), each sent twice, one in

@@ -10,7 +10,7 @@ use gazette_site::page_key_candidates;
 use gazette_stages::{Part, encode_event, revision_key, specs_of};
 
 use super::{IndexCost, NewArticleCost, PUBLIC_URL, SitePlan, generate, store_env, timed};
-use crate::processes::GazetteProcess;
+use gazette_testkit::process::GazetteProcess;
 
 /// What new articles cost the indexer in a site of `index_site_articles`:
 /// the site is built by `gazette rebuild`, then `gazette worker index`

@@ -33,3 +33,15 @@ async fn on_postgres_server(statement: &str) {
         .unwrap();
     connection.close().await.unwrap();
 }
+
+/// Whether the PostgreSQL half of a test must be skipped (said on stderr,
+/// with the reason); under `scripts/test` a missing server fails instead.
+pub fn skip_without_postgres() -> bool {
+    match gazette_testkit::services::skip_reason(&[gazette_testkit::services::Service::Postgres]) {
+        Some(reason) => {
+            gazette_testkit::services::announce_skip(module_path!(), &reason);
+            true
+        }
+        None => false,
+    }
+}

@@ -242,7 +242,7 @@ impl Drop for Garage {
 }
 
 /// The binary `scripts/ensure-garage` installs, or `GAZETTE_GARAGE_BIN`.
-fn find_binary() -> anyhow::Result<PathBuf> {
+pub fn find_binary() -> anyhow::Result<PathBuf> {
     if let Ok(path) = std::env::var("GAZETTE_GARAGE_BIN") {
         return Ok(PathBuf::from(path));
     }

@@ -25,6 +25,8 @@ pub enum Service {
     Hugo,
     /// Node and `@asyncapi/parser` (`scripts/ensure-asyncapi-parser`).
     AsyncApiParser,
+    /// kubernetes-validate and `@kubernetes-models/keda` (`scripts/ensure-kubernetes-validators`).
+    KubernetesValidators,
 }
 
 impl Service {
@@ -69,6 +71,13 @@ impl Service {
             }
             Self::Hugo => (!runs("hugo", &["version"]))
                 .then(|| "hugo is not installed; run scripts/ensure-hugo".to_owned()),
+            Self::KubernetesValidators => {
+                if cache("kubernetes-validators-1/.gazette-installed").exists() {
+                    node_missing()
+                } else {
+                    Some("the manifest validators are not installed; run scripts/ensure-kubernetes-validators".to_owned())
+                }
+            }
             Self::AsyncApiParser => {
                 if cache("asyncapi-parser-3.6.6").exists() {
                     node_missing()

@@ -15,8 +15,6 @@ use crate::notifier_config::notifier_settings;
 pub use crate::notifier_config::{ApiToken, NotifierConfig};
 use crate::store_config::{archive_url, default_store_url};
 
-pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
-
 /// Everything the binary reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -71,7 +69,7 @@ impl Config {
     /// `lookup` returns a variable's value; tests pass a map instead of the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
-        let url = env.string("GAZETTE_AMQP_URL", DEFAULT_AMQP_URL);
+        let url = env.text("GAZETTE_AMQP_URL")?;
         match url::Url::parse(&url) {
             Ok(parsed) if matches!(parsed.scheme(), "amqp" | "amqps") => {}
             _ => {
@@ -82,7 +80,7 @@ impl Config {
                 ));
             }
         }
-        let namespace = env.string("GAZETTE_NAMESPACE", "gazette");
+        let namespace = env.text("GAZETTE_NAMESPACE")?;
         if namespace.is_empty()
             || namespace.len() > 64
             || !namespace
@@ -97,24 +95,23 @@ impl Config {
         }
 
         let mut broker = BrokerSettings::new(AmqpUrl::new(url), namespace);
-        broker.prefetch = env.number("GAZETTE_PREFETCH", broker.prefetch, 1)?;
-        broker.concurrency = env.number("GAZETTE_CONCURRENCY", broker.concurrency, 1)?;
-        broker.max_message_bytes =
-            env.number("GAZETTE_MAX_MESSAGE_BYTES", broker.max_message_bytes, 1024)?;
-        broker.delivery_limit = env.number("GAZETTE_DELIVERY_LIMIT", broker.delivery_limit, 1)?;
-        broker.handler_timeout = env.duration("GAZETTE_HANDLER_TIMEOUT", broker.handler_timeout)?;
-        broker.shutdown_grace = env.duration("GAZETTE_SHUTDOWN_GRACE", broker.shutdown_grace)?;
+        broker.prefetch = env.whole("GAZETTE_PREFETCH")?;
+        broker.concurrency = env.whole("GAZETTE_CONCURRENCY")?;
+        broker.max_message_bytes = env.whole("GAZETTE_MAX_MESSAGE_BYTES")?;
+        broker.delivery_limit = env.whole("GAZETTE_DELIVERY_LIMIT")?;
+        broker.handler_timeout = env.duration("GAZETTE_HANDLER_TIMEOUT")?;
+        broker.shutdown_grace = env.duration("GAZETTE_SHUTDOWN_GRACE")?;
         broker.retry = RetryPolicy {
-            delays: env.durations("GAZETTE_RETRY_DELAYS", &broker.retry.delays)?,
-            max_attempts: env.number("GAZETTE_RETRY_MAX_ATTEMPTS", broker.retry.max_attempts, 1)?,
+            delays: env.durations("GAZETTE_RETRY_DELAYS")?,
+            max_attempts: env.whole("GAZETTE_RETRY_MAX_ATTEMPTS")?,
         };
 
-        let store_url = match lookup("GAZETTE_STORE") {
+        let store_url = match env.optional("GAZETTE_STORE")? {
             Some(url) => url,
             None => default_store_url(),
         };
         let archive_url = archive_url(&env, &store_url)?;
-        let public_url = lookup("GAZETTE_PUBLIC_URL");
+        let public_url = env.optional("GAZETTE_PUBLIC_URL")?;
         if let Some(public) = &public_url {
             if !matches!(url::Url::parse(public), Ok(u) if matches!(u.scheme(), "http" | "https")) {
                 return Err(env.invalid(
@@ -124,7 +121,7 @@ impl Config {
                 ));
             }
         }
-        let zone_name = env.string("GAZETTE_TIMEZONE", gazette_text::PORTAL_TIME_ZONE.name());
+        let zone_name = env.text("GAZETTE_TIMEZONE")?;
         let time_zone = zone_name.parse::<chrono_tz::Tz>().map_err(|_| {
             env.invalid(
                 "GAZETTE_TIMEZONE",
@@ -133,7 +130,7 @@ impl Config {
             )
         })?;
         let site = SiteSettings {
-            name: env.string("GAZETTE_SITE_NAME", "Gazette"),
+            name: env.text("GAZETTE_SITE_NAME")?,
             public_url: public_url.clone(),
             time_zone,
         };
@@ -141,13 +138,13 @@ impl Config {
             public_url,
             ..PublishSettings::default()
         };
-        let log_format = env.string("GAZETTE_LOG_FORMAT", "text");
+        let log_format = env.text("GAZETTE_LOG_FORMAT")?;
         let json_logs = match log_format.as_str() {
             "text" => false,
             "json" => true,
             other => return Err(env.invalid("GAZETTE_LOG_FORMAT", other, "expected text or json")),
         };
-        let otlp_endpoint = lookup("GAZETTE_OTLP_ENDPOINT");
+        let otlp_endpoint = env.optional("GAZETTE_OTLP_ENDPOINT")?;
         if let Some(endpoint) = &otlp_endpoint {
             if !matches!(url::Url::parse(endpoint), Ok(u) if matches!(u.scheme(), "http" | "https"))
             {
@@ -158,7 +155,7 @@ impl Config {
                 ));
             }
         }
-        let http_addr = match lookup("GAZETTE_HTTP_ADDR") {
+        let http_addr = match env.optional("GAZETTE_HTTP_ADDR")? {
             None => None,
             Some(raw) => Some(raw.parse().map_err(|_| {
                 env.invalid(
@@ -176,11 +173,11 @@ impl Config {
             archive_url,
             site,
             publish,
-            theme_dir: lookup("GAZETTE_THEME_DIR").map(PathBuf::from),
+            theme_dir: env.optional("GAZETTE_THEME_DIR")?.map(PathBuf::from),
             json_logs,
             http_addr,
             // GAZETTE_LOG first; RUST_LOG, which every Rust tool reads, after it.
-            log_filter: lookup("GAZETTE_LOG").or_else(|| lookup("RUST_LOG")),
+            log_filter: env.optional("GAZETTE_LOG")?.or_else(|| lookup("RUST_LOG")),
             otlp_endpoint,
             notifier,
         })

@@ -54,7 +54,7 @@ impl ConfigFile {
                     known.join(", ")
                 ));
             };
-            let text = match (setting.shape, value) {
+            let text = match (setting.shape(), value) {
                 (Shape::Text, toml::Value::String(text)) => text,
                 (Shape::Whole, toml::Value::Integer(n)) => n.to_string(),
                 (Shape::List, toml::Value::Array(items)) => items
@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn the_file_accepts_every_setting_the_environment_does() {
         for setting in SETTINGS {
-            let value = match setting.shape {
+            let value = match setting.shape() {
                 Shape::Text => "\"x\"".to_owned(),
                 Shape::Whole => "3".to_owned(),
                 Shape::List => "[\"1s\"]".to_owned(),

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::settings::{Kind, Setting};
+
 /// A setting that is present but wrong, worded as one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
 #[error("{name}={value:?} is not valid: {expected}")]
@@ -13,9 +15,42 @@ pub struct ConfigError {
 
 pub(crate) struct Env<'a, F: Fn(&str) -> Option<String>>(pub(crate) &'a F);
 
+/// The declaration of `name`: every lookup goes through it, so a setting's
+/// kind and default are written once, in `settings.rs`.
+fn declared(name: &'static str) -> Result<&'static Setting, ConfigError> {
+    crate::settings::setting(name).ok_or_else(|| ConfigError {
+        name,
+        value: String::new(),
+        expected: "a setting declared in settings.rs (this is a bug in Gazette)".to_owned(),
+    })
+}
+
+/// A declaration whose kind is not the one the code reads it as.
+fn misdeclared(setting: &Setting, wanted: &str) -> ConfigError {
+    ConfigError {
+        name: setting.var,
+        value: String::new(),
+        expected: format!("{wanted}, as settings.rs should declare it (this is a bug in Gazette)"),
+    }
+}
+
 impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
-    pub(crate) fn string(&self, name: &str, default: &str) -> String {
-        (self.0)(name).unwrap_or_else(|| default.to_owned())
+    /// A text setting with a default: its value, or the declared default.
+    pub(crate) fn text(&self, name: &'static str) -> Result<String, ConfigError> {
+        let setting = declared(name)?;
+        match setting.kind {
+            Kind::Text(default) => Ok((self.0)(name).unwrap_or_else(|| default.to_owned())),
+            _ => Err(misdeclared(setting, "text with a default")),
+        }
+    }
+
+    /// A setting with no fixed default: its value, if set.
+    pub(crate) fn optional(&self, name: &'static str) -> Result<Option<String>, ConfigError> {
+        let setting = declared(name)?;
+        match setting.kind {
+            Kind::Unset(_) => Ok((self.0)(name)),
+            _ => Err(misdeclared(setting, "a setting without a fixed default")),
+        }
     }
 
     pub(crate) fn invalid(&self, name: &'static str, value: &str, expected: &str) -> ConfigError {
@@ -26,31 +61,34 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         }
     }
 
-    pub(crate) fn number<T>(&self, name: &'static str, default: T, min: T) -> Result<T, ConfigError>
-    where
-        T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
-    {
-        let Some(raw) = (self.0)(name) else {
-            return Ok(default);
+    /// A whole number, at least the declared minimum, else the declared default.
+    pub(crate) fn whole<T: TryFrom<u64>>(&self, name: &'static str) -> Result<T, ConfigError> {
+        let setting = declared(name)?;
+        let Kind::Whole { default, min } = setting.kind else {
+            return Err(misdeclared(setting, "a whole number"));
         };
-        match raw.trim().parse::<T>() {
-            Ok(n) if n >= min => Ok(n),
-            _ => Err(self.invalid(
+        let wanted = match (self.0)(name) {
+            None => Some(default),
+            Some(raw) => raw.trim().parse::<u64>().ok().filter(|n| *n >= min),
+        };
+        let raw = (self.0)(name).unwrap_or_default();
+        // Too large for the setting's type reads as wrong as too small.
+        wanted.and_then(|n| T::try_from(n).ok()).ok_or_else(|| {
+            self.invalid(
                 name,
                 &raw,
                 &format!("expected a whole number of at least {min}"),
-            )),
-        }
+            )
+        })
     }
 
-    pub(crate) fn duration(
-        &self,
-        name: &'static str,
-        default: Duration,
-    ) -> Result<Duration, ConfigError> {
-        let Some(raw) = (self.0)(name) else {
-            return Ok(default);
+    /// A duration, else the declared default.
+    pub(crate) fn duration(&self, name: &'static str) -> Result<Duration, ConfigError> {
+        let setting = declared(name)?;
+        let Kind::Duration(default) = setting.kind else {
+            return Err(misdeclared(setting, "a duration"));
         };
+        let raw = (self.0)(name).unwrap_or_else(|| default.to_owned());
         parse_duration(&raw).ok_or_else(|| {
             self.invalid(
                 name,
@@ -60,14 +98,13 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         })
     }
 
-    pub(crate) fn durations(
-        &self,
-        name: &'static str,
-        default: &[Duration],
-    ) -> Result<Vec<Duration>, ConfigError> {
-        let Some(raw) = (self.0)(name) else {
-            return Ok(default.to_vec());
+    /// Comma-separated durations, else the declared default.
+    pub(crate) fn durations(&self, name: &'static str) -> Result<Vec<Duration>, ConfigError> {
+        let setting = declared(name)?;
+        let Kind::Durations(default) = setting.kind else {
+            return Err(misdeclared(setting, "a list of durations"));
         };
+        let raw = (self.0)(name).unwrap_or_else(|| default.to_owned());
         let parsed: Option<Vec<Duration>> =
             raw.split(',').map(|d| parse_duration(d.trim())).collect();
         match parsed {

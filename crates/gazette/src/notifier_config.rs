@@ -32,7 +32,7 @@ pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
     env: &Env<'_, F>,
     http_addr: Option<std::net::SocketAddr>,
 ) -> Result<NotifierConfig, ConfigError> {
-    let raw = env.string("GAZETTE_DATABASE_URL", "sqlite://gazette.db");
+    let raw = env.text("GAZETTE_DATABASE_URL")?;
     let database_url = DatabaseUrl::parse(&raw).map_err(|_| {
         env.invalid(
             "GAZETTE_DATABASE_URL",
@@ -40,7 +40,9 @@ pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
             "expected sqlite://FILE or postgres://USER:PASSWORD@HOST/DATABASE",
         )
     })?;
-    let allowed = env.string("GAZETTE_WEBHOOK_ALLOW_CIDRS", "");
+    let allowed = env
+        .optional("GAZETTE_WEBHOOK_ALLOW_CIDRS")?
+        .unwrap_or_default();
     let webhook_policy = AddressPolicy::with_allowed(&allowed).map_err(|e| {
         env.invalid(
             "GAZETTE_WEBHOOK_ALLOW_CIDRS",
@@ -51,8 +53,8 @@ pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
             ),
         )
     })?;
-    let clock_factor = env.number("GAZETTE_WEBHOOK_CLOCK_FACTOR", 1, 1)?;
-    let smtp_url = (env.0)("GAZETTE_SMTP_URL");
+    let clock_factor = env.whole("GAZETTE_WEBHOOK_CLOCK_FACTOR")?;
+    let smtp_url = env.optional("GAZETTE_SMTP_URL")?;
     if let Some(smtp) = &smtp_url {
         if !matches!(url::Url::parse(smtp), Ok(u) if matches!(u.scheme(), "smtp" | "smtps")) {
             return Err(env.invalid(
@@ -66,7 +68,7 @@ pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
         || "http://127.0.0.1:8080".to_owned(),
         |addr| format!("http://{addr}"),
     );
-    let api_url = env.string("GAZETTE_API_URL", &default_api);
+    let api_url = env.optional("GAZETTE_API_URL")?.unwrap_or(default_api);
     if !matches!(url::Url::parse(&api_url), Ok(u) if matches!(u.scheme(), "http" | "https")) {
         return Err(env.invalid(
             "GAZETTE_API_URL",
@@ -77,12 +79,12 @@ pub(crate) fn notifier_settings<F: Fn(&str) -> Option<String>>(
     Ok(NotifierConfig {
         database_url,
         webhook_policy,
-        webhook_timeout: env.duration("GAZETTE_WEBHOOK_TIMEOUT", Duration::from_secs(10))?,
+        webhook_timeout: env.duration("GAZETTE_WEBHOOK_TIMEOUT")?,
         clock_factor,
         smtp_url: smtp_url.map(SecretUrl::new),
-        mail_from: env.string("GAZETTE_MAIL_FROM", "Gazette <no-reply@localhost>"),
+        mail_from: env.text("GAZETTE_MAIL_FROM")?,
         api_url,
-        api_token: (env.0)("GAZETTE_API_TOKEN").map(SecretString::new),
+        api_token: env.optional("GAZETTE_API_TOKEN")?.map(SecretString::new),
     })
 }
 

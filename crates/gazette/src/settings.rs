@@ -1,4 +1,4 @@
-//! Every setting, declared once: its variable, its shape in the TOML file, whether it is a secret, and the README's words for its default and meaning.
+//! Every setting, declared once: its variable, what it holds and its default (which the configuration code parses it by), whether it is a secret, and the README's words for its meaning.
 //!
 //! The environment lookup, the configuration file's keys, `config check`'s
 //! masking and the README's configuration table are all held to this list:
@@ -18,19 +18,53 @@ pub enum Shape {
     List,
 }
 
+/// What a setting's value is, and its default: what the configuration
+/// code parses it as (`lookup.rs`), its shape in the file, and the
+/// README's default column all come from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text, this when unset.
+    Text(&'static str),
+    /// Text with no fixed default: unset switches something off, or the
+    /// default is worked out from other settings (the README's words say which).
+    Unset(&'static str),
+    /// A whole number, at least `min`.
+    Whole { default: u64, min: u64 },
+    /// A duration such as `30s`.
+    Duration(&'static str),
+    /// Comma-separated durations such as `1s,5s,30s`.
+    Durations(&'static str),
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Setting {
     pub var: &'static str,
-    pub shape: Shape,
+    pub kind: Kind,
     /// Never printed in the clear (`config check` masks it).
     pub secret: bool,
-    /// The README's words for its default.
-    pub default: &'static str,
     /// The README's words for what it means.
     pub doc: &'static str,
 }
 
 impl Setting {
+    /// What it holds in the TOML file.
+    pub fn shape(&self) -> Shape {
+        match self.kind {
+            Kind::Text(_) | Kind::Unset(_) | Kind::Duration(_) => Shape::Text,
+            Kind::Whole { .. } => Shape::Whole,
+            Kind::Durations(_) => Shape::List,
+        }
+    }
+
+    /// The README's words for its default.
+    pub fn default_words(&self) -> String {
+        match self.kind {
+            Kind::Text(text) | Kind::Duration(text) | Kind::Durations(text) => format!("`{text}`"),
+            Kind::Whole { default, .. } => format!("`{default}`"),
+            Kind::Unset(words) => words.to_owned(),
+        }
+    }
+
     /// Its key in the configuration file: the name without `GAZETTE_`, in lower case.
     pub fn file_key(&self) -> String {
         self.var.trim_start_matches("GAZETTE_").to_lowercase()
@@ -40,198 +74,181 @@ impl Setting {
 pub const SETTINGS: [Setting; 28] = [
     Setting {
         var: "GAZETTE_AMQP_URL",
-        shape: Shape::Text,
+        kind: Kind::Text("amqp://guest:guest@127.0.0.1:5672/%2f"),
         secret: true,
-        default: "`amqp://guest:guest@127.0.0.1:5672/%2f`",
         doc: "the broker; its password never appears in logs",
     },
     Setting {
         var: "GAZETTE_NAMESPACE",
-        shape: Shape::Text,
+        kind: Kind::Text("gazette"),
         secret: false,
-        default: "`gazette`",
         doc: "prefix of every exchange and queue, so pipelines can share a broker",
     },
     Setting {
         var: "GAZETTE_STORE",
-        shape: Shape::Text,
+        kind: Kind::Unset("`file://$PWD/public/`"),
         secret: false,
-        default: "`file://$PWD/public/`",
         doc: "the public site: `s3://BUCKET` or `file:///ABSOLUTE/DIR`",
     },
     Setting {
         var: "GAZETTE_ARCHIVE",
-        shape: Shape::Text,
+        kind: Kind::Unset(
+            "beside a directory site (`…/public-archive/`); required with an `s3://` site",
+        ),
         secret: false,
-        default: "beside a directory site (`…/public-archive/`); required with an `s3://` site",
         doc: "Gazette's private state, in another bucket or directory than the site",
     },
     Setting {
         var: "GAZETTE_PUBLIC_URL",
-        shape: Shape::Text,
+        kind: Kind::Unset("unset"),
         secret: false,
-        default: "unset",
         doc: "the site's base URL. It is used for canonical links and the `url` of `article.published`. Unset, `url` points into the store",
     },
     Setting {
         var: "GAZETTE_SITE_NAME",
-        shape: Shape::Text,
+        kind: Kind::Text("Gazette"),
         secret: false,
-        default: "`Gazette`",
         doc: "shown in the page header and title",
     },
     Setting {
         var: "GAZETTE_TIMEZONE",
-        shape: Shape::Text,
+        kind: Kind::Text("Asia/Ho_Chi_Minh"),
         secret: false,
-        default: "`Asia/Ho_Chi_Minh`",
         doc: "the zone dates are shown in",
     },
     Setting {
         var: "GAZETTE_THEME_DIR",
-        shape: Shape::Text,
+        kind: Kind::Unset("built-in `themes/default`"),
         secret: false,
-        default: "built-in `themes/default`",
         doc: "a folder with the same layout as `themes/default/`",
     },
     Setting {
         var: "GAZETTE_PREFETCH",
-        shape: Shape::Whole,
+        kind: Kind::Whole {
+            default: 16,
+            min: 1,
+        },
         secret: false,
-        default: "`16`",
         doc: "unacked deliveries the broker may push to one worker",
     },
     Setting {
         var: "GAZETTE_CONCURRENCY",
-        shape: Shape::Whole,
+        kind: Kind::Whole { default: 8, min: 1 },
         secret: false,
-        default: "`8`",
         doc: "messages one worker handles at once",
     },
     Setting {
         var: "GAZETTE_MAX_MESSAGE_BYTES",
-        shape: Shape::Whole,
+        kind: Kind::Whole {
+            default: 2097152,
+            min: 1024,
+        },
         secret: false,
-        default: "`2097152`",
         doc: "larger messages are dead-lettered unread (`oversized`)",
     },
     Setting {
         var: "GAZETTE_HANDLER_TIMEOUT",
-        shape: Shape::Text,
+        kind: Kind::Duration("60s"),
         secret: false,
-        default: "`60s`",
         doc: "a message taking longer counts as a transient failure",
     },
     Setting {
         var: "GAZETTE_RETRY_DELAYS",
-        shape: Shape::List,
+        kind: Kind::Durations("1s,5s,30s,2m,10m"),
         secret: false,
-        default: "`1s,5s,30s,2m,10m`",
         doc: "waits before each retry of a transient failure; the last one repeats",
     },
     Setting {
         var: "GAZETTE_RETRY_MAX_ATTEMPTS",
-        shape: Shape::Whole,
+        kind: Kind::Whole { default: 6, min: 1 },
         secret: false,
-        default: "`6`",
         doc: "attempts before a message is dead-lettered as `retries-exhausted`",
     },
     Setting {
         var: "GAZETTE_DELIVERY_LIMIT",
-        shape: Shape::Whole,
+        kind: Kind::Whole {
+            default: 10,
+            min: 1,
+        },
         secret: false,
-        default: "`10`",
         doc: "quorum-queue redeliveries (crashes) before the broker dead-letters a message",
     },
     Setting {
         var: "GAZETTE_SHUTDOWN_GRACE",
-        shape: Shape::Text,
+        kind: Kind::Duration("20s"),
         secret: false,
-        default: "`20s`",
         doc: "how long a stopping worker lets in-flight messages finish",
     },
     Setting {
         var: "GAZETTE_HTTP_ADDR",
-        shape: Shape::Text,
+        kind: Kind::Unset("unset (no server)"),
         secret: false,
-        default: "unset (no server)",
         doc: "where `/metrics`, `/healthz` and `/readyz` are served, e.g. `0.0.0.0:8080`. Unset by default so that several workers can share a host",
     },
     Setting {
         var: "GAZETTE_LOG",
-        shape: Shape::Text,
+        kind: Kind::Unset("`RUST_LOG`, else `info,lapin=off,…`"),
         secret: false,
-        default: "`RUST_LOG`, else `info,lapin=off,…`",
         doc: "a `tracing` filter. Text logs are coloured on a terminal unless `NO_COLOR` is set",
     },
     Setting {
         var: "GAZETTE_OTLP_ENDPOINT",
-        shape: Shape::Text,
+        kind: Kind::Unset("unset (no export)"),
         secret: false,
-        default: "unset (no export)",
         doc: "base URL of an OTLP/HTTP collector (`http://collector:4318`): spans go to `/v1/traces`, one trace per article journey",
     },
     Setting {
         var: "GAZETTE_LOG_FORMAT",
-        shape: Shape::Text,
+        kind: Kind::Text("text"),
         secret: false,
-        default: "`text`",
         doc: "`text` or `json` (one JSON object per line, for log shippers)",
     },
     Setting {
         var: "GAZETTE_DATABASE_URL",
-        shape: Shape::Text,
+        kind: Kind::Text("sqlite://gazette.db"),
         secret: true,
-        default: "`sqlite://gazette.db`",
         doc: "the article registry and the notifier's subscriptions: `sqlite://FILE` (created if missing) or `postgres://USER:PASSWORD@HOST/DB` when workers run on several machines",
     },
     Setting {
         var: "GAZETTE_WEBHOOK_TIMEOUT",
-        shape: Shape::Text,
+        kind: Kind::Duration("10s"),
         secret: false,
-        default: "`10s`",
         doc: "bound on each webhook request",
     },
     Setting {
         var: "GAZETTE_WEBHOOK_ALLOW_CIDRS",
-        shape: Shape::Text,
+        kind: Kind::Unset("unset"),
         secret: false,
-        default: "unset",
         doc: "comma-separated CIDRs the notifier may reach although they are private, e.g. `10.20.0.0/16`",
     },
     Setting {
         var: "GAZETTE_WEBHOOK_CLOCK_FACTOR",
-        shape: Shape::Whole,
+        kind: Kind::Whole { default: 1, min: 1 },
         secret: false,
-        default: "`1`",
         doc: "runs the retry schedule (and `Retry-After`) this many times faster; for tests and staging",
     },
     Setting {
         var: "GAZETTE_SMTP_URL",
-        shape: Shape::Text,
+        kind: Kind::Unset("unset (no email)"),
         secret: true,
-        default: "unset (no email)",
         doc: "`smtp://HOST:PORT`, `smtp://HOST:PORT?tls=required` (STARTTLS) or `smtps://USER:PASSWORD@HOST`",
     },
     Setting {
         var: "GAZETTE_MAIL_FROM",
-        shape: Shape::Text,
+        kind: Kind::Text("Gazette <no-reply@localhost>"),
         secret: false,
-        default: "`Gazette <no-reply@localhost>`",
         doc: "the sender of every mail",
     },
     Setting {
         var: "GAZETTE_API_URL",
-        shape: Shape::Text,
+        kind: Kind::Unset("`http://GAZETTE_HTTP_ADDR`"),
         secret: false,
-        default: "`http://GAZETTE_HTTP_ADDR`",
         doc: "the subscription API's public base URL, for the links in mails",
     },
     Setting {
         var: "GAZETTE_API_TOKEN",
-        shape: Shape::Text,
+        kind: Kind::Unset("unset (webhook management over HTTP off)"),
         secret: true,
-        default: "unset (webhook management over HTTP off)",
         doc: "bearer token for `/webhooks`",
     },
 ];
@@ -258,7 +275,7 @@ pub fn print() {
             "{}\t{}\t{}\t{}\t{}",
             setting.var,
             setting.file_key(),
-            setting.default.replace('`', ""),
+            setting.default_words().replace('`', ""),
             if setting.secret { "yes" } else { "no" },
             setting.doc.replace('`', "")
         );
@@ -330,7 +347,7 @@ mod tests {
             .collect();
         let declared: Vec<String> = SETTINGS
             .iter()
-            .map(|s| format!("| `{}` | {} | {} |", s.var, s.default, s.doc))
+            .map(|s| format!("| `{}` | {} | {} |", s.var, s.default_words(), s.doc))
             .collect();
         assert_eq!(
             rows, declared,
@@ -369,6 +386,73 @@ mod tests {
                 "config check does not show {}: {described}",
                 setting.var
             );
+        }
+    }
+
+    /// With nothing set, the binary runs on the declared defaults, and they
+    /// are the libraries' own: the tests and the bench build broker settings
+    /// from the libraries, and must name the same delay queues.
+    #[test]
+    fn the_declared_defaults_are_the_libraries_defaults() {
+        let config = crate::config::Config::from_lookup(|_| None).unwrap_or_else(|e| panic!("{e}"));
+        let library = gazette_broker::BrokerSettings::new(config.broker.url.clone(), "gazette");
+        let broker = &config.broker;
+        assert_eq!(broker.namespace, library.namespace);
+        assert_eq!(broker.prefetch, library.prefetch);
+        assert_eq!(broker.concurrency, library.concurrency);
+        assert_eq!(broker.max_message_bytes, library.max_message_bytes);
+        assert_eq!(broker.handler_timeout, library.handler_timeout);
+        assert_eq!(broker.shutdown_grace, library.shutdown_grace);
+        assert_eq!(broker.delivery_limit, library.delivery_limit);
+        assert_eq!(broker.retry.delays, library.retry.delays);
+        assert_eq!(broker.retry.max_attempts, library.retry.max_attempts);
+        assert_eq!(broker.slow_retry.delays, library.slow_retry.delays);
+        assert_eq!(config.site.time_zone, gazette_text::PORTAL_TIME_ZONE);
+        assert_eq!(broker.url.redacted(), "amqp://guest:***@127.0.0.1:5672/%2f");
+    }
+
+    /// Every kind is read as declared: a wrong value is refused with the
+    /// setting's name, an impossible one too, and the minimum holds.
+    #[test]
+    fn values_are_parsed_by_their_declared_kind() {
+        let refused = |name: &str, value: &str| {
+            let pair = (name.to_owned(), value.to_owned());
+            crate::config::Config::from_lookup(|n| (n == pair.0).then(|| pair.1.clone()))
+                .err()
+                .unwrap_or_else(|| panic!("{name}={value} was accepted"))
+                .to_string()
+        };
+        for (name, value) in [
+            ("GAZETTE_PREFETCH", "0"),
+            ("GAZETTE_PREFETCH", "70000"),
+            ("GAZETTE_PREFETCH", "-1"),
+            ("GAZETTE_MAX_MESSAGE_BYTES", "1023"),
+            ("GAZETTE_HANDLER_TIMEOUT", "30"),
+            ("GAZETTE_HANDLER_TIMEOUT", "0s"),
+            ("GAZETTE_RETRY_DELAYS", "1s,,5s"),
+            ("GAZETTE_WEBHOOK_CLOCK_FACTOR", "fast"),
+        ] {
+            let message = refused(name, value);
+            assert!(message.starts_with(name), "{message}");
+        }
+        for setting in SETTINGS {
+            match setting.kind {
+                Kind::Whole { default, min } => assert!(default >= min, "{}", setting.var),
+                Kind::Duration(text) => {
+                    assert!(
+                        crate::lookup::parse_duration(text).is_some(),
+                        "{}",
+                        setting.var
+                    );
+                }
+                Kind::Durations(text) => assert!(
+                    text.split(',')
+                        .all(|d| crate::lookup::parse_duration(d).is_some()),
+                    "{}",
+                    setting.var
+                ),
+                Kind::Text(_) | Kind::Unset(_) => {}
+            }
         }
     }
 

@@ -25,7 +25,7 @@ pub(crate) fn archive_url<F: Fn(&str) -> Option<String>>(
     store_url: &str,
 ) -> Result<Option<String>, ConfigError> {
     let site = url::Url::parse(store_url).ok();
-    let Some(archive) = (env.0)("GAZETTE_ARCHIVE") else {
+    let Some(archive) = env.optional("GAZETTE_ARCHIVE")? else {
         return Ok(match site.as_ref().map(url::Url::scheme) {
             Some("file") => Some(format!("{}-archive/", store_url.trim_end_matches('/'))),
             _ => None,

@@ -20,6 +20,7 @@ mod config;
 mod deploy;
 mod dlq;
 mod faults;
+mod kubernetes;
 mod notify;
 mod operations;
 mod permissions;

@@ -45,9 +45,7 @@ pub async fn post(env: &TestEnv, event_type: EventType, body: &Value) {
 
 pub async fn post_raw(env: &TestEnv, event_type: EventType, body: &[u8], id: &str) {
     // Declared first, so that an event posted before `up` has started waits in its queue.
-    gazette_broker::ensure_topology(&env.settings, &gazette_stages::all_specs())
-        .await
-        .unwrap();
+    env.declare_topology().await;
     let publisher = Publisher::connect(&env.settings, "test").await.unwrap();
     let routed = publisher
         .publish(&Outbound {

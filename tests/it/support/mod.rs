@@ -175,6 +175,11 @@ pub struct TestEnv {
     pub garage: Garage,
     pub settings: BrokerSettings,
     pub extra_env: Vec<(String, String)>,
+    /// Set once the namespace's whole topology is declared: declaring it
+    /// again per posted event is thousands of redundant quorum-queue
+    /// declarations, and RabbitMQ 3.10 on a loaded 2-core machine has been
+    /// seen to stop accepting connections under that churn.
+    declared: tokio::sync::OnceCell<()>,
 }
 
 impl TestEnv {
@@ -192,7 +197,19 @@ impl TestEnv {
             garage,
             settings,
             extra_env: Vec::new(),
+            declared: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Declares every stage's queues and bindings, once per test.
+    pub async fn declare_topology(&self) {
+        self.declared
+            .get_or_init(|| async {
+                gazette_broker::ensure_topology(&self.settings, &gazette_stages::all_specs())
+                    .await
+                    .expect("the topology is declared");
+            })
+            .await;
     }
 
     /// Environment for a `gazette` process in this test's world.

@@ -38,20 +38,6 @@ pub(crate) struct PublishContext {
 }
 
 impl PublishContext {
-    pub(super) fn new(
-        stores: Stores,
-        registry: Registry,
-        settings: PublishSettings,
-        schemas: Schemas,
-    ) -> Self {
-        Self {
-            stores,
-            registry,
-            settings,
-            schemas,
-        }
-    }
-
     pub(super) fn objects<'a>(&'a self, article_id: &'a str) -> ArticleObjects<'a> {
         ArticleObjects {
             stores: &self.stores,

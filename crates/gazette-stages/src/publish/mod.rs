@@ -32,7 +32,12 @@ impl PublishStage {
         schemas: Schemas,
     ) -> Self {
         Self {
-            context: PublishContext::new(stores, registry, settings, schemas),
+            context: PublishContext {
+                stores,
+                registry,
+                settings,
+                schemas,
+            },
         }
     }
 }

@@ -67,11 +67,12 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         let Kind::Whole { default, min } = setting.kind else {
             return Err(misdeclared(setting, "a whole number"));
         };
-        let wanted = match (self.0)(name) {
+        let given = (self.0)(name);
+        let wanted = match &given {
             None => Some(default),
             Some(raw) => raw.trim().parse::<u64>().ok().filter(|n| *n >= min),
         };
-        let raw = (self.0)(name).unwrap_or_default();
+        let raw = given.unwrap_or_default();
         // Too large for the setting's type reads as wrong as too small.
         wanted.and_then(|n| T::try_from(n).ok()).ok_or_else(|| {
             self.invalid(

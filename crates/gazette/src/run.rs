@@ -116,15 +116,18 @@ async fn open_resources(config: &Config, needs: Needs) -> Result<Resources> {
         true => Some(open_subscribers(config).await?),
         false => None,
     };
-    let (webhooks, mailer) = match needs.senders || needs.subscribers {
-        true => (
-            Some(
-                WebhookClient::new(notifier.webhook_policy.clone(), notifier.webhook_timeout)
-                    .context("cannot send webhooks from this machine")?,
-            ),
-            open_mailer(config)?,
+    let webhooks = match needs.senders {
+        true => Some(
+            WebhookClient::new(notifier.webhook_policy.clone(), notifier.webhook_timeout)
+                .context("cannot send webhooks from this machine")?,
         ),
-        false => (None, None),
+        false => None,
+    };
+    // The subscription API, served beside any stage that opens the
+    // database, mails confirmations; deliver mails notifications.
+    let mailer = match needs.senders || needs.subscribers {
+        true => open_mailer(config)?,
+        false => None,
     };
     Ok(Resources {
         broker: config.broker.clone(),

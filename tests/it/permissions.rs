@@ -38,28 +38,42 @@ impl Drop for Scratch {
     }
 }
 
-/// The definitions, moved into `vhost` and with every user renamed `<prefix><name>`.
+/// The definitions, moved into `vhost` and with every user they declare
+/// renamed `<prefix><name>`. The users are read from the file, not listed
+/// here: a user added to the definitions and missed by a list would be
+/// imported under its real name on the machine's broker and never removed.
 fn scratch_definitions(vhost: &str, prefix: &str) -> (String, Vec<String>) {
-    let mut text =
+    let text =
         std::fs::read_to_string(repo_root().join("deploy/rabbitmq/definitions.json")).unwrap();
-    text = text
-        .replace("\"vhost\": \"/\"", &format!("\"vhost\": \"{vhost}\""))
-        .replace("\"name\": \"/\"", &format!("\"name\": \"{vhost}\""));
-    let users: Vec<String> = [
-        "validate",
-        "render",
-        "publish",
-        "upstream",
-        "subscriber",
-        "ops",
-    ]
-    .iter()
-    .map(|u| format!("gazette-{u}"))
-    .collect();
-    for user in &users {
-        text = text.replace(&format!("\"{user}\""), &format!("\"{prefix}{user}\""));
+    let mut definitions: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let renamed = |name: &str| format!("{prefix}{name}");
+    let mut users = Vec::new();
+    for user in definitions["users"].as_array_mut().unwrap() {
+        let name = user["name"].as_str().unwrap().to_owned();
+        users.push(renamed(&name));
+        user["name"] = renamed(&name).into();
     }
-    (text, users.iter().map(|u| format!("{prefix}{u}")).collect())
+    assert!(!users.is_empty(), "the definitions declare no users");
+    for vhost_entry in definitions["vhosts"].as_array_mut().unwrap() {
+        vhost_entry["name"] = vhost.into();
+    }
+    for section in [
+        "permissions",
+        "topic_permissions",
+        "parameters",
+        "policies",
+        "exchanges",
+        "queues",
+        "bindings",
+    ] {
+        for entry in definitions[section].as_array_mut().unwrap() {
+            entry["vhost"] = vhost.into();
+            if let Some(user) = entry.get("user").and_then(|u| u.as_str()) {
+                entry["user"] = renamed(user).into();
+            }
+        }
+    }
+    (definitions.to_string(), users)
 }
 
 impl Scratch {

@@ -81,12 +81,18 @@ impl GazetteProcess {
         self.kill();
         self.child.try_wait().ok().flatten()
     }
+
+    /// [`terminate`](Self::terminate) if it is still running; nothing if
+    /// it has exited (its pid may already be another process's).
+    pub fn stop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.terminate();
+        }
+    }
 }
 
 impl Drop for GazetteProcess {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            self.terminate();
-        }
+        self.stop();
     }
 }

@@ -298,8 +298,9 @@ impl TestEnv {
             .expect("the dead-letter queue exists")
     }
 
-    /// Deletes the namespace's queues and exchanges.
+    /// Stops the namespace's workers, then deletes its queues and exchanges.
     pub async fn teardown(self) {
+        workers::stop_all_in(&self.namespace).await;
         delete_namespace(&self.settings, &all_specs())
             .await
             .expect("namespace deleted");

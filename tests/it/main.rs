@@ -28,6 +28,7 @@ mod pipeline;
 mod preview;
 mod scaling;
 mod site;
+mod slugs;
 mod store;
 mod subscriptions;
 mod tidy;

@@ -1,5 +1,7 @@
 //! Where everything lives: article pages and the site's own pages in the public store, the indexer's state and the revision copies in the private archive, and the rule that gives each article a key of its own.
 
+use gazette_text::{SlugRule, slugify_with};
+
 /// A site's or an API's base URL, kept ending in exactly one `/`: the one
 /// place a path is joined to a base, so no URL gets `//` or loses its slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +66,43 @@ pub fn page_key_candidates(category: &str, slug: &str, article_id: &str) -> Vec<
     candidates
 }
 
+/// The keys an article's page may have, for the registry to choose from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageKeys {
+    /// Keys the title gave under an older slug rule: the article keeps one
+    /// of these if it already owns it, and never claims one anew. So a
+    /// revision with an unchanged title stays where it was published, and
+    /// only new articles and retitles move to the current rule.
+    pub kept: Vec<String>,
+    /// [`page_key_candidates`] for the current rule's slug, best first.
+    pub claimable: Vec<String>,
+}
+
+impl PageKeys {
+    /// The keys for an article titled `title` whose slug under the current
+    /// rule is `slug` (the validate stage's, carried in the event).
+    pub fn for_title(category: &str, title: &str, slug: &str, article_id: &str) -> Self {
+        let kept = SlugRule::older()
+            .map(|rule| slugify_with(rule, title))
+            .filter(|older| !older.is_empty() && older != slug)
+            .flat_map(|older| page_key_candidates(category, &older, article_id))
+            .collect();
+        Self {
+            kept,
+            claimable: page_key_candidates(category, slug, article_id),
+        }
+    }
+
+    /// Keys whose slug is already decided, as a migration reads it from
+    /// the archive: nothing older to keep.
+    pub fn for_slug(category: &str, slug: &str, article_id: &str) -> Self {
+        Self {
+            kept: Vec::new(),
+            claimable: page_key_candidates(category, slug, article_id),
+        }
+    }
+}
+
 /// Hex SHA-256 of the article id; the suffix rule's source.
 fn id_digest(article_id: &str) -> String {
     use sha2::Digest as _;
@@ -116,6 +155,30 @@ mod tests {
             BaseUrl::new("http://h:8080/api").join("unsubscribe?token=x"),
             "http://h:8080/api/unsubscribe?token=x"
         );
+    }
+
+    #[test]
+    fn an_older_rules_keys_are_kept_only_where_the_rules_differ() {
+        let title = "\u{00D0}ảng bộ quận";
+        let keys = PageKeys::for_title("tin-tuc", title, &gazette_text::slugify(title), "a1");
+        assert_eq!(keys.claimable[0], "tin-tuc/dang-bo-quan.html");
+        assert_eq!(keys.kept[0], "tin-tuc/ang-bo-quan.html");
+        assert!(
+            keys.kept
+                .iter()
+                .all(|key| key.starts_with("tin-tuc/ang-bo-quan"))
+        );
+        assert_eq!(keys.kept.len(), 3);
+
+        let plain = "Đảng bộ quận";
+        let keys = PageKeys::for_title("tin-tuc", plain, &gazette_text::slugify(plain), "a1");
+        assert!(keys.kept.is_empty(), "{keys:?}");
+
+        // A title the older rule could not spell had no page to keep.
+        let cyrillic = "Москва";
+        let keys = PageKeys::for_title("tin-tuc", cyrillic, &gazette_text::slugify(cyrillic), "a1");
+        assert!(keys.kept.is_empty(), "{keys:?}");
+        assert_eq!(keys.claimable[0], "tin-tuc/moskva.html");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use tracing::info;
 
 use crate::wire::MalformedEvent;
 use gazette_contract::FieldError;
-use gazette_site::{BaseUrl, page_key_candidates};
+use gazette_site::{BaseUrl, PageKeys};
 use gazette_subscribers::{DatabaseError, KeyClaim, Registry};
 
 use crate::rejection::rejection;
@@ -217,10 +217,15 @@ impl Handler for RenderStage {
                 .map_err(RenderFailure::Crashed)??;
         let validated = &event.data;
         let article = &validated.article;
-        let candidates = page_key_candidates(&article.category.slug, &validated.slug, &article.id);
+        let keys = PageKeys::for_title(
+            &article.category.slug,
+            &article.title,
+            &validated.slug,
+            &article.id,
+        );
         let key = match self
             .registry
-            .claim_key(&article.id, article.revision, &candidates)
+            .claim_key(&article.id, article.revision, &keys.kept, &keys.claimable)
             .await?
         {
             KeyClaim::Owned(key) => key,

@@ -24,7 +24,9 @@ fn keys(list: &[&str]) -> Vec<String> {
 }
 
 async fn claim(db: &Registry, id: &str, revision: u64, candidates: &[&str]) -> KeyClaim {
-    db.claim_key(id, revision, &keys(candidates)).await.unwrap()
+    db.claim_key(id, revision, &[], &keys(candidates))
+        .await
+        .unwrap()
 }
 
 async fn publish(db: &Registry, id: &str, revision: u64, candidates: &[&str]) -> Advance {
@@ -170,7 +172,8 @@ async fn racing_writers_agree_on_the_newest(db: &Registry) {
         let db = db.clone();
         tasks.spawn(async move {
             let key = format!("race/r{}.html", revision % 3);
-            let KeyClaim::Owned(key) = db.claim_key("race", revision, &[key]).await.unwrap() else {
+            let KeyClaim::Owned(key) = db.claim_key("race", revision, &[], &[key]).await.unwrap()
+            else {
                 return;
             };
             let _ = db.advance("race", revision, &key).await.unwrap();
@@ -185,7 +188,57 @@ async fn racing_writers_agree_on_the_newest(db: &Registry) {
     assert!(!state.redirects.contains(&"race/r0.html".to_owned()));
 }
 
+/// A key an older slug rule gave: kept by the article that owns it, never
+/// handed to another, never claimed when nobody owns it.
+async fn kept_keys_stay_with_their_owner_and_go_to_no_one_else(db: &Registry) {
+    let legacy = "tin-tuc/ang-bo-quan.html";
+    let current = "tin-tuc/dang-bo-quan.html";
+    assert_eq!(
+        publish(db, "kept", 1, &[legacy]).await,
+        Advance::Newest {
+            first: true,
+            redirects: vec![]
+        }
+    );
+    let keep = |id: &'static str, revision: u64, claimable: &'static str| async move {
+        db.claim_key(id, revision, &keys(&[legacy]), &keys(&[claimable]))
+            .await
+            .unwrap()
+    };
+    // The same title again: its page stays where it was published.
+    assert_eq!(
+        keep("kept", 2, current).await,
+        KeyClaim::Owned(legacy.to_owned())
+    );
+    // Another article with that title gets the current rule's key.
+    assert_eq!(
+        keep("newcomer", 1, current).await,
+        KeyClaim::Owned(current.to_owned())
+    );
+    // A kept key nobody owns is not claimed by asking.
+    let unowned = "tin-tuc/ang-bo-phuong.html";
+    let claimed = db
+        .claim_key(
+            "fresh",
+            1,
+            &keys(&[unowned]),
+            &keys(&["tin-tuc/dang-bo-phuong.html"]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed,
+        KeyClaim::Owned("tin-tuc/dang-bo-phuong.html".to_owned())
+    );
+    assert_eq!(
+        claim(db, "someone-else", 1, &[unowned]).await,
+        KeyClaim::Owned(unowned.to_owned()),
+        "asking to keep {unowned} must not have claimed it"
+    );
+}
+
 async fn every_case(db: &Registry) {
+    kept_keys_stay_with_their_owner_and_go_to_no_one_else(db).await;
     keys_go_to_the_first_article_and_the_next_gets_its_own(db).await;
     an_older_revision_never_wins_even_retitled(db).await;
     moves_leave_redirects_that_never_chain(db).await;

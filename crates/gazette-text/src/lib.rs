@@ -12,4 +12,4 @@ pub use date::{PORTAL_TIME_ZONE, portal_datetime};
 pub use escape::escape_html;
 pub use normalize::nfc;
 pub use printable::{Lines, is_printable, printable};
-pub use slug::{MAX_SLUG_CHARS, slugify};
+pub use slug::{MAX_SLUG_CHARS, SlugRule, slugify, slugify_with};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use gazette_contract::ValidatedArticle;
-use gazette_site::{page_key_candidates, revision_key};
+use gazette_site::{PageKeys, revision_key};
 use gazette_store::{Precondition, PutObject, Store};
 use gazette_subscribers::{KeyClaim, Registry};
 use serde::Deserialize;
@@ -109,8 +109,9 @@ async fn record_articles(archive: &Store, registry: &Registry) -> Result<(usize,
     articles.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut recorded = 0;
     for (_, id, revision, copy) in &articles {
-        let candidates = page_key_candidates(&copy.article.category.slug, &copy.slug, id);
-        let KeyClaim::Owned(key) = registry.claim_key(id, *revision, &candidates).await? else {
+        let keys = PageKeys::for_slug(&copy.article.category.slug, &copy.slug, id);
+        let claim = registry.claim_key(id, *revision, &keys.kept, &keys.claimable);
+        let KeyClaim::Owned(key) = claim.await? else {
             say!(
                 "{id}: no key could be recorded (a newer revision is recorded already, or every key is taken); left as it is"
             );

@@ -15,9 +15,15 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
+mod rows;
+
+use self::rows::{
+    ARTICLE_COLUMNS, article_from_row, column, lock_article, read_article, redirect_keys, to_i64,
+    to_u64,
+};
+pub use self::rows::{ArticleState, Withdrawn};
 use crate::database::connect;
 use crate::tokens::now;
 use crate::{DatabaseError, DatabaseUrl};
@@ -27,34 +33,6 @@ use crate::{DatabaseError, DatabaseUrl};
 pub struct Registry {
     pool: AnyPool,
     url: DatabaseUrl,
-}
-
-/// What the registry knows about one article.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArticleState {
-    pub article_id: String,
-    /// The newest revision accepted; 0 while only keys are claimed.
-    pub revision: u64,
-    pub page_key: Option<String>,
-    /// The revision announced as `article.published`; later ones are updates.
-    pub live_since: u64,
-    pub withdrawn: Option<Withdrawn>,
-    /// Keys the article had before, each a redirect to `page_key`.
-    pub redirects: Vec<String>,
-}
-
-impl ArticleState {
-    /// Whether readers can see it: published and not withdrawn.
-    pub fn is_live(&self) -> bool {
-        self.revision > 0 && self.page_key.is_some() && self.withdrawn.is_none()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Withdrawn {
-    /// Every revision up to this one is withdrawn.
-    pub through: u64,
-    pub reason: String,
 }
 
 /// The answer to "which key may this revision's page have?".
@@ -102,13 +80,17 @@ impl Registry {
         self.url.redacted()
     }
 
-    /// The first of `candidates` this article owns or can take, unless the
-    /// revision is stale or withdrawn. Idempotent: asking again with the
-    /// same candidates gives the same key.
+    /// The first of `kept` this article already owns, else the first of
+    /// `candidates` it owns or can take, unless the revision is stale or
+    /// withdrawn. A key in `kept` is never claimed anew: those are the
+    /// addresses an older slug rule gave the same title, which the article
+    /// keeps but a new article must not get. Idempotent: asking again with
+    /// the same keys gives the same key.
     pub async fn claim_key(
         &self,
         article_id: &str,
         revision: u64,
+        kept: &[String],
         candidates: &[String],
     ) -> Result<KeyClaim, DatabaseError> {
         // The revision and the withdrawal only: a claim is made per message,
@@ -127,6 +109,11 @@ impl Registry {
                 return Ok(KeyClaim::Stale { newest });
             }
         }
+        for key in kept {
+            if self.key_owner(key).await?.as_deref() == Some(article_id) {
+                return Ok(KeyClaim::Owned(key.clone()));
+            }
+        }
         for key in candidates {
             sqlx::query(
                 "INSERT INTO page_keys (page_key, article_id, state, created_at) \
@@ -138,17 +125,19 @@ impl Registry {
             .execute(&self.pool)
             .await
             .map_err(DatabaseError::query("claiming a page key"))?;
-            let owner: Option<String> =
-                sqlx::query_scalar("SELECT article_id FROM page_keys WHERE page_key = $1")
-                    .bind(key)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(DatabaseError::query("reading a page key's owner"))?;
-            if owner.as_deref() == Some(article_id) {
+            if self.key_owner(key).await?.as_deref() == Some(article_id) {
                 return Ok(KeyClaim::Owned(key.clone()));
             }
         }
         Ok(KeyClaim::Taken)
+    }
+
+    async fn key_owner(&self, key: &str) -> Result<Option<String>, DatabaseError> {
+        sqlx::query_scalar("SELECT article_id FROM page_keys WHERE page_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DatabaseError::query("reading a page key's owner"))
     }
 
     /// Makes `revision` the article's newest, with its page at `key`, if
@@ -365,86 +354,4 @@ impl Registry {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-const ARTICLE_COLUMNS: &str =
-    "article_id, revision, page_key, live_since, withdrawn_through, withdrawn_reason";
-
-/// Row-locks the article (PostgreSQL) or holds the write lock (SQLite) until
-/// the transaction ends. `false` when there is no such article.
-async fn lock_article(
-    connection: &mut sqlx::AnyConnection,
-    article_id: &str,
-) -> Result<bool, DatabaseError> {
-    let locked = sqlx::query("UPDATE articles SET updated_at = updated_at WHERE article_id = $1")
-        .bind(article_id)
-        .execute(&mut *connection)
-        .await
-        .map_err(DatabaseError::query("locking an article"))?;
-    Ok(locked.rows_affected() > 0)
-}
-
-async fn read_article(
-    connection: &mut sqlx::AnyConnection,
-    article_id: &str,
-) -> Result<Option<ArticleState>, DatabaseError> {
-    let row = sqlx::query(&format!(
-        "SELECT {ARTICLE_COLUMNS} FROM articles WHERE article_id = $1"
-    ))
-    .bind(article_id)
-    .fetch_optional(&mut *connection)
-    .await
-    .map_err(DatabaseError::query("reading an article"))?;
-    let Some(row) = row else { return Ok(None) };
-    let mut state = article_from_row(&row)?;
-    state.redirects = redirect_keys(connection, article_id).await?;
-    Ok(Some(state))
-}
-
-async fn redirect_keys(
-    connection: &mut sqlx::AnyConnection,
-    article_id: &str,
-) -> Result<Vec<String>, DatabaseError> {
-    sqlx::query_scalar(
-        "SELECT page_key FROM page_keys WHERE article_id = $1 AND state = 'redirect' ORDER BY page_key",
-    )
-    .bind(article_id)
-    .fetch_all(&mut *connection)
-    .await
-    .map_err(DatabaseError::query("reading an article's redirects"))
-}
-
-fn article_from_row(row: &AnyRow) -> Result<ArticleState, DatabaseError> {
-    let through: Option<i64> = column(row, "withdrawn_through")?;
-    let reason: Option<String> = column(row, "withdrawn_reason")?;
-    Ok(ArticleState {
-        article_id: column(row, "article_id")?,
-        revision: to_u64(column(row, "revision")?),
-        page_key: column(row, "page_key")?,
-        live_since: to_u64(column(row, "live_since")?),
-        withdrawn: through.map(|through| Withdrawn {
-            through: to_u64(through),
-            reason: reason.unwrap_or_default(),
-        }),
-        redirects: Vec::new(),
-    })
-}
-
-fn column<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, DatabaseError>
-where
-    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    row.try_get(name).map_err(|e| DatabaseError::Query {
-        doing: "reading a registry row",
-        detail: e.to_string(),
-    })
-}
-
-/// Revisions are at most 2^53 - 1 by the schema; the database keeps BIGINT.
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }

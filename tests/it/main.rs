@@ -16,6 +16,7 @@ mod asyncapi;
 mod bench;
 mod broken_input;
 mod browser;
+mod cli;
 mod config;
 mod deploy;
 mod dlq;

@@ -43,7 +43,7 @@ where
 pub use gazette_site::revision_key;
 pub use index::{
     FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildProgress,
-    RebuildReport, rebuild,
+    RebuildReport, WhenEmpty, rebuild,
 };
 pub use notify::{
     DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure,

@@ -8,7 +8,8 @@ use gazette_broker::{DeadLetter, DeadLetters};
 use serde_json::Value;
 
 use crate::StageArg;
-use crate::config::{Config, parse_duration};
+use crate::config::Config;
+use crate::lookup::duration_arg;
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
@@ -87,10 +88,6 @@ impl Filters {
         self.stage
             .map_or_else(|| gazette_stages::STAGES.iter().collect(), |s| vec![s.0])
     }
-}
-
-fn duration_arg(text: &str) -> Result<Duration, String> {
-    parse_duration(text).ok_or_else(|| format!("{text:?} is not a duration such as 30s, 10m or 2h"))
 }
 
 pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {

@@ -119,6 +119,12 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
     }
 }
 
+/// A command-line flag's duration, in the forms the settings take, so that
+/// every flag and every setting reads `30s` or `10m` alike.
+pub fn duration_arg(text: &str) -> Result<Duration, String> {
+    parse_duration(text).ok_or_else(|| format!("{text:?} is not a duration such as 30s, 10m or 2h"))
+}
+
 /// `500ms`, `30s`, `2m`, `1h`; a positive whole number with its unit.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let split = text.find(|c: char| !c.is_ascii_digit())?;

@@ -53,6 +53,11 @@ struct Cli {
     /// A TOML file of settings; GAZETTE_* variables override it.
     #[arg(long, global = true, env = "GAZETTE_CONFIG")]
     config: Option<PathBuf>,
+    /// Say more on stderr: `-v` for INFO, `-vv` for DEBUG. Commands other
+    /// than `up` and `worker` print only warnings without it; GAZETTE_LOG
+    /// or RUST_LOG, when set, decide instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,15 +66,16 @@ struct Cli {
 enum Command {
     /// Publish article files (the JSON of article.submitted's data) as article.submitted events.
     Submit {
-        /// Article JSON files.
+        /// Article JSON files (the article itself, not a CloudEvents
+        /// envelope); `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Wait until each article is published or rejected, and print where it went.
         #[arg(long)]
         wait: bool,
-        /// How long --wait waits for each article, in seconds.
-        #[arg(long, default_value_t = 60)]
-        timeout: u64,
+        /// How long --wait waits for each article (`30s`, `10m`).
+        #[arg(long, default_value = "60s", value_parser = lookup::duration_arg)]
+        timeout: Duration,
     },
     /// Run every stage in this process.
     Up {
@@ -81,9 +87,14 @@ enum Command {
     /// from the registry and the archive (after a theme change, or to
     /// rebuild the index). Does not use the broker; stop the indexer first.
     Rebuild {
-        /// Parallel tasks; defaults to the number of CPUs.
-        #[arg(long)]
+        /// Parallel tasks, at least 1; defaults to the number of CPUs.
+        #[arg(long, value_parser = jobs_arg)]
         jobs: Option<usize>,
+        /// Write the site even when the registry records no article (a
+        /// new site); without it an empty registry is refused as a likely
+        /// wrong GAZETTE_DATABASE_URL.
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Once, after upgrading a site published before the archive existed:
     /// move revision copies and index state out of the public store into
@@ -142,13 +153,24 @@ impl ValueEnum for StageArg {
     }
 }
 
+/// `--jobs`: a count of parallel tasks, so at least one.
+fn jobs_arg(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("--jobs must be at least 1".to_owned()),
+        Ok(jobs) => Ok(jobs),
+        Err(_) => Err(format!("{text:?} is not a whole number of tasks")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => return fail(&e),
     };
-    let telemetry = match telemetry::init(&config) {
+    let is_service = matches!(cli.command, Command::Up { .. } | Command::Worker { .. });
+    let default_filter = telemetry::default_filter(is_service, cli.verbose);
+    let telemetry = match telemetry::init(&config, &default_filter) {
         Ok(telemetry) => telemetry,
         Err(e) => return fail(&e),
     };
@@ -174,10 +196,16 @@ fn main() -> ExitCode {
                 files,
                 wait,
                 timeout,
-            } => submit::submit(&config, &files, wait.then(|| Duration::from_secs(timeout))).await,
+            } => submit::submit(&config, &files, wait.then_some(timeout)).await,
             Command::Up { serve } => run::up(&config, serve).await,
             Command::Worker { stage } => run::worker(&config, stage.0).await,
-            Command::Rebuild { jobs } => rebuild::run(&config, jobs).await,
+            Command::Rebuild { jobs, allow_empty } => {
+                let when_empty = match allow_empty {
+                    true => gazette_stages::WhenEmpty::Allow,
+                    false => gazette_stages::WhenEmpty::Refuse,
+                };
+                rebuild::run(&config, jobs, when_empty).await
+            }
             Command::Migrate => migrate::run(&config).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
             Command::Subscribers { command } => subscribers::run(&config, command).await,

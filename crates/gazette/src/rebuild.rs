@@ -3,14 +3,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-use gazette_stages::{RebuildProgress, rebuild};
+use anyhow::Result;
+use gazette_stages::{RebuildError, RebuildProgress, WhenEmpty, rebuild};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::Config;
 use crate::run::{load_renderer, open_registry, open_stores};
 
-pub async fn run(config: &Config, jobs: Option<usize>) -> Result<()> {
+pub async fn run(config: &Config, jobs: Option<usize>, when_empty: WhenEmpty) -> Result<()> {
     let started = Instant::now();
     let stores = open_stores(config).await?;
     let registry = open_registry(config).await?;
@@ -41,10 +41,17 @@ pub async fn run(config: &Config, jobs: Option<usize>) -> Result<()> {
         renderer,
         config.site.clone(),
         tasks,
+        when_empty,
         progress,
     )
     .await
-    .context("the rebuild stopped; the site may be partly rebuilt, and running it again is safe")?;
+    .map_err(|error| match error {
+        // Nothing was written: the sentence says all there is.
+        refused @ RebuildError::NothingRecorded { .. } => anyhow::Error::new(refused),
+        stopped => anyhow::Error::new(stopped).context(
+            "the rebuild stopped; the site may be partly rebuilt, and running it again is safe",
+        ),
+    })?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     say!(

@@ -189,7 +189,7 @@ pub const SETTINGS: [Setting; 28] = [
         var: "GAZETTE_LOG",
         kind: Kind::Unset("`RUST_LOG`, else `info,lapin=off,…`"),
         secret: false,
-        doc: "a `tracing` filter. Text logs are coloured on a terminal unless `NO_COLOR` is set",
+        doc: "a `tracing` filter. Unset, `up` and `worker` log INFO and other commands only warnings (`-v` INFO, `-vv` DEBUG). Text logs are coloured on a terminal unless `NO_COLOR` is set",
     },
     Setting {
         var: "GAZETTE_OTLP_ENDPOINT",

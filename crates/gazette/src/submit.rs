@@ -64,7 +64,7 @@ pub async fn submit(
             let trace_id = publish(&publisher, &event).await?;
             say!(
                 "submitted {} as event {} (article {}, trace {trace_id})",
-                file.display(),
+                shown(file),
                 event.id,
                 event.subject
             );
@@ -75,7 +75,7 @@ pub async fn submit(
         }
         .await;
         if let Err(e) = outcome {
-            eprintln!("gazette: {}: {e:#}", file.display());
+            eprintln!("gazette: {}: {e:#}", shown(file));
             failures += 1;
         }
     }
@@ -92,16 +92,46 @@ pub async fn submit(
     Ok(())
 }
 
+/// The name that stands for standard input among the files.
+const STDIN: &str = "-";
+
+fn shown(file: &Path) -> String {
+    if file.as_os_str() == STDIN {
+        "standard input".to_owned()
+    } else {
+        file.display().to_string()
+    }
+}
+
 /// The file's JSON wrapped in an `article.submitted` envelope. The article
 /// itself is judged by the validate stage, exactly as for any other producer.
 fn read_submission(file: &Path) -> Result<Envelope<Value>> {
-    let bytes = std::fs::read(file).context("cannot read the file")?;
-    let article: Value = serde_json::from_slice(&bytes).context("the file is not JSON")?;
+    let bytes = if file.as_os_str() == STDIN {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read standard input")?;
+        bytes
+    } else {
+        std::fs::read(file).context("cannot read the file")?
+    };
+    article_from(&bytes)
+}
+
+/// The article in `bytes`, refused in one sentence when it is wrapped in a
+/// CloudEvents envelope already: submitting it would wrap it twice, and the
+/// validate stage would answer with a schema error for every field.
+fn article_from(bytes: &[u8]) -> Result<Envelope<Value>> {
+    let article: Value = serde_json::from_slice(bytes).context("the file is not JSON")?;
+    if article.get("specversion").is_some() && article.get("data").is_some() {
+        bail!(
+            "this is a CloudEvents envelope (it has `specversion` and `data`); `gazette submit` takes the article itself: submit the value of its `data`"
+        );
+    }
     let article_id = article.get("id").and_then(Value::as_str).map(str::to_owned);
     let revision = article.get("revision").and_then(Value::as_u64);
     let id = match (&article_id, revision) {
         (Some(article_id), Some(revision)) => event_id(article_id, revision, EventType::Submitted),
-        _ => content_event_id(&bytes, EventType::Submitted),
+        _ => content_event_id(bytes, EventType::Submitted),
     };
     let subject = article_id.unwrap_or_else(|| "unidentified".to_owned());
     Ok(Envelope::new(
@@ -167,9 +197,57 @@ fn report(message: &Inbound) -> Result<()> {
             let event: Envelope<Rejected> =
                 serde_json::from_slice(&message.body).context("unreadable article.rejected")?;
             for error in &event.data.errors {
-                say!("rejected {}: {error}", event.data.article_id);
+                say!(
+                    "rejected {}: {}: {}",
+                    event.data.article_id,
+                    in_the_file(&error.pointer),
+                    error.message
+                );
             }
             bail!("article {} was rejected", event.data.article_id)
         }
+    }
+}
+
+/// A rejection's pointer as the person who wrote the file sees it: the
+/// article is the file, so `/data/category/name` is `/category/name`. A
+/// pointer outside `data` names the envelope `submit` wrote, and says so.
+fn in_the_file(pointer: &str) -> String {
+    match pointer.strip_prefix("/data") {
+        Some("") => "/".to_owned(),
+        Some(rest) if rest.starts_with('/') => rest.to_owned(),
+        _ if pointer.is_empty() => "the event".to_owned(),
+        _ => format!("the event's {pointer}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_name_the_file_not_the_envelope() {
+        assert_eq!(in_the_file("/data/category/name"), "/category/name");
+        assert_eq!(in_the_file("/data"), "/");
+        assert_eq!(in_the_file("/database"), "the event's /database");
+        assert_eq!(in_the_file("/subject"), "the event's /subject");
+        assert_eq!(in_the_file(""), "the event");
+    }
+
+    #[test]
+    fn an_envelope_is_refused_in_one_sentence() {
+        let envelope =
+            br#"{"specversion": "1.0", "type": "article.submitted", "data": {"id": "a"}}"#;
+        let error = article_from(envelope).unwrap_err().to_string();
+        assert!(error.contains("CloudEvents envelope"), "{error}");
+        assert_eq!(error.lines().count(), 1, "{error}");
+    }
+
+    #[test]
+    fn an_article_gets_an_envelope_named_for_its_id_and_revision() {
+        let event = article_from(br#"{"id": "a-1", "revision": 2, "title": "x"}"#).unwrap();
+        assert_eq!(event.subject, "a-1");
+        assert_eq!(event.id, event_id("a-1", 2, EventType::Submitted));
+        assert_eq!(event.data["title"], "x");
     }
 }

@@ -17,6 +17,19 @@ use crate::config::Config;
 pub const DEFAULT_LOG_FILTER: &str =
     "info,lapin=off,aws_config=warn,aws_smithy_runtime=warn,reqwest=warn,hyper_util=warn";
 
+/// How much a command says on stderr when neither GAZETTE_LOG nor RUST_LOG
+/// is set: a service logs its INFO lines for the operator; a one-shot
+/// command a person typed stays quiet but for warnings and its result,
+/// unless asked with `-v` (INFO) or `-vv` (DEBUG).
+pub fn default_filter(is_service: bool, verbose: u8) -> String {
+    let level = match (is_service, verbose) {
+        (_, 2..) => "debug",
+        (true, _) | (false, 1) => "info",
+        (false, 0) => "warn",
+    };
+    DEFAULT_LOG_FILTER.replacen("info", level, 1)
+}
+
 /// Keeps the span exporter alive; [`Telemetry::shutdown`] flushes it.
 #[derive(Debug)]
 pub struct Telemetry {
@@ -24,8 +37,8 @@ pub struct Telemetry {
 }
 
 /// Logs go to stderr; stdout is for results other programs may read.
-pub fn init(config: &Config) -> Result<Telemetry> {
-    let filter = EnvFilter::try_new(config.log_filter.as_deref().unwrap_or(DEFAULT_LOG_FILTER))
+pub fn init(config: &Config, default_filter: &str) -> Result<Telemetry> {
+    let filter = EnvFilter::try_new(config.log_filter.as_deref().unwrap_or(default_filter))
         .with_context(|| {
             format!(
                 "GAZETTE_LOG (or RUST_LOG)={:?} is not a valid log filter",
@@ -82,5 +95,20 @@ impl Telemetry {
         if let Some(provider) = self.provider {
             let _ = provider.shutdown();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_shot_commands_are_quiet_unless_asked() {
+        assert!(default_filter(false, 0).starts_with("warn,"));
+        assert!(default_filter(false, 1).starts_with("info,"));
+        assert!(default_filter(true, 0).starts_with("info,"));
+        assert!(default_filter(true, 2).starts_with("debug,"));
+        // The noisy libraries stay held down at every level.
+        assert!(default_filter(false, 2).contains("lapin=off"));
     }
 }

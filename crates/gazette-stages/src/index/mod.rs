@@ -26,7 +26,7 @@ use batch::Batcher;
 pub use flush::FlushReport;
 pub(crate) use flush::{SiteIndex, put_all, write};
 pub(crate) use outputs::Outputs;
-pub use rebuild::{RebuildError, RebuildProgress, RebuildReport, rebuild};
+pub use rebuild::{RebuildError, RebuildProgress, RebuildReport, WhenEmpty, rebuild};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexFailure {

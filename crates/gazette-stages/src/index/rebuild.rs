@@ -68,6 +68,19 @@ pub enum RebuildError {
         "the registry names {key}, but the archive has no such copy; is GAZETTE_ARCHIVE the archive this registry belongs to?"
     )]
     MissingCopy { key: String },
+    #[error(
+        "the registry at {registry} records no article, live or withdrawn, so a rebuild would leave an empty site; check GAZETTE_DATABASE_URL, or pass --allow-empty if an empty site is what you want"
+    )]
+    NothingRecorded { registry: String },
+}
+
+/// Whether a rebuild may write a site with no article in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenEmpty {
+    /// Refuse: a registry with nothing in it is far likelier a wrong
+    /// setting than a newsroom that never published.
+    Refuse,
+    Allow,
 }
 
 /// Every page again, from the registry and the archive: the registry says
@@ -79,6 +92,7 @@ pub async fn rebuild(
     renderer: Arc<Renderer>,
     site: SiteSettings,
     tasks: usize,
+    when_empty: WhenEmpty,
     progress: Arc<dyn Fn(RebuildProgress) + Send + Sync>,
 ) -> Result<RebuildReport, RebuildError> {
     let live = registry.live_articles().await?;
@@ -96,6 +110,11 @@ pub async fn rebuild(
         })
         .collect();
     let withdrawn = records.len() as u64;
+    if live.is_empty() && records.is_empty() && when_empty == WhenEmpty::Refuse {
+        return Err(RebuildError::NothingRecorded {
+            registry: registry.describe(),
+        });
+    }
     progress(RebuildProgress::Found {
         articles: live.len() as u64,
     });

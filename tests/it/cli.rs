@@ -1,0 +1,155 @@
+//! The command line as a person meets it: impossible values refused in one sentence, `submit -` and its pointers into the person's own file, and `rebuild` refusing to write an empty site by mistake.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::support;
+use crate::support::needs;
+use crate::support::{TestEnv, Worker, example_article};
+
+fn gazette() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gazette"))
+}
+
+/// `gazette ARGS` with `stdin` written to it: (success, stdout, stderr).
+fn run_with_input(env: &[(String, String)], args: &[&str], stdin: &[u8]) -> (bool, String, String) {
+    let mut child = gazette()
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn impossible_values_are_refused_naming_the_flag() {
+    for (args, says) in [
+        (&["rebuild", "--jobs", "0"][..], "--jobs must be at least 1"),
+        (&["rebuild", "--jobs", "many"][..], "not a whole number"),
+        (
+            &["submit", "--timeout", "0s", "a.json"][..],
+            "not a duration",
+        ),
+        (
+            &["submit", "--timeout", "10", "a.json"][..],
+            "not a duration",
+        ),
+        (
+            &["dlq", "list", "--older-than", "soon"][..],
+            "not a duration",
+        ),
+    ] {
+        let out = gazette().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // Both duration forms a person may write are taken.
+    for timeout in ["30s", "10m"] {
+        let out = gazette()
+            .args(["submit", "--timeout", timeout, "--help"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "--timeout {timeout}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submit_reads_standard_input_and_points_into_the_persons_file() {
+    needs!(RabbitMq, Garage);
+    let env = TestEnv::start("cli-submit").await;
+    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+
+    let mut article = example_article();
+    article["id"] = "cli-stdin".into();
+    let good = serde_json::to_vec(&article).unwrap();
+    let (ok, stdout, stderr) = run_with_input(&env.env(), &["submit", "--wait", "-"], &good);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("submitted standard input"), "{stdout}");
+    assert!(
+        stdout.contains("published revision 1 of cli-stdin at "),
+        "{stdout}"
+    );
+
+    // A rejection names the field as it is in the file, not in the envelope.
+    article["id"] = "cli-unnamed".into();
+    article["category"]["name"] = "".into();
+    let bad = serde_json::to_vec(&article).unwrap();
+    let (ok, stdout, _) = run_with_input(
+        &env.env(),
+        &["submit", "--wait", "--timeout", "1m", "-"],
+        &bad,
+    );
+    assert!(!ok);
+    assert!(
+        stdout.contains("rejected cli-unnamed: /category/name: "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("/data/"), "{stdout}");
+
+    // The README's full example is an envelope: one sentence, nothing sent.
+    let envelope = serde_json::json!({
+        "specversion": "1.0",
+        "type": "article.submitted",
+        "source": "/cms",
+        "id": "e-1",
+        "data": article,
+    });
+    let (ok, _, stderr) = run_with_input(
+        &env.env(),
+        &["submit", "-"],
+        &serde_json::to_vec(&envelope).unwrap(),
+    );
+    assert!(!ok);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("standard input: this is a CloudEvents envelope"),
+        "{stderr}"
+    );
+    assert!(first.contains("submit the value of its `data`"), "{stderr}");
+    env.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_refuses_an_empty_registry_unless_asked() {
+    needs!(Garage);
+    let env = TestEnv::start("cli-rebuild").await;
+    // As a person runs it: no log filter set, so only the result is said.
+    let settings: Vec<(String, String)> = env
+        .env()
+        .into_iter()
+        .filter(|(name, _)| name != "GAZETTE_LOG")
+        .collect();
+    let (ok, stdout, stderr) = support::run_gazette(&["rebuild"], &settings);
+    assert!(!ok, "{stdout}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("records no article"), "{stderr}");
+    assert!(stderr.contains("GAZETTE_DATABASE_URL"), "{stderr}");
+    assert!(stderr.contains("--allow-empty"), "{stderr}");
+    assert!(
+        env.store().await.list("").await.unwrap().is_empty(),
+        "a refused rebuild wrote"
+    );
+
+    let (ok, stdout, stderr) = support::run_gazette(&["rebuild", "--allow-empty"], &settings);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("rebuilt 0 articles"), "{stdout}");
+    assert!(!stderr.contains(" INFO "), "quiet without -v: {stderr}");
+    let (ok, _, stderr) = support::run_gazette(&["-v", "rebuild", "--allow-empty"], &settings);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains(" INFO "), "-v says what it does: {stderr}");
+}

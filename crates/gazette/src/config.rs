@@ -10,7 +10,7 @@ use gazette_stages::{PublishSettings, SiteSettings};
 
 use crate::config_file::ConfigFile;
 use crate::lookup::Env;
-pub use crate::lookup::{ConfigError, parse_duration};
+pub use crate::lookup::ConfigError;
 use crate::notifier_config::notifier_settings;
 pub use crate::notifier_config::{ApiToken, NotifierConfig};
 use crate::store_config::{archive_url, default_store_url};
@@ -195,6 +195,7 @@ pub(crate) mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::lookup::parse_duration;
 
     /// The configuration a map of variables gives; shared with the notifier settings' tests.
     pub(crate) fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand};
 use gazette_broker::{DeadLetter, DeadLetters};
 use serde_json::Value;
 
-use crate::StageArg;
 use crate::config::Config;
 use crate::lookup::duration_arg;
+use crate::stage_arg::StageArg;
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
@@ -17,7 +17,9 @@ pub enum DlqCommand {
     List(Filters),
     /// Show one dead letter in full: headers and body.
     Show {
+        /// The dead letter's message id, as `gazette dlq list` shows it.
         message_id: String,
+        /// Look only in this stage's dead letters; every stage's without it.
         #[arg(long, value_enum)]
         stage: Option<StageArg>,
     },

@@ -18,6 +18,7 @@ macro_rules! say {
 }
 
 mod api;
+mod cli;
 mod config;
 mod config_file;
 mod describe;
@@ -30,140 +31,31 @@ mod preview;
 mod rebuild;
 mod run;
 mod settings;
+mod stage_arg;
 mod store_config;
 mod submit;
 mod subscribers;
 mod telemetry;
 mod topology;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
-
+use crate::cli::{Command, ConfigCommand};
 use crate::config::Config;
 
-/// Gazette: an event-driven publishing pipeline for news portals.
-///
-/// Settings come from GAZETTE_* and AWS_* environment variables (see README.md).
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Cli {
-    /// A TOML file of settings; GAZETTE_* variables override it.
-    #[arg(long, global = true, env = "GAZETTE_CONFIG")]
-    config: Option<PathBuf>,
-    /// Say more on stderr: `-v` for INFO, `-vv` for DEBUG. Commands other
-    /// than `up` and `worker` print only warnings without it; GAZETTE_LOG
-    /// or RUST_LOG, when set, decide instead.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Publish article files (the JSON of article.submitted's data) as article.submitted events.
-    Submit {
-        /// Article JSON files (the article itself, not a CloudEvents
-        /// envelope); `-` reads one from standard input.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Wait until each article is published or rejected, and print where it went.
-        #[arg(long)]
-        wait: bool,
-        /// How long --wait waits for each article (`30s`, `10m`).
-        #[arg(long, default_value = "60s", value_parser = lookup::duration_arg)]
-        timeout: Duration,
-    },
-    /// Run every stage in this process.
-    Up {
-        /// Also serve the store over HTTP on this address (`127.0.0.1:8000`), to preview the site.
-        #[arg(long, value_name = "ADDR")]
-        serve: Option<std::net::SocketAddr>,
-    },
-    /// Render every article page and every listing, feed and sitemap again
-    /// from the registry and the archive (after a theme change, or to
-    /// rebuild the index). Does not use the broker; stop the indexer first.
-    Rebuild {
-        /// Parallel tasks, at least 1; defaults to the number of CPUs.
-        #[arg(long, value_parser = jobs_arg)]
-        jobs: Option<usize>,
-        /// Write the site even when the registry records no article (a
-        /// new site); without it an empty registry is refused as a likely
-        /// wrong GAZETTE_DATABASE_URL.
-        #[arg(long)]
-        allow_empty: bool,
-    },
-    /// Once, after upgrading a site published before the archive existed:
-    /// move revision copies and index state out of the public store into
-    /// GAZETTE_ARCHIVE, and record every article in the registry.
-    Migrate,
-    /// Run one stage; start more copies to scale it.
-    Worker {
-        #[arg(value_enum)]
-        stage: StageArg,
-    },
-    /// Check the configuration: print it with secrets masked, and reach the broker and the store.
-    Config {
-        #[command(subcommand)]
-        command: ConfigCommand,
-    },
-    /// Print the namespace's exchanges, queues and bindings as RabbitMQ definitions JSON.
-    Topology {
-        /// The virtual host to put in the definitions.
-        #[arg(long, default_value = "/")]
-        vhost: String,
-    },
-    /// Manage the notifier's subscribers: webhook endpoints and email addresses.
-    Subscribers {
-        #[command(subcommand)]
-        command: subscribers::SubscribersCommand,
-    },
-    /// Inspect, replay or purge dead letters.
-    Dlq {
-        #[command(subcommand)]
-        command: dlq::DlqCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum ConfigCommand {
-    /// Print the effective configuration; exit non-zero if anything is wrong or unreachable.
-    Check,
-    /// Print every setting Gazette reads: variable, file key, default, meaning, and whether it is a secret.
-    Settings,
-}
-
-/// A stage named on the command line: one entry of the stage table, so
-/// `--help` lists exactly the stages there are.
-#[derive(Debug, Clone, Copy)]
-pub struct StageArg(pub &'static gazette_stages::Stage);
-
-impl ValueEnum for StageArg {
-    fn value_variants<'a>() -> &'a [Self] {
-        static ARGS: std::sync::LazyLock<Vec<StageArg>> =
-            std::sync::LazyLock::new(|| gazette_stages::STAGES.iter().map(StageArg).collect());
-        &ARGS
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.about))
-    }
-}
-
-/// `--jobs`: a count of parallel tasks, so at least one.
-fn jobs_arg(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("--jobs must be at least 1".to_owned()),
-        Ok(jobs) => Ok(jobs),
-        Err(_) => Err(format!("{text:?} is not a whole number of tasks")),
-    }
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
+    // These two print what the command line is, and need no settings.
+    match cli.command {
+        Command::Completions { shell } => return print_all(&cli::completions(shell)),
+        Command::Manpage => {
+            return match cli::manpage() {
+                Ok(roff) => print_all(&roff),
+                Err(e) => fail(&anyhow::Error::new(e).context("cannot write the man page")),
+            };
+        }
+        _ => {}
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => return fail(&e),
@@ -219,6 +111,7 @@ fn main() -> ExitCode {
                 settings::print();
                 Ok(())
             }
+            Command::Completions { .. } | Command::Manpage => Ok(()),
         }
     });
     drop(runtime);
@@ -226,6 +119,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
+    }
+}
+
+/// `bytes` to stdout; a reader who stops early (`| head`) is no failure.
+fn print_all(bytes: &[u8]) -> ExitCode {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(&anyhow::Error::new(e).context("cannot write to standard output")),
     }
 }
 

@@ -8,7 +8,8 @@ use gazette_email::{confirmation, normalize_address};
 use gazette_subscribers::EmailRequest;
 
 use crate::api::{check_categories, describe};
-use crate::config::{Config, parse_duration};
+use crate::config::Config;
+use crate::lookup::duration_arg;
 use crate::run::{open_mailer, open_subscribers};
 
 #[derive(Debug, Subcommand)]
@@ -29,16 +30,17 @@ pub enum SubscribersCommand {
     List,
     /// Give a webhook a new secret; the old one keeps signing beside it for --overlap.
     Rotate {
+        /// The webhook's subscription id, as `gazette subscribers list` shows it.
         id: String,
-        #[arg(long, default_value = "24h", value_parser = overlap_arg)]
+        /// How long the previous secret still signs beside the new one (`30m`, `24h`).
+        #[arg(long, default_value = "24h", value_parser = duration_arg)]
         overlap: Duration,
     },
     /// Delete a subscription and its delivery records.
-    Remove { id: String },
-}
-
-fn overlap_arg(text: &str) -> Result<Duration, String> {
-    parse_duration(text).ok_or_else(|| format!("{text:?} is not a duration such as 30m or 24h"))
+    Remove {
+        /// The subscription id, as `gazette subscribers list` shows it.
+        id: String,
+    },
 }
 
 pub async fn run(config: &Config, command: SubscribersCommand) -> Result<()> {

@@ -9,8 +9,8 @@ use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
 use gazette_stages::{PublishSettings, SiteSettings};
 
 use crate::config_file::ConfigFile;
-use crate::lookup::Env;
 pub use crate::lookup::ConfigError;
+use crate::lookup::Env;
 use crate::notifier_config::notifier_settings;
 pub use crate::notifier_config::{ApiToken, NotifierConfig};
 use crate::store_config::{archive_url, default_store_url};

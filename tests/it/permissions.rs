@@ -19,6 +19,13 @@ use gazette_contract::CONTENT_TYPE;
 
 const PASSWORD: &str = "permissions-test";
 
+/// One scratch vhost at a time: importing definitions and deleting a vhost
+/// full of quorum queues are heavy broker-wide operations, and this
+/// machine's RabbitMQ 3.10 has stopped answering connections shortly after
+/// two such tests overlapped. Held until the scratch is removed (declared
+/// before it, so dropped after it).
+static ONE_SCRATCH_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Removes the scratch vhost and users however the test ends.
 struct Scratch {
     vhost: String,
@@ -154,6 +161,7 @@ async fn publish_message_as(
 #[tokio::test]
 async fn each_user_can_publish_its_own_events_and_no_others() {
     needs!(RabbitMq);
+    let _turn = ONE_SCRATCH_AT_A_TIME.lock().await;
     let scratch = Scratch::import("permissions");
     let vhost = scratch.vhost.clone();
     let user = |name: &str| scratch.user(name);
@@ -244,6 +252,7 @@ async fn each_user_can_publish_its_own_events_and_no_others() {
 #[tokio::test]
 async fn an_upstream_user_cannot_forge_an_internal_step_with_headers() {
     needs!(RabbitMq, Garage);
+    let _turn = ONE_SCRATCH_AT_A_TIME.lock().await;
     let scratch = Scratch::import("forgery");
     let vhost = scratch.vhost.clone();
     rabbitmqctl(&["set_permissions", "-p", &vhost, "guest", ".*", ".*", ".*"]);

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::support;
+use crate::support::cli_schemas;
 use crate::support::needs;
 use crate::support::{TestEnv, Worker, example_article};
 
@@ -152,4 +153,115 @@ async fn rebuild_refuses_an_empty_registry_unless_asked() {
     let (ok, _, stderr) = support::run_gazette(&["-v", "rebuild", "--allow-empty"], &settings);
     assert!(ok, "{stderr}");
     assert!(stderr.contains(" INFO "), "-v says what it does: {stderr}");
+}
+
+#[test]
+fn subscribers_add_once_and_list_with_a_header_or_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = vec![(
+        "GAZETTE_DATABASE_URL".to_owned(),
+        format!("sqlite://{}/subscribers.db", dir.path().display()),
+    )];
+    let run = |args: &[&str]| {
+        let (ok, stdout, stderr) = support::run_gazette(args, &settings);
+        assert!(ok, "{args:?}: {stderr}");
+        assert!(!stderr.contains(" INFO "), "quiet without -v: {stderr}");
+        stdout
+    };
+    let url = "https://hooks.example.vn/tin-tuc";
+    let added = run(&[
+        "subscribers",
+        "add",
+        "--json",
+        "--webhook",
+        url,
+        "--category",
+        "y-te",
+        "--category",
+        "giao-duc",
+    ]);
+    let added = cli_schemas::assert_matches("cli.subscribers-add.v1.json", &added);
+    assert!(added["secret"].as_str().unwrap().starts_with("whsec_"));
+
+    // The same endpoint and categories, in another order: said, not added.
+    let again = run(&[
+        "subscribers",
+        "add",
+        "--webhook",
+        url,
+        "--category",
+        "giao-duc",
+        "--category",
+        "y-te",
+    ]);
+    let id = added["id"].as_str().unwrap();
+    assert!(
+        again.starts_with(&format!("webhook {id} already sends {url}")),
+        "{again}"
+    );
+    assert!(!again.contains("whsec_"), "a secret is shown once: {again}");
+    let again_json = run(&[
+        "subscribers",
+        "add",
+        "--json",
+        "--webhook",
+        url,
+        "--category",
+        "y-te",
+        "--category",
+        "giao-duc",
+    ]);
+    let again_json = cli_schemas::assert_matches("cli.subscribers-add.v1.json", &again_json);
+    assert_eq!(again_json["existing"], true);
+    assert_eq!(again_json["id"], added["id"]);
+
+    // Another endpoint, in text: one format, no JSON line before it.
+    let other = run(&[
+        "subscribers",
+        "add",
+        "--webhook",
+        "https://hooks.example.vn/all",
+    ]);
+    assert!(other.starts_with("added webhook sub_"), "{other}");
+    assert!(other.contains("(categories *)"), "{other}");
+    assert!(!other.contains('{'), "{other}");
+
+    let listed = run(&["subscribers", "list"]);
+    let mut lines = listed.lines();
+    assert_eq!(lines.next(), Some("id\tkind\ttarget\tcategories\tstatus"));
+    assert_eq!(lines.count(), 2, "{listed}");
+    let listed = run(&["subscribers", "list", "--json"]);
+    let listed = cli_schemas::assert_matches("cli.subscribers-list.v1.json", &listed);
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    assert!(
+        listed.to_string().find("whsec_").is_none(),
+        "a list shows no secret"
+    );
+
+    // --json describes a webhook; an email's outcome is a sentence.
+    let out = crate::support::run_gazette(
+        &["subscribers", "add", "--json", "--email", "a@example.vn"],
+        &settings,
+    );
+    assert!(
+        !out.0 && out.2.contains("cannot be used with '--email"),
+        "{}",
+        out.2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_check_as_json_matches_its_schema() {
+    needs!(RabbitMq, Garage);
+    let env = TestEnv::start("cli-config").await;
+    let (ok, stdout, stderr) = env.run_gazette(&["config", "check", "--json"]);
+    assert!(ok, "{stderr}");
+    let report = cli_schemas::assert_matches("cli.config-check.v1.json", &stdout);
+    assert_eq!(report["checks"]["broker"], "reachable");
+    assert_eq!(report["settings"]["namespace"], env.namespace.as_str());
+    assert!(
+        !stdout.contains("guest:guest"),
+        "a secret in the JSON: {stdout}"
+    );
+    env.teardown().await;
 }

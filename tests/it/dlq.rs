@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::support;
+use crate::support::cli_schemas;
 use crate::support::needs;
 use crate::support::{PATIENCE, TestEnv};
 use gazette_broker::{Exchange, Outbound, Publisher, Topology, ensure_topology, queue_depth};
@@ -88,6 +89,26 @@ async fn dead_letters_can_be_listed_shown_purged_and_replayed() {
     let (_, too_young, _) =
         env.run_gazette(&["dlq", "list", "--stage", "validate", "--older-than", "1h"]);
     assert!(lines(&too_young).is_empty(), "{too_young}");
+    assert_eq!(
+        too_young.lines().next(),
+        Some("stage\tmessage_id\treason\tage\tarticle_id\tdetail"),
+        "a header even when nothing matched"
+    );
+    let (ok, as_json, stderr) = env.run_gazette(&["dlq", "list", "--stage", "validate", "--json"]);
+    assert!(ok, "{stderr}");
+    let letters = cli_schemas::assert_matches("cli.dlq-list.v1.json", &as_json);
+    let letters = letters.as_array().unwrap();
+    assert_eq!(letters.len(), 3, "{as_json}");
+    assert!(
+        letters
+            .iter()
+            .any(|l| l["article_id"] == "dlq-article" && l["reason"] == "schema")
+    );
+    assert!(
+        letters
+            .iter()
+            .all(|l| l["stage"] == "validate" && l["age_seconds"].is_u64())
+    );
 
     let (ok, shown, _) = env.run_gazette(&["dlq", "show", "not-json-1", "--stage", "validate"]);
     assert!(ok);

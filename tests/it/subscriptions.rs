@@ -167,6 +167,12 @@ async fn the_api_creates_lists_rotates_and_deletes_webhooks_behind_the_token() {
     let created: serde_json::Value = serde_json::from_str(&created).unwrap();
     assert!(created["secret"].as_str().unwrap().starts_with("whsec_"));
     let id = created["id"].as_str().unwrap();
+    // The same endpoint and categories again: 409 with the existing one, no secret.
+    let (status, again) = http_request(api, "POST", "/webhooks", &[json, auth], body)
+        .await
+        .unwrap();
+    assert_eq!(status, 409, "{again}");
+    assert!(again.contains(id) && !again.contains("whsec_"), "{again}");
 
     let (status, listed) = http_request(api, "GET", "/webhooks", &[auth], "")
         .await

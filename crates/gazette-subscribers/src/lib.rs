@@ -14,4 +14,4 @@ mod tokens;
 pub use database::{DatabaseError, DatabaseUrl, Subscribers, probe};
 pub use ledger::{Claim, Finished};
 pub use registry::{Advance, ArticleState, KeyClaim, Registry, Withdrawn};
-pub use subscriptions::{Channel, EmailRequest, NewEmail, Status, Subscription};
+pub use subscriptions::{Channel, EmailRequest, NewEmail, Status, Subscription, WebhookAdded};

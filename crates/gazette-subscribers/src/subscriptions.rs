@@ -104,6 +104,17 @@ pub enum EmailRequest {
     RecentlyAsked,
 }
 
+/// What asking for a webhook endpoint led to.
+#[derive(Debug, Clone)]
+pub enum WebhookAdded {
+    /// A new subscription, and its secret, shown to the caller once.
+    New(Subscription, Secret),
+    /// An active subscription already sends this endpoint the same
+    /// categories: nothing added. Adding it twice would deliver every
+    /// article twice, each signed with a different secret.
+    Exists(Subscription),
+}
+
 #[derive(Debug, Clone)]
 pub struct NewEmail {
     pub subscription: Subscription,
@@ -113,12 +124,32 @@ pub struct NewEmail {
 const COLUMNS: &str = "id, kind, target, categories, status, secret, previous_secret, previous_secret_until, unsubscribe_token, disabled_reason, created_at";
 
 impl Subscribers {
-    /// A new, active webhook endpoint and its secret, shown to the caller once.
+    /// A new, active webhook endpoint and its secret, shown to the caller
+    /// once; or the active one that already sends `url` the same
+    /// categories (in any order).
     pub async fn add_webhook(
         &self,
         url: &str,
         categories: &[String],
-    ) -> Result<(Subscription, Secret), DatabaseError> {
+    ) -> Result<WebhookAdded, DatabaseError> {
+        let same_categories = |theirs: &[String]| {
+            let mut theirs = theirs.to_vec();
+            let mut ours = categories.to_vec();
+            theirs.sort();
+            theirs.dedup();
+            ours.sort();
+            ours.dedup();
+            theirs == ours
+        };
+        let existing = self.list().await?.into_iter().find(|subscription| {
+            matches!(&subscription.channel, Channel::Webhook { .. })
+                && subscription.channel.target() == url
+                && subscription.is_active()
+                && same_categories(&subscription.categories)
+        });
+        if let Some(subscription) = existing {
+            return Ok(WebhookAdded::Exists(subscription));
+        }
         let secret = Secret::generate();
         let id = new_id("sub");
         sqlx::query(
@@ -138,7 +169,7 @@ impl Subscribers {
             doing: "adding a webhook",
             detail: "the new row is not there".to_owned(),
         })?;
-        Ok((subscription, secret))
+        Ok(WebhookAdded::New(subscription, secret))
     }
 
     /// Records an email address as pending (double opt-in). Asking again

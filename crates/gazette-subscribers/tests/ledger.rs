@@ -7,7 +7,10 @@
 
 use std::time::Duration;
 
-use gazette_subscribers::{Channel, Claim, EmailRequest, Finished, Status, Subscribers};
+use gazette_subscribers::{
+    Channel, Claim, EmailRequest, Finished, Status, Subscribers, Subscription, WebhookAdded,
+};
+use gazette_webhooks::Secret;
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -23,11 +26,33 @@ async fn postgres(name: &str) -> (Subscribers, String) {
     (Subscribers::open(&url).await.unwrap(), name)
 }
 
+async fn new_webhook(db: &Subscribers, url: &str, categories: &[&str]) -> (Subscription, Secret) {
+    let categories: Vec<String> = categories.iter().map(|c| (*c).to_owned()).collect();
+    match db.add_webhook(url, &categories).await.unwrap() {
+        WebhookAdded::New(subscription, secret) => (subscription, secret),
+        WebhookAdded::Exists(existing) => panic!("{url} exists already as {}", existing.id),
+    }
+}
+
+async fn the_same_endpoint_and_categories_are_added_once(db: &Subscribers) {
+    let url = "https://hooks.example.vn/twice";
+    let (first, _) = new_webhook(db, url, &["y-te", "giao-duc"]).await;
+    let again = ["giao-duc".to_owned(), "y-te".to_owned(), "y-te".to_owned()];
+    match db.add_webhook(url, &again).await.unwrap() {
+        WebhookAdded::Exists(existing) => assert_eq!(existing.id, first.id),
+        WebhookAdded::New(made, _) => panic!("a second subscription {} for {url}", made.id),
+    }
+    // Other categories, or another endpoint, are another subscription.
+    let (other, _) = new_webhook(db, url, &["y-te"]).await;
+    assert_ne!(other.id, first.id);
+    new_webhook(db, "https://hooks.example.vn/twice/", &["y-te", "giao-duc"]).await;
+    // Once removed, the endpoint may be added anew.
+    assert!(db.remove(&first.id).await.unwrap());
+    new_webhook(db, url, &["y-te", "giao-duc"]).await;
+}
+
 async fn a_notification_is_claimed_by_one_and_settled_once(db: &Subscribers) {
-    let (hook, _) = db
-        .add_webhook("https://hooks.example.vn/a", &[])
-        .await
-        .unwrap();
+    let (hook, _) = new_webhook(db, "https://hooks.example.vn/a", &[]).await;
     assert!(db.record_due(&hook.id, "evt-1").await.unwrap());
     assert!(
         db.record_due(&hook.id, "evt-1").await.unwrap(),
@@ -162,10 +187,7 @@ async fn email_needs_confirmation_and_ends_by_token(db: &Subscribers) {
 }
 
 async fn a_rotation_signs_with_both_secrets_for_the_overlap(db: &Subscribers) {
-    let (hook, first) = db
-        .add_webhook("https://hooks.example.vn/b", &[])
-        .await
-        .unwrap();
+    let (hook, first) = new_webhook(db, "https://hooks.example.vn/b", &[]).await;
     assert_eq!(hook.signing_secrets(), std::slice::from_ref(&first));
     let second = db
         .rotate_secret(&hook.id, Duration::from_secs(3600))
@@ -198,6 +220,7 @@ async fn sqlite_ledger() {
     a_notification_is_claimed_by_one_and_settled_once(&db).await;
     email_needs_confirmation_and_ends_by_token(&db).await;
     a_rotation_signs_with_both_secrets_for_the_overlap(&db).await;
+    the_same_endpoint_and_categories_are_added_once(&db).await;
 }
 
 #[tokio::test]
@@ -209,6 +232,7 @@ async fn postgres_ledger() {
     a_notification_is_claimed_by_one_and_settled_once(&db).await;
     email_needs_confirmation_and_ends_by_token(&db).await;
     a_rotation_signs_with_both_secrets_for_the_overlap(&db).await;
+    the_same_endpoint_and_categories_are_added_once(&db).await;
     db.close().await;
     databases::drop_postgres(&name).await;
 }

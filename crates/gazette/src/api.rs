@@ -21,7 +21,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use gazette_email::{Mailer, confirmation, normalize_address};
-use gazette_subscribers::{Channel, EmailRequest, Subscribers, Subscription};
+use gazette_subscribers::{Channel, EmailRequest, Subscribers, Subscription, WebhookAdded};
 use gazette_text::escape_html;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -160,14 +160,22 @@ async fn create_webhook(
         .map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     check_categories(&request.categories)
         .map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
-    let (subscription, secret) = api
+    match api
         .subscribers
         .add_webhook(&request.url, &request.categories)
-        .await?;
-    info!(subscription = %subscription.id, "webhook endpoint added");
-    let mut body = describe(&subscription);
-    body["secret"] = json!(secret.reveal());
-    Ok((StatusCode::CREATED, Json(body)))
+        .await?
+    {
+        WebhookAdded::New(subscription, secret) => {
+            info!(subscription = %subscription.id, "webhook endpoint added");
+            let mut body = describe(&subscription);
+            body["secret"] = json!(secret.reveal());
+            Ok((StatusCode::CREATED, Json(body)))
+        }
+        // The existing one, without its secret: that was shown once.
+        WebhookAdded::Exists(subscription) => {
+            Ok((StatusCode::CONFLICT, Json(describe(&subscription))))
+        }
+    }
 }
 
 async fn list_webhooks(

@@ -151,7 +151,11 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print the effective configuration; exit non-zero if anything is wrong or unreachable.
-    Check,
+    Check {
+        /// Print one JSON object, `{"settings": {...}, "checks": {...}}` (docs/cli-json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Print every setting Gazette reads: variable, file key, default, meaning, and whether it is a secret.
     Settings,
 }

@@ -7,6 +7,14 @@ use crate::config::Config;
 impl Config {
     /// The effective settings, one per line, secrets masked.
     pub fn describe(&self) -> String {
+        self.effective_settings()
+            .iter()
+            .map(|(key, value)| format!("{key} = {value}\n"))
+            .collect()
+    }
+
+    /// The effective settings as (file key, value), secrets masked.
+    pub fn effective_settings(&self) -> Vec<(&'static str, String)> {
         let retry: Vec<String> = self
             .broker
             .retry
@@ -115,8 +123,6 @@ impl Config {
                 if self.json_logs { "json" } else { "text" }.to_owned(),
             ),
         ]
-        .iter()
-        .map(|(key, value)| format!("{key} = {value}\n"))
-        .collect()
+        .into()
     }
 }

@@ -13,8 +13,15 @@ use crate::stage_arg::StageArg;
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
-    /// List dead letters, one line each: stage, message id, reason, age, article, detail.
-    List(Filters),
+    /// List dead letters: a header line, then one tab-separated line each
+    /// (stage, message id, reason, age, article, detail).
+    List {
+        #[command(flatten)]
+        filters: Filters,
+        /// Print a JSON array instead (docs/cli-json.md gives its shape).
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one dead letter in full: headers and body.
     Show {
         /// The dead letter's message id, as `gazette dlq list` shows it.
@@ -94,12 +101,28 @@ impl Filters {
 
 pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
     match command {
-        DlqCommand::List(filters) => {
+        DlqCommand::List {
+            filters,
+            json: false,
+        } => {
+            say!("stage\tmessage_id\treason\tage\tarticle_id\tdetail");
             each_match(config, &filters, |letter| {
                 say!("{}", summary(letter));
                 Action::Keep
             })
             .await?;
+        }
+        DlqCommand::List {
+            filters,
+            json: true,
+        } => {
+            let mut letters = Vec::new();
+            each_match(config, &filters, |letter| {
+                letters.push(as_json(letter));
+                Action::Keep
+            })
+            .await?;
+            say!("{}", serde_json::Value::Array(letters));
         }
         DlqCommand::Show { message_id, stage } => {
             let filters = Filters {
@@ -247,6 +270,22 @@ fn summary(letter: &DeadLetter) -> String {
         letter.reason,
         article_id(letter).as_deref().unwrap_or("-"),
     )
+}
+
+/// One letter for `dlq list --json`; `age_seconds` is null when the
+/// broker recorded no time.
+fn as_json(letter: &DeadLetter) -> serde_json::Value {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    serde_json::json!({
+        "stage": letter.stage,
+        "message_id": letter.message_id,
+        "reason": letter.reason,
+        "age_seconds": letter.timestamp.map(|t| now.saturating_sub(t)),
+        "article_id": article_id(letter),
+        "detail": letter.detail,
+    })
 }
 
 fn print_full(letter: &DeadLetter) {

@@ -103,8 +103,8 @@ fn main() -> ExitCode {
             Command::Subscribers { command } => subscribers::run(&config, command).await,
             Command::Topology { vhost } => topology::print(&config, &vhost),
             Command::Config {
-                command: ConfigCommand::Check,
-            } => run::check(&config).await,
+                command: ConfigCommand::Check { json },
+            } => run::check(&config, json).await,
             Command::Config {
                 command: ConfigCommand::Settings,
             } => {

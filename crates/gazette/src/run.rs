@@ -164,12 +164,23 @@ async fn open_resources(config: &Config, needs: Needs) -> Result<Resources> {
 
 /// `gazette config check`: the effective settings, then proof that the
 /// broker, the store and the theme can be used.
-pub async fn check(config: &Config) -> Result<()> {
-    say!("{}", config.describe().trim_end());
+pub async fn check(config: &Config, json: bool) -> Result<()> {
+    // Each check's verdict, in order; printed as they come in text, or
+    // gathered into one object with the settings for --json.
+    let mut checks: Vec<(&str, String)> = Vec::new();
+    let mut report = |what: &'static str, verdict: String| {
+        if !json {
+            say!("{what}: {verdict}");
+        }
+        checks.push((what, verdict));
+    };
+    if !json {
+        say!("{}", config.describe().trim_end());
+    }
     gazette_broker::probe(&config.broker)
         .await
         .context("check GAZETTE_AMQP_URL and that RabbitMQ is running")?;
-    say!("broker: reachable");
+    report("broker", "reachable".to_owned());
     // Looks, and creates nothing: no directory, no database file.
     let archive = config.archive().map_err(anyhow::Error::msg)?;
     for (setting, url, what) in [
@@ -183,25 +194,49 @@ pub async fn check(config: &Config) -> Result<()> {
             format!("{setting} cannot be used; check it and the AWS_* settings")
         })?;
         match exists {
-            true => say!("{what}: {} reachable", store.describe()),
-            false => say!(
-                "{what}: {} does not exist yet; the first worker creates it",
-                store.describe()
+            true => report(what, format!("{} reachable", store.describe())),
+            false => report(
+                what,
+                format!(
+                    "{} does not exist yet; the first worker creates it",
+                    store.describe()
+                ),
             ),
         }
     }
     load_renderer(config)?;
-    say!("theme: compiles");
+    report("theme", "compiles".to_owned());
     let database = &config.notifier.database_url;
     let exists = gazette_subscribers::probe(database)
         .await
         .context("GAZETTE_DATABASE_URL cannot be used; check that the database is running and the URL is right")?;
     match exists {
-        true => say!("database: {database} answers"),
-        false => say!("database: {database} does not exist yet; the first worker creates it"),
+        true => report("database", format!("{database} answers")),
+        false => report(
+            "database",
+            format!("{database} does not exist yet; the first worker creates it"),
+        ),
     }
     if open_mailer(config)?.is_some() {
-        say!("mail: GAZETTE_SMTP_URL parses (the server is contacted when a mail goes out)");
+        report(
+            "mail",
+            "GAZETTE_SMTP_URL parses (the server is contacted when a mail goes out)".to_owned(),
+        );
+    }
+    if json {
+        let settings: serde_json::Map<String, serde_json::Value> = config
+            .effective_settings()
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value.into()))
+            .collect();
+        let checks: serde_json::Map<String, serde_json::Value> = checks
+            .into_iter()
+            .map(|(what, verdict)| (what.to_owned(), verdict.into()))
+            .collect();
+        say!(
+            "{}",
+            serde_json::json!({"settings": settings, "checks": checks})
+        );
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use gazette_email::{confirmation, normalize_address};
-use gazette_subscribers::EmailRequest;
+use gazette_subscribers::{EmailRequest, WebhookAdded};
 
 use crate::api::{check_categories, describe};
 use crate::config::Config;
@@ -25,9 +25,16 @@ pub enum SubscribersCommand {
         /// Only articles of this category slug; repeat for several. Default: every category.
         #[arg(long = "category")]
         categories: Vec<String>,
+        /// Print the webhook's subscription, with its secret when new, as one JSON object.
+        #[arg(long, conflicts_with = "email")]
+        json: bool,
     },
-    /// List every subscription.
-    List,
+    /// List every subscription: a header line, then one tab-separated line each.
+    List {
+        /// Print a JSON array instead (docs/cli-json.md gives its shape).
+        #[arg(long)]
+        json: bool,
+    },
     /// Give a webhook a new secret; the old one keeps signing beside it for --overlap.
     Rotate {
         /// The webhook's subscription id, as `gazette subscribers list` shows it.
@@ -60,33 +67,34 @@ async fn execute(
             webhook,
             email,
             categories,
+            json,
         } => {
             if let Err(problem) = check_categories(&categories) {
                 bail!("--category {problem}");
             }
             if let Some(url) = webhook {
                 gazette_webhooks::endpoint_url(&url).context("--webhook")?;
-                let (subscription, secret) = subscribers.add_webhook(&url, &categories).await?;
-                say!("{}", describe(&subscription));
-                say!("secret: {}", secret.reveal());
-                say!("(shown once: give it to the endpoint's owner to verify webhook-signature)");
+                add_webhook(subscribers, &url, &categories, json).await?;
             } else if let Some(address) = email {
                 add_email(config, subscribers, &address, &categories).await?;
             }
             Ok(())
         }
-        SubscribersCommand::List => {
-            for subscription in subscribers.list().await? {
-                let categories = if subscription.categories.is_empty() {
-                    "*".to_owned()
-                } else {
-                    subscription.categories.join(",")
-                };
+        SubscribersCommand::List { json } => {
+            let all = subscribers.list().await?;
+            if json {
+                let described: Vec<_> = all.iter().map(describe).collect();
+                say!("{}", serde_json::Value::Array(described));
+                return Ok(());
+            }
+            say!("id\tkind\ttarget\tcategories\tstatus");
+            for subscription in all {
                 say!(
-                    "{}\t{}\t{}\t{categories}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     subscription.id,
                     subscription.channel.kind(),
                     subscription.channel.target(),
+                    categories_column(&subscription.categories),
                     subscription.status
                 );
             }
@@ -111,6 +119,53 @@ async fn execute(
             }
         }
     }
+}
+
+/// `*` for every category, else the slugs joined by commas.
+fn categories_column(categories: &[String]) -> String {
+    if categories.is_empty() {
+        "*".to_owned()
+    } else {
+        categories.join(",")
+    }
+}
+
+/// Adds the endpoint, or says which subscription already sends it the
+/// same categories; in one format, text or `--json`.
+async fn add_webhook(
+    subscribers: &gazette_subscribers::Subscribers,
+    url: &str,
+    categories: &[String],
+    json: bool,
+) -> Result<()> {
+    match subscribers.add_webhook(url, categories).await? {
+        WebhookAdded::New(subscription, secret) if json => {
+            let mut described = describe(&subscription);
+            described["secret"] = secret.reveal().into();
+            say!("{described}");
+        }
+        WebhookAdded::New(subscription, secret) => {
+            say!(
+                "added webhook {} for {} (categories {})",
+                subscription.id,
+                url,
+                categories_column(&subscription.categories)
+            );
+            say!("secret: {}", secret.reveal());
+            say!("(shown once: give it to the endpoint's owner to verify webhook-signature)");
+        }
+        WebhookAdded::Exists(subscription) if json => {
+            let mut described = describe(&subscription);
+            described["existing"] = true.into();
+            say!("{described}");
+        }
+        WebhookAdded::Exists(subscription) => say!(
+            "webhook {} already sends {url} these categories; nothing added (`gazette subscribers rotate {}` gives it a new secret)",
+            subscription.id,
+            subscription.id
+        ),
+    }
+    Ok(())
 }
 
 /// Email goes through double opt-in here too: an operator typing an

@@ -4,6 +4,7 @@
 //! (GAZETTE_TEST_AMQP_URL, default guest@127.0.0.1); Garage is started from
 //! the binary that `scripts/ensure-garage` installs.
 
+pub mod cli_schemas;
 pub mod cms;
 pub mod ledger;
 pub mod mail;

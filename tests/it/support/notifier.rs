@@ -268,16 +268,15 @@ pub fn add_webhook(
     url: &str,
     categories: &[&str],
 ) -> (String, gazette_webhooks::Secret) {
-    let mut args = vec!["add", "--webhook", url];
+    let mut args = vec!["add", "--json", "--webhook", url];
     for category in categories {
         args.extend(["--category", category]);
     }
     let out = subscribers(env, &args);
-    let described: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    let secret = out
-        .lines()
-        .find_map(|line| line.strip_prefix("secret: "))
-        .expect("the secret is printed");
+    let described: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    let secret = described["secret"]
+        .as_str()
+        .expect("a new webhook's secret");
     (
         described["id"].as_str().unwrap().to_owned(),
         gazette_webhooks::Secret::parse(secret).expect("a whsec_ secret"),

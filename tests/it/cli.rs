@@ -127,7 +127,7 @@ async fn submit_reads_standard_input_and_points_into_the_persons_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rebuild_refuses_an_empty_registry_unless_asked() {
-    needs!(Garage);
+    needs!(RabbitMq, Garage);
     let env = TestEnv::start("cli-rebuild").await;
     // As a person runs it: no log filter set, so only the result is said.
     let settings: Vec<(String, String)> = env
@@ -263,5 +263,55 @@ async fn config_check_as_json_matches_its_schema() {
         !stdout.contains("guest:guest"),
         "a secret in the JSON: {stdout}"
     );
+    env.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuild_and_the_indexer_never_write_the_site_at_once() {
+    needs!(RabbitMq, Garage);
+    let env = TestEnv::start("cli-lock").await;
+    let index = gazette_stages::stage("index").expect("the index stage");
+
+    // A running indexer refuses the rebuild, naming what to stop.
+    let mut indexer = env.spawn_worker("index");
+    support::eventually(|| async {
+        match indexer.log().contains("consuming stage=\"index\"") {
+            true => Ok(()),
+            false => Err(format!(
+                "the indexer is not consuming yet: {}",
+                indexer.log()
+            )),
+        }
+    })
+    .await;
+    let (ok, _, stderr) = env.run_gazette(&["rebuild", "--allow-empty"]);
+    assert!(!ok);
+    assert!(stderr.contains("1 index worker(s) consume"), "{stderr}");
+    assert!(stderr.contains("stop `gazette worker index`"), "{stderr}");
+    indexer.terminate();
+    let (ok, stdout, stderr) = env.run_gazette(&["rebuild", "--allow-empty"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("rebuilt 0 articles"), "{stdout}");
+
+    // The lock itself: one holder at a time, free again once released.
+    let held = gazette_broker::StageLock::acquire(&env.settings, &index.spec)
+        .await
+        .expect("a free indexer queue can be held");
+    match gazette_broker::StageLock::acquire(&env.settings, &index.spec).await {
+        Err(gazette_broker::BrokerError::StageBusy { consumers: 1, .. }) => {}
+        other => panic!("a held queue was held twice: {other:?}"),
+    }
+    held.release().await;
+    gazette_broker::StageLock::acquire(&env.settings, &index.spec)
+        .await
+        .expect("released")
+        .release()
+        .await;
+    // A stage that scales by copies cannot be held by one process.
+    let render = gazette_stages::stage("render").expect("the render stage");
+    assert!(matches!(
+        gazette_broker::StageLock::acquire(&env.settings, &render.spec).await,
+        Err(gazette_broker::BrokerError::NotLockable { stage: "render" })
+    ));
     env.teardown().await;
 }

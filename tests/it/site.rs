@@ -154,7 +154,8 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
             EventType::Rejected.as_str(),
         ])
         .await;
-    let _workers = ["validate", "render", "publish", "index"].map(|stage| env.spawn_worker(stage));
+    let [_validate, _render, _publish, mut index] =
+        ["validate", "render", "publish", "index"].map(|stage| env.spawn_worker(stage));
     let store = env.store().await;
     let category = "tin-tuc-hoat-dong-cua-quan-uy";
     env.submit_and_wait(&[
@@ -214,6 +215,8 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         .delete("_gazette/index/site.json")
         .await
         .unwrap();
+    // A running indexer refuses the rebuild: stopped, as an operator would.
+    index.terminate();
     let (ok, stdout, stderr) = env.run_gazette(&["rebuild"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("rebuilt 1 articles"), "{stdout}");

@@ -16,6 +16,16 @@ pub enum BrokerError {
     Channel { doing: &'static str, detail: String },
     #[error("the consumer on {queue} was cancelled or its stream ended")]
     ConsumerEnded { queue: String },
+    #[error(
+        "{consumers} {stage} worker(s) consume {queue}; stop `gazette worker {stage}` and `gazette up` in this namespace first"
+    )]
+    StageBusy {
+        stage: &'static str,
+        queue: String,
+        consumers: u32,
+    },
+    #[error("stage {stage} has more than one active consumer, so no process can hold it alone")]
+    NotLockable { stage: &'static str },
 }
 
 impl BrokerError {

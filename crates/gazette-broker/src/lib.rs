@@ -17,6 +17,7 @@ mod plan;
 mod publisher;
 mod settings;
 mod stage;
+mod stage_lock;
 mod tap;
 mod telemetry;
 mod topology;
@@ -35,6 +36,7 @@ pub use plan::{Argument, BindingPlan, ExchangePlan, QueuePlan, TopologyPlan, pla
 pub use publisher::{Publisher, Routed};
 pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
 pub use stage::{Exchange, Floors, RetryClass, StageSpec};
+pub use stage_lock::StageLock;
 pub use tap::Tap;
 pub use telemetry::Readiness;
 pub use topology::{delete_namespace, delete_queue, ensure_topology, queue_depth};

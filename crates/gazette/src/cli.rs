@@ -94,7 +94,8 @@ pub enum Command {
     },
     /// Render every article page and every listing, feed and sitemap again
     /// from the registry and the archive (after a theme change, or to
-    /// rebuild the index). Does not use the broker; stop the indexer first.
+    /// rebuild the index). Refused while an indexer runs; an indexer started
+    /// meanwhile stands by until the rebuild is done.
     Rebuild {
         /// Parallel tasks, at least 1; defaults to the number of CPUs.
         #[arg(long, value_parser = jobs_arg)]
@@ -104,6 +105,10 @@ pub enum Command {
         /// wrong GAZETTE_DATABASE_URL.
         #[arg(long)]
         allow_empty: bool,
+        /// Do not hold the indexer's queue, and so need no broker: only for
+        /// a store no indexer writes (a copy, a benchmark's site).
+        #[arg(long)]
+        without_broker: bool,
     },
     /// Once, after upgrading a site published before the archive existed:
     /// move revision copies and index state out of the public store into

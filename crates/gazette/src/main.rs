@@ -91,12 +91,16 @@ fn main() -> ExitCode {
             } => submit::submit(&config, &files, wait.then_some(timeout)).await,
             Command::Up { serve } => run::up(&config, serve).await,
             Command::Worker { stage } => run::worker(&config, stage.0).await,
-            Command::Rebuild { jobs, allow_empty } => {
+            Command::Rebuild {
+                jobs,
+                allow_empty,
+                without_broker,
+            } => {
                 let when_empty = match allow_empty {
                     true => gazette_stages::WhenEmpty::Allow,
                     false => gazette_stages::WhenEmpty::Refuse,
                 };
-                rebuild::run(&config, jobs, when_empty).await
+                rebuild::run(&config, jobs, when_empty, !without_broker).await
             }
             Command::Migrate => migrate::run(&config).await,
             Command::Dlq { command } => dlq::run(&config, command).await,

@@ -4,13 +4,60 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use gazette_stages::{RebuildError, RebuildProgress, WhenEmpty, rebuild};
+use gazette_broker::{BrokerError, StageLock};
+use gazette_stages::{RebuildError, RebuildProgress, STAGES, WhenEmpty, rebuild};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::Config;
 use crate::run::{load_renderer, open_registry, open_stores};
 
-pub async fn run(config: &Config, jobs: Option<usize>, when_empty: WhenEmpty) -> Result<()> {
+pub async fn run(
+    config: &Config,
+    jobs: Option<usize>,
+    when_empty: WhenEmpty,
+    lock_the_indexer: bool,
+) -> Result<()> {
+    let locks = match lock_the_indexer {
+        true => hold_the_site_writers(config).await?,
+        false => Vec::new(),
+    };
+    let rebuilt = rebuild_holding_locks(config, jobs, when_empty).await;
+    for lock in locks {
+        lock.release().await;
+    }
+    rebuilt
+}
+
+/// Holds the queue of every stage that writes the site alone (the
+/// indexer): an indexer already running refuses the rebuild, and one
+/// started meanwhile stands by until the rebuild is done.
+async fn hold_the_site_writers(config: &Config) -> Result<Vec<StageLock>> {
+    let mut locks = Vec::new();
+    for stage in STAGES.iter().filter(|s| s.spec.single_active_consumer) {
+        match StageLock::acquire(&config.broker, &stage.spec).await {
+            Ok(lock) => locks.push(lock),
+            Err(e) => {
+                for lock in locks {
+                    lock.release().await;
+                }
+                let e = anyhow::Error::new(e);
+                return Err(match e.downcast_ref::<BrokerError>() {
+                    Some(BrokerError::StageBusy { .. }) => e,
+                    _ => e.context(
+                        "the rebuild holds the indexer's queue so that no indexer writes the site meanwhile; check GAZETTE_AMQP_URL and that RabbitMQ is running",
+                    ),
+                });
+            }
+        }
+    }
+    Ok(locks)
+}
+
+async fn rebuild_holding_locks(
+    config: &Config,
+    jobs: Option<usize>,
+    when_empty: WhenEmpty,
+) -> Result<()> {
     let started = Instant::now();
     let stores = open_stores(config).await?;
     let registry = open_registry(config).await?;

@@ -46,6 +46,11 @@ impl Worker {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// What the worker has written so far.
+    pub fn log(&self) -> String {
+        self.process().log()
+    }
+
     /// SIGKILL: no chance to finish anything (fault tests).
     pub fn kill(&mut self) {
         self.process().kill();

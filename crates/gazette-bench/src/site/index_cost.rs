@@ -33,7 +33,12 @@ pub(super) async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<I
         std::fs::rename(copy, work.join(format!("held-{n}.json")))?;
     }
     timed(&plan.gazette_binary, &["migrate"], &store_env(&store))?;
-    timed(&plan.gazette_binary, &["rebuild"], &store_env(&store))?;
+    // A generated site with no indexer: no broker to hold a lock on.
+    timed(
+        &plan.gazette_binary,
+        &["rebuild", "--without-broker"],
+        &store_env(&store),
+    )?;
     // Back where publish would have put them: the archive, now that there is one.
     let copies: Vec<PathBuf> = new
         .iter()

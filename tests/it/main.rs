@@ -32,6 +32,7 @@ mod site;
 mod slugs;
 mod store;
 mod subscriptions;
+mod terminal;
 mod tidy;
 mod traces;
 mod trust;

@@ -65,20 +65,17 @@ async fn rebuild_holding_locks(
     let tasks = jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
-    // On stderr, and only when it is a terminal: logs and pipes stay clean.
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {msg} [{bar:40}] {pos}/{len} articles ({per_sec}, {eta} left)",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar.set_message("rendering");
-    bar.enable_steady_tick(Duration::from_millis(200));
+    let bar = progress_bar();
     let shown = bar.clone();
     let progress = Arc::new(move |step: RebuildProgress| match step {
-        RebuildProgress::Found { articles } => shown.set_length(articles),
+        // Drawn once its length is known: no "0/0" while the registry is read.
+        RebuildProgress::Found { articles } => {
+            shown.set_length(articles);
+            shown.set_draw_target(ProgressDrawTarget::stderr());
+            shown.tick();
+            shown.enable_steady_tick(Duration::from_millis(200));
+            crate::telemetry::log_around(&shown);
+        }
         RebuildProgress::ArticleDone => shown.inc(1),
         RebuildProgress::Indexing => shown.set_message("writing listings, feeds and sitemap"),
     });
@@ -99,10 +96,11 @@ async fn rebuild_holding_locks(
             "the rebuild stopped; the site may be partly rebuilt, and running it again is safe",
         ),
     })?;
+    crate::telemetry::stop_logging_around();
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     say!(
-        "rebuilt {} articles and {} listing, feed and sitemap files in {} in {:.2} s ({:.0} articles/s); {} withdrawn articles left out",
+        "rebuilt {} articles and {} other files (listings, feeds, sitemap, index state, 404 page, theme assets) in {} in {:.2} s ({:.0} articles/s); {} withdrawn articles left out",
         report.articles,
         report.derived_objects,
         stores.site.describe(),
@@ -111,4 +109,26 @@ async fn rebuild_holding_locks(
         report.withdrawn,
     );
     Ok(())
+}
+
+/// Hidden until the rebuild knows how many articles it renders, and then
+/// only on a terminal (indicatif draws nothing to a pipe or a file), so logs
+/// and pipes stay clean. The rate is whole articles a second.
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    let style = ProgressStyle::with_template(
+        "{spinner} {msg} [{bar:40}] {pos}/{len} articles ({rate}, {eta} left)",
+    )
+    .map(|style| {
+        style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.0}/s", state.per_sec());
+            },
+        )
+    })
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style.progress_chars("=> "));
+    bar.set_message("rendering");
+    bar
 }

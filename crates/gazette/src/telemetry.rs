@@ -30,6 +30,50 @@ pub fn default_filter(is_service: bool, verbose: u8) -> String {
     DEFAULT_LOG_FILTER.replacen("info", level, 1)
 }
 
+/// The progress bar on the terminal, if one is: log lines are written
+/// around it rather than through it.
+static ON_SCREEN: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Log lines from now on clear `bar` first and draw it again after.
+pub fn log_around(bar: &indicatif::ProgressBar) {
+    if let Ok(mut on_screen) = ON_SCREEN.lock() {
+        *on_screen = Some(bar.clone());
+    }
+}
+
+/// Log lines go straight to stderr again.
+pub fn stop_logging_around() {
+    if let Ok(mut on_screen) = ON_SCREEN.lock() {
+        *on_screen = None;
+    }
+}
+
+/// stderr, with the progress bar (if any) lifted off for each log line, so
+/// a line is never drawn into the bar or the bar into a line.
+struct AroundTheBar;
+
+impl std::io::Write for AroundTheBar {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let bar = ON_SCREEN
+            .lock()
+            .ok()
+            .and_then(|on_screen| on_screen.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write_all(buf)),
+            None => std::io::stderr().write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 /// Keeps the span exporter alive; [`Telemetry::shutdown`] flushes it.
 #[derive(Debug)]
 pub struct Telemetry {
@@ -50,7 +94,7 @@ pub fn init(config: &Config, default_filter: &str) -> Result<Telemetry> {
         // (NO_COLOR, https://no-color.org); none in a log file.
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
+            .with_writer(|| AroundTheBar)
             .with_ansi(!no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()))
     });
     let json = config.json_logs.then(|| {
@@ -58,7 +102,7 @@ pub fn init(config: &Config, default_filter: &str) -> Result<Telemetry> {
             .json()
             .flatten_event(true)
             .with_current_span(true)
-            .with_writer(std::io::stderr)
+            .with_writer(|| AroundTheBar)
     });
     let provider = match &config.otlp_endpoint {
         Some(endpoint) => Some(exporter(endpoint)?),

@@ -175,22 +175,23 @@ pub async fn rebuild(
         site: &site,
         base_url: &base,
     };
-    put_all(
-        &stores.site,
-        outputs.fixed_pages().map_err(IndexFailure::from)?,
-    )
-    .await?;
+    let fixed = outputs.fixed_pages().map_err(IndexFailure::from)?;
+    let fixed_count = fixed.len();
+    put_all(&stores.site, fixed).await?;
     let derived = write(stores, &outputs, &index, &dirty).await?;
+    // One count for the log and the summary: they had disagreed, the log
+    // leaving out the 404 page and the theme's assets.
+    let derived_objects = (derived + fixed_count) as u64;
     info!(
-        objects = derived,
+        objects = derived_objects,
         seconds = indexing.elapsed().as_secs_f64(),
-        "listings, feeds, sitemap and index state written"
+        "listings, feeds, sitemap, index state, 404 page and theme assets written"
     );
     remove_stale_pages(&stores.site, &index, &dirty).await?;
     Ok(RebuildReport {
         articles: index.site.next_site_seq,
         withdrawn,
-        derived_objects: (derived + 1 + renderer.assets().len()) as u64,
+        derived_objects,
     })
 }
 

@@ -23,6 +23,7 @@ mod dlq;
 mod faults;
 mod kubernetes;
 mod notify;
+mod operating;
 mod operations;
 mod permissions;
 mod pipeline;

@@ -39,7 +39,22 @@ fn run_with_input(env: &[(String, String)], args: &[&str], stdin: &[u8]) -> (boo
 #[test]
 fn impossible_values_are_refused_naming_the_flag() {
     for (args, says) in [
-        (&["rebuild", "--jobs", "0"][..], "--jobs must be at least 1"),
+        (
+            &["rebuild", "--jobs", "0"][..],
+            "'--jobs <JOBS>': must be at least 1",
+        ),
+        (
+            &["dlq", "replay", "--rate", "0"][..],
+            "'--rate <RATE>': must be at least 1",
+        ),
+        (
+            &["dlq", "list", "--limit", "0"][..],
+            "'--limit <LIMIT>': must be at least 1",
+        ),
+        (
+            &["subscribers", "rotate", "x", "--overlap", "0s"][..],
+            "not a duration",
+        ),
         (&["rebuild", "--jobs", "many"][..], "not a whole number"),
         (
             &["submit", "--timeout", "0s", "a.json"][..],

@@ -89,7 +89,10 @@ fn wrong_use_exits_two_and_says_what_is_wrong_in_one_line() {
     for (args, says) in [
         (&["nonsense"][..], "unrecognized subcommand 'nonsense'"),
         (&["worker", "typeset"][..], "invalid value 'typeset'"),
-        (&["rebuild", "--jobs", "0"][..], "--jobs must be at least 1"),
+        (
+            &["rebuild", "--jobs", "0"][..],
+            "'--jobs <JOBS>': must be at least 1",
+        ),
         (&["submit"][..], "required arguments were not provided"),
         (&["completions", "tcsh"][..], "invalid value 'tcsh'"),
     ] {

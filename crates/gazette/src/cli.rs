@@ -98,7 +98,7 @@ pub enum Command {
     /// meanwhile stands by until the rebuild is done.
     Rebuild {
         /// Parallel tasks, at least 1; defaults to the number of CPUs.
-        #[arg(long, value_parser = jobs_arg)]
+        #[arg(long, value_parser = lookup::count_arg::<usize>)]
         jobs: Option<usize>,
         /// Write the site even when the registry records no article (a
         /// new site); without it an empty registry is refused as a likely
@@ -167,15 +167,6 @@ pub enum ConfigCommand {
 
 /// A stage named on the command line: one entry of the stage table, so
 /// `--help` lists exactly the stages there are.
-/// `--jobs`: a count of parallel tasks, so at least one.
-pub fn jobs_arg(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("--jobs must be at least 1".to_owned()),
-        Ok(jobs) => Ok(jobs),
-        Err(_) => Err(format!("{text:?} is not a whole number of tasks")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,13 +267,33 @@ mod tests {
         }
     }
 
+    /// The man page and the completion scripts, as kept in docs/ for
+    /// packagers: each must be what the command line generates now.
     #[test]
-    fn the_man_page_in_docs_is_fresh() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/gazette.1");
-        let kept = std::fs::read(path).unwrap_or_default();
-        assert!(
-            kept == manpage().unwrap(),
-            "docs/gazette.1 differs from the command line; run `cargo run -q -p gazette -- manpage > docs/gazette.1`"
-        );
+    fn generated_files_in_docs_are_fresh() {
+        let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/");
+        let mut generated = vec![(
+            "gazette.1".to_owned(),
+            manpage().unwrap(),
+            "manpage".to_owned(),
+        )];
+        for (shell, name) in [
+            (clap_complete::Shell::Bash, "bash"),
+            (clap_complete::Shell::Zsh, "zsh"),
+            (clap_complete::Shell::Fish, "fish"),
+        ] {
+            generated.push((
+                format!("completions/gazette.{name}"),
+                completions(shell),
+                format!("completions {name}"),
+            ));
+        }
+        for (file, now, command) in generated {
+            let kept = std::fs::read(format!("{docs}{file}")).unwrap_or_default();
+            assert!(
+                kept == now,
+                "docs/{file} differs from the command line; run `cargo run -q -p gazette -- {command} > docs/{file}`"
+            );
+        }
     }
 }

@@ -8,7 +8,7 @@ use gazette_broker::{DeadLetter, DeadLetters};
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::lookup::duration_arg;
+use crate::lookup::{count_arg, duration_arg};
 use crate::stage_arg::StageArg;
 
 #[derive(Debug, Subcommand)]
@@ -35,7 +35,7 @@ pub enum DlqCommand {
         #[command(flatten)]
         filters: Filters,
         /// Messages per second, so a replay cannot flood a stage that just recovered.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = count_arg::<u32>)]
         rate: u32,
         /// Say what would be replayed, and change nothing.
         #[arg(long)]
@@ -69,7 +69,7 @@ pub struct Filters {
     #[arg(long, value_parser = duration_arg)]
     older_than: Option<Duration>,
     /// Look at no more than this many letters per stage.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = count_arg::<usize>)]
     limit: usize,
 }
 
@@ -150,7 +150,7 @@ pub async fn run(config: &Config, command: DlqCommand) -> Result<()> {
             rate,
             dry_run,
         } => {
-            let pause = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+            let pause = Duration::from_secs_f64(1.0 / f64::from(rate));
             let count = each_match(config, &filters, |letter| {
                 say!(
                     "{} {}",

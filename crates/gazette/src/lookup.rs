@@ -125,6 +125,20 @@ pub fn duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).ok_or_else(|| format!("{text:?} is not a duration such as 30s, 10m or 2h"))
 }
 
+/// A command-line count (`--jobs`, `--rate`, `--limit`): a whole number,
+/// at least 1, since none of them means anything at 0. clap's message names
+/// the flag: "invalid value '0' for '--jobs <JOBS>': must be at least 1".
+pub fn count_arg<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + From<u8> + PartialOrd,
+{
+    match text.parse::<T>() {
+        Ok(count) if count >= T::from(1) => Ok(count),
+        Ok(_) => Err("must be at least 1".to_owned()),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    }
+}
+
 /// `500ms`, `30s`, `2m`, `1h`; a positive whole number with its unit.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let split = text.find(|c: char| !c.is_ascii_digit())?;

@@ -168,6 +168,8 @@ async fn rebuild_refuses_an_empty_registry_unless_asked() {
     let (ok, _, stderr) = support::run_gazette(&["-v", "rebuild", "--allow-empty"], &settings);
     assert!(ok, "{stderr}");
     assert!(stderr.contains(" INFO "), "-v says what it does: {stderr}");
+    // The rebuild declared the indexer's queues to hold them.
+    env.teardown().await;
 }
 
 #[test]

@@ -34,21 +34,21 @@ pub async fn run(
 async fn hold_the_site_writers(config: &Config) -> Result<Vec<StageLock>> {
     let mut locks = Vec::new();
     for stage in STAGES.iter().filter(|s| s.spec.single_active_consumer) {
-        match StageLock::acquire(&config.broker, &stage.spec).await {
-            Ok(lock) => locks.push(lock),
-            Err(e) => {
-                for lock in locks {
-                    lock.release().await;
-                }
-                let e = anyhow::Error::new(e);
-                return Err(match e.downcast_ref::<BrokerError>() {
-                    Some(BrokerError::StageBusy { .. }) => e,
-                    _ => e.context(
-                        "the rebuild holds the indexer's queue so that no indexer writes the site meanwhile; check GAZETTE_AMQP_URL and that RabbitMQ is running",
-                    ),
-                });
+        let refused = match StageLock::acquire(&config.broker, &stage.spec).await {
+            Ok(lock) => {
+                locks.push(lock);
+                continue;
             }
+            // Its own sentence says what to stop.
+            Err(busy @ BrokerError::StageBusy { .. }) => anyhow::Error::new(busy),
+            Err(other) => anyhow::Error::new(other).context(
+                "the rebuild holds the indexer's queue so that no indexer writes the site meanwhile; check GAZETTE_AMQP_URL and that RabbitMQ is running",
+            ),
+        };
+        for lock in locks {
+            lock.release().await;
         }
+        return Err(refused);
     }
     Ok(locks)
 }
@@ -88,16 +88,17 @@ async fn rebuild_holding_locks(
         when_empty,
         progress,
     )
-    .await
-    .map_err(|error| match error {
+    .await;
+    // Off the screen however the rebuild ended, before anything else is said.
+    crate::telemetry::stop_logging_around();
+    bar.finish_and_clear();
+    let report = report.map_err(|error| match error {
         // Nothing was written: the sentence says all there is.
         refused @ RebuildError::NothingRecorded { .. } => anyhow::Error::new(refused),
         stopped => anyhow::Error::new(stopped).context(
             "the rebuild stopped; the site may be partly rebuilt, and running it again is safe",
         ),
     })?;
-    crate::telemetry::stop_logging_around();
-    bar.finish_and_clear();
     let elapsed = started.elapsed();
     say!(
         "rebuilt {} articles and {} other files (listings, feeds, sitemap, index state, 404 page, theme assets) in {} in {:.2} s ({:.0} articles/s); {} withdrawn articles left out",

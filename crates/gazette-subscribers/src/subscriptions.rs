@@ -126,7 +126,8 @@ const COLUMNS: &str = "id, kind, target, categories, status, secret, previous_se
 impl Subscribers {
     /// A new, active webhook endpoint and its secret, shown to the caller
     /// once; or the active one that already sends `url` the same
-    /// categories (in any order).
+    /// categories (in any order). The check is for a person repeating a
+    /// command, not a constraint: two adds racing may both insert.
     pub async fn add_webhook(
         &self,
         url: &str,

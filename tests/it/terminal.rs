@@ -10,6 +10,7 @@ use std::process::Command;
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
 
+use crate::support::cli_schemas;
 use crate::support::cms::{article, publish};
 use crate::support::needs;
 use crate::support::{TestEnv, Worker};
@@ -119,6 +120,34 @@ fn wrong_use_exits_two_and_says_what_is_wrong_in_one_line() {
     let (script, code) = finish(at_terminal(&["completions", "bash"], &[]));
     assert_eq!(code, 0);
     assert!(script.contains("_gazette()"), "{script}");
+}
+
+#[test]
+fn json_at_a_terminal_is_the_same_document_as_through_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = vec![(
+        "GAZETTE_DATABASE_URL".to_owned(),
+        format!("sqlite://{}/terminal.db", dir.path().display()),
+    )];
+    let add = [
+        "subscribers",
+        "add",
+        "--json",
+        "--webhook",
+        "https://hooks.example.vn/tty",
+    ];
+    let (added, code) = finish(at_terminal(&add, &settings));
+    assert_eq!(code, 0, "{added}");
+    cli_schemas::assert_matches("cli.subscribers-add.v1.json", added.trim());
+    let (listed, code) = finish(at_terminal(&["subscribers", "list", "--json"], &settings));
+    assert_eq!(code, 0, "{listed}");
+    let listed = cli_schemas::assert_matches("cli.subscribers-list.v1.json", listed.trim());
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    // No colour codes or log lines in a document, even at a terminal.
+    let again = at_terminal(&add, &settings).exp_eof().unwrap();
+    assert!(!again.contains('\u{1b}'), "{again:?}");
+    let again = cli_schemas::assert_matches("cli.subscribers-add.v1.json", again.trim());
+    assert_eq!(again["existing"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -189,15 +189,19 @@ async fn rebuild_draws_its_bar_only_once_it_knows_the_length_and_logs_around_it(
         );
     }
     // Each log line starts a line of its own: the bar is lifted off first.
+    // (Logs are coloured at a terminal, so the escapes go before looking.)
+    let mut log_lines = 0;
     for line in shown.split(['\r', '\n']) {
-        if let Some(at) = line.find(" INFO ") {
-            let before = strip_escapes(&line[..at]);
+        let plain = strip_escapes(line);
+        if let Some(at) = plain.find(" INFO ") {
+            log_lines += 1;
             assert!(
-                before.trim_start().starts_with("20"),
+                plain[..at].trim_start().starts_with("20"),
                 "a log line drawn into the bar: {line:?}"
             );
         }
     }
+    assert!(log_lines >= 2, "no INFO lines with -v: {shown}");
     assert!(shown.contains("article pages written"), "{shown}");
     assert!(shown.contains("rebuilt 3 articles"), "{shown}");
     env.teardown().await;

@@ -175,10 +175,7 @@ async fn rebuild_refuses_an_empty_registry_unless_asked() {
 #[test]
 fn subscribers_add_once_and_list_with_a_header_or_as_json() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = vec![(
-        "GAZETTE_DATABASE_URL".to_owned(),
-        format!("sqlite://{}/subscribers.db", dir.path().display()),
-    )];
+    let settings = support::database_only(dir.path(), "subscribers.db");
     let run = |args: &[&str]| {
         let (ok, stdout, stderr) = support::run_gazette(args, &settings);
         assert!(ok, "{args:?}: {stderr}");

@@ -18,13 +18,7 @@ const ETH_TITLE: &str = "\u{00D0}ảng bộ quận Ninh Kiều họp phiên thư
 /// Records `id` as published under the older rule, as a registry written
 /// before the change would hold it: the key its title gave then, live.
 async fn published_before_the_change(env: &TestEnv, id: &str, title: &str) -> String {
-    let database = env
-        .env()
-        .into_iter()
-        .find(|(name, _)| name == "GAZETTE_DATABASE_URL")
-        .map(|(_, url)| url)
-        .unwrap();
-    let registry = Registry::open(&DatabaseUrl::parse(&database).unwrap())
+    let registry = Registry::open(&DatabaseUrl::parse(&env.database_url()).unwrap())
         .await
         .unwrap();
     let key = format!("{CATEGORY}/{}.html", slugify_with(SlugRule::Folded, title));

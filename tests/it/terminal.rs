@@ -10,6 +10,7 @@ use std::process::Command;
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
 
+use crate::support;
 use crate::support::cli_schemas;
 use crate::support::cms::{article, publish};
 use crate::support::needs;
@@ -125,10 +126,7 @@ fn wrong_use_exits_two_and_says_what_is_wrong_in_one_line() {
 #[test]
 fn json_at_a_terminal_is_the_same_document_as_through_a_pipe() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = vec![(
-        "GAZETTE_DATABASE_URL".to_owned(),
-        format!("sqlite://{}/terminal.db", dir.path().display()),
-    )];
+    let settings = support::database_only(dir.path(), "terminal.db");
     let add = [
         "subscribers",
         "add",

@@ -1,10 +1,10 @@
 //! Holding a single-active-consumer stage from outside it (`gazette rebuild` holds the indexer's queue), so that the stage's workers stand by and the two never write the site at once.
 
-use lapin::options::{BasicQosOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::options::BasicQosOptions;
 use lapin::{Channel, Connection, Consumer};
 
 use crate::connect::{close_quietly, connect_with_channel, subscribe};
+use crate::topology::inspect;
 use crate::{BrokerError, BrokerSettings, StageSpec, Topology, ensure_topology};
 
 /// The lock: this process is the stage queue's active consumer.
@@ -81,13 +81,9 @@ impl StageLock {
 }
 
 async fn consumers(channel: &Channel, queue: &str) -> Result<u32, BrokerError> {
-    let passive = QueueDeclareOptions {
-        passive: true,
-        ..QueueDeclareOptions::default()
-    };
-    channel
-        .queue_declare(queue.into(), passive, FieldTable::default())
-        .await
-        .map(|declared| declared.consumer_count())
-        .map_err(|e| BrokerError::channel("counting a queue's consumers", &e))
+    // The lock declared the queue itself a moment ago; gone means deleted
+    // under it, and nobody consumes a deleted queue.
+    Ok(inspect(channel, queue)
+        .await?
+        .map_or(0, |declared| declared.consumer_count()))
 }

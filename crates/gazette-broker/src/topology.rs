@@ -130,23 +130,35 @@ pub async fn queue_depth(
     queue: &str,
 ) -> Result<Option<u32>, BrokerError> {
     let (connection, channel) = connect_with_channel(settings, "depth").await?;
+    let depth = inspect(&channel, queue)
+        .await
+        .map(|found| found.map(|q| q.message_count()));
+    close_quietly(&connection, "depth read").await;
+    depth
+}
+
+/// The queue as the broker counts it (ready messages, consumers), or none
+/// if there is no such queue. A missing queue closes `channel`, as AMQP has
+/// a failed passive declaration do.
+pub(crate) async fn inspect(
+    channel: &Channel,
+    queue: &str,
+) -> Result<Option<lapin::Queue>, BrokerError> {
     let passive = QueueDeclareOptions {
         passive: true,
         ..QueueDeclareOptions::default()
     };
-    let depth = channel
+    channel
         .queue_declare(queue.into(), passive, FieldTable::default())
         .await
-        .map(|q| Some(q.message_count()))
+        .map(Some)
         .or_else(|e| {
             if e.to_string().contains("NOT_FOUND") {
                 Ok(None)
             } else {
                 Err(BrokerError::channel("inspecting a queue", &e))
             }
-        });
-    close_quietly(&connection, "depth read").await;
-    depth
+        })
 }
 
 /// Removes one queue, such as a durable tap's; a missing queue is not an error.

@@ -1,5 +1,6 @@
 //! Subscriptions: webhook endpoints with their secrets, email addresses with double opt-in, and the tokens that confirm and end them.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use gazette_webhooks::Secret;
@@ -133,23 +134,22 @@ impl Subscribers {
         url: &str,
         categories: &[String],
     ) -> Result<WebhookAdded, DatabaseError> {
-        let same_categories = |theirs: &[String]| {
-            let mut theirs = theirs.to_vec();
-            let mut ours = categories.to_vec();
-            theirs.sort();
-            theirs.dedup();
-            ours.sort();
-            ours.dedup();
-            theirs == ours
-        };
-        let existing = self.list().await?.into_iter().find(|subscription| {
-            matches!(&subscription.channel, Channel::Webhook { .. })
-                && subscription.channel.target() == url
-                && subscription.is_active()
-                && same_categories(&subscription.categories)
-        });
-        if let Some(subscription) = existing {
-            return Ok(WebhookAdded::Exists(subscription));
+        let as_set =
+            |categories: &[String]| -> BTreeSet<String> { categories.iter().cloned().collect() };
+        let wanted = as_set(categories);
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM subscriptions \
+             WHERE kind = 'webhook' AND target = $1 AND status = 'active'"
+        ))
+        .bind(url)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(DatabaseError::query("looking for the same webhook"))?;
+        for row in &rows {
+            let subscription = from_row(row)?;
+            if as_set(&subscription.categories) == wanted {
+                return Ok(WebhookAdded::Exists(subscription));
+            }
         }
         let secret = Secret::generate();
         let id = new_id("sub");

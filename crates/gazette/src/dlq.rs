@@ -85,9 +85,7 @@ impl Filters {
                 .as_ref()
                 .is_none_or(|a| article_id(letter).as_deref() == Some(a.as_str()))
             && self.older_than.is_none_or(|age| {
-                letter
-                    .timestamp
-                    .is_some_and(|t| now.saturating_sub(t) >= age.as_secs())
+                age_seconds(letter, now).is_some_and(|seconds| seconds >= age.as_secs())
             })
     }
 
@@ -213,9 +211,7 @@ async fn each_match(
     filters: &Filters,
     mut decide: impl FnMut(&DeadLetter) -> Action,
 ) -> Result<usize> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = unix_now();
     let mut matched = 0;
     for stage in filters.stages() {
         let session = DeadLetters::open(&config.broker, &stage.spec)
@@ -256,12 +252,7 @@ fn article_id(letter: &DeadLetter) -> Option<String> {
 }
 
 fn summary(letter: &DeadLetter) -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let age = letter
-        .timestamp
-        .map_or_else(|| "?".to_owned(), |t| format!("{}s", now.saturating_sub(t)));
+    let age = age_seconds(letter, unix_now()).map_or_else(|| "?".to_owned(), |s| format!("{s}s"));
     let detail: String = letter.detail.chars().take(120).collect();
     format!(
         "{}\t{}\t{}\t{age}\t{}\t{detail}",
@@ -275,17 +266,25 @@ fn summary(letter: &DeadLetter) -> String {
 /// One letter for `dlq list --json`; `age_seconds` is null when the
 /// broker recorded no time.
 fn as_json(letter: &DeadLetter) -> serde_json::Value {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     serde_json::json!({
         "stage": letter.stage,
         "message_id": letter.message_id,
         "reason": letter.reason,
-        "age_seconds": letter.timestamp.map(|t| now.saturating_sub(t)),
+        "age_seconds": age_seconds(letter, unix_now()),
         "article_id": article_id(letter),
         "detail": letter.detail,
     })
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Seconds since `letter` was dead-lettered; none when the broker recorded no time.
+fn age_seconds(letter: &DeadLetter, now: u64) -> Option<u64> {
+    letter.timestamp.map(|t| now.saturating_sub(t))
 }
 
 fn print_full(letter: &DeadLetter) {

@@ -115,6 +115,7 @@ fn main() -> ExitCode {
                 settings::print();
                 Ok(())
             }
+            // Answered above, before the settings load.
             Command::Completions { .. } | Command::Manpage => Ok(()),
         }
     });

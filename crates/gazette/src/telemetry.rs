@@ -14,8 +14,8 @@ use crate::config::Config;
 /// lapin logs connection failures at ERROR that Gazette already reports in
 /// its own words (and recovers from); the AWS SDK is chatty at INFO; the
 /// OTLP exporter's own HTTP client must not trace itself.
-pub const DEFAULT_LOG_FILTER: &str =
-    "info,lapin=off,aws_config=warn,aws_smithy_runtime=warn,reqwest=warn,hyper_util=warn";
+const QUIET_LIBRARIES: &str =
+    "lapin=off,aws_config=warn,aws_smithy_runtime=warn,reqwest=warn,hyper_util=warn";
 
 /// How much a command says on stderr when neither GAZETTE_LOG nor RUST_LOG
 /// is set: a service logs its INFO lines for the operator; a one-shot
@@ -27,7 +27,7 @@ pub fn default_filter(is_service: bool, verbose: u8) -> String {
         (true, _) | (false, 1) => "info",
         (false, 0) => "warn",
     };
-    DEFAULT_LOG_FILTER.replacen("info", level, 1)
+    format!("{level},{QUIET_LIBRARIES}")
 }
 
 /// The progress bar on the terminal, if one is: log lines are written

@@ -169,6 +169,16 @@ pub fn free_local_addr() -> std::net::SocketAddr {
 
 pub use gazette_testkit::http::http_get;
 
+/// `sqlite://<dir>/<file>`: a database of a test's own.
+pub fn sqlite_url(dir: &std::path::Path, file: &str) -> String {
+    format!("sqlite://{}/{file}", dir.display())
+}
+
+/// The environment of a command that needs only a database (`subscribers`).
+pub fn database_only(dir: &std::path::Path, file: &str) -> Vec<(String, String)> {
+    vec![("GAZETTE_DATABASE_URL".to_owned(), sqlite_url(dir, file))]
+}
+
 /// One test's world: a namespace nobody else uses, a Garage bucket, and the
 /// environment a worker process needs to use both.
 pub struct TestEnv {
@@ -213,6 +223,11 @@ impl TestEnv {
             .await;
     }
 
+    /// The registry and subscriptions database of this test's world.
+    pub fn database_url(&self) -> String {
+        sqlite_url(self.garage.dir.path(), "gazette.db")
+    }
+
     /// Environment for a `gazette` process in this test's world.
     pub fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![
@@ -220,10 +235,7 @@ impl TestEnv {
             ("GAZETTE_NAMESPACE".to_owned(), self.namespace.clone()),
             ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
             // `gazette up` runs the notifier, whose subscriptions live here.
-            (
-                "GAZETTE_DATABASE_URL".to_owned(),
-                format!("sqlite://{}/gazette.db", self.garage.dir.path().display()),
-            ),
+            ("GAZETTE_DATABASE_URL".to_owned(), self.database_url()),
         ];
         env.extend(self.garage.store_env());
         env.extend(self.extra_env.iter().cloned());

@@ -166,3 +166,24 @@ fn other_scripts_are_transliterated_rather_than_dropped() {
     assert_eq!(slugify("Москва и Київ"), "moskva-i-kiiv");
     assert_eq!(slugify_with(SlugRule::Folded, "Москва"), "");
 }
+
+#[test]
+fn more_latin_letters_of_foreign_names() {
+    let cases = [
+        ("GROẞE Straße", "grosse-strasse"),
+        ("Ștefan Țiriac", "stefan-tiriac"),
+        ("Zażółć gęślą jaźń", "zazolc-gesla-jazn"),
+        ("Győr és Kőszeg", "gyor-es-koszeg"),
+        ("Guðrún Jökulsdóttir", "gudrun-jokulsdottir"),
+        ("Kırşehir", "kirsehir"),
+        ("Ðặng Văn Ðức", "dang-van-duc"),
+    ];
+    for (title, slug) in cases {
+        assert_eq!(slugify(title), slug, "{title}");
+        assert_eq!(
+            slugify(&title.nfd().collect::<String>()),
+            slug,
+            "NFD {title}"
+        );
+    }
+}

@@ -38,7 +38,12 @@ pub async fn run_stage<H: Handler>(
 ) -> Result<(), BrokerError> {
     let settings = Arc::new(settings.for_stage(&stage));
     telemetry::register_stage(stage.name);
-    let mut session = Session::open_within_deadline(&settings, stage).await?;
+    // A stop asked for while the first session opens is honoured at once:
+    // a worker killed during start-up must exit cleanly, not after 30 s.
+    let mut session = tokio::select! {
+        () = shutdown.cancelled() => return Ok(()),
+        opened = Session::open_within_deadline(&settings, stage) => opened?,
+    };
     let mut backoff = Backoff::default();
     loop {
         readiness.set(true);
@@ -55,7 +60,11 @@ pub async fn run_stage<H: Handler>(
                 () = shutdown.cancelled() => return Ok(()),
                 () = tokio::time::sleep(wait) => {}
             }
-            match Session::open_within_deadline(&settings, stage).await {
+            let opened = tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                opened = Session::open_within_deadline(&settings, stage) => opened,
+            };
+            match opened {
                 Ok(session) => {
                     info!(stage = stage.name, "reconnected to RabbitMQ");
                     telemetry::record_reconnect(stage.name);
@@ -178,12 +187,16 @@ impl Session {
 
         // Stop taking deliveries; what was prefetched but not started goes
         // back to the queue when the channel closes.
+        // One deadline for the whole stop, so that a broker slow to answer
+        // the cancel eats into the grace period instead of adding to it: an
+        // orchestrator's kill timer counts from SIGTERM, not from our drain.
+        let grace = self.settings.shutdown_grace;
+        let stop_by = tokio::time::Instant::now() + grace;
         let cancelling = self
             .channel
             .basic_cancel(self.consumer.tag(), BasicCancelOptions::default());
-        let _ = tokio::time::timeout(BROKER_ANSWER_TIMEOUT, cancelling).await;
-        let grace = self.settings.shutdown_grace;
-        let drained = tokio::time::timeout(grace, async {
+        let _ = tokio::time::timeout_at(stop_by, cancelling).await;
+        let drained = tokio::time::timeout_at(stop_by, async {
             while in_flight.join_next().await.is_some() {}
         })
         .await;

@@ -11,6 +11,7 @@ use gazette_stages::{DeliverSettings, Needs, Resources, Stage, Stores};
 use gazette_store::Store;
 use gazette_subscribers::{Registry, Subscribers};
 use gazette_webhooks::WebhookClient;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -37,22 +38,36 @@ async fn run(
     preview: Option<std::net::SocketAddr>,
 ) -> Result<()> {
     let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    // Installed before any slow start-up step: a SIGTERM that arrived while
+    // the stores were being opened would otherwise kill the process with
+    // the signal's default action, an unclean exit an orchestrator reports.
+    tokio::spawn(cancel_on_signal(stop_signals()?, shutdown.clone()));
 
     // Every stage is built before anything consumes: a broken theme or an
     // unreachable store stops the process before it takes a message.
     let needs = stages
         .iter()
         .fold(Needs::default(), |needs, stage| needs.union(stage.needs));
-    let resources = open_resources(config, needs).await?;
-    let mut launches = Vec::with_capacity(stages.len());
-    for stage in stages {
-        let launch = stage
-            .build(&resources)
-            .await
-            .with_context(|| format!("stage {} cannot start", stage.name()))?;
-        launches.push((launch, Readiness::default()));
-    }
+    let building = async {
+        let resources = open_resources(config, needs).await?;
+        let mut launches = Vec::with_capacity(stages.len());
+        for stage in stages {
+            let launch = stage
+                .build(&resources)
+                .await
+                .with_context(|| format!("stage {} cannot start", stage.name()))?;
+            launches.push((launch, Readiness::default()));
+        }
+        anyhow::Ok((resources, launches))
+    };
+    // Stopped while starting: nothing was taken, so there is nothing to finish.
+    let (resources, launches) = tokio::select! {
+        () = shutdown.cancelled() => {
+            info!("stopped before consuming");
+            return Ok(());
+        }
+        built = building => built?,
+    };
 
     let mut running = JoinSet::new();
     if let Some(addr) = config.http_addr {
@@ -301,20 +316,24 @@ pub async fn open_registry(config: &Config) -> Result<Registry> {
     Ok(registry)
 }
 
-/// SIGTERM (orchestrators) and SIGINT (a person at a terminal) both mean:
-/// stop taking messages, finish what is in hand, exit.
-async fn cancel_on_signal(shutdown: CancellationToken) {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+/// SIGTERM (orchestrators) and SIGINT (a person at a terminal), registered
+/// with the operating system when this returns, not when first awaited.
+fn stop_signals() -> Result<[Signal; 2]> {
+    let register = |kind: SignalKind, name: &str| {
+        signal(kind).with_context(|| format!("cannot listen for {name}"))
     };
+    Ok([
+        register(SignalKind::terminate(), "SIGTERM")?,
+        register(SignalKind::interrupt(), "SIGINT")?,
+    ])
+}
+
+/// Either signal means: stop taking messages, finish what is in hand, exit.
+async fn cancel_on_signal(signals: [Signal; 2], shutdown: CancellationToken) {
+    let [mut terminate, mut interrupt] = signals;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
     }
     info!("shutdown requested; finishing messages in hand");
     shutdown.cancel();

@@ -1,4 +1,4 @@
-// The browser check: each page in headless Chromium at phone and desktop widths, with screenshots, axe-core, an HTML parse, the fonts drawn and the focus ring.
+// The browser check: each page in headless Chromium at phone and desktop widths, with screenshots, axe-core, an HTML parse, the fonts drawn, the focus ring, and the structured data and meta tags search engines read.
 //
 // Usage: node check.mjs BASE_URL OUT_DIR NAME=PATH...
 // Prints one JSON report per page and width; tests/browser.rs judges it.
@@ -63,7 +63,23 @@ for (const spec of pages) {
       return { tag: el.tagName, text: el.textContent, outline: style.outlineStyle, outlineWidth: style.outlineWidth,
         onScreen: box.left >= 0 && box.top >= 0 && box.right <= window.innerWidth };
     });
-    report.push({ page: name, width, status: response.status(), parseErrors, serious, minor, overflow, fonts: [...fonts], focus });
+    // What search engines and share previews read: every JSON-LD block as
+    // the browser's own JSON parser reads it, and the <meta> tags by name.
+    const seo = await page.evaluate(() => {
+      const jsonLd = [...document.querySelectorAll('script[type="application/ld+json"]')].map((el) => {
+        try { return { parsed: JSON.parse(el.textContent) }; } catch (e) { return { error: String(e) }; }
+      });
+      const meta = {};
+      for (const el of document.querySelectorAll('meta[property], meta[name]')) {
+        const key = el.getAttribute('property') ?? el.getAttribute('name');
+        (meta[key] ??= []).push(el.getAttribute('content'));
+      }
+      const nav = [...document.querySelectorAll('header nav a')].map((a) => ({
+        text: a.textContent, href: a.getAttribute('href'), current: a.getAttribute('aria-current') }));
+      const links = [...document.querySelectorAll('link[rel]')].map((l) => ({ rel: l.getAttribute('rel'), href: l.href }));
+      return { jsonLd, meta, nav, links };
+    });
+    report.push({ page: name, width, status: response.status(), parseErrors, serious, minor, overflow, fonts: [...fonts], focus, seo });
     await context.close();
   }
 }

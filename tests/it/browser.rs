@@ -41,7 +41,20 @@ fn article(id: &str, title: &str, category: (&str, &str), lead: &str) -> Value {
 async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
     needs!(RabbitMq, Garage, Browser);
     let check_dir = browser_check_dir();
-    let env = TestEnv::start("browser").await;
+    let mut env = TestEnv::start("browser").await;
+    let base = format!(
+        "http://{}.web.garage.localhost:{}",
+        env.garage.bucket, env.garage.web_port
+    );
+    // The site's public address is the website endpoint, so that
+    // canonical links, og:url and the structured data's URLs resolve.
+    env.extra_env.extend([
+        ("GAZETTE_PUBLIC_URL".to_owned(), format!("{base}/")),
+        (
+            "GAZETTE_SITE_SECTIONS".to_owned(),
+            "tin-tuc-hoat-dong-cua-quan-uy=Hoạt động Quận ủy,y-te=Y tế,van-hoa=Văn hóa".to_owned(),
+        ),
+    ]);
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
 
     let mut articles = vec![example_article()];
@@ -94,10 +107,6 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
         check_dir.join("check.mjs"),
     )
     .unwrap();
-    let base = format!(
-        "http://{}.web.garage.localhost:{}",
-        env.garage.bucket, env.garage.web_port
-    );
     let pages = [
         "home=/".to_owned(),
         "listing=/tin-tuc-hoat-dong-cua-quan-uy/".to_owned(),
@@ -149,6 +158,40 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
         );
         assert_eq!(entry["focus"]["onScreen"], true, "{what}");
     }
+    for entry in &report {
+        check_what_search_engines_read(entry, &base);
+    }
+    // The site-wide files crawlers and browsers ask for by name.
+    let web: std::net::SocketAddr = format!("127.0.0.1:{}", env.garage.web_port)
+        .parse()
+        .unwrap();
+    let host = format!("{}.web.garage.localhost", env.garage.bucket);
+    let (status, head, robots) = support::raw_get(web, &host, "/robots.txt", "").await;
+    assert_eq!(status, 200, "{head}");
+    assert!(head.contains("content-type: text/plain"), "{head}");
+    assert!(
+        robots
+            .lines()
+            .any(|line| line == format!("Sitemap: {base}/sitemap.xml")),
+        "{robots}"
+    );
+    let (status, head, manifest) = support::raw_get(web, &host, "/manifest.webmanifest", "").await;
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.contains("content-type: application/manifest+json"),
+        "{head}"
+    );
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(manifest["lang"], "vi");
+    for icon in manifest["icons"].as_array().unwrap() {
+        let path = icon["src"].as_str().unwrap();
+        let (status, head, _) = support::raw_get(web, &host, path, "").await;
+        assert_eq!(status, 200, "{path}: {head}");
+        assert!(head.contains("content-type: image/png"), "{path}: {head}");
+    }
+    // Binary, so read from the store rather than as text.
+    let favicon = store.get("favicon.ico").await.unwrap().unwrap();
+    assert_eq!(favicon[..4], [0, 0, 1, 0], "an ICO file");
     for page in ["home", "listing", "numbered", "article", "not-found"] {
         for width in ["phone", "desktop"] {
             let shot = out.join(format!("{page}-{width}.png"));
@@ -160,4 +203,149 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
         }
     }
     env.teardown().await;
+}
+
+/// The `<meta>` tag's values, by property or name.
+fn meta<'a>(seo: &'a Value, key: &str) -> Vec<&'a str> {
+    seo["meta"][key]
+        .as_array()
+        .map(|values| values.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// RFC 3339 with an explicit offset, as Google's Article documentation asks of dates.
+fn is_iso_with_offset(text: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(text).is_ok()
+}
+
+/// The JSON-LD, OpenGraph, navigation and robots directives one page
+/// carries, as Chromium parsed them, against Google's Article
+/// documentation and the OpenGraph protocol.
+fn check_what_search_engines_read(entry: &Value, base: &str) {
+    let page = entry["page"].as_str().unwrap_or_default();
+    let seo = &entry["seo"];
+    let what = format!("{page}: {seo}");
+    let blocks: Vec<&Value> = seo["jsonLd"].as_array().unwrap().iter().collect();
+    for block in &blocks {
+        assert!(block.get("error").is_none(), "JSON-LD parses: {what}");
+    }
+    let graph: Vec<&Value> = blocks
+        .iter()
+        .flat_map(|block| match &block["parsed"] {
+            Value::Array(items) => items.iter().collect::<Vec<_>>(),
+            single => vec![single],
+        })
+        .collect();
+    let of_type = |kind: &str| graph.iter().find(|item| item["@type"] == kind).copied();
+    let robots = meta(seo, "robots");
+
+    if page == "not-found" {
+        assert_eq!(robots, ["noindex"], "{what}");
+        return;
+    }
+    assert_eq!(robots, ["max-image-preview:large"], "{what}");
+    assert_eq!(meta(seo, "og:locale"), ["vi_VN"], "{what}");
+    for key in ["og:title", "og:description", "og:site_name", "og:url"] {
+        let values = meta(seo, key);
+        assert!(values.len() == 1 && !values[0].is_empty(), "{key}: {what}");
+    }
+    assert!(meta(seo, "og:url")[0].starts_with(base), "{what}");
+    // No picture yet (the media stage brings them): the small card.
+    assert_eq!(meta(seo, "twitter:card"), ["summary"], "{what}");
+    let links = seo["links"].as_array().unwrap();
+    for rel in ["icon", "manifest", "apple-touch-icon"] {
+        assert!(
+            links.iter().any(|l| l["rel"] == rel),
+            "a {rel} link: {what}"
+        );
+    }
+    let nav = seo["nav"].as_array().unwrap();
+    let names: Vec<&str> = nav.iter().filter_map(|a| a["text"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["Hoạt động Quận ủy", "Y tế", "Văn hóa"],
+        "the operator's order: {what}"
+    );
+    let current: Vec<(&str, &str)> = nav
+        .iter()
+        .filter_map(|a| Some((a["text"].as_str()?, a["current"].as_str()?)))
+        .collect();
+
+    match page {
+        "article" => {
+            assert_eq!(meta(seo, "og:type"), ["article"], "{what}");
+            assert_eq!(current, [("Hoạt động Quận ủy", "true")], "{what}");
+            for key in ["article:published_time", "article:modified_time"] {
+                let values = meta(seo, key);
+                assert!(
+                    values.len() == 1 && is_iso_with_offset(values[0]),
+                    "{key}: {what}"
+                );
+            }
+            assert_eq!(
+                meta(seo, "article:section"),
+                ["Tin tức hoạt động của Quận ủy"],
+                "{what}"
+            );
+            assert_eq!(meta(seo, "article:tag"), ["hội nghị", "quận ủy"], "{what}");
+            let article = of_type("NewsArticle").unwrap_or_else(|| panic!("NewsArticle: {what}"));
+            assert_eq!(article["@context"], "https://schema.org", "{what}");
+            for key in ["headline", "description", "articleSection", "inLanguage"] {
+                assert!(
+                    article[key].as_str().is_some_and(|v| !v.is_empty()),
+                    "{key}: {what}"
+                );
+            }
+            assert_eq!(article["inLanguage"], "vi", "{what}");
+            for key in ["datePublished", "dateModified"] {
+                assert!(
+                    article[key].as_str().is_some_and(is_iso_with_offset),
+                    "{key}: {what}"
+                );
+            }
+            assert_eq!(article["author"][0]["@type"], "Person", "{what}");
+            assert!(
+                article["author"][0]["name"]
+                    .as_str()
+                    .is_some_and(|n| !n.is_empty()),
+                "{what}"
+            );
+            assert_eq!(article["publisher"]["@type"], "Organization", "{what}");
+            let logo = article["publisher"]["logo"]["url"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(logo.starts_with(base), "an absolute logo: {what}");
+            assert_eq!(
+                article["mainEntityOfPage"]["@id"],
+                meta(seo, "og:url")[0],
+                "{what}"
+            );
+            let trail = of_type("BreadcrumbList").unwrap_or_else(|| panic!("breadcrumbs: {what}"));
+            assert_eq!(
+                trail["itemListElement"].as_array().map(Vec::len),
+                Some(2),
+                "{what}"
+            );
+            assert_eq!(
+                trail["itemListElement"][0]["item"],
+                format!("{base}/"),
+                "{what}"
+            );
+        }
+        "listing" | "numbered" => {
+            assert_eq!(meta(seo, "og:type"), ["website"], "{what}");
+            let trail = of_type("BreadcrumbList").unwrap_or_else(|| panic!("breadcrumbs: {what}"));
+            assert_eq!(trail["itemListElement"][1]["position"], 2, "{what}");
+            let expected = if page == "listing" {
+                [("Hoạt động Quận ủy", "page")]
+            } else {
+                [("Y tế", "true")]
+            };
+            assert_eq!(current, expected, "{what}");
+        }
+        _ => {
+            assert_eq!(meta(seo, "og:type"), ["website"], "{what}");
+            assert!(current.is_empty(), "{what}");
+        }
+    }
 }

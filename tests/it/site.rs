@@ -129,11 +129,15 @@ async fn a_burst_is_flushed_together_onto_stable_pages() {
     env.teardown().await;
 }
 
+/// An article published an hour ago, so that it is news (`sitemap-news.xml`).
 fn submission(id: &str, revision: u64, title: &str) -> Value {
     let mut article = example_article();
     article["id"] = json!(id);
     article["revision"] = json!(revision);
     article["title"] = json!(title);
+    let an_hour_ago = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    let hanoi = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    article["published_at"] = json!(an_hour_ago.with_timezone(&hanoi).to_rfc3339());
     article
 }
 
@@ -182,6 +186,12 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         2,
         "replaced, not added"
     );
+    let news = wait_for(&store, "sitemap-news.xml", |xml| xml.contains("(cập nhật)")).await;
+    assert_eq!(news.matches("<url>").count(), 2, "{news}");
+    assert!(
+        news.contains("<news:language>vi</news:language>") && news.contains("<news:name>"),
+        "{news}"
+    );
 
     // A withdrawal: the page goes, and so does every mention.
     let page_b = format!("{category}/lich-tiep-cong-dan-thang-7.html");
@@ -196,6 +206,7 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         "index.html".to_owned(),
         "sitemap.xml".to_owned(),
         "rss.xml".to_owned(),
+        "sitemap-news.xml".to_owned(),
         format!("{category}/atom.xml"),
     ] {
         let gone = wait_for(&store, &key, |body| !body.contains("lich-tiep-cong-dan")).await;
@@ -207,7 +218,11 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
 
     // A rebuild from the stored copies reaches the same site, the
     // withdrawn article still left out, after the derived pages are lost.
-    for key in [front.clone(), "sitemap.xml".to_owned()] {
+    for key in [
+        front.clone(),
+        "sitemap.xml".to_owned(),
+        "sitemap-news.xml".to_owned(),
+    ] {
         store.delete(&key).await.unwrap();
     }
     env.archive()
@@ -228,6 +243,8 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
     );
     let sitemap = text(&store, "sitemap.xml").await.unwrap();
     assert_eq!(sitemap.matches("<url>").count(), 1, "{sitemap}");
+    let news = text(&store, "sitemap-news.xml").await.unwrap();
+    assert_eq!(news.matches("<url>").count(), 1, "{news}");
     assert!(
         text(&store, &page_b).await.is_none(),
         "a rebuild does not bring a withdrawn page back"

@@ -13,6 +13,9 @@ pub struct Article {
     pub title: String,
     pub category: Category,
     pub published_at: DateTime<FixedOffset>,
+    /// When this revision was edited; absent for most first revisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<FixedOffset>>,
     pub author: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub lead: String,
@@ -46,4 +49,18 @@ pub struct Body {
 pub enum BodyFormat {
     Markdown,
     Html,
+}
+
+impl Article {
+    /// When this revision last changed, for `dateModified`: its
+    /// `updated_at`, or its publication when the CMS did not say or gave an
+    /// earlier time (an article edited before its scheduled publication
+    /// was not modified after it: search engines read a `dateModified`
+    /// before `datePublished` as an error).
+    pub fn modified_at(&self) -> DateTime<FixedOffset> {
+        match self.updated_at {
+            Some(updated) if updated > self.published_at => updated,
+            _ => self.published_at,
+        }
+    }
 }

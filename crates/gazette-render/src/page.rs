@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::SocialImage;
+
 /// What every page's layout and `<head>` use.
 #[derive(Debug, Clone, Serialize)]
 pub struct Chrome<'a> {
@@ -22,6 +24,65 @@ pub struct Chrome<'a> {
     pub atom_href: &'a str,
     /// Search engines must not index this page (the 404 page).
     pub noindex: bool,
+    /// OpenGraph's `og:locale`, such as `vi_VN`.
+    pub locale: &'a str,
+    /// OpenGraph's `og:type`: `article` on article pages, `website` elsewhere.
+    pub og_type: &'a str,
+    /// The picture share previews show; none gives a `summary` card.
+    pub image: Option<&'a SocialImage>,
+    /// `article:*` OpenGraph properties, on article pages only.
+    pub article_meta: Option<&'a ArticleMeta>,
+    /// JSON-LD, already made safe for a `<script>` element by
+    /// [`crate::script_safe`]; the theme inserts it unescaped. Empty for none.
+    pub structured_data: &'a str,
+    /// The site's categories in the header, in the operator's order.
+    pub nav: &'a [NavItem],
+}
+
+/// A category the operator lists in the header (`GAZETTE_SITE_SECTIONS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub slug: String,
+    pub name: String,
+}
+
+/// One category in the header's navigation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NavItem {
+    pub name: String,
+    pub href: String,
+    /// `aria-current`'s value: `page` on the category's own front page,
+    /// `true` on its other pages and its articles, empty elsewhere.
+    pub current: &'static str,
+}
+
+impl NavItem {
+    /// The navigation as seen from a page of `current_slug`'s category
+    /// (`None` elsewhere); `own_page` when that page is the category's front.
+    pub fn marked(sections: &[Section], current_slug: Option<&str>, own_page: bool) -> Vec<Self> {
+        sections
+            .iter()
+            .map(|section| Self {
+                name: section.name.clone(),
+                href: format!("/{}/", section.slug),
+                current: match (current_slug == Some(section.slug.as_str()), own_page) {
+                    (true, true) => "page",
+                    (true, false) => "true",
+                    (false, _) => "",
+                },
+            })
+            .collect()
+    }
+}
+
+/// OpenGraph's `article:*` properties.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleMeta {
+    /// RFC 3339.
+    pub published_time: String,
+    pub modified_time: String,
+    pub section: String,
+    pub tags: Vec<String>,
 }
 
 /// `article.hbs`.
@@ -33,6 +94,9 @@ pub struct ArticlePage<'a> {
     pub category_href: &'a str,
     /// RFC 3339, for `<time datetime>`.
     pub published_iso: &'a str,
+    /// RFC 3339: when this revision was edited; the publication time when
+    /// the CMS did not say.
+    pub modified_iso: &'a str,
     /// As the portal shows it: "23/06/2022 | 15:04".
     pub published_display: &'a str,
     pub lead: &'a str,

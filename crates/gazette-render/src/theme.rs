@@ -45,7 +45,7 @@ const PAGES: [TemplateFile; 4] = templates![
 ];
 
 /// Static files the theme ships, written to the store under the same path
-/// (`assets/...`): Noto Sans in the Latin and Vietnamese subsets, so that
+/// (`assets/...`, and `favicon.ico` at the root): Noto Sans in the Latin and Vietnamese subsets, so that
 /// stacked diacritics (ệ, ậ, ổ) never fall back to another face, whatever
 /// fonts the reader's device has.
 macro_rules! assets {
@@ -64,12 +64,28 @@ struct Asset {
     default: &'static [u8],
 }
 
-const ASSETS: [Asset; 5] = assets![
+const ASSETS: [Asset; 9] = assets![
     "assets/fonts/noto-sans-latin-400-normal.woff2" => "font/woff2",
     "assets/fonts/noto-sans-latin-700-normal.woff2" => "font/woff2",
     "assets/fonts/noto-sans-vietnamese-400-normal.woff2" => "font/woff2",
     "assets/fonts/noto-sans-vietnamese-700-normal.woff2" => "font/woff2",
     "assets/fonts/OFL.txt" => "text/plain; charset=utf-8",
+    // The site's icon: the tab's favicon (at the root, where browsers ask
+    // for it unprompted), the web app manifest's icons, and the publisher
+    // logo in structured data (512 px, square, as Google asks).
+    "favicon.ico" => "image/x-icon",
+    "assets/icons/icon-180.png" => "image/png",
+    "assets/icons/icon-192.png" => "image/png",
+    "assets/icons/icon-512.png" => "image/png",
+];
+
+/// The theme's square logo, and its side in pixels: the publisher logo in
+/// structured data and the largest icon of the web app manifest.
+pub const LOGO: (&str, u32) = ("assets/icons/icon-512.png", 512);
+/// The web app manifest's icons: path and side.
+pub const MANIFEST_ICONS: [(&str, u32); 2] = [
+    ("assets/icons/icon-192.png", 192),
+    ("assets/icons/icon-512.png", 512),
 ];
 
 /// One of the theme's static files, as it goes into the store.
@@ -245,10 +261,17 @@ mod tests {
                 rss_href: "/tin-tuc/rss.xml",
                 atom_href: "/tin-tuc/atom.xml",
                 noindex: false,
+                locale: "vi_VN",
+                og_type: "article",
+                image: None,
+                article_meta: None,
+                structured_data: "",
+                nav: &[],
             },
             category_name: "Tin tức",
             category_href: "/tin-tuc/",
             published_iso: "2022-06-23T15:04:00+07:00",
+            modified_iso: "2022-06-23T15:04:00+07:00",
             published_display: "23/06/2022 | 15:04",
             lead: "(NTL) Sáng ngày 23/6 & <i>chiều</i>",
             author: "Thanh Hải",

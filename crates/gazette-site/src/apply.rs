@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
+
 use crate::{
     ArticleRecord, CategoryState, Entry, FEED_LEN, PAGE_SIZE, PageState, Placement, SITEMAP_SHARD,
     ShardState, SiteState, Slot, UrlEntry,
@@ -76,6 +78,8 @@ pub struct Dirty {
     /// Categories that lost an article from their newest list, which must be
     /// refilled from their newest pages ([`refresh_latest`]).
     pub refill: BTreeSet<String>,
+    /// The news sitemap (`sitemap-news.xml`).
+    pub news: bool,
 }
 
 impl Dirty {
@@ -108,10 +112,14 @@ fn url_of(entry: &Entry) -> UrlEntry {
 /// New articles in one batch take their places in order of publication
 /// time (then id), whatever order their events were handled in; across
 /// batches, the later batch comes later.
+///
+/// `now` decides which articles are news ([`crate::NewsState`]): what
+/// left the news window by then is dropped as well.
 pub fn plan_changes(
     site: &mut SiteState,
     records: &mut HashMap<String, ArticleRecord>,
     mut changes: Vec<Change>,
+    now: DateTime<Utc>,
 ) -> (Vec<Op>, Dirty) {
     changes.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     let mut ops = Vec::new();
@@ -127,7 +135,11 @@ pub fn plan_changes(
     }
     for change in changes {
         match change {
-            Change::Listed(entry) => list(site, records, entry, &mut ops, &mut dirty),
+            Change::Listed(entry) => {
+                if list(site, records, &entry, &mut ops, &mut dirty) {
+                    dirty.news |= site.news.listed(&entry, now);
+                }
+            }
             Change::Unlisted {
                 article_id,
                 revision,
@@ -139,6 +151,7 @@ pub fn plan_changes(
                 // A newer revision, published after the withdrawal, stays listed.
                 if record.revision <= revision {
                     unplace(site, record, &mut ops, &mut dirty);
+                    dirty.news |= site.news.unlisted(&article_id);
                 }
                 record.withdrawn_through = Some(revision);
                 record.revision = record.revision.max(revision);
@@ -146,6 +159,7 @@ pub fn plan_changes(
             }
         }
     }
+    dirty.news |= site.news.age(now);
     (ops, dirty)
 }
 
@@ -167,19 +181,20 @@ pub fn is_committed(site: &SiteState, category: &str, placement: Placement) -> b
         && placement.site_seq < site.next_site_seq
 }
 
+/// Places `entry`'s revision; whether it was accepted (not stale, not withdrawn).
 fn list(
     site: &mut SiteState,
     records: &mut HashMap<String, ArticleRecord>,
-    entry: Entry,
+    entry: &Entry,
     ops: &mut Vec<Op>,
     dirty: &mut Dirty,
-) {
+) -> bool {
     let record = records.entry(entry.article_id.clone()).or_default();
     let withdrawn = record
         .withdrawn_through
         .is_some_and(|w| w >= entry.revision);
     if entry.revision < record.revision || withdrawn {
-        return;
+        return false;
     }
     let same_category = record.category.as_deref() == Some(entry.category_slug.as_str());
     let placement = match record.placement {
@@ -213,7 +228,7 @@ fn list(
     let slot = Slot {
         seq: placement.seq,
         site_seq: placement.site_seq,
-        entry,
+        entry: entry.clone(),
     };
     // Newest first by sequence; an update replaces its slot in place.
     category.latest.retain(|s| s.seq != slot.seq);
@@ -239,6 +254,7 @@ fn list(
         page: page_of(placement.seq),
         slot,
     });
+    true
 }
 
 /// Takes the article off its page, its category's newest list and the sitemap.

@@ -46,7 +46,7 @@ impl Index {
                 (id, record)
             })
             .collect();
-        let (ops, dirty) = plan_changes(&mut self.site, &mut records, changes);
+        let (ops, dirty) = plan_changes(&mut self.site, &mut records, changes, chrono::Utc::now());
         self.records.extend(records);
         apply_ops(ops, &mut self.pages, &mut self.shards);
         for category in &dirty.refill {
@@ -210,4 +210,62 @@ fn placements_of_an_unfinished_flush_are_void() {
         .collect();
     assert_eq!(ids, ["x", "y", "z"], "y once, in a slot of its own");
     assert_eq!(index.site.categories["tin-tuc"].next_seq, 3);
+}
+
+/// Entries of the news sitemap, as (id, title), in id order.
+fn news(index: &Index) -> Vec<(String, String)> {
+    index
+        .site
+        .news
+        .entries
+        .iter()
+        .map(|(id, entry)| (id.clone(), entry.title.clone()))
+        .collect()
+}
+
+#[test]
+fn the_news_sitemap_follows_accepted_revisions_only() {
+    let mut index = Index::default();
+    let fresh = |id: &str, revision: u64| {
+        let mut entry = entry(id, revision, "tin-tuc");
+        entry.published_at = (chrono::Utc::now() - chrono::TimeDelta::hours(3)).fixed_offset();
+        Change::Listed(entry)
+    };
+    let dirty = index.apply(vec![
+        fresh("n1", 2),
+        fresh("n2", 1),
+        listed("old", 1, "tin-tuc"),
+    ]);
+    assert!(dirty.news);
+    assert_eq!(
+        news(&index),
+        [
+            ("n1".to_owned(), "Bài n1 bản 2".to_owned()),
+            ("n2".to_owned(), "Bài n2 bản 1".to_owned())
+        ],
+        "an article from 2022 is no news"
+    );
+    // A stale revision redelivered late does not bring back its old title.
+    let dirty = index.apply(vec![fresh("n1", 1)]);
+    assert!(!dirty.news);
+    assert_eq!(news(&index)[0].1, "Bài n1 bản 2");
+    // A withdrawal of an older revision than the one listed changes nothing;
+    // of the listed one, it takes the article out.
+    let dirty = index.apply(vec![Change::Unlisted {
+        article_id: "n1".to_owned(),
+        revision: 1,
+    }]);
+    assert!(!dirty.news);
+    let dirty = index.apply(vec![Change::Unlisted {
+        article_id: "n2".to_owned(),
+        revision: 1,
+    }]);
+    assert!(dirty.news);
+    assert_eq!(news(&index).len(), 1);
+    // A redelivered withdrawal is no change at all.
+    let dirty = index.apply(vec![Change::Unlisted {
+        article_id: "n2".to_owned(),
+        revision: 1,
+    }]);
+    assert!(!dirty.news);
 }

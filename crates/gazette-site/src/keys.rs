@@ -23,6 +23,9 @@ impl BaseUrl {
     }
 }
 
+/// The sitemap, or the index of its shards past 50,000 URLs.
+pub const SITEMAP_KEY: &str = "sitemap.xml";
+
 /// Everything the indexer keeps for itself, in the archive.
 pub const STATE_PREFIX: &str = "_gazette/index/";
 

@@ -78,6 +78,10 @@ pub struct SiteState {
     /// The next article's sequence number across the site (the sitemap's order).
     pub next_site_seq: u64,
     pub categories: BTreeMap<String, CategoryState>,
+    /// The articles of the last 48 hours, for `sitemap-news.xml`; absent
+    /// from a state written before there was one.
+    #[serde(default)]
+    pub news: crate::NewsState,
 }
 
 impl SiteState {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::xml::{escape, whole_seconds};
-use crate::{SITEMAP_SHARD, ShardState};
+use crate::{SITEMAP_KEY, SITEMAP_SHARD, ShardState};
 
 const NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
@@ -34,7 +34,7 @@ pub fn sitemap_objects(
     if all_shards <= 1 {
         let only = shards.get(&1).unwrap_or(&empty);
         return vec![SitemapObject {
-            key: "sitemap.xml".to_owned(),
+            key: SITEMAP_KEY.to_owned(),
             xml: url_set(only),
         }];
     }
@@ -58,7 +58,7 @@ pub fn sitemap_objects(
     }
     index.push_str("</sitemapindex>\n");
     objects.push(SitemapObject {
-        key: "sitemap.xml".to_owned(),
+        key: SITEMAP_KEY.to_owned(),
         xml: index,
     });
     objects

@@ -6,7 +6,10 @@
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, Rendered, Schemas, ValidatedArticle, event_id};
-use gazette_render::{ArticlePage, Chrome, RenderError, Renderer};
+use gazette_render::{
+    ArticleMeta, ArticlePage, Chrome, LOGO, NavItem, NewsArticleFacts, Publisher, RenderError,
+    Renderer, Section, news_article_json_ld, og_locale,
+};
 use gazette_text::{BodySanitizer, portal_datetime};
 use tracing::info;
 
@@ -79,6 +82,40 @@ pub struct SiteSettings {
     /// canonical links and the `url` of `article.published`.
     pub public_url: Option<String>,
     pub time_zone: chrono_tz::Tz,
+    /// The categories every page's header lists, in the operator's order.
+    pub sections: Vec<Section>,
+}
+
+/// The site's addresses structured data gives, when it has a public URL.
+#[derive(Debug, Clone)]
+pub(crate) struct PublicAddresses {
+    base: BaseUrl,
+    logo: String,
+}
+
+impl PublicAddresses {
+    pub(crate) fn of(site: &SiteSettings) -> Option<Self> {
+        let base = BaseUrl::new(site.public_url.as_deref()?);
+        let logo = base.join(LOGO.0);
+        Some(Self { base, logo })
+    }
+
+    pub(crate) fn join(&self, path: &str) -> String {
+        self.base.join(path)
+    }
+}
+
+/// The site as publisher in structured data: its name, and its address
+/// and logo where it has a public one.
+pub(crate) fn publisher<'a>(
+    site: &'a SiteSettings,
+    addresses: Option<&'a PublicAddresses>,
+) -> Publisher<'a> {
+    Publisher {
+        name: &site.name,
+        url: addresses.map(|a| a.base.as_str()),
+        logo: addresses.map(|a| (a.logo.as_str(), LOGO.1)),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -175,10 +212,38 @@ impl ArticlePages {
     /// The page for `validated`, to be stored under `key`.
     pub fn render(&self, validated: &ValidatedArticle, key: &str) -> Result<String, RenderError> {
         let article = &validated.article;
+        let addresses = PublicAddresses::of(&self.site);
         let canonical_url = self.page_url(key).unwrap_or_default();
         let category_href = format!("/{}/", article.category.slug);
         let (rss_href, atom_href) = category_feed_hrefs(&article.category.slug);
         let description = description(&article.lead, &article.title);
+        let published_iso = article.published_at.to_rfc3339();
+        let modified_iso = article.modified_at().to_rfc3339();
+        let section_url = addresses
+            .as_ref()
+            .map(|a| a.join(&format!("{}/", article.category.slug)));
+        let structured_data = news_article_json_ld(&NewsArticleFacts {
+            headline: &article.title,
+            description: &description,
+            url: addresses.as_ref().map(|_| canonical_url.as_str()),
+            date_published: &published_iso,
+            date_modified: &modified_iso,
+            author: &article.author,
+            section: &article.category.name,
+            section_url: section_url.as_deref(),
+            language: &article.language,
+            keywords: &article.tags,
+            image: None,
+            publisher: publisher(&self.site, addresses.as_ref()),
+        });
+        let article_meta = ArticleMeta {
+            published_time: published_iso.clone(),
+            modified_time: modified_iso.clone(),
+            section: article.category.name.clone(),
+            tags: article.tags.clone(),
+        };
+        let nav = NavItem::marked(&self.site.sections, Some(&article.category.slug), false);
+        let locale = og_locale(&article.language);
         let html = self.renderer.render_article(&ArticlePage {
             chrome: Chrome {
                 lang: &article.language,
@@ -190,10 +255,17 @@ impl ArticlePages {
                 rss_href: &rss_href,
                 atom_href: &atom_href,
                 noindex: false,
+                locale: &locale,
+                og_type: "article",
+                image: None,
+                article_meta: Some(&article_meta),
+                structured_data: &structured_data,
+                nav: &nav,
             },
             category_name: &article.category.name,
             category_href: &category_href,
-            published_iso: &article.published_at.to_rfc3339(),
+            published_iso: &published_iso,
+            modified_iso: &modified_iso,
             published_display: &portal_datetime(&article.published_at, self.site.time_zone),
             lead: &article.lead,
             author: &article.author,
@@ -273,16 +345,5 @@ fn description(lead: &str, title: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn description_prefers_the_lead_and_is_cut_on_characters() {
-        assert_eq!(description("", "Tiêu đề"), "Tiêu đề");
-        let long = "ệ".repeat(200);
-        assert_eq!(
-            description(&long, "x").chars().count(),
-            DESCRIPTION_CHARS + 1
-        );
-    }
-}
+#[path = "render_tests.rs"]
+mod tests;

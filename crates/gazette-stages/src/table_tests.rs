@@ -92,6 +92,7 @@ async fn resources_for(needs: Needs, dir: &std::path::Path) -> Resources {
             name: "Cổng thông tin quận".to_owned(),
             public_url: None,
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+            sections: Vec::new(),
         },
         publish: PublishSettings::default(),
         deliver: DeliverSettings {

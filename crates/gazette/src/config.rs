@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
+use gazette_render::Section;
 use gazette_stages::{PublishSettings, SiteSettings};
 
 use crate::config_file::ConfigFile;
@@ -133,6 +134,7 @@ impl Config {
             name: env.text("GAZETTE_SITE_NAME")?,
             public_url: public_url.clone(),
             time_zone,
+            sections: sections(&env)?,
         };
         let publish = PublishSettings {
             public_url,
@@ -189,6 +191,47 @@ fn file_key(variable: &str) -> String {
     variable.trim_start_matches("GAZETTE_").to_lowercase()
 }
 
+/// `GAZETTE_SITE_SECTIONS`: `slug=Name` items, each slug a category slug
+/// once, each name normalised to NFC like every text an article carries.
+fn sections<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<Vec<Section>, ConfigError> {
+    const NAME: &str = "GAZETTE_SITE_SECTIONS";
+    let mut sections: Vec<Section> = Vec::new();
+    for item in env.items(NAME)? {
+        let invalid = |why: &str| env.invalid(NAME, &item, why);
+        let Some((slug, name)) = item.split_once('=') else {
+            return Err(invalid(
+                "expected slug=Name items such as thoi-su=Thời sự,y-te=Y tế",
+            ));
+        };
+        let (slug, name) = (slug.trim(), name.trim());
+        let slug_ok = !slug.is_empty()
+            && slug.len() <= 64
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !slug.starts_with('-')
+            && !slug.ends_with('-');
+        if !slug_ok {
+            return Err(invalid(&format!(
+                "the slug {slug:?} must be lower-case ASCII letters, digits and inner hyphens, as in an article's category"
+            )));
+        }
+        if name.is_empty() {
+            return Err(invalid(&format!(
+                "the category {slug} needs a name after '='"
+            )));
+        }
+        if sections.iter().any(|known| known.slug == slug) {
+            return Err(invalid(&format!("the category {slug} is listed twice")));
+        }
+        sections.push(Section {
+            slug: slug.to_owned(),
+            name: gazette_text::nfc(name),
+        });
+    }
+    Ok(sections)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::collections::HashMap;
@@ -204,6 +247,52 @@ pub(crate) mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn sections_keep_the_operators_order_and_fold_names_to_nfc() {
+        let decomposed = "Y te\u{302}\u{301}";
+        let loaded = config(&[(
+            "GAZETTE_SITE_SECTIONS",
+            &format!(" thoi-su = Thời sự ,,y-te={decomposed}, kinh-te-xa-hoi=Kinh tế - Xã hội"),
+        )])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let sections: Vec<(&str, &str)> = loaded
+            .site
+            .sections
+            .iter()
+            .map(|s| (s.slug.as_str(), s.name.as_str()))
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                ("thoi-su", "Thời sự"),
+                ("y-te", "Y tế"),
+                ("kinh-te-xa-hoi", "Kinh tế - Xã hội")
+            ]
+        );
+        assert!(config(&[]).is_ok_and(|c| c.site.sections.is_empty()));
+    }
+
+    #[test]
+    fn a_wrong_section_is_named_with_its_setting() {
+        for (value, why) in [
+            ("thoi-su", "slug=Name"),
+            ("Thời-sự=Thời sự", "lower-case"),
+            ("-y-te=Y tế", "lower-case"),
+            ("y te=Y tế", "lower-case"),
+            ("y-te=", "needs a name"),
+            ("y-te=Y tế,y-te=Y tế 2", "listed twice"),
+        ] {
+            let message = config(&[("GAZETTE_SITE_SECTIONS", value)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                message.starts_with("GAZETTE_SITE_SECTIONS=") && message.contains(why),
+                "{value}: {message}"
+            );
+        }
     }
 
     #[test]

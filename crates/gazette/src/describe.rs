@@ -40,6 +40,19 @@ impl Config {
                     .unwrap_or_else(|| "(unset)".to_owned()),
             ),
             ("site_name", self.site.name.clone()),
+            (
+                "site_sections",
+                match self.site.sections.is_empty() {
+                    true => "(none)".to_owned(),
+                    false => self
+                        .site
+                        .sections
+                        .iter()
+                        .map(|s| format!("{}={}", s.slug, s.name))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                },
+            ),
             ("timezone", self.site.time_zone.name().to_owned()),
             (
                 "theme_dir",

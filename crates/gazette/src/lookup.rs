@@ -99,6 +99,21 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         })
     }
 
+    /// Comma-separated items, trimmed, empty ones dropped; none when unset.
+    pub(crate) fn items(&self, name: &'static str) -> Result<Vec<String>, ConfigError> {
+        let setting = declared(name)?;
+        let Kind::Items(_) = setting.kind else {
+            return Err(misdeclared(setting, "a list of items"));
+        };
+        Ok((self.0)(name)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// Comma-separated durations, else the declared default.
     pub(crate) fn durations(&self, name: &'static str) -> Result<Vec<Duration>, ConfigError> {
         let setting = declared(name)?;

@@ -34,6 +34,9 @@ pub enum Kind {
     Duration(&'static str),
     /// Comma-separated durations such as `1s,5s,30s`.
     Durations(&'static str),
+    /// Comma-separated text items, none when unset (the README's words say
+    /// what that means).
+    Items(&'static str),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +55,7 @@ impl Setting {
         match self.kind {
             Kind::Text(_) | Kind::Unset(_) | Kind::Duration(_) => Shape::Text,
             Kind::Whole { .. } => Shape::Whole,
-            Kind::Durations(_) => Shape::List,
+            Kind::Durations(_) | Kind::Items(_) => Shape::List,
         }
     }
 
@@ -61,7 +64,7 @@ impl Setting {
         match self.kind {
             Kind::Text(text) | Kind::Duration(text) | Kind::Durations(text) => format!("`{text}`"),
             Kind::Whole { default, .. } => format!("`{default}`"),
-            Kind::Unset(words) => words.to_owned(),
+            Kind::Unset(words) | Kind::Items(words) => words.to_owned(),
         }
     }
 
@@ -71,7 +74,7 @@ impl Setting {
     }
 }
 
-pub const SETTINGS: [Setting; 28] = [
+pub const SETTINGS: [Setting; 29] = [
     Setting {
         var: "GAZETTE_AMQP_URL",
         kind: Kind::Text("amqp://guest:guest@127.0.0.1:5672/%2f"),
@@ -109,6 +112,12 @@ pub const SETTINGS: [Setting; 28] = [
         kind: Kind::Text("Gazette"),
         secret: false,
         doc: "shown in the page header and title",
+    },
+    Setting {
+        var: "GAZETTE_SITE_SECTIONS",
+        kind: Kind::Items("none: the header shows only the site's name"),
+        secret: false,
+        doc: "the categories every page's header lists, in this order, as `slug=Name` items (`thoi-su=Thời sự,y-te=Y tế`); a name cannot hold a comma",
     },
     Setting {
         var: "GAZETTE_TIMEZONE",

@@ -152,7 +152,7 @@ fn values_are_parsed_by_their_declared_kind() {
                 "{}",
                 setting.var
             ),
-            Kind::Text(_) | Kind::Unset(_) => {}
+            Kind::Text(_) | Kind::Unset(_) | Kind::Items(_) => {}
         }
     }
 }

@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
                 name: "Cổng thông tin quận".to_owned(),
                 public_url: Some("https://quan.example.vn/".to_owned()),
                 time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+                sections: Vec::new(),
             },
             schemas.clone(),
             registry.clone(),

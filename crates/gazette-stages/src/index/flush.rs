@@ -63,7 +63,12 @@ pub(crate) async fn flush(
         .await?;
     let shards_before = shard_count(index.site.next_site_seq);
     let committed = index.site.clone();
-    let (ops, mut dirty) = plan_changes(&mut index.site, &mut index.records, changes);
+    let (ops, mut dirty) = plan_changes(
+        &mut index.site,
+        &mut index.records,
+        changes,
+        chrono::Utc::now(),
+    );
 
     let mut wanted_pages: BTreeSet<(String, u64)> = ops.iter().filter_map(|op| op.page()).collect();
     wanted_pages.extend(dirty.pages.iter().cloned());
@@ -160,6 +165,9 @@ pub(crate) async fn write(
             pages.push(outputs.sitemap(sitemap.key, sitemap.xml));
         }
     }
+    if dirty.news {
+        pages.push(outputs.news_sitemap(&index.site.news, chrono::Utc::now()));
+    }
     let mut state = Vec::new();
     for key in &dirty.pages {
         if let Some(page) = index.pages.get(key) {
@@ -202,7 +210,7 @@ fn json_object(key: String, value: &impl Serialize) -> Result<PutObject, IndexFa
 }
 
 /// A state object, or its default when it does not exist yet.
-async fn get_json<T: DeserializeOwned + Default>(
+pub(crate) async fn get_json<T: DeserializeOwned + Default>(
     store: &Store,
     key: &str,
 ) -> Result<T, IndexFailure> {

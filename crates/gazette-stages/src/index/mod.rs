@@ -101,6 +101,10 @@ impl Default for IndexSettings {
     }
 }
 
+/// How often the news sitemap is written again with no event: its
+/// entries age out of the 48-hour window by the clock alone.
+const NEWS_REFRESH: Duration = Duration::from_secs(600);
+
 /// What the flusher task owns.
 #[derive(Debug)]
 struct Site {
@@ -109,6 +113,9 @@ struct Site {
     renderer: Arc<Renderer>,
     settings: SiteSettings,
     base_url: String,
+    /// Held by a flush and by the news timer, so that the timer never
+    /// writes a news sitemap read before a flush over the flush's newer one.
+    writing: tokio::sync::Mutex<()>,
 }
 
 impl Site {
@@ -119,6 +126,36 @@ impl Site {
             base_url: &self.base_url,
         }
     }
+}
+
+/// Writes the news sitemap at start (entries may have aged while no
+/// indexer ran) and every [`NEWS_REFRESH`] after, until the stage is gone.
+/// A standby replica does it too: it only reads the committed site state,
+/// so at worst it writes the same file a moment before the active one.
+fn start_news_timer(site: std::sync::Weak<Site>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(NEWS_REFRESH);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(site) = site.upgrade() else {
+                return;
+            };
+            if let Err(error) = refresh_news(&site).await {
+                // The next tick or flush writes it again; nothing is lost.
+                tracing::warn!(%error, "the news sitemap could not be refreshed");
+            }
+        }
+    });
+}
+
+async fn refresh_news(site: &Site) -> Result<(), IndexFailure> {
+    let _writing = site.writing.lock().await;
+    let state: gazette_site::SiteState =
+        flush::get_json(&site.stores.archive, gazette_site::SITE_STATE_KEY).await?;
+    let sitemap = site.outputs().news_sitemap(&state.news, chrono::Utc::now());
+    site.stores.site.put(sitemap).await?;
+    Ok(())
 }
 
 #[derive(Debug)]
@@ -150,12 +187,15 @@ impl IndexStage {
             renderer,
             settings,
             base_url,
+            writing: tokio::sync::Mutex::new(()),
         });
         put_all(&site.stores.site, site.outputs().fixed_pages()?).await?;
+        start_news_timer(Arc::downgrade(&site));
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);
             async move {
+                let _writing = site.writing.lock().await;
                 let report = flush::flush(&site.stores, &site.outputs(), changes).await?;
                 metrics::counter!("gazette_index_objects_written_total")
                     .increment(report.objects_written as u64);

@@ -2,18 +2,20 @@
 
 use bytes::Bytes;
 use gazette_render::{
-    Block, Card, Chrome, HomePage, ListingPage, NotFoundPage, RenderError, Renderer,
+    Block, Card, Chrome, HomePage, ListingPage, MANIFEST_ICONS, NavItem, NotFoundPage, RenderError,
+    Renderer, listing_json_ld,
 };
 use gazette_site::{
-    BLOCK_LEN, BaseUrl, CategoryState, FEED_LEN, Feed, HOME_LATEST, PAGE_SIZE, PageState,
-    SiteState, Slot, atom, category_front_key, category_page_key, rss,
+    BLOCK_LEN, BaseUrl, CategoryState, FEED_LEN, Feed, HOME_LATEST, NEWS_SITEMAP_KEY, NewsState,
+    PAGE_SIZE, PageState, Publication, SITEMAP_KEY, SiteState, Slot, atom, category_front_key,
+    category_page_key, news_sitemap, rss,
 };
 use gazette_store::{Precondition, PutObject};
 use gazette_text::portal_datetime;
 
 use crate::SiteSettings;
 use crate::pages::PAGE_CONTENT_TYPE;
-use crate::render::category_feed_hrefs;
+use crate::render::{PublicAddresses, category_feed_hrefs, publisher};
 
 /// Derived pages change with every batch: caches may keep them a minute.
 const DERIVED_CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
@@ -23,7 +25,22 @@ const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
 const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
 const SITE_LANGUAGE: &str = "vi";
+/// OpenGraph's spelling of the site's language and territory.
+const SITE_LOCALE: &str = "vi_VN";
+const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+const MANIFEST_CONTENT_TYPE: &str = "application/manifest+json";
 pub(crate) const NOT_FOUND_KEY: &str = "404.html";
+const ROBOTS_KEY: &str = "robots.txt";
+const MANIFEST_KEY: &str = "manifest.webmanifest";
+
+/// What differs between the derived pages' chrome.
+struct PageFacts<'a> {
+    title: &'a str,
+    canonical_url: &'a str,
+    feeds: &'a (String, String),
+    nav: &'a [NavItem],
+    structured_data: &'a str,
+}
 
 /// Everything the derived pages share: the theme, the site, its absolute base URL.
 #[derive(Debug)]
@@ -71,22 +88,40 @@ impl Outputs<'_> {
         }
     }
 
-    fn chrome<'b>(
-        &'b self,
-        title: &'b str,
-        canonical_url: &'b str,
-        feeds: &'b (String, String),
-    ) -> Chrome<'b> {
+    /// The navigation as seen from a page of `category` (`None`: not a
+    /// category's page); `front` on the category's own front page.
+    fn nav(&self, category: Option<&str>, front: bool) -> Vec<NavItem> {
+        NavItem::marked(&self.site.sections, category, front)
+    }
+
+    /// A listing's breadcrumbs (Home › Category), empty without a public URL.
+    fn breadcrumbs(&self, slug: &str, name: &str) -> String {
+        let addresses = PublicAddresses::of(self.site);
+        let section_url = self.canonical(&format!("{slug}/"));
+        listing_json_ld(
+            &publisher(self.site, addresses.as_ref()),
+            name,
+            &section_url,
+        )
+    }
+
+    fn chrome<'b>(&'b self, page: PageFacts<'b>) -> Chrome<'b> {
         Chrome {
             lang: SITE_LANGUAGE,
             site_name: &self.site.name,
             home_href: "/",
-            canonical_url,
-            title,
-            description: title,
-            rss_href: &feeds.0,
-            atom_href: &feeds.1,
+            canonical_url: page.canonical_url,
+            title: page.title,
+            description: page.title,
+            rss_href: &page.feeds.0,
+            atom_href: &page.feeds.1,
             noindex: false,
+            locale: SITE_LOCALE,
+            og_type: "website",
+            image: None,
+            article_meta: None,
+            structured_data: page.structured_data,
+            nav: page.nav,
         }
     }
 
@@ -111,8 +146,16 @@ impl Outputs<'_> {
             }
             _ => String::new(),
         };
+        let nav = self.nav(Some(slug), true);
+        let breadcrumbs = self.breadcrumbs(slug, &category.name);
         let html = self.renderer.render_listing(&ListingPage {
-            chrome: self.chrome(&category.name, &canonical, &feeds),
+            chrome: self.chrome(PageFacts {
+                title: &category.name,
+                canonical_url: &canonical,
+                feeds: &feeds,
+                nav: &nav,
+                structured_data: &breadcrumbs,
+            }),
             heading: &category.name,
             page_label: "",
             cards: &cards,
@@ -146,8 +189,16 @@ impl Outputs<'_> {
         };
         let label = format!("Trang {number}");
         let title = format!("{} · {label}", category.name);
+        let nav = self.nav(Some(slug), false);
+        let breadcrumbs = self.breadcrumbs(slug, &category.name);
         let html = self.renderer.render_listing(&ListingPage {
-            chrome: self.chrome(&title, &canonical, &feeds),
+            chrome: self.chrome(PageFacts {
+                title: &title,
+                canonical_url: &canonical,
+                feeds: &feeds,
+                nav: &nav,
+                structured_data: &breadcrumbs,
+            }),
             heading: &category.name,
             page_label: &label,
             cards: &cards,
@@ -228,8 +279,15 @@ impl Outputs<'_> {
             .collect();
         let canonical = self.canonical("");
         let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
+        let nav = self.nav(None, false);
         let html = self.renderer.render_home(&HomePage {
-            chrome: self.chrome("Trang chủ", &canonical, &feeds),
+            chrome: self.chrome(PageFacts {
+                title: "Trang chủ",
+                canonical_url: &canonical,
+                feeds: &feeds,
+                nav: &nav,
+                structured_data: "",
+            }),
             latest: &latest,
             blocks: &blocks,
         })?;
@@ -239,16 +297,63 @@ impl Outputs<'_> {
     /// What the website endpoint answers for a missing or withdrawn page.
     fn not_found(&self) -> Result<PutObject, RenderError> {
         let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
-        let mut chrome = self.chrome("Không tìm thấy trang", "", &feeds);
+        let nav = self.nav(None, false);
+        let mut chrome = self.chrome(PageFacts {
+            title: "Không tìm thấy trang",
+            canonical_url: "",
+            feeds: &feeds,
+            nav: &nav,
+            structured_data: "",
+        });
         chrome.noindex = true;
         let html = self.renderer.render_not_found(&NotFoundPage { chrome })?;
         Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
     }
 
-    /// The 404 page and the theme's static files: written when the indexer
-    /// starts and by every rebuild, so a theme change reaches the store.
+    /// `robots.txt`: everything may be crawled, and the sitemaps are here.
+    fn robots_txt(&self) -> PutObject {
+        let sitemap = self.absolute(SITEMAP_KEY);
+        let news = self.absolute(NEWS_SITEMAP_KEY);
+        let body = format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\nSitemap: {news}\n");
+        object(ROBOTS_KEY.to_owned(), body, TEXT_CONTENT_TYPE)
+    }
+
+    /// The web app manifest: the site's name and the theme's icons, so a
+    /// reader who adds the site to a phone's home screen gets both.
+    fn manifest(&self) -> PutObject {
+        let icons: Vec<serde_json::Value> = MANIFEST_ICONS
+            .iter()
+            .map(|(path, side)| {
+                serde_json::json!({
+                    "src": format!("/{path}"),
+                    "sizes": format!("{side}x{side}"),
+                    "type": "image/png",
+                })
+            })
+            .collect();
+        let manifest = serde_json::json!({
+            "name": self.site.name,
+            "short_name": self.site.name,
+            "lang": SITE_LANGUAGE,
+            "start_url": "/",
+            "scope": "/",
+            "display": "minimal-ui",
+            "background_color": "#ffffff",
+            "theme_color": "#a4161a",
+            "icons": icons,
+        });
+        object(
+            MANIFEST_KEY.to_owned(),
+            manifest.to_string(),
+            MANIFEST_CONTENT_TYPE,
+        )
+    }
+
+    /// The 404 page, `robots.txt`, the web app manifest and the theme's
+    /// static files: written when the indexer starts and by every rebuild,
+    /// so a theme or site-name change reaches the store.
     pub(crate) fn fixed_pages(&self) -> Result<Vec<PutObject>, RenderError> {
-        let mut objects = vec![self.not_found()?];
+        let mut objects = vec![self.not_found()?, self.robots_txt(), self.manifest()];
         for asset in self.renderer.assets() {
             objects.push(PutObject {
                 key: asset.path.to_owned(),
@@ -260,6 +365,23 @@ impl Outputs<'_> {
             });
         }
         Ok(objects)
+    }
+
+    /// `sitemap-news.xml` as it stands at `now`.
+    pub(crate) fn news_sitemap(
+        &self,
+        news: &NewsState,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> PutObject {
+        let publication = Publication {
+            name: &self.site.name,
+            language: SITE_LANGUAGE,
+        };
+        object(
+            NEWS_SITEMAP_KEY.to_owned(),
+            news_sitemap(news, publication, now),
+            XML_CONTENT_TYPE,
+        )
     }
 
     pub(crate) fn sitemap(&self, key: String, xml: String) -> PutObject {

@@ -167,7 +167,10 @@ pub async fn rebuild(
         &mut index.site,
         &mut index.records,
         entries.into_iter().map(Change::Listed).collect(),
+        chrono::Utc::now(),
     );
+    // Written whether or not anything is news: a rebuilt site has no stale one.
+    dirty.news = true;
     apply_ops(ops, &mut index.pages, &mut index.shards);
     dirty.records.extend(index.records.keys().cloned());
     let outputs = Outputs {

@@ -219,8 +219,15 @@ async fn decomposed_text_is_stored_in_nfc_and_html_bodies_are_sanitised() {
         "{page}"
     );
     assert!(!page.contains("\u{323}"), "a combining mark survived NFC");
+    // The only script element is the theme's JSON-LD, which is data.
+    assert_eq!(
+        page.matches("<script").count(),
+        page.matches("<script type=\"application/ld+json\">")
+            .count(),
+        "{page}"
+    );
     assert!(
-        !page.contains("<script") && !page.contains("onclick") && !page.contains("javascript:"),
+        !page.contains("onclick") && !page.contains("javascript:"),
         "{page}"
     );
 

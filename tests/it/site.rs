@@ -256,3 +256,34 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
     assert_eq!(body["data"]["errors"][0]["pointer"], "/data/id");
     env.teardown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn news_ages_out_by_the_clock_with_no_event() {
+    needs!(RabbitMq, Garage);
+    let env = TestEnv::start("site-news").await;
+    let _workers = ["validate", "render", "publish", "index"].map(|stage| env.spawn_worker(stage));
+    let store = env.store().await;
+    // Published 48 hours ago less 20 seconds: news for 20 seconds more.
+    let expires = chrono::Utc::now() + chrono::TimeDelta::seconds(20);
+    let hanoi = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let mut leaving = submission("ntl-leaving", 1, "Thông báo sắp hết hạn");
+    leaving["published_at"] = json!(
+        (expires - gazette_site::NEWS_WINDOW)
+            .with_timezone(&hanoi)
+            .to_rfc3339()
+    );
+    let staying = submission("ntl-staying", 1, "Thông báo mới");
+    env.submit_and_wait(&[leaving, staying]);
+    wait_for(&store, "sitemap-news.xml", |xml| {
+        xml.contains("thong-bao-sap-het-han") && xml.contains("thong-bao-moi")
+    })
+    .await;
+    // No event from here on: the indexer's clock alone takes it out.
+    let aged = wait_for(&store, "sitemap-news.xml", |xml| {
+        !xml.contains("thong-bao-sap-het-han")
+    })
+    .await;
+    assert!(chrono::Utc::now() >= expires, "taken out before its time");
+    assert!(aged.contains("thong-bao-moi"), "{aged}");
+    env.teardown().await;
+}

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ArticleRecord, CategoryState, Entry, FEED_LEN, PAGE_SIZE, PageState, Placement, SITEMAP_SHARD,
-    ShardState, SiteState, Slot, UrlEntry,
+    ArticleRecord, CategoryState, Entry, FEED_LEN, NewsEntry, PAGE_SIZE, PageState, Placement,
+    SITEMAP_SHARD, ShardState, SiteState, Slot, UrlEntry,
 };
 
 /// What happened to an article, as the public events tell it.
@@ -137,7 +137,12 @@ pub fn plan_changes(
         match change {
             Change::Listed(entry) => {
                 if list(site, records, &entry, &mut ops, &mut dirty) {
-                    dirty.news |= site.news.listed(&entry, now);
+                    let news = NewsEntry {
+                        loc: entry.url,
+                        title: entry.title,
+                        published_at: entry.published_at,
+                    };
+                    dirty.news |= site.news.listed(&entry.article_id, news, now);
                 }
             }
             Change::Unlisted {

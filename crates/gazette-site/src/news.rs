@@ -15,7 +15,6 @@ use std::fmt::Write as _;
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::Entry;
 use crate::xml::{escape, whole_seconds};
 
 /// Where the news sitemap is written, beside `sitemap.xml`.
@@ -43,16 +42,11 @@ impl NewsState {
     /// A listed article's revision, at `now`: in the window it enters or
     /// replaces its entry (a retitle, a moved page); outside it leaves.
     /// Whether the news sitemap changes.
-    pub fn listed(&mut self, entry: &Entry, now: DateTime<Utc>) -> bool {
-        if !in_window(entry.published_at, now) {
-            return self.unlisted(&entry.article_id);
+    pub fn listed(&mut self, article_id: &str, news: NewsEntry, now: DateTime<Utc>) -> bool {
+        if !in_window(news.published_at, now) {
+            return self.unlisted(article_id);
         }
-        let news = NewsEntry {
-            loc: entry.url.clone(),
-            title: entry.title.clone(),
-            published_at: entry.published_at,
-        };
-        self.entries.insert(entry.article_id.clone(), news.clone()) != Some(news)
+        self.entries.insert(article_id.to_owned(), news.clone()) != Some(news)
     }
 
     /// A withdrawn article leaves at once. Whether it was there.
@@ -79,6 +73,17 @@ impl NewsState {
             }
         }
         self.entries.len() != before
+    }
+}
+
+impl NewsState {
+    /// When the next entry leaves the window, if any is in it: the moment
+    /// the news sitemap next changes with no event.
+    pub fn next_expiry(&self) -> Option<DateTime<Utc>> {
+        self.entries
+            .values()
+            .map(|entry| entry.published_at.with_timezone(&Utc) + NEWS_WINDOW)
+            .min()
     }
 }
 
@@ -138,19 +143,14 @@ mod tests {
         at("2026-11-30T12:00:00+07:00").with_timezone(&Utc)
     }
 
-    fn entry(id: &str, title: &str, published_at: &str) -> Entry {
-        Entry {
-            article_id: id.to_owned(),
-            revision: 1,
+    fn entry(title: &str, published_at: &str) -> NewsEntry {
+        NewsEntry {
+            loc: format!(
+                "https://quan.example.vn/y-te/{}.html",
+                gazette_text::slugify(title)
+            ),
             title: title.to_owned(),
-            key: format!("y-te/{id}.html"),
-            url: format!("https://quan.example.vn/y-te/{id}.html"),
-            category_slug: "y-te".to_owned(),
-            category_name: "Y tế".to_owned(),
             published_at: at(published_at),
-            updated_at: at(published_at),
-            lead: String::new(),
-            author: String::new(),
         }
     }
 
@@ -163,14 +163,15 @@ mod tests {
     fn only_the_last_two_days_are_news() {
         let mut state = NewsState::default();
         // One second inside the window, in another offset.
-        assert!(state.listed(&entry("a", "Hôm qua", "2026-11-28T05:00:01Z"), now()));
+        assert!(state.listed("a", entry("Hôm qua", "2026-11-28T05:00:01Z"), now()));
         assert!(!state.listed(
-            &entry("b", "Ba ngày trước", "2026-11-27T12:00:00+07:00"),
+            "b",
+            entry("Ba ngày trước", "2026-11-27T12:00:00+07:00"),
             now()
         ));
-        assert!(!state.listed(&entry("c", "Hẹn giờ", "2026-11-30T12:00:01+07:00"), now()));
+        assert!(!state.listed("c", entry("Hẹn giờ", "2026-11-30T12:00:01+07:00"), now()));
         assert!(
-            !state.listed(&entry("a", "Hôm qua", "2026-11-28T05:00:01Z"), now()),
+            !state.listed("a", entry("Hôm qua", "2026-11-28T05:00:01Z"), now()),
             "a redelivery changes nothing"
         );
         assert_eq!(state.entries.keys().collect::<Vec<_>>(), ["a"]);
@@ -179,24 +180,28 @@ mod tests {
         let later = now() + TimeDelta::hours(2);
         let xml = news_sitemap(&state, PUBLICATION, later);
         assert!(!xml.contains("<url>"), "{xml}");
+        assert_eq!(
+            state.next_expiry(),
+            Some(at("2026-11-30T05:00:01Z").with_timezone(&Utc))
+        );
         assert!(state.age(later));
         assert!(state.entries.is_empty());
+        assert_eq!(state.next_expiry(), None);
         assert!(!state.age(later), "nothing left to drop");
     }
 
     #[test]
     fn updates_replace_and_withdrawals_remove() {
         let mut state = NewsState::default();
-        assert!(state.listed(&entry("a", "Thông báo", "2026-11-30T08:00:00+07:00"), now()));
-        let mut retitled = entry("a", "Thông báo (đính chính)", "2026-11-30T08:00:00+07:00");
-        retitled.url = "https://quan.example.vn/y-te/dinh-chinh.html".to_owned();
-        assert!(state.listed(&retitled, now()));
+        assert!(state.listed("a", entry("Thông báo", "2026-11-30T08:00:00+07:00"), now()));
+        let retitled = entry("Thông báo (đính chính)", "2026-11-30T08:00:00+07:00");
+        assert!(state.listed("a", retitled, now()));
         assert_eq!(state.entries.len(), 1);
         assert_eq!(state.entries["a"].title, "Thông báo (đính chính)");
         // A revision backdated out of the window is no longer news.
-        assert!(state.listed(&entry("a", "Thông báo", "2026-11-01T08:00:00+07:00"), now()));
+        assert!(state.listed("a", entry("Thông báo", "2026-11-01T08:00:00+07:00"), now()));
         assert!(state.entries.is_empty());
-        state.listed(&entry("b", "Tin", "2026-11-30T08:00:00+07:00"), now());
+        state.listed("b", entry("Tin", "2026-11-30T08:00:00+07:00"), now());
         assert!(state.unlisted("b"));
         assert!(!state.unlisted("never-listed"));
         assert!(state.entries.is_empty());
@@ -209,7 +214,7 @@ mod tests {
             ("a", "Tin <b> & \"ngắn\"", "2026-11-30T08:00:00+07:00"),
             ("b", "Mới hơn", "2026-11-30T09:30:00.5+07:00"),
         ] {
-            assert!(state.listed(&entry(id, title, at), now()));
+            assert!(state.listed(id, entry(title, at), now()));
         }
         let xml = news_sitemap(&state, PUBLICATION, now());
         assert!(xml.contains("xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\""));
@@ -221,8 +226,8 @@ mod tests {
                 "<news:publication_date>2026-11-30T09:30:00+07:00</news:publication_date>"
             )
         );
-        let newest = xml.find("/b.html").unwrap_or(usize::MAX);
-        let older = xml.find("/a.html").unwrap_or(0);
+        let newest = xml.find("/moi-hon.html").unwrap_or(usize::MAX);
+        let older = xml.find("/tin-b-ngan.html").unwrap_or(0);
         assert!(newest < older, "newest first: {xml}");
     }
 
@@ -233,7 +238,8 @@ mod tests {
         for n in 0..(NEWS_MAX_URLS + 5) {
             let published = start + TimeDelta::seconds(n as i64);
             assert!(state.listed(
-                &entry(&format!("n{n}"), "Tin", &published.to_rfc3339()),
+                &format!("n{n}"),
+                entry(&format!("Tin {n}"), &published.to_rfc3339()),
                 now()
             ));
         }

@@ -101,8 +101,8 @@ impl Default for IndexSettings {
     }
 }
 
-/// How often the news sitemap is written again with no event: its
-/// entries age out of the 48-hour window by the clock alone.
+/// The longest the news sitemap goes unwritten with no event. It is also
+/// written the moment its oldest entry leaves the 48-hour window.
 const NEWS_REFRESH: Duration = Duration::from_secs(600);
 
 /// What the flusher task owns.
@@ -116,6 +116,8 @@ struct Site {
     /// Held by a flush and by the news timer, so that the timer never
     /// writes a news sitemap read before a flush over the flush's newer one.
     writing: tokio::sync::Mutex<()>,
+    /// Told after every flush: the timer's next expiry may have moved.
+    flushed: Arc<tokio::sync::Notify>,
 }
 
 impl Site {
@@ -129,33 +131,66 @@ impl Site {
 }
 
 /// Writes the news sitemap at start (entries may have aged while no
-/// indexer ran) and every [`NEWS_REFRESH`] after, until the stage is gone.
-/// A standby replica does it too: it only reads the committed site state,
-/// so at worst it writes the same file a moment before the active one.
-fn start_news_timer(site: std::sync::Weak<Site>) {
+/// indexer ran), then whenever its oldest entry leaves the window, and at
+/// least every [`NEWS_REFRESH`], until the stage is gone. A flush wakes it
+/// to look again, since a flush may have added an entry that expires
+/// sooner. A standby replica runs it too: it only reads the committed site
+/// state, so at worst it writes the same file a moment before the active one.
+fn start_news_timer(site: std::sync::Weak<Site>, flushed: Arc<tokio::sync::Notify>) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(NEWS_REFRESH);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut wake = tokio::time::Instant::now();
         loop {
-            ticks.tick().await;
+            // Only the weak handle is held while waiting: the stage's end drops the site.
+            let woken_by_flush = tokio::select! {
+                () = tokio::time::sleep_until(wake) => false,
+                () = flushed.notified() => true,
+            };
             let Some(site) = site.upgrade() else {
                 return;
             };
-            if let Err(error) = refresh_news(&site).await {
-                // The next tick or flush writes it again; nothing is lost.
-                tracing::warn!(%error, "the news sitemap could not be refreshed");
+            if woken_by_flush {
+                // The flush wrote the sitemap; only the next expiry may be sooner.
+                if let Ok(state) = committed_state(&site).await {
+                    wake = wake.min(wake_for(state.news.next_expiry(), chrono::Utc::now()));
+                }
+                continue;
             }
+            wake = match refresh_news(&site).await {
+                Ok(next) => next,
+                Err(error) => {
+                    // The next tick or flush writes it again; nothing is lost.
+                    tracing::warn!(%error, "the news sitemap could not be refreshed");
+                    tokio::time::Instant::now() + NEWS_REFRESH
+                }
+            };
         }
     });
 }
 
-async fn refresh_news(site: &Site) -> Result<(), IndexFailure> {
+async fn committed_state(site: &Site) -> Result<gazette_site::SiteState, IndexFailure> {
+    flush::get_json(&site.stores.archive, gazette_site::SITE_STATE_KEY).await
+}
+
+/// Writes the news sitemap as it stands now; when to write it next.
+async fn refresh_news(site: &Site) -> Result<tokio::time::Instant, IndexFailure> {
     let _writing = site.writing.lock().await;
-    let state: gazette_site::SiteState =
-        flush::get_json(&site.stores.archive, gazette_site::SITE_STATE_KEY).await?;
-    let sitemap = site.outputs().news_sitemap(&state.news, chrono::Utc::now());
+    let state = committed_state(site).await?;
+    let now = chrono::Utc::now();
+    let sitemap = site.outputs().news_sitemap(&state.news, now);
     site.stores.site.put(sitemap).await?;
-    Ok(())
+    Ok(wake_for(state.news.next_expiry(), now))
+}
+
+/// A second after `expiry` (so the entry is out when the file is written),
+/// and no later than [`NEWS_REFRESH`] from now.
+fn wake_for(
+    expiry: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> tokio::time::Instant {
+    let until = expiry
+        .and_then(|expiry| (expiry - now + chrono::TimeDelta::seconds(1)).to_std().ok())
+        .map_or(NEWS_REFRESH, |wait| wait.min(NEWS_REFRESH));
+    tokio::time::Instant::now() + until
 }
 
 #[derive(Debug)]
@@ -188,15 +223,19 @@ impl IndexStage {
             settings,
             base_url,
             writing: tokio::sync::Mutex::new(()),
+            flushed: Arc::new(tokio::sync::Notify::new()),
         });
         put_all(&site.stores.site, site.outputs().fixed_pages()?).await?;
-        start_news_timer(Arc::downgrade(&site));
+        start_news_timer(Arc::downgrade(&site), Arc::clone(&site.flushed));
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);
             async move {
-                let _writing = site.writing.lock().await;
-                let report = flush::flush(&site.stores, &site.outputs(), changes).await?;
+                let report = {
+                    let _writing = site.writing.lock().await;
+                    flush::flush(&site.stores, &site.outputs(), changes).await?
+                };
+                site.flushed.notify_one();
                 metrics::counter!("gazette_index_objects_written_total")
                     .increment(report.objects_written as u64);
                 metrics::histogram!("gazette_index_batch_changes").record(report.changes as f64);

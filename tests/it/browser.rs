@@ -218,6 +218,76 @@ fn is_iso_with_offset(text: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(text).is_ok()
 }
 
+/// The schema.org properties each type the theme emits may carry: the
+/// type's own and those it inherits (NewsArticle < Article < CreativeWork
+/// < Thing; BreadcrumbList < ItemList < Thing), as schema.org lists them.
+/// A misspelt or invented property is silently ignored by search engines,
+/// so the test refuses it.
+fn schema_org_properties(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "NewsArticle" => &[
+            "@context",
+            "@type",
+            "headline",
+            "description",
+            "datePublished",
+            "dateModified",
+            "author",
+            "publisher",
+            "articleSection",
+            "inLanguage",
+            "keywords",
+            "url",
+            "mainEntityOfPage",
+            "image",
+            "isAccessibleForFree",
+            "dateline",
+            "articleBody",
+            "wordCount",
+            "thumbnailUrl",
+            "name",
+        ],
+        "BreadcrumbList" => &[
+            "@context",
+            "@type",
+            "itemListElement",
+            "numberOfItems",
+            "name",
+        ],
+        "ListItem" => &["@type", "position", "name", "item"],
+        "Person" => &["@type", "name", "url"],
+        "Organization" => &["@type", "name", "url", "logo"],
+        "ImageObject" => &["@type", "url", "width", "height", "caption", "contentUrl"],
+        "WebPage" => &["@type", "@id", "url"],
+        _ => &[],
+    }
+}
+
+/// Every object in `value`, at any depth, uses only its type's properties.
+fn check_schema_org_vocabulary(value: &Value, what: &str) {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| check_schema_org_vocabulary(item, what)),
+        Value::Object(fields) => {
+            let kind = fields
+                .get("@type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let allowed = schema_org_properties(kind);
+            assert!(!allowed.is_empty(), "an unexpected type {kind:?}: {what}");
+            for (key, inner) in fields {
+                assert!(
+                    allowed.contains(&key.as_str()),
+                    "{kind} has no property {key}: {what}"
+                );
+                check_schema_org_vocabulary(inner, what);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The JSON-LD, OpenGraph, navigation and robots directives one page
 /// carries, as Chromium parsed them, against Google's Article
 /// documentation and the OpenGraph protocol.
@@ -236,6 +306,9 @@ fn check_what_search_engines_read(entry: &Value, base: &str) {
             single => vec![single],
         })
         .collect();
+    for item in &graph {
+        check_schema_org_vocabulary(item, &what);
+    }
     let of_type = |kind: &str| graph.iter().find(|item| item["@type"] == kind).copied();
     let robots = meta(seo, "robots");
 

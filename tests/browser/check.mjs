@@ -77,7 +77,8 @@ for (const spec of pages) {
       const nav = [...document.querySelectorAll('header nav a')].map((a) => ({
         text: a.textContent, href: a.getAttribute('href'), current: a.getAttribute('aria-current') }));
       const links = [...document.querySelectorAll('link[rel]')].map((l) => ({ rel: l.getAttribute('rel'), href: l.href }));
-      return { jsonLd, meta, nav, links };
+      const tagLinks = [...document.querySelectorAll('a[rel="tag"]')].map((a) => a.href);
+      return { jsonLd, meta, nav, links, tagLinks };
     });
     report.push({ page: name, width, status: response.status(), parseErrors, serious, minor, overflow, fonts: [...fonts], focus, seo });
     await context.close();

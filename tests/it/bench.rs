@@ -125,11 +125,18 @@ async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writ
     // Its category's newest page with its state, the category front and
     // feeds, the home page, the site feeds, the sitemap and its shard
     // state, the article's record and the site state: 12, and 2 more (the
-    // page before, and its state) when the article opens a page.
+    // page before, and its state) when the article opens a page. Then per
+    // tag (the example's two, which every bench article carries, so each
+    // tag counts the site's articles and the new ones, 150 and 155, open no
+    // tag page): its newest page and state, front page, RSS, Atom and state.
     let index = &report.index;
     assert_eq!(index.new_articles.len(), 2, "{index:?}");
+    let tags = support::example_article()["tags"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(tags, 2);
     for article in &index.new_articles {
-        let expected = if article.opens_a_page { 14 } else { 12 };
+        let expected = if article.opens_a_page { 14 } else { 12 } + 6 * tags as u64;
         assert_eq!(article.objects_written, expected, "{index:?}");
         // Counted again on disk, independently of what the indexer says.
         assert_eq!(

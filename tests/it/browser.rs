@@ -112,6 +112,7 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
         "listing=/tin-tuc-hoat-dong-cua-quan-uy/".to_owned(),
         "numbered=/y-te/page/1.html".to_owned(),
         format!("article=/{article_key}"),
+        "tag=/tag/hoi-nghi/".to_owned(),
         "not-found=/khong-co-trang-nay.html".to_owned(),
     ];
     let run = stdout_of(
@@ -189,10 +190,14 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
         assert_eq!(status, 200, "{path}: {head}");
         assert!(head.contains("content-type: image/png"), "{path}: {head}");
     }
+    // Every tag link on the article leads to a page (one is in the check above).
+    let (status, head, tag_page) = support::raw_get(web, &host, "/tag/quan-uy/", "").await;
+    assert_eq!(status, 200, "{head}");
+    assert_eq!(tag_page.matches("class=\"card\"").count(), 3, "{tag_page}");
     // Binary, so read from the store rather than as text.
     let favicon = store.get("favicon.ico").await.unwrap().unwrap();
     assert_eq!(favicon[..4], [0, 0, 1, 0], "an ICO file");
-    for page in ["home", "listing", "numbered", "article", "not-found"] {
+    for page in ["home", "listing", "numbered", "article", "tag", "not-found"] {
         for width in ["phone", "desktop"] {
             let shot = out.join(format!("{page}-{width}.png"));
             assert!(
@@ -361,6 +366,20 @@ fn check_what_search_engines_read(entry: &Value, base: &str) {
                 "{what}"
             );
             assert_eq!(meta(seo, "article:tag"), ["hội nghị", "quận ủy"], "{what}");
+            let tag_links: Vec<&str> = seo["tagLinks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(
+                tag_links,
+                [
+                    format!("{base}/tag/hoi-nghi/"),
+                    format!("{base}/tag/quan-uy/")
+                ],
+                "{what}"
+            );
             let article = of_type("NewsArticle").unwrap_or_else(|| panic!("NewsArticle: {what}"));
             assert_eq!(article["@context"], "https://schema.org", "{what}");
             for key in ["headline", "description", "articleSection", "inLanguage"] {

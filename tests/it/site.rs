@@ -171,14 +171,28 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         html.matches("class=\"card\"").count() == 2
     })
     .await;
+    // Both carry the example's tags: each tag has its page, its feeds, and
+    // (with fewer than three articles) noindex.
+    let tag_front = "tag/quan-uy/index.html";
+    let tagged = wait_for(&store, tag_front, |html| {
+        html.matches("class=\"card\"").count() == 2
+    })
+    .await;
+    assert!(tagged.contains("Từ khóa: quận ủy"), "{tagged}");
+    assert!(
+        tagged.contains(r#"<meta name="robots" content="noindex">"#),
+        "{tagged}"
+    );
+    for feed in ["tag/quan-uy/rss.xml", "tag/hoi-nghi/atom.xml"] {
+        let xml = text(&store, feed).await.unwrap_or_default();
+        assert!(xml.contains("lich-tiep-cong-dan-thang-7"), "{feed}: {xml}");
+    }
 
     // A new revision: announced as article.updated, shown in place.
     // Its title changes too, so its page moves: still an update, not a new article.
-    env.submit_and_wait(&[submission(
-        "ntl-a",
-        2,
-        "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)",
-    )]);
+    let mut retagged = submission("ntl-a", 2, "Hội nghị Đảng bộ quận lần thứ nhất (cập nhật)");
+    retagged["tags"] = json!(["hội nghị", "Đảng bộ"]);
+    env.submit_and_wait(&[retagged]);
     next_event(&mut events, "article.updated").await;
     let html = wait_for(&store, &front, |html| html.contains("(cập nhật)")).await;
     assert_eq!(
@@ -186,6 +200,20 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         2,
         "replaced, not added"
     );
+    // The retag: off one tag's page, onto another's, in place on the third.
+    wait_for(&store, tag_front, |html| {
+        html.matches("class=\"card\"").count() == 1 && html.contains("lich-tiep-cong-dan")
+    })
+    .await;
+    wait_for(&store, "tag/dang-bo/index.html", |html| {
+        html.contains("(cập nhật)")
+    })
+    .await;
+    let both = wait_for(&store, "tag/hoi-nghi/index.html", |html| {
+        html.contains("(cập nhật)")
+    })
+    .await;
+    assert_eq!(both.matches("class=\"card\"").count(), 2, "{both}");
     let news = wait_for(&store, "sitemap-news.xml", |xml| xml.contains("(cập nhật)")).await;
     assert_eq!(news.matches("<url>").count(), 2, "{news}");
     assert!(
@@ -208,6 +236,8 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
         "rss.xml".to_owned(),
         "sitemap-news.xml".to_owned(),
         format!("{category}/atom.xml"),
+        "tag/hoi-nghi/index.html".to_owned(),
+        "tag/hoi-nghi/rss.xml".to_owned(),
     ] {
         let gone = wait_for(&store, &key, |body| !body.contains("lich-tiep-cong-dan")).await;
         assert!(
@@ -245,6 +275,25 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
     assert_eq!(sitemap.matches("<url>").count(), 1, "{sitemap}");
     let news = text(&store, "sitemap-news.xml").await.unwrap();
     assert_eq!(news.matches("<url>").count(), 1, "{news}");
+    // The tag only the withdrawn article still carried is gone, state and
+    // pages; the others list what is live.
+    assert!(
+        text(&store, tag_front).await.is_none(),
+        "an orphan tag's page"
+    );
+    let archive = env.archive().await;
+    assert!(
+        archive
+            .get("_gazette/index/tags/quan-uy.json")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let rebuilt_tag = text(&store, "tag/hoi-nghi/index.html").await.unwrap();
+    assert!(
+        rebuilt_tag.contains("(cập nhật)") && !rebuilt_tag.contains("lich-tiep-cong-dan"),
+        "{rebuilt_tag}"
+    );
     assert!(
         text(&store, &page_b).await.is_none(),
         "a rebuild does not bring a withdrawn page back"

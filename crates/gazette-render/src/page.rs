@@ -101,10 +101,18 @@ pub struct ArticlePage<'a> {
     pub published_display: &'a str,
     pub lead: &'a str,
     pub author: &'a str,
-    pub tags: &'a [String],
+    pub tags: &'a [TagLink],
     /// Already sanitised by the validate stage; the only field the theme
     /// inserts unescaped.
     pub body_html: &'a str,
+}
+
+/// A tag on an article page: its name, and its page (empty for a tag
+/// whose name has no letter or digit, which has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagLink {
+    pub name: String,
+    pub href: String,
 }
 
 /// One article in a list (`partials/card.hbs`).

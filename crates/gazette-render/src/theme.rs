@@ -249,7 +249,7 @@ impl Renderer {
 mod tests {
     use super::*;
 
-    fn page<'a>(tags: &'a [String]) -> ArticlePage<'a> {
+    fn page<'a>(tags: &'a [crate::TagLink]) -> ArticlePage<'a> {
         ArticlePage {
             chrome: crate::Chrome {
                 lang: "vi",
@@ -283,7 +283,16 @@ mod tests {
     #[test]
     fn escapes_everything_but_the_body() {
         let renderer = Renderer::new(&Theme::built_in()).map_err(|e| e.to_string());
-        let tags = vec!["hội nghị".to_owned()];
+        let tags = vec![
+            crate::TagLink {
+                name: "hội nghị".to_owned(),
+                href: "/tag/hoi-nghi/".to_owned(),
+            },
+            crate::TagLink {
+                name: "<!>".to_owned(),
+                href: String::new(),
+            },
+        ];
         let html = renderer.and_then(|r| r.render_article(&page(&tags)).map_err(|e| e.to_string()));
         let html = html.unwrap_or_else(|e| panic!("{e}"));
         assert!(
@@ -306,7 +315,11 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("Quận &lt;Nam Từ Liêm&gt;"), "{html}");
-        assert!(html.contains("<li>hội nghị</li>"), "{html}");
+        assert!(
+            html.contains(r#"<li><a href="/tag/hoi-nghi/" rel="tag">hội nghị</a></li>"#),
+            "{html}"
+        );
+        assert!(html.contains("<li>&lt;!&gt;</li>"), "{html}");
     }
 
     #[test]

@@ -5,97 +5,16 @@
 //! and sitemap shards it needs; [`apply_ops`] then changes those once the
 //! caller has loaded them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use crate::plan::{page_of, shard_of};
+use crate::tags::{put_latest, retag, untag};
 use crate::{
-    ArticleRecord, CategoryState, Entry, FEED_LEN, NewsEntry, PAGE_SIZE, PageState, Placement,
-    SITEMAP_SHARD, ShardState, SiteState, Slot, UrlEntry,
+    ArticleRecord, CategoryState, Change, Dirty, Entry, FEED_LEN, NewsEntry, Op, PAGE_SIZE,
+    PageState, Placement, ShardState, SiteState, Slot, UrlEntry,
 };
-
-/// What happened to an article, as the public events tell it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// `article.published` or `article.updated`: this revision is live.
-    Listed(Entry),
-    /// `article.unpublished`: revisions up to `revision` are withdrawn.
-    Unlisted { article_id: String, revision: u64 },
-}
-
-/// One edit to a page or sitemap shard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
-    PutInPage {
-        category: String,
-        page: u64,
-        slot: Slot,
-    },
-    RemoveFromPage {
-        category: String,
-        page: u64,
-        seq: u64,
-    },
-    PutInShard {
-        shard: u64,
-        site_seq: u64,
-        url: UrlEntry,
-    },
-    RemoveFromShard {
-        shard: u64,
-        site_seq: u64,
-    },
-}
-
-impl Op {
-    /// The page this op edits, as `(category, number)`.
-    pub fn page(&self) -> Option<(String, u64)> {
-        match self {
-            Self::PutInPage { category, page, .. }
-            | Self::RemoveFromPage { category, page, .. } => Some((category.clone(), *page)),
-            _ => None,
-        }
-    }
-
-    /// The sitemap shard this op edits.
-    pub fn shard(&self) -> Option<u64> {
-        match self {
-            Self::PutInShard { shard, .. } | Self::RemoveFromShard { shard, .. } => Some(*shard),
-            _ => None,
-        }
-    }
-}
-
-/// Every object a batch makes stale; each is written once per batch.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Dirty {
-    /// Front pages and feeds of these categories.
-    pub categories: BTreeSet<String>,
-    /// Numbered pages, with their state.
-    pub pages: BTreeSet<(String, u64)>,
-    pub shards: BTreeSet<u64>,
-    pub records: BTreeSet<String>,
-    /// Categories that lost an article from their newest list, which must be
-    /// refilled from their newest pages ([`refresh_latest`]).
-    pub refill: BTreeSet<String>,
-    /// The news sitemap (`sitemap-news.xml`).
-    pub news: bool,
-}
-
-impl Dirty {
-    /// Whether the site-wide pages (home, site feeds, sitemap) change.
-    pub fn touches_site(&self) -> bool {
-        !self.categories.is_empty()
-    }
-}
-
-fn page_of(seq: u64) -> u64 {
-    seq / PAGE_SIZE + 1
-}
-
-fn shard_of(site_seq: u64) -> u64 {
-    site_seq / SITEMAP_SHARD + 1
-}
 
 fn url_of(entry: &Entry) -> UrlEntry {
     UrlEntry {
@@ -115,9 +34,15 @@ fn url_of(entry: &Entry) -> UrlEntry {
 ///
 /// `now` decides which articles are news ([`crate::NewsState`]): what
 /// left the news window by then is dropped as well.
+///
+/// `tags` must hold the state of every tag the batch's entries carry and
+/// its records name (default when never seen). A record's place in a tag
+/// counts only below that tag's counter: tag states are written after the
+/// records, so a place past the counter was made by a flush that died.
 pub fn plan_changes(
     site: &mut SiteState,
     records: &mut HashMap<String, ArticleRecord>,
+    tags: &mut BTreeMap<String, CategoryState>,
     mut changes: Vec<Change>,
     now: DateTime<Utc>,
 ) -> (Vec<Op>, Dirty) {
@@ -132,11 +57,14 @@ pub fn plan_changes(
         {
             record.placement = None;
         }
+        record
+            .tags
+            .retain(|slug, seq| tags.get(slug).is_some_and(|tag| *seq < tag.next_seq));
     }
     for change in changes {
         match change {
             Change::Listed(entry) => {
-                if list(site, records, &entry, &mut ops, &mut dirty) {
+                if list(site, records, tags, &entry, &mut ops, &mut dirty) {
                     let news = NewsEntry {
                         loc: entry.url,
                         title: entry.title,
@@ -156,6 +84,10 @@ pub fn plan_changes(
                 // A newer revision, published after the withdrawal, stays listed.
                 if record.revision <= revision {
                     unplace(site, record, &mut ops, &mut dirty);
+                    let carried: Vec<String> = record.tags.keys().cloned().collect();
+                    for slug in carried {
+                        untag(tags, record, &slug, &mut ops, &mut dirty);
+                    }
                     dirty.news |= site.news.unlisted(&article_id);
                 }
                 record.withdrawn_through = Some(revision);
@@ -190,6 +122,7 @@ pub fn is_committed(site: &SiteState, category: &str, placement: Placement) -> b
 fn list(
     site: &mut SiteState,
     records: &mut HashMap<String, ArticleRecord>,
+    tags: &mut BTreeMap<String, CategoryState>,
     entry: &Entry,
     ops: &mut Vec<Op>,
     dirty: &mut Dirty,
@@ -235,13 +168,8 @@ fn list(
         site_seq: placement.site_seq,
         entry: entry.clone(),
     };
-    // Newest first by sequence; an update replaces its slot in place.
-    category.latest.retain(|s| s.seq != slot.seq);
-    let at = category.latest.partition_point(|s| s.seq > slot.seq);
-    if at < FEED_LEN {
-        category.latest.insert(at, slot.clone());
-        category.latest.truncate(FEED_LEN);
-    }
+    put_latest(category, slot.clone());
+    retag(tags, record, entry, placement.site_seq, ops, dirty);
     record.revision = slot.entry.revision;
     record.category = Some(slug.clone());
     record.placement = Some(placement);
@@ -327,6 +255,19 @@ pub fn apply_ops(
                 shards.entry(shard).or_default().urls.remove(&site_seq);
             }
         }
+    }
+}
+
+/// The category or tag whose listing name is `listing` (`<category>` or
+/// `tag/<slug>`), among the site's categories and the loaded tags.
+pub fn listing_mut<'a>(
+    site: &'a mut SiteState,
+    tags: &'a mut BTreeMap<String, CategoryState>,
+    listing: &str,
+) -> Option<&'a mut CategoryState> {
+    match crate::tag_of_listing(listing) {
+        Some(slug) => tags.get_mut(slug),
+        None => site.categories.get_mut(listing),
     }
 }
 

@@ -20,6 +20,7 @@ fn entry(id: &str, revision: u64, category: &str) -> Entry {
         updated_at: at,
         lead: String::new(),
         author: String::new(),
+        tags: Vec::new(),
     }
 }
 
@@ -28,6 +29,7 @@ fn entry(id: &str, revision: u64, category: &str) -> Entry {
 struct Index {
     site: SiteState,
     records: HashMap<String, ArticleRecord>,
+    tags: BTreeMap<String, CategoryState>,
     pages: BTreeMap<(String, u64), PageState>,
     shards: BTreeMap<u64, ShardState>,
 }
@@ -46,11 +48,17 @@ impl Index {
                 (id, record)
             })
             .collect();
-        let (ops, dirty) = plan_changes(&mut self.site, &mut records, changes, chrono::Utc::now());
+        let (ops, dirty) = plan_changes(
+            &mut self.site,
+            &mut records,
+            &mut self.tags,
+            changes,
+            chrono::Utc::now(),
+        );
         self.records.extend(records);
         apply_ops(ops, &mut self.pages, &mut self.shards);
         for category in &dirty.refill {
-            let Some(state) = self.site.categories.get_mut(category) else {
+            let Some(state) = listing_mut(&mut self.site, &mut self.tags, category) else {
                 continue;
             };
             let newest = state.pages();
@@ -268,4 +276,90 @@ fn the_news_sitemap_follows_accepted_revisions_only() {
         revision: 1,
     }]);
     assert!(!dirty.news);
+}
+
+fn tagged(id: &str, revision: u64, tags: &[&str]) -> Change {
+    let mut entry = entry(id, revision, "tin-tuc");
+    entry.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+    Change::Listed(entry)
+}
+
+#[test]
+fn tags_list_articles_in_place_and_follow_retags_and_withdrawals() {
+    let mut index = Index::default();
+    // Two spellings of one tag are one tag, and a tag with no letter has no page.
+    let dirty = index.apply(vec![tagged(
+        "a",
+        1,
+        &["Hội nghị", "hội nghị", "!!!", "Đảng bộ"],
+    )]);
+    assert_eq!(
+        index.tags.keys().collect::<Vec<_>>(),
+        ["dang-bo", "hoi-nghi"]
+    );
+    assert_eq!(index.tags["hoi-nghi"].name, "Hội nghị");
+    assert_eq!(dirty.tags.len(), 2);
+    assert!(dirty.pages.contains(&("tag/hoi-nghi".to_owned(), 1)));
+    index.apply(vec![tagged("b", 1, &["Hội nghị"])]);
+    assert_eq!(index.page_ids("tag/hoi-nghi", 1), ["a", "b"]);
+    assert_eq!(index.tags["hoi-nghi"].live, 2);
+
+    // A new revision keeps its place; a retag leaves one tag and joins another.
+    index.apply(vec![tagged("a", 2, &["Hội nghị", "Y tế"])]);
+    assert_eq!(index.page_ids("tag/hoi-nghi", 1), ["a", "b"]);
+    assert_eq!(index.tags["hoi-nghi"].latest[1].entry.revision, 2);
+    assert!(index.page_ids("tag/dang-bo", 1).is_empty());
+    assert_eq!(index.tags["dang-bo"].live, 0);
+    assert!(index.tags["dang-bo"].latest.is_empty());
+    assert_eq!(index.page_ids("tag/y-te", 1), ["a"]);
+
+    // A stale revision changes no tag.
+    let dirty = index.apply(vec![tagged("a", 1, &["Đảng bộ"])]);
+    assert!(dirty.tags.is_empty());
+    assert!(index.page_ids("tag/dang-bo", 1).is_empty());
+
+    // A withdrawal takes it off every tag it carried.
+    let dirty = index.apply(vec![Change::Unlisted {
+        article_id: "a".to_owned(),
+        revision: 2,
+    }]);
+    assert_eq!(dirty.tags.iter().collect::<Vec<_>>(), ["hoi-nghi", "y-te"]);
+    assert_eq!(index.page_ids("tag/hoi-nghi", 1), ["b"]);
+    assert!(index.page_ids("tag/y-te", 1).is_empty());
+    assert_eq!(index.tags["hoi-nghi"].live, 1);
+    assert!(index.records["a"].tags.is_empty());
+}
+
+#[test]
+fn a_tag_place_from_a_flush_that_died_is_made_again_not_doubled() {
+    let mut index = Index::default();
+    index.apply(vec![tagged("a", 1, &["Hội nghị"])]);
+    // The flush for "b" wrote its record, then died before the tag state.
+    let tags_before = index.tags.clone();
+    index.apply(vec![tagged("b", 1, &["Hội nghị"])]);
+    assert_eq!(index.records["b"].tags["hoi-nghi"], 1);
+    index.tags = tags_before;
+    // Its message comes back: the place past the tag's counter is void,
+    // and the same place is taken again.
+    index.apply(vec![tagged("b", 1, &["Hội nghị"])]);
+    assert_eq!(index.page_ids("tag/hoi-nghi", 1), ["a", "b"]);
+    assert_eq!(index.tags["hoi-nghi"].next_seq, 2);
+    assert_eq!(index.tags["hoi-nghi"].live, 2);
+}
+
+#[test]
+fn a_tag_pages_from_the_oldest_and_a_new_article_touches_its_newest_page_only() {
+    let mut index = Index::default();
+    for i in 0..41 {
+        index.apply(vec![tagged(&format!("a{i:02}"), 1, &["Hội nghị"])]);
+    }
+    assert_eq!(index.tags["hoi-nghi"].pages(), 3);
+    assert_eq!(index.page_ids("tag/hoi-nghi", 3), ["a40"]);
+    let dirty = index.apply(vec![tagged("new", 1, &["Hội nghị"])]);
+    let tag_pages: Vec<_> = dirty
+        .pages
+        .iter()
+        .filter(|(listing, _)| listing.starts_with("tag/"))
+        .collect();
+    assert_eq!(tag_pages, [&("tag/hoi-nghi".to_owned(), 3)]);
 }

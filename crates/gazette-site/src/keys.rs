@@ -127,6 +127,38 @@ pub fn page_state_key(category: &str, number: u64) -> String {
     format!("{}{number}.json", category_state_prefix(category))
 }
 
+/// Where tags' listings live: `tag/<slug>/`, beside the categories. A
+/// category can never be called `tag` (it is reserved), so a listing whose
+/// name has a `/` is a tag's, and every category function (front page,
+/// numbered pages, feeds, page state) serves tags through their listing name.
+pub const TAG_FOLDER: &str = "tag";
+
+/// The listing name of the tag `slug`: `tag/<slug>`.
+pub fn tag_listing(slug: &str) -> String {
+    format!("{TAG_FOLDER}/{slug}")
+}
+
+/// The tag's slug when `listing` is a tag's listing name.
+pub fn tag_of_listing(listing: &str) -> Option<&str> {
+    listing
+        .strip_prefix(TAG_FOLDER)
+        .and_then(|rest| rest.strip_prefix('/'))
+}
+
+/// The tag's own state (name, counter, newest articles): one object per
+/// tag, so the site state stays the same size however many tags there are.
+pub fn tag_state_key(slug: &str) -> String {
+    format!("{STATE_PREFIX}tags/{slug}.json")
+}
+
+/// A tag's slug: Vietnamese folded, the rest transliterated. Pinned to one
+/// rule rather than the current one, since a tag page has no registry
+/// entry to keep its old address if the rule changed. Empty for a tag with
+/// no letter or digit, which then has no page.
+pub fn tag_slug(tag: &str) -> String {
+    gazette_text::slugify_with(gazette_text::SlugRule::Transliterated, tag)
+}
+
 /// The state of sitemap shard `number` (1-based).
 pub fn shard_state_key(number: u64) -> String {
     format!("{STATE_PREFIX}sitemap/{number}.json")

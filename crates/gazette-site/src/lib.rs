@@ -15,16 +15,18 @@ mod feeds;
 mod keys;
 mod model;
 mod news;
+mod plan;
 mod sitemap;
+mod tags;
 mod xml;
 
-pub use apply::{Change, Dirty, Op, apply_ops, is_committed, plan_changes, refresh_latest};
+pub use apply::{apply_ops, is_committed, listing_mut, plan_changes, refresh_latest};
 pub use feeds::{Feed, atom, rss};
 pub use keys::{
     BaseUrl, PageKeys, RESERVED_CATEGORIES, RESERVED_SLUGS, SITE_STATE_KEY, SITEMAP_KEY,
-    STATE_PREFIX, category_front_key, category_page_key, category_state_prefix,
+    STATE_PREFIX, TAG_FOLDER, category_front_key, category_page_key, category_state_prefix,
     is_reserved_category, page_key_candidates, page_state_key, record_key, revision_key,
-    shard_state_key,
+    shard_state_key, tag_listing, tag_of_listing, tag_slug, tag_state_key,
 };
 pub use model::{
     ArticleRecord, CategoryState, Entry, PageState, Placement, ShardState, SiteState, Slot,
@@ -33,6 +35,7 @@ pub use model::{
 pub use news::{
     NEWS_MAX_URLS, NEWS_SITEMAP_KEY, NEWS_WINDOW, NewsEntry, NewsState, Publication, news_sitemap,
 };
+pub use plan::{Change, Dirty, Op};
 pub use sitemap::{SitemapObject, shard_count, shard_key, sitemap_objects};
 
 /// Articles per numbered listing page.

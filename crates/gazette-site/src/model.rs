@@ -24,6 +24,9 @@ pub struct Entry {
     pub lead: String,
     #[serde(default)]
     pub author: String,
+    /// As the article names them; each with a slug has a page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// An entry where it sits: its sequence in its category and in the site.
@@ -53,6 +56,9 @@ pub struct ArticleRecord {
     /// Revisions up to this one were withdrawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_through: Option<u64>,
+    /// Its sequence number in each tag it is listed under, by tag slug.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, u64>,
 }
 
 /// A category as the site state holds it.
@@ -63,6 +69,10 @@ pub struct CategoryState {
     pub next_seq: u64,
     /// The newest articles, newest first: the front page, the feeds, the home block.
     pub latest: Vec<Slot>,
+    /// Articles listed now (withdrawn ones and retags subtracted); kept for
+    /// tags, whose thin pages are kept out of search.
+    #[serde(default)]
+    pub live: u64,
 }
 
 impl CategoryState {

@@ -8,14 +8,14 @@ use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{Envelope, EventType, Rendered, Schemas, ValidatedArticle, event_id};
 use gazette_render::{
     ArticleMeta, ArticlePage, Chrome, LOGO, NavItem, NewsArticleFacts, Publisher, RenderError,
-    Renderer, Section, news_article_json_ld, og_locale,
+    Renderer, Section, TagLink, news_article_json_ld, og_locale,
 };
 use gazette_text::{BodySanitizer, portal_datetime};
 use tracing::info;
 
 use crate::wire::MalformedEvent;
 use gazette_contract::FieldError;
-use gazette_site::{BaseUrl, PageKeys};
+use gazette_site::{BaseUrl, PageKeys, tag_listing, tag_slug};
 use gazette_subscribers::{DatabaseError, KeyClaim, Registry};
 
 use crate::rejection::rejection;
@@ -269,7 +269,7 @@ impl ArticlePages {
             published_display: &portal_datetime(&article.published_at, self.site.time_zone),
             lead: &article.lead,
             author: &article.author,
-            tags: &article.tags,
+            tags: &tag_links(&article.tags),
             body_html: &validated.body_html,
         })?;
         Ok(html)
@@ -334,6 +334,22 @@ impl Handler for RenderStage {
             .map_err(RenderFailure::Crashed)??;
         Ok(vec![rendered])
     }
+}
+
+/// The article's tags, each linked to its page (`/tag/<slug>/`).
+fn tag_links(tags: &[String]) -> Vec<TagLink> {
+    tags.iter()
+        .map(|name| {
+            let slug = tag_slug(name);
+            TagLink {
+                name: name.clone(),
+                href: match slug.is_empty() {
+                    true => String::new(),
+                    false => format!("/{}/", tag_listing(&slug)),
+                },
+            }
+        })
+        .collect()
 }
 
 fn description(lead: &str, title: &str) -> String {

@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_site::{
-    ArticleRecord, Change, Dirty, LATEST_PAGES_SCANNED, PageState, SITE_STATE_KEY, ShardState,
-    SiteState, apply_ops, page_state_key, plan_changes, record_key, refresh_latest, shard_count,
-    shard_state_key, sitemap_objects,
+    ArticleRecord, CategoryState, Change, Dirty, LATEST_PAGES_SCANNED, PageState, SITE_STATE_KEY,
+    ShardState, SiteState, apply_ops, listing_mut, page_state_key, plan_changes, record_key,
+    refresh_latest, shard_count, shard_state_key, sitemap_objects, tag_listing, tag_of_listing,
+    tag_slug, tag_state_key,
 };
 use gazette_store::{PutObject, Store, StoreError};
 use serde::Serialize;
@@ -30,6 +31,8 @@ const PARALLEL_REQUESTS: usize = 16;
 pub(crate) struct SiteIndex {
     pub(crate) site: SiteState,
     pub(crate) records: HashMap<String, ArticleRecord>,
+    /// The tags the batch touches, by slug.
+    pub(crate) tags: BTreeMap<String, CategoryState>,
     pub(crate) pages: BTreeMap<(String, u64), PageState>,
     pub(crate) shards: BTreeMap<u64, ShardState>,
 }
@@ -61,21 +64,42 @@ pub(crate) async fn flush(
         .buffer_unordered(PARALLEL_REQUESTS)
         .try_collect()
         .await?;
+    // Every tag the batch's entries carry or its records name.
+    let mut tag_slugs: BTreeSet<String> = index
+        .records
+        .values()
+        .flat_map(|record| record.tags.keys().cloned())
+        .collect();
+    for change in &changes {
+        if let Change::Listed(entry) = change {
+            tag_slugs.extend(entry.tags.iter().map(|tag| tag_slug(tag)));
+        }
+    }
+    tag_slugs.remove("");
+    index.tags = stream::iter(tag_slugs)
+        .map(|slug| async move {
+            Ok::<_, IndexFailure>((slug.clone(), get_json(store, &tag_state_key(&slug)).await?))
+        })
+        .buffer_unordered(PARALLEL_REQUESTS)
+        .try_collect()
+        .await?;
     let shards_before = shard_count(index.site.next_site_seq);
-    let committed = index.site.clone();
+    let committed = (index.site.clone(), index.tags.clone());
     let (ops, mut dirty) = plan_changes(
         &mut index.site,
         &mut index.records,
+        &mut index.tags,
         changes,
         chrono::Utc::now(),
     );
 
     let mut wanted_pages: BTreeSet<(String, u64)> = ops.iter().filter_map(|op| op.page()).collect();
     wanted_pages.extend(dirty.pages.iter().cloned());
-    for category in &dirty.refill {
-        let newest = index.site.categories.get(category).map_or(0, |c| c.pages());
+    for listing in &dirty.refill {
+        let newest =
+            listing_mut(&mut index.site, &mut index.tags, listing).map_or(0, |c| c.pages());
         for number in (1..=newest).rev().take(LATEST_PAGES_SCANNED as usize) {
-            wanted_pages.insert((category.clone(), number));
+            wanted_pages.insert((listing.clone(), number));
         }
     }
     let mut wanted_shards: BTreeSet<u64> = ops.iter().filter_map(|op| op.shard()).collect();
@@ -90,14 +114,14 @@ pub(crate) async fn flush(
     })
     .await?;
     index.shards = load_all(store, wanted_shards, |number| shard_state_key(*number)).await?;
-    prune_uncommitted(&committed, &mut index);
+    prune_uncommitted(&committed.0, &committed.1, &mut index);
     apply_ops(ops, &mut index.pages, &mut index.shards);
-    for category in &dirty.refill {
-        if let Some(state) = index.site.categories.get_mut(category) {
+    for listing in &dirty.refill {
+        if let Some(state) = listing_mut(&mut index.site, &mut index.tags, listing) {
             let newest = state.pages();
             let pages = (1..=newest)
                 .rev()
-                .filter_map(|n| index.pages.get(&(category.clone(), n)));
+                .filter_map(|n| index.pages.get(&(listing.clone(), n)));
             refresh_latest(state, pages);
         }
     }
@@ -116,9 +140,17 @@ fn article_id(change: &Change) -> &str {
 }
 
 /// Drops slots a dead flush left past the committed counters.
-fn prune_uncommitted(committed: &SiteState, index: &mut SiteIndex) {
-    for ((category, _), page) in &mut index.pages {
-        let next = committed.categories.get(category).map_or(0, |c| c.next_seq);
+fn prune_uncommitted(
+    committed: &SiteState,
+    committed_tags: &BTreeMap<String, CategoryState>,
+    index: &mut SiteIndex,
+) {
+    for ((listing, _), page) in &mut index.pages {
+        let counted = match tag_of_listing(listing) {
+            Some(slug) => committed_tags.get(slug),
+            None => committed.categories.get(listing),
+        };
+        let next = counted.map_or(0, |c| c.next_seq);
         page.slots.retain(|seq, _| *seq < next);
     }
     for shard in index.shards.values_mut() {
@@ -137,14 +169,23 @@ pub(crate) async fn write(
     dirty: &Dirty,
 ) -> Result<usize, IndexFailure> {
     let mut pages: Vec<PutObject> = Vec::new();
-    for (category, number) in &dirty.pages {
-        let (Some(state), Some(page)) = (
-            index.site.categories.get(category),
-            index.pages.get(&(category.clone(), *number)),
-        ) else {
+    for (listing, number) in &dirty.pages {
+        let state = match tag_of_listing(listing) {
+            Some(slug) => index.tags.get(slug),
+            None => index.site.categories.get(listing),
+        };
+        let (Some(state), Some(page)) = (state, index.pages.get(&(listing.clone(), *number)))
+        else {
             continue;
         };
-        pages.push(outputs.category_page(category, state, *number, page)?);
+        pages.push(outputs.category_page(listing, state, *number, page)?);
+    }
+    for slug in &dirty.tags {
+        if let Some(state) = index.tags.get(slug) {
+            let listing = tag_listing(slug);
+            pages.push(outputs.category_front(&listing, state)?);
+            pages.extend(outputs.category_feeds(&listing, state));
+        }
     }
     for category in &dirty.categories {
         if let Some(state) = index.site.categories.get(category) {
@@ -185,10 +226,18 @@ pub(crate) async fn write(
             records.push(json_object(record_key(id), record)?);
         }
     }
+    // After the records: a tag state's counter commits the places records
+    // name in it, as the site state's do for categories.
+    let mut tag_states = Vec::new();
+    for slug in &dirty.tags {
+        if let Some(tag) = index.tags.get(slug) {
+            tag_states.push(json_object(tag_state_key(slug), tag)?);
+        }
+    }
     let site = json_object(SITE_STATE_KEY.to_owned(), &index.site)?;
-    let total = pages.len() + state.len() + records.len() + 1;
+    let total = pages.len() + state.len() + records.len() + tag_states.len() + 1;
     put_all(&stores.site, pages).await?;
-    for group in [state, records, vec![site]] {
+    for group in [state, records, tag_states, vec![site]] {
         put_all(&stores.archive, group).await?;
     }
     Ok(total)

@@ -277,9 +277,9 @@ impl IndexStage {
             .archive
             .get(&revision_key(&data.article_id, data.revision, "json"))
             .await?;
-        let (lead, author) = copy
+        let (lead, author, tags) = copy
             .and_then(|bytes| serde_json::from_slice::<ValidatedArticle>(&bytes).ok())
-            .map(|v| (v.article.lead, v.article.author))
+            .map(|v| (v.article.lead, v.article.author, v.article.tags))
             .unwrap_or_default();
         Ok(Change::Listed(Entry {
             article_id: data.article_id,
@@ -293,6 +293,7 @@ impl IndexStage {
             updated_at: event.time.fixed_offset(),
             lead,
             author,
+            tags,
         }))
     }
 }

@@ -8,7 +8,7 @@ use gazette_render::{
 use gazette_site::{
     BLOCK_LEN, BaseUrl, CategoryState, FEED_LEN, Feed, HOME_LATEST, NEWS_SITEMAP_KEY, NewsState,
     PAGE_SIZE, PageState, Publication, SITEMAP_KEY, SiteState, Slot, atom, category_front_key,
-    category_page_key, news_sitemap, rss,
+    category_page_key, news_sitemap, rss, tag_of_listing,
 };
 use gazette_store::{Precondition, PutObject};
 use gazette_text::portal_datetime;
@@ -33,9 +33,31 @@ pub(crate) const NOT_FOUND_KEY: &str = "404.html";
 const ROBOTS_KEY: &str = "robots.txt";
 const MANIFEST_KEY: &str = "manifest.webmanifest";
 
+/// A tag page listing fewer live articles than this carries `noindex`. A
+/// page of one or two links is what search engines call thin content: it
+/// competes with the articles themselves in results and spends the site's
+/// crawl budget. Three is where a tag starts to gather a topic rather than
+/// repeat one article's keywords; the page is still there for readers.
+pub(crate) const TAG_INDEX_MIN: u64 = 3;
+
+/// Whether the listing is a tag's with too few articles to be indexed.
+fn thin(listing: &str, state: &CategoryState) -> bool {
+    tag_of_listing(listing).is_some() && state.live < TAG_INDEX_MIN
+}
+
+/// A listing's heading: the category's name, or "Từ khóa: <tag>".
+fn listing_title(listing: &str, state: &CategoryState) -> String {
+    match tag_of_listing(listing) {
+        Some(_) => format!("Từ khóa: {}", state.name),
+        None => state.name.clone(),
+    }
+}
+
 /// What differs between the derived pages' chrome.
 struct PageFacts<'a> {
     title: &'a str,
+    /// Kept out of search: the 404 page, and thin tag pages.
+    noindex: bool,
     canonical_url: &'a str,
     feeds: &'a (String, String),
     nav: &'a [NavItem],
@@ -115,7 +137,7 @@ impl Outputs<'_> {
             description: page.title,
             rss_href: &page.feeds.0,
             atom_href: &page.feeds.1,
-            noindex: false,
+            noindex: page.noindex,
             locale: SITE_LOCALE,
             og_type: "website",
             image: None,
@@ -146,17 +168,19 @@ impl Outputs<'_> {
             }
             _ => String::new(),
         };
+        let title = listing_title(slug, category);
         let nav = self.nav(Some(slug), true);
-        let breadcrumbs = self.breadcrumbs(slug, &category.name);
+        let breadcrumbs = self.breadcrumbs(slug, &title);
         let html = self.renderer.render_listing(&ListingPage {
             chrome: self.chrome(PageFacts {
-                title: &category.name,
+                title: &title,
+                noindex: thin(slug, category),
                 canonical_url: &canonical,
                 feeds: &feeds,
                 nav: &nav,
                 structured_data: &breadcrumbs,
             }),
-            heading: &category.name,
+            heading: &title,
             page_label: "",
             cards: &cards,
             newer_href: "",
@@ -188,18 +212,20 @@ impl Outputs<'_> {
             String::new()
         };
         let label = format!("Trang {number}");
-        let title = format!("{} · {label}", category.name);
+        let heading = listing_title(slug, category);
+        let title = format!("{heading} · {label}");
         let nav = self.nav(Some(slug), false);
-        let breadcrumbs = self.breadcrumbs(slug, &category.name);
+        let breadcrumbs = self.breadcrumbs(slug, &heading);
         let html = self.renderer.render_listing(&ListingPage {
             chrome: self.chrome(PageFacts {
                 title: &title,
+                noindex: thin(slug, category),
                 canonical_url: &canonical,
                 feeds: &feeds,
                 nav: &nav,
                 structured_data: &breadcrumbs,
             }),
-            heading: &category.name,
+            heading: &heading,
             page_label: &label,
             cards: &cards,
             newer_href: &newer,
@@ -212,10 +238,17 @@ impl Outputs<'_> {
     pub(crate) fn category_feeds(&self, slug: &str, category: &CategoryState) -> [PutObject; 2] {
         let entries: Vec<&Slot> = category.latest.iter().take(FEED_LEN).collect();
         let page_url = self.absolute(&format!("{slug}/"));
-        let description = format!("Tin mới của mục {} trên {}", category.name, self.site.name);
+        let title = listing_title(slug, category);
+        let description = match tag_of_listing(slug) {
+            Some(_) => format!(
+                "Tin mới với từ khóa {} trên {}",
+                category.name, self.site.name
+            ),
+            None => format!("Tin mới của mục {} trên {}", category.name, self.site.name),
+        };
         self.feeds(
             &format!("{slug}/"),
-            &category.name,
+            &title,
             &description,
             &page_url,
             &entries,
@@ -283,6 +316,7 @@ impl Outputs<'_> {
         let html = self.renderer.render_home(&HomePage {
             chrome: self.chrome(PageFacts {
                 title: "Trang chủ",
+                noindex: false,
                 canonical_url: &canonical,
                 feeds: &feeds,
                 nav: &nav,
@@ -298,14 +332,14 @@ impl Outputs<'_> {
     fn not_found(&self) -> Result<PutObject, RenderError> {
         let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
         let nav = self.nav(None, false);
-        let mut chrome = self.chrome(PageFacts {
+        let chrome = self.chrome(PageFacts {
             title: "Không tìm thấy trang",
+            noindex: true,
             canonical_url: "",
             feeds: &feeds,
             nav: &nav,
             structured_data: "",
         });
-        chrome.noindex = true;
         let html = self.renderer.render_not_found(&NotFoundPage { chrome })?;
         Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
     }

@@ -16,7 +16,10 @@ use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_contract::ValidatedArticle;
 use gazette_render::Renderer;
-use gazette_site::{ArticleRecord, BaseUrl, Change, Dirty, Entry, apply_ops, plan_changes};
+use gazette_site::{
+    ArticleRecord, BaseUrl, Change, Dirty, Entry, STATE_PREFIX, apply_ops, category_state_prefix,
+    plan_changes, tag_listing,
+};
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tokio::task::JoinSet;
 use tracing::info;
@@ -166,6 +169,7 @@ pub async fn rebuild(
     let (ops, mut dirty) = plan_changes(
         &mut index.site,
         &mut index.records,
+        &mut index.tags,
         entries.into_iter().map(Change::Listed).collect(),
         chrono::Utc::now(),
     );
@@ -191,6 +195,7 @@ pub async fn rebuild(
         "listings, feeds, sitemap, index state, 404 page and theme assets written"
     );
     remove_stale_pages(&stores.site, &index, &dirty).await?;
+    remove_orphan_tags(stores, &index).await?;
     Ok(RebuildReport {
         articles: index.site.next_site_seq,
         withdrawn,
@@ -248,6 +253,7 @@ async fn article_page(
         updated_at: article.published_at,
         lead: article.lead,
         author: article.author,
+        tags: article.tags,
     })
 }
 
@@ -269,16 +275,55 @@ async fn read_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Numbered pages past a category's new last page (withdrawals shrank it).
+/// Tags no live article carries any more: their state would make the next
+/// article tagged so continue an old count beside stale newest lists, and
+/// their pages list withdrawn articles. State and pages go.
+async fn remove_orphan_tags(stores: &Stores, index: &SiteIndex) -> Result<(), StoreError> {
+    let prefix = format!("{STATE_PREFIX}tags/");
+    for key in stores.archive.list(&prefix).await? {
+        let Some(slug) = key
+            .strip_prefix(&prefix)
+            .and_then(|name| name.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        if index.tags.contains_key(slug) {
+            continue;
+        }
+        let listing = tag_listing(slug);
+        for page_state in stores
+            .archive
+            .list(&category_state_prefix(&listing))
+            .await?
+        {
+            stores.archive.delete(&page_state).await?;
+        }
+        for page in stores.site.list(&format!("{listing}/")).await? {
+            stores.site.delete(&page).await?;
+        }
+        stores.archive.delete(&key).await?;
+    }
+    Ok(())
+}
+
 async fn remove_stale_pages(
     store: &Store,
     index: &SiteIndex,
     dirty: &Dirty,
 ) -> Result<(), StoreError> {
-    for (slug, category) in &index.site.categories {
-        if !dirty.categories.contains(slug) {
-            continue;
-        }
-        let prefix = format!("{slug}/page/");
+    let categories = index
+        .site
+        .categories
+        .iter()
+        .filter(|(slug, _)| dirty.categories.contains(*slug))
+        .map(|(slug, state)| (slug.clone(), state));
+    let tags = index
+        .tags
+        .iter()
+        .filter(|(slug, _)| dirty.tags.contains(*slug))
+        .map(|(slug, state)| (tag_listing(slug), state));
+    for (listing, category) in categories.chain(tags) {
+        let prefix = format!("{listing}/page/");
         for key in store.list(&prefix).await? {
             let number = key
                 .strip_prefix(&prefix)

@@ -79,6 +79,7 @@ pub fn plan_changes(
             } => {
                 let record = records.entry(article_id.clone()).or_default();
                 if record.withdrawn_through.is_some_and(|w| w >= revision) {
+                    forget_withdrawn(site, record, &article_id, &mut dirty);
                     continue;
                 }
                 // A newer revision, published after the withdrawal, stays listed.
@@ -188,6 +189,34 @@ fn list(
         slot,
     });
     true
+}
+
+/// A withdrawal seen again. Its record was written, but a flush that died
+/// before the site state (written last) may have left the article in its
+/// category's newest list and in the news sitemap: take it out of both,
+/// unless a newer revision has been listed since.
+fn forget_withdrawn(
+    site: &mut SiteState,
+    record: &ArticleRecord,
+    article_id: &str,
+    dirty: &mut Dirty,
+) {
+    if record.placement.is_some() {
+        return;
+    }
+    if let Some(category) = &record.category
+        && let Some(state) = site.categories.get_mut(category)
+    {
+        let before = state.latest.len();
+        state
+            .latest
+            .retain(|slot| slot.entry.article_id != article_id);
+        if state.latest.len() != before {
+            dirty.refill.insert(category.clone());
+            dirty.categories.insert(category.clone());
+        }
+    }
+    dirty.news |= site.news.unlisted(article_id);
 }
 
 /// Takes the article off its page, its category's newest list and the sitemap.

@@ -363,3 +363,30 @@ fn a_tag_pages_from_the_oldest_and_a_new_article_touches_its_newest_page_only() 
         .collect();
     assert_eq!(tag_pages, [&("tag/hoi-nghi".to_owned(), 3)]);
 }
+
+#[test]
+fn a_withdrawal_seen_again_after_a_dead_flush_clears_the_newest_list() {
+    let mut index = Index::default();
+    index.apply(vec![listed("a", 1, "tin-tuc"), listed("b", 1, "tin-tuc")]);
+    let site_before = index.site.clone();
+    let withdraw = || Change::Unlisted {
+        article_id: "a".to_owned(),
+        revision: 1,
+    };
+    index.apply(vec![withdraw()]);
+    // The flush wrote pages and records, then died before the site state.
+    index.site = site_before;
+    let dirty = index.apply(vec![withdraw()]);
+    assert!(dirty.categories.contains("tin-tuc"));
+    let latest: Vec<&str> = index.site.categories["tin-tuc"]
+        .latest
+        .iter()
+        .map(|s| s.entry.article_id.as_str())
+        .collect();
+    assert_eq!(latest, ["b"]);
+    // Republished since: a late copy of the old withdrawal leaves it listed.
+    index.apply(vec![listed("a", 2, "tin-tuc")]);
+    let dirty = index.apply(vec![withdraw()]);
+    assert!(dirty.categories.is_empty());
+    assert_eq!(index.site.categories["tin-tuc"].latest.len(), 2);
+}

@@ -13,7 +13,7 @@ use crate::plan::{page_of, shard_of};
 use crate::tags::{put_latest, retag, untag};
 use crate::{
     ArticleRecord, CategoryState, Change, Dirty, Entry, FEED_LEN, NewsEntry, Op, PAGE_SIZE,
-    PageState, Placement, ShardState, SiteState, Slot, UrlEntry,
+    PageState, Placement, ShardState, SiteState, Slot, UrlEntry, tag_listing,
 };
 
 fn url_of(entry: &Entry) -> UrlEntry {
@@ -79,16 +79,17 @@ pub fn plan_changes(
             } => {
                 let record = records.entry(article_id.clone()).or_default();
                 if record.withdrawn_through.is_some_and(|w| w >= revision) {
-                    forget_withdrawn(site, record, &article_id, &mut dirty);
+                    forget_withdrawn(site, tags, record, &article_id, &mut dirty);
                     continue;
                 }
                 // A newer revision, published after the withdrawal, stays listed.
                 if record.revision <= revision {
                     unplace(site, record, &mut ops, &mut dirty);
                     let carried: Vec<String> = record.tags.keys().cloned().collect();
-                    for slug in carried {
-                        untag(tags, record, &slug, &mut ops, &mut dirty);
+                    for slug in &carried {
+                        untag(tags, record, slug, &mut ops, &mut dirty);
                     }
+                    record.withdrawn_from_tags = carried;
                     dirty.news |= site.news.unlisted(&article_id);
                 }
                 record.withdrawn_through = Some(revision);
@@ -197,6 +198,7 @@ fn list(
 /// unless a newer revision has been listed since.
 fn forget_withdrawn(
     site: &mut SiteState,
+    tags: &mut BTreeMap<String, CategoryState>,
     record: &ArticleRecord,
     article_id: &str,
     dirty: &mut Dirty,
@@ -204,16 +206,31 @@ fn forget_withdrawn(
     if record.placement.is_some() {
         return;
     }
-    if let Some(category) = &record.category
-        && let Some(state) = site.categories.get_mut(category)
-    {
+    let forget = |listing: String, state: &mut CategoryState, dirty: &mut Dirty| {
         let before = state.latest.len();
         state
             .latest
             .retain(|slot| slot.entry.article_id != article_id);
-        if state.latest.len() != before {
-            dirty.refill.insert(category.clone());
-            dirty.categories.insert(category.clone());
+        let changed = state.latest.len() != before;
+        if changed {
+            dirty.refill.insert(listing);
+        }
+        changed
+    };
+    if let Some(category) = &record.category
+        && let Some(state) = site.categories.get_mut(category)
+        && forget(category.clone(), state, dirty)
+    {
+        dirty.categories.insert(category.clone());
+    }
+    for slug in &record.withdrawn_from_tags {
+        if let Some(state) = tags.get_mut(slug)
+            && forget(tag_listing(slug), state, dirty)
+        {
+            // Still in the newest list, so the tag's state before the
+            // withdrawal is what was committed: its count includes it.
+            state.live = state.live.saturating_sub(1);
+            dirty.tags.insert(slug.clone());
         }
     }
     dirty.news |= site.news.unlisted(article_id);

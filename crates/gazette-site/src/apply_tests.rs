@@ -367,17 +367,30 @@ fn a_tag_pages_from_the_oldest_and_a_new_article_touches_its_newest_page_only() 
 #[test]
 fn a_withdrawal_seen_again_after_a_dead_flush_clears_the_newest_list() {
     let mut index = Index::default();
-    index.apply(vec![listed("a", 1, "tin-tuc"), listed("b", 1, "tin-tuc")]);
+    index.apply(vec![
+        tagged("a", 1, &["Hội nghị"]),
+        tagged("b", 1, &["Hội nghị"]),
+    ]);
     let site_before = index.site.clone();
+    let tags_before = index.tags.clone();
     let withdraw = || Change::Unlisted {
         article_id: "a".to_owned(),
         revision: 1,
     };
     index.apply(vec![withdraw()]);
-    // The flush wrote pages and records, then died before the site state.
+    // The flush wrote pages and records, then died before the tag and site states.
     index.site = site_before;
+    index.tags = tags_before;
     let dirty = index.apply(vec![withdraw()]);
     assert!(dirty.categories.contains("tin-tuc"));
+    assert!(dirty.tags.contains("hoi-nghi"));
+    let in_tag: Vec<&str> = index.tags["hoi-nghi"]
+        .latest
+        .iter()
+        .map(|s| s.entry.article_id.as_str())
+        .collect();
+    assert_eq!(in_tag, ["b"]);
+    assert_eq!(index.tags["hoi-nghi"].live, 1);
     let latest: Vec<&str> = index.site.categories["tin-tuc"]
         .latest
         .iter()
@@ -385,7 +398,8 @@ fn a_withdrawal_seen_again_after_a_dead_flush_clears_the_newest_list() {
         .collect();
     assert_eq!(latest, ["b"]);
     // Republished since: a late copy of the old withdrawal leaves it listed.
-    index.apply(vec![listed("a", 2, "tin-tuc")]);
+    index.apply(vec![tagged("a", 2, &["Hội nghị"])]);
+    assert!(index.records["a"].withdrawn_from_tags.is_empty());
     let dirty = index.apply(vec![withdraw()]);
     assert!(dirty.categories.is_empty());
     assert_eq!(index.site.categories["tin-tuc"].latest.len(), 2);

@@ -59,6 +59,10 @@ pub struct ArticleRecord {
     /// Its sequence number in each tag it is listed under, by tag slug.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, u64>,
+    /// The tags its withdrawal took it off, so that the withdrawal seen
+    /// again can finish what a flush that died left in their newest lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn_from_tags: Vec<String>,
 }
 
 /// A category as the site state holds it.

@@ -31,6 +31,8 @@ pub(crate) fn retag(
     ops: &mut Vec<Op>,
     dirty: &mut Dirty,
 ) {
+    // Listed again: nothing is left for a late copy of its withdrawal to finish.
+    record.withdrawn_from_tags.clear();
     let mut carried: BTreeMap<String, &str> = BTreeMap::new();
     for name in &entry.tags {
         let slug = tag_slug(name);

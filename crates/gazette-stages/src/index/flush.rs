@@ -68,7 +68,10 @@ pub(crate) async fn flush(
     let mut tag_slugs: BTreeSet<String> = index
         .records
         .values()
-        .flat_map(|record| record.tags.keys().cloned())
+        .flat_map(|record| {
+            let left = record.withdrawn_from_tags.iter().cloned();
+            record.tags.keys().cloned().chain(left)
+        })
         .collect();
     for change in &changes {
         if let Change::Listed(entry) = change {

@@ -274,10 +274,9 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Numbered pages past a category's new last page (withdrawals shrank it).
 /// Tags no live article carries any more: their state would make the next
-/// article tagged so continue an old count beside stale newest lists, and
-/// their pages list withdrawn articles. State and pages go.
+/// article with that tag continue an old count beside a stale newest list,
+/// and their pages list withdrawn articles. State and pages go.
 async fn remove_orphan_tags(stores: &Stores, index: &SiteIndex) -> Result<(), StoreError> {
     let prefix = format!("{STATE_PREFIX}tags/");
     for key in stores.archive.list(&prefix).await? {
@@ -306,6 +305,7 @@ async fn remove_orphan_tags(stores: &Stores, index: &SiteIndex) -> Result<(), St
     Ok(())
 }
 
+/// Numbered pages past a category's or tag's new last page (withdrawals shrank it).
 async fn remove_stale_pages(
     store: &Store,
     index: &SiteIndex,

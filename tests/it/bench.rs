@@ -126,9 +126,10 @@ async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writ
     // feeds, the home page, the site feeds, the sitemap and its shard
     // state, the article's record and the site state: 12, and 2 more (the
     // page before, and its state) when the article opens a page. Then per
-    // tag (the example's two, which every bench article carries, so each
-    // tag counts the site's articles and the new ones, 150 and 155, open no
-    // tag page): its newest page and state, front page, RSS, Atom and state.
+    // tag (the example's two, which every generated article carries: the
+    // site's 154 others come first, so the new ones take tag places 154 and
+    // 155 and open no tag page): its newest page and state, front page,
+    // RSS, Atom and state.
     let index = &report.index;
     assert_eq!(index.new_articles.len(), 2, "{index:?}");
     let tags = support::example_article()["tags"]

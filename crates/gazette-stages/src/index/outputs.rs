@@ -53,6 +53,17 @@ fn listing_title(listing: &str, state: &CategoryState) -> String {
     }
 }
 
+/// Where a listing page sits: its address, number, articles and neighbours.
+struct ListingPlace<'a> {
+    canonical: String,
+    /// `None` on the front page.
+    number: Option<u64>,
+    /// Newest first.
+    slots: &'a mut dyn Iterator<Item = &'a Slot>,
+    newer: String,
+    older: String,
+}
+
 /// What differs between the derived pages' chrome.
 struct PageFacts<'a> {
     title: &'a str,
@@ -147,16 +158,14 @@ impl Outputs<'_> {
         }
     }
 
-    /// `/<category>/`: its newest articles, with a way into the numbered pages.
+    /// `/<category>/` (or `/tag/<slug>/`): its newest articles, with a way
+    /// into the numbered pages.
     pub(crate) fn category_front(
         &self,
         slug: &str,
         category: &CategoryState,
     ) -> Result<PutObject, RenderError> {
         let key = category_front_key(slug);
-        let cards: Vec<Card> = category.latest.iter().map(|s| self.card(s)).collect();
-        let canonical = self.canonical(&format!("{slug}/"));
-        let feeds = category_feed_hrefs(slug);
         // The front shows the newest FEED_LEN; "older" leads to the numbered
         // page holding the article just before the oldest one shown.
         let older = match category.latest.last() {
@@ -168,24 +177,17 @@ impl Outputs<'_> {
             }
             _ => String::new(),
         };
-        let title = listing_title(slug, category);
-        let nav = self.nav(Some(slug), true);
-        let breadcrumbs = self.breadcrumbs(slug, &title);
-        let html = self.renderer.render_listing(&ListingPage {
-            chrome: self.chrome(PageFacts {
-                title: &title,
-                noindex: thin(slug, category),
-                canonical_url: &canonical,
-                feeds: &feeds,
-                nav: &nav,
-                structured_data: &breadcrumbs,
-            }),
-            heading: &title,
-            page_label: "",
-            cards: &cards,
-            newer_href: "",
-            older_href: &older,
-        })?;
+        let html = self.listing(
+            slug,
+            category,
+            ListingPlace {
+                canonical: self.canonical(&format!("{slug}/")),
+                number: None,
+                slots: &mut category.latest.iter(),
+                newer: String::new(),
+                older,
+            },
+        )?;
         Ok(object(key, html, PAGE_CONTENT_TYPE))
     }
 
@@ -198,9 +200,6 @@ impl Outputs<'_> {
         page: &PageState,
     ) -> Result<PutObject, RenderError> {
         let key = category_page_key(slug, number);
-        let cards: Vec<Card> = page.slots.values().rev().map(|s| self.card(s)).collect();
-        let canonical = self.canonical(&key);
-        let feeds = category_feed_hrefs(slug);
         let newer = if number < category.pages() {
             format!("/{}", category_page_key(slug, number + 1))
         } else {
@@ -211,16 +210,45 @@ impl Outputs<'_> {
         } else {
             String::new()
         };
-        let label = format!("Trang {number}");
+        let html = self.listing(
+            slug,
+            category,
+            ListingPlace {
+                canonical: self.canonical(&key),
+                number: Some(number),
+                slots: &mut page.slots.values().rev(),
+                newer,
+                older,
+            },
+        )?;
+        Ok(object(key, html, PAGE_CONTENT_TYPE))
+    }
+
+    /// A category's or tag's listing page: its front (`number` none) or a numbered page.
+    fn listing(
+        &self,
+        slug: &str,
+        category: &CategoryState,
+        place: ListingPlace<'_>,
+    ) -> Result<String, RenderError> {
+        let cards: Vec<Card> = place.slots.map(|s| self.card(s)).collect();
         let heading = listing_title(slug, category);
-        let title = format!("{heading} · {label}");
-        let nav = self.nav(Some(slug), false);
+        let label = place
+            .number
+            .map(|n| format!("Trang {n}"))
+            .unwrap_or_default();
+        let title = match place.number {
+            Some(_) => format!("{heading} · {label}"),
+            None => heading.clone(),
+        };
+        let feeds = category_feed_hrefs(slug);
+        let nav = self.nav(Some(slug), place.number.is_none());
         let breadcrumbs = self.breadcrumbs(slug, &heading);
-        let html = self.renderer.render_listing(&ListingPage {
+        self.renderer.render_listing(&ListingPage {
             chrome: self.chrome(PageFacts {
                 title: &title,
                 noindex: thin(slug, category),
-                canonical_url: &canonical,
+                canonical_url: &place.canonical,
                 feeds: &feeds,
                 nav: &nav,
                 structured_data: &breadcrumbs,
@@ -228,10 +256,9 @@ impl Outputs<'_> {
             heading: &heading,
             page_label: &label,
             cards: &cards,
-            newer_href: &newer,
-            older_href: &older,
-        })?;
-        Ok(object(key, html, PAGE_CONTENT_TYPE))
+            newer_href: &place.newer,
+            older_href: &place.older,
+        })
     }
 
     /// The category's RSS and Atom feeds.

@@ -206,8 +206,10 @@ pub(crate) fn base_url(store: &Store, site: &SiteSettings) -> String {
 }
 
 impl IndexStage {
-    /// Starts the flusher and writes the theme's fixed files: its fonts and
-    /// the 404 page the website endpoint serves for withdrawn and missing pages.
+    /// Starts the flusher and the news sitemap's timer, and writes the
+    /// fixed files: the theme's fonts and icons, `robots.txt`, the web app
+    /// manifest, and the 404 page the website endpoint serves for withdrawn
+    /// and missing pages.
     pub async fn start(
         stores: Stores,
         renderer: Arc<Renderer>,

@@ -9,6 +9,7 @@ mod batch;
 mod flush;
 mod outputs;
 mod rebuild;
+mod site_files;
 
 use std::sync::Arc;
 use std::time::Duration;

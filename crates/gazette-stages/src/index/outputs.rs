@@ -2,12 +2,12 @@
 
 use bytes::Bytes;
 use gazette_render::{
-    Block, Card, Chrome, HomePage, ListingPage, MANIFEST_ICONS, NavItem, NotFoundPage, RenderError,
-    Renderer, listing_json_ld,
+    Block, Card, Chrome, HomePage, ListingPage, NavItem, NotFoundPage, RenderError, Renderer,
+    listing_json_ld,
 };
 use gazette_site::{
     BLOCK_LEN, BaseUrl, CategoryState, FEED_LEN, Feed, HOME_LATEST, NEWS_SITEMAP_KEY, NewsState,
-    PAGE_SIZE, PageState, Publication, SITEMAP_KEY, SiteState, Slot, atom, category_front_key,
+    PAGE_SIZE, PageState, Publication, SiteState, Slot, atom, category_front_key,
     category_page_key, news_sitemap, rss, tag_of_listing,
 };
 use gazette_store::{Precondition, PutObject};
@@ -24,14 +24,10 @@ const ASSET_CACHE_CONTROL: &str = "public, max-age=604800";
 const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
 const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
-const SITE_LANGUAGE: &str = "vi";
+pub(super) const SITE_LANGUAGE: &str = "vi";
 /// OpenGraph's spelling of the site's language and territory.
 const SITE_LOCALE: &str = "vi_VN";
-const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
-const MANIFEST_CONTENT_TYPE: &str = "application/manifest+json";
 pub(crate) const NOT_FOUND_KEY: &str = "404.html";
-const ROBOTS_KEY: &str = "robots.txt";
-const MANIFEST_KEY: &str = "manifest.webmanifest";
 
 /// A tag page listing fewer live articles than this carries `noindex`. A
 /// page of one or two links is what search engines call thin content: it
@@ -96,7 +92,7 @@ pub(crate) fn object(key: String, body: String, content_type: &'static str) -> P
 }
 
 impl Outputs<'_> {
-    fn absolute(&self, key: &str) -> String {
+    pub(super) fn absolute(&self, key: &str) -> String {
         BaseUrl::new(self.base_url).join(key)
     }
 
@@ -369,45 +365,6 @@ impl Outputs<'_> {
         });
         let html = self.renderer.render_not_found(&NotFoundPage { chrome })?;
         Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
-    }
-
-    /// `robots.txt`: everything may be crawled, and the sitemaps are here.
-    fn robots_txt(&self) -> PutObject {
-        let sitemap = self.absolute(SITEMAP_KEY);
-        let news = self.absolute(NEWS_SITEMAP_KEY);
-        let body = format!("User-agent: *\nAllow: /\n\nSitemap: {sitemap}\nSitemap: {news}\n");
-        object(ROBOTS_KEY.to_owned(), body, TEXT_CONTENT_TYPE)
-    }
-
-    /// The web app manifest: the site's name and the theme's icons, so a
-    /// reader who adds the site to a phone's home screen gets both.
-    fn manifest(&self) -> PutObject {
-        let icons: Vec<serde_json::Value> = MANIFEST_ICONS
-            .iter()
-            .map(|(path, side)| {
-                serde_json::json!({
-                    "src": format!("/{path}"),
-                    "sizes": format!("{side}x{side}"),
-                    "type": "image/png",
-                })
-            })
-            .collect();
-        let manifest = serde_json::json!({
-            "name": self.site.name,
-            "short_name": self.site.name,
-            "lang": SITE_LANGUAGE,
-            "start_url": "/",
-            "scope": "/",
-            "display": "minimal-ui",
-            "background_color": "#ffffff",
-            "theme_color": "#a4161a",
-            "icons": icons,
-        });
-        object(
-            MANIFEST_KEY.to_owned(),
-            manifest.to_string(),
-            MANIFEST_CONTENT_TYPE,
-        )
     }
 
     /// The 404 page, `robots.txt`, the web app manifest and the theme's

@@ -173,6 +173,8 @@ impl RenderStage {
 pub struct ArticlePages {
     renderer: std::sync::Arc<Renderer>,
     site: SiteSettings,
+    /// Worked out once from the settings, not per page.
+    addresses: Option<PublicAddresses>,
     /// For copies read back from storage, which are sanitised again.
     sanitizer: BodySanitizer,
 }
@@ -182,6 +184,7 @@ impl ArticlePages {
     pub fn new(renderer: std::sync::Arc<Renderer>, site: SiteSettings) -> Self {
         Self {
             renderer,
+            addresses: PublicAddresses::of(&site),
             site,
             sanitizer: BodySanitizer::default(),
         }
@@ -203,29 +206,24 @@ impl ArticlePages {
 
     /// The public URL of the page at `key`, when the site has one.
     pub fn page_url(&self, key: &str) -> Option<String> {
-        self.site
-            .public_url
-            .as_deref()
-            .map(|base| BaseUrl::new(base).join(key))
+        self.addresses.as_ref().map(|a| a.join(key))
     }
 
     /// The page for `validated`, to be stored under `key`.
     pub fn render(&self, validated: &ValidatedArticle, key: &str) -> Result<String, RenderError> {
         let article = &validated.article;
-        let addresses = PublicAddresses::of(&self.site);
+        let addresses = self.addresses.as_ref();
         let canonical_url = self.page_url(key).unwrap_or_default();
         let category_href = format!("/{}/", article.category.slug);
         let (rss_href, atom_href) = category_feed_hrefs(&article.category.slug);
         let description = description(&article.lead, &article.title);
         let published_iso = article.published_at.to_rfc3339();
         let modified_iso = article.modified_at().to_rfc3339();
-        let section_url = addresses
-            .as_ref()
-            .map(|a| a.join(&format!("{}/", article.category.slug)));
+        let section_url = addresses.map(|a| a.join(&format!("{}/", article.category.slug)));
         let structured_data = news_article_json_ld(&NewsArticleFacts {
             headline: &article.title,
             description: &description,
-            url: addresses.as_ref().map(|_| canonical_url.as_str()),
+            url: addresses.map(|_| canonical_url.as_str()),
             date_published: &published_iso,
             date_modified: &modified_iso,
             author: &article.author,
@@ -234,7 +232,7 @@ impl ArticlePages {
             language: &article.language,
             keywords: &article.tags,
             image: None,
-            publisher: publisher(&self.site, addresses.as_ref()),
+            publisher: publisher(&self.site, addresses),
         });
         let article_meta = ArticleMeta {
             published_time: published_iso.clone(),

@@ -42,6 +42,8 @@ pub(crate) struct SiteIndex {
 pub struct FlushReport {
     pub changes: usize,
     pub objects_written: usize,
+    /// When the news sitemap's oldest entry leaves the window, as committed.
+    pub news_expiry: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Applies `changes` to the index and writes what they make stale.
@@ -57,13 +59,7 @@ pub(crate) async fn flush(
         ..SiteIndex::default()
     };
     let ids: BTreeSet<String> = changes.iter().map(|c| article_id(c).to_owned()).collect();
-    index.records = stream::iter(ids)
-        .map(|id| async move {
-            Ok::<_, IndexFailure>((id.clone(), get_json(store, &record_key(&id)).await?))
-        })
-        .buffer_unordered(PARALLEL_REQUESTS)
-        .try_collect()
-        .await?;
+    index.records = load_all(store, ids, |id| record_key(id)).await?;
     // Every tag the batch's entries carry or its records name.
     let mut tag_slugs: BTreeSet<String> = index
         .records
@@ -79,13 +75,7 @@ pub(crate) async fn flush(
         }
     }
     tag_slugs.remove("");
-    index.tags = stream::iter(tag_slugs)
-        .map(|slug| async move {
-            Ok::<_, IndexFailure>((slug.clone(), get_json(store, &tag_state_key(&slug)).await?))
-        })
-        .buffer_unordered(PARALLEL_REQUESTS)
-        .try_collect()
-        .await?;
+    index.tags = load_all(store, tag_slugs, |slug| tag_state_key(slug)).await?;
     let shards_before = shard_count(index.site.next_site_seq);
     let committed = (index.site.clone(), index.tags.clone());
     let (ops, mut dirty) = plan_changes(
@@ -132,6 +122,7 @@ pub(crate) async fn flush(
     Ok(FlushReport {
         changes: count,
         objects_written: written,
+        news_expiry: index.site.news.next_expiry(),
     })
 }
 
@@ -275,14 +266,15 @@ pub(crate) async fn get_json<T: DeserializeOwned + Default>(
     }
 }
 
-async fn load_all<K, T>(
+async fn load_all<K, T, Loaded>(
     store: &Store,
     wanted: BTreeSet<K>,
     key_of: impl Fn(&K) -> String,
-) -> Result<BTreeMap<K, T>, IndexFailure>
+) -> Result<Loaded, IndexFailure>
 where
     K: Ord + Clone,
     T: DeserializeOwned + Default,
+    Loaded: Default + Extend<(K, T)>,
 {
     let key_of = &key_of;
     stream::iter(wanted)

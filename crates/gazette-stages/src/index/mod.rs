@@ -117,8 +117,9 @@ struct Site {
     /// Held by a flush and by the news timer, so that the timer never
     /// writes a news sitemap read before a flush over the flush's newer one.
     writing: tokio::sync::Mutex<()>,
-    /// Told after every flush: the timer's next expiry may have moved.
-    flushed: Arc<tokio::sync::Notify>,
+    /// The news sitemap's next expiry as each flush committed it: the
+    /// timer's wake-up may have to come sooner.
+    flushed: tokio::sync::watch::Sender<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl Site {
@@ -137,25 +138,29 @@ impl Site {
 /// to look again, since a flush may have added an entry that expires
 /// sooner. A standby replica runs it too: it only reads the committed site
 /// state, so at worst it writes the same file a moment before the active one.
-fn start_news_timer(site: std::sync::Weak<Site>, flushed: Arc<tokio::sync::Notify>) {
+fn start_news_timer(
+    site: std::sync::Weak<Site>,
+    mut flushed: tokio::sync::watch::Receiver<Option<chrono::DateTime<chrono::Utc>>>,
+) {
     tokio::spawn(async move {
         let mut wake = tokio::time::Instant::now();
         loop {
             // Only the weak handle is held while waiting: the stage's end drops the site.
-            let woken_by_flush = tokio::select! {
-                () = tokio::time::sleep_until(wake) => false,
-                () = flushed.notified() => true,
-            };
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => {}
+                changed = flushed.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    // The flush wrote the sitemap; only the next expiry may be sooner.
+                    let expiry = *flushed.borrow_and_update();
+                    wake = wake.min(wake_for(expiry, chrono::Utc::now()));
+                    continue;
+                }
+            }
             let Some(site) = site.upgrade() else {
                 return;
             };
-            if woken_by_flush {
-                // The flush wrote the sitemap; only the next expiry may be sooner.
-                if let Ok(state) = committed_state(&site).await {
-                    wake = wake.min(wake_for(state.news.next_expiry(), chrono::Utc::now()));
-                }
-                continue;
-            }
             wake = match refresh_news(&site).await {
                 Ok(next) => next,
                 Err(error) => {
@@ -168,14 +173,11 @@ fn start_news_timer(site: std::sync::Weak<Site>, flushed: Arc<tokio::sync::Notif
     });
 }
 
-async fn committed_state(site: &Site) -> Result<gazette_site::SiteState, IndexFailure> {
-    flush::get_json(&site.stores.archive, gazette_site::SITE_STATE_KEY).await
-}
-
 /// Writes the news sitemap as it stands now; when to write it next.
 async fn refresh_news(site: &Site) -> Result<tokio::time::Instant, IndexFailure> {
     let _writing = site.writing.lock().await;
-    let state = committed_state(site).await?;
+    let state: gazette_site::SiteState =
+        flush::get_json(&site.stores.archive, gazette_site::SITE_STATE_KEY).await?;
     let now = chrono::Utc::now();
     let sitemap = site.outputs().news_sitemap(&state.news, now);
     site.stores.site.put(sitemap).await?;
@@ -226,10 +228,10 @@ impl IndexStage {
             settings,
             base_url,
             writing: tokio::sync::Mutex::new(()),
-            flushed: Arc::new(tokio::sync::Notify::new()),
+            flushed: tokio::sync::watch::Sender::new(None),
         });
         put_all(&site.stores.site, site.outputs().fixed_pages()?).await?;
-        start_news_timer(Arc::downgrade(&site), Arc::clone(&site.flushed));
+        start_news_timer(Arc::downgrade(&site), site.flushed.subscribe());
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);
@@ -238,7 +240,7 @@ impl IndexStage {
                     let _writing = site.writing.lock().await;
                     flush::flush(&site.stores, &site.outputs(), changes).await?
                 };
-                site.flushed.notify_one();
+                site.flushed.send_replace(report.news_expiry);
                 metrics::counter!("gazette_index_objects_written_total")
                     .increment(report.objects_written as u64);
                 metrics::histogram!("gazette_index_batch_changes").record(report.changes as f64);

@@ -25,7 +25,7 @@ const RSS_CONTENT_TYPE: &str = "application/rss+xml; charset=utf-8";
 const ATOM_CONTENT_TYPE: &str = "application/atom+xml; charset=utf-8";
 const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
 pub(super) const SITE_LANGUAGE: &str = "vi";
-/// OpenGraph's spelling of the site's language and territory.
+/// OpenGraph's spelling of the site's language and territory (a test holds it to [`SITE_LANGUAGE`]).
 const SITE_LOCALE: &str = "vi_VN";
 pub(crate) const NOT_FOUND_KEY: &str = "404.html";
 
@@ -404,5 +404,15 @@ impl Outputs<'_> {
 
     pub(crate) fn sitemap(&self, key: String, xml: String) -> PutObject {
         object(key, xml, XML_CONTENT_TYPE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_listings_locale_is_the_one_their_language_gives() {
+        assert_eq!(gazette_render::og_locale(SITE_LANGUAGE), SITE_LOCALE);
     }
 }

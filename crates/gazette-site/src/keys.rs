@@ -179,6 +179,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tags_fold_to_one_slug_however_they_are_typed() {
+        let decomposed = "Đa\u{300}ng bo\u{323}\u{302}";
+        for spelling in ["Đảng bộ", "đảng bộ", "ĐẢNG BỘ", decomposed, "  Đảng   bộ! "]
+        {
+            assert_eq!(tag_slug(spelling), "dang-bo", "{spelling:?}");
+        }
+        // U+00D0 from old VNI and TCVN3 conversions keeps its letter.
+        assert_eq!(tag_slug("\u{d0}ảng bộ"), "dang-bo");
+        assert_eq!(tag_slug("COVID-19"), "covid-19");
+        assert_eq!(tag_slug("Tp. Hồ Chí Minh"), "tp-ho-chi-minh");
+        for pageless in ["!!!", "🎉", " ", "—"] {
+            assert_eq!(tag_slug(pageless), "", "{pageless:?}");
+        }
+        assert_eq!(tag_listing("dang-bo"), "tag/dang-bo");
+        assert_eq!(tag_of_listing("tag/dang-bo"), Some("dang-bo"));
+        assert_eq!(tag_of_listing("tin-tuc"), None);
+        assert_eq!(tag_of_listing("tagged"), None);
+    }
+
+    #[test]
     fn paths_join_a_base_with_one_slash() {
         for base in ["https://a.vn", "https://a.vn/", "https://a.vn//"] {
             let base = BaseUrl::new(base);

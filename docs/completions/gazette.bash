@@ -37,6 +37,9 @@ _gazette() {
             gazette,rebuild)
                 cmd="gazette__subcmd__rebuild"
                 ;;
+            gazette,schedule)
+                cmd="gazette__subcmd__schedule"
+                ;;
             gazette,submit)
                 cmd="gazette__subcmd__submit"
                 ;;
@@ -121,6 +124,9 @@ _gazette() {
             gazette__subcmd__help,rebuild)
                 cmd="gazette__subcmd__help__subcmd__rebuild"
                 ;;
+            gazette__subcmd__help,schedule)
+                cmd="gazette__subcmd__help__subcmd__schedule"
+                ;;
             gazette__subcmd__help,submit)
                 cmd="gazette__subcmd__help__subcmd__submit"
                 ;;
@@ -154,6 +160,9 @@ _gazette() {
             gazette__subcmd__help__subcmd__dlq,show)
                 cmd="gazette__subcmd__help__subcmd__dlq__subcmd__show"
                 ;;
+            gazette__subcmd__help__subcmd__schedule,list)
+                cmd="gazette__subcmd__help__subcmd__schedule__subcmd__list"
+                ;;
             gazette__subcmd__help__subcmd__subscribers,add)
                 cmd="gazette__subcmd__help__subcmd__subscribers__subcmd__add"
                 ;;
@@ -165,6 +174,18 @@ _gazette() {
                 ;;
             gazette__subcmd__help__subcmd__subscribers,rotate)
                 cmd="gazette__subcmd__help__subcmd__subscribers__subcmd__rotate"
+                ;;
+            gazette__subcmd__schedule,help)
+                cmd="gazette__subcmd__schedule__subcmd__help"
+                ;;
+            gazette__subcmd__schedule,list)
+                cmd="gazette__subcmd__schedule__subcmd__list"
+                ;;
+            gazette__subcmd__schedule__subcmd__help,help)
+                cmd="gazette__subcmd__schedule__subcmd__help__subcmd__help"
+                ;;
+            gazette__subcmd__schedule__subcmd__help,list)
+                cmd="gazette__subcmd__schedule__subcmd__help__subcmd__list"
                 ;;
             gazette__subcmd__subscribers,add)
                 cmd="gazette__subcmd__subscribers__subcmd__add"
@@ -203,7 +224,7 @@ _gazette() {
 
     case "${cmd}" in
         gazette)
-            opts="-v -h -V --config --verbose --help --version submit up rebuild migrate worker config topology subscribers dlq completions manpage help"
+            opts="-v -h -V --config --verbose --help --version submit up rebuild migrate worker config topology subscribers schedule dlq completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -591,7 +612,7 @@ _gazette() {
             return 0
             ;;
         gazette__subcmd__help)
-            opts="submit up rebuild migrate worker config topology subscribers dlq completions manpage help"
+            opts="submit up rebuild migrate worker config topology subscribers schedule dlq completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,6 +807,34 @@ _gazette() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        gazette__subcmd__help__subcmd__schedule)
+            opts="list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gazette__subcmd__help__subcmd__schedule__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         gazette__subcmd__help__subcmd__submit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -959,6 +1008,84 @@ _gazette() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gazette__subcmd__schedule)
+            opts="-h -v --help --config --verbose list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gazette__subcmd__schedule__subcmd__help)
+            opts="list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gazette__subcmd__schedule__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gazette__subcmd__schedule__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        gazette__subcmd__schedule__subcmd__list)
+            opts="-h -v --json --help --config --verbose"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -83,7 +83,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--verbose[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \
 ':stage -- The stage to run:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
 render\:"Claims each article'\''s page address and renders its page"
-publish\:"Records each revision, writes the archive and the page, and announces it"
+publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
 notify\:"The notifier\: fans each publication out to its subscribers, and delivers"
 deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-out"))' \
@@ -268,6 +268,61 @@ esac
     ;;
 esac
 ;;
+(schedule)
+_arguments "${_arguments_options[@]}" : \
+'--config=[A TOML file of settings; GAZETTE_* variables override it]:CONFIG:_files' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*-v[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \
+'*--verbose[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \
+":: :_gazette__subcmd__schedule_commands" \
+"*::: :->schedule" \
+&& ret=0
+
+    case $state in
+    (schedule)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:gazette-schedule-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+'--config=[A TOML file of settings; GAZETTE_* variables override it]:CONFIG:_files' \
+'--json[Print a JSON array instead (docs/cli-json.md gives its shape)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*-v[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \
+'*--verbose[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_gazette__subcmd__schedule__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:gazette-schedule-help-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (dlq)
 _arguments "${_arguments_options[@]}" : \
 '--config=[A TOML file of settings; GAZETTE_* variables override it]:CONFIG:_files' \
@@ -289,7 +344,7 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Only this stage'\''s dead letters (default\: every stage)]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
 render\:"Claims each article'\''s page address and renders its page"
-publish\:"Records each revision, writes the archive and the page, and announces it"
+publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
 notify\:"The notifier\: fans each publication out to its subscribers, and delivers"
 deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-out"))' \
@@ -309,7 +364,7 @@ deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-ou
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Look only in this stage'\''s dead letters; every stage'\''s without it]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
 render\:"Claims each article'\''s page address and renders its page"
-publish\:"Records each revision, writes the archive and the page, and announces it"
+publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
 notify\:"The notifier\: fans each publication out to its subscribers, and delivers"
 deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-out"))' \
@@ -325,7 +380,7 @@ deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-ou
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Only this stage'\''s dead letters (default\: every stage)]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
 render\:"Claims each article'\''s page address and renders its page"
-publish\:"Records each revision, writes the archive and the page, and announces it"
+publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
 notify\:"The notifier\: fans each publication out to its subscribers, and delivers"
 deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-out"))' \
@@ -346,7 +401,7 @@ deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-ou
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Only this stage'\''s dead letters (default\: every stage)]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
 render\:"Claims each article'\''s page address and renders its page"
-publish\:"Records each revision, writes the archive and the page, and announces it"
+publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
 notify\:"The notifier\: fans each publication out to its subscribers, and delivers"
 deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-out"))' \
@@ -514,6 +569,26 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(schedule)
+_arguments "${_arguments_options[@]}" : \
+":: :_gazette__subcmd__help__subcmd__schedule_commands" \
+"*::: :->schedule" \
+&& ret=0
+
+    case $state in
+    (schedule)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:gazette-help-schedule-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (dlq)
 _arguments "${_arguments_options[@]}" : \
 ":: :_gazette__subcmd__help__subcmd__dlq_commands" \
@@ -578,6 +653,7 @@ _gazette_commands() {
 'config:Check the configuration\: print it with secrets masked, and reach the broker and the store' \
 'topology:Print the namespace'\''s exchanges, queues and bindings as RabbitMQ definitions JSON' \
 'subscribers:Manage the notifier'\''s subscribers\: webhook endpoints and email addresses' \
+'schedule:Scheduled publishing\: what is held until its publication time' \
 'dlq:Inspect, replay or purge dead letters' \
 'completions:Print a shell'\''s completion script for gazette to standard output (\`gazette completions bash > /etc/bash_completion.d/gazette\`)' \
 'manpage:Print gazette'\''s man page (roff) to standard output (\`gazette manpage > gazette.1\`); docs/gazette.1 is this, kept fresh by a test' \
@@ -711,6 +787,7 @@ _gazette__subcmd__help_commands() {
 'config:Check the configuration\: print it with secrets masked, and reach the broker and the store' \
 'topology:Print the namespace'\''s exchanges, queues and bindings as RabbitMQ definitions JSON' \
 'subscribers:Manage the notifier'\''s subscribers\: webhook endpoints and email addresses' \
+'schedule:Scheduled publishing\: what is held until its publication time' \
 'dlq:Inspect, replay or purge dead letters' \
 'completions:Print a shell'\''s completion script for gazette to standard output (\`gazette completions bash > /etc/bash_completion.d/gazette\`)' \
 'manpage:Print gazette'\''s man page (roff) to standard output (\`gazette manpage > gazette.1\`); docs/gazette.1 is this, kept fresh by a test' \
@@ -791,6 +868,18 @@ _gazette__subcmd__help__subcmd__rebuild_commands() {
     local commands; commands=()
     _describe -t commands 'gazette help rebuild commands' commands "$@"
 }
+(( $+functions[_gazette__subcmd__help__subcmd__schedule_commands] )) ||
+_gazette__subcmd__help__subcmd__schedule_commands() {
+    local commands; commands=(
+'list:List every revision held until its publication time, soonest first\: a header line, then one tab-separated line each' \
+    )
+    _describe -t commands 'gazette help schedule commands' commands "$@"
+}
+(( $+functions[_gazette__subcmd__help__subcmd__schedule__subcmd__list_commands] )) ||
+_gazette__subcmd__help__subcmd__schedule__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'gazette help schedule list commands' commands "$@"
+}
 (( $+functions[_gazette__subcmd__help__subcmd__submit_commands] )) ||
 _gazette__subcmd__help__subcmd__submit_commands() {
     local commands; commands=()
@@ -855,6 +944,37 @@ _gazette__subcmd__migrate_commands() {
 _gazette__subcmd__rebuild_commands() {
     local commands; commands=()
     _describe -t commands 'gazette rebuild commands' commands "$@"
+}
+(( $+functions[_gazette__subcmd__schedule_commands] )) ||
+_gazette__subcmd__schedule_commands() {
+    local commands; commands=(
+'list:List every revision held until its publication time, soonest first\: a header line, then one tab-separated line each' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'gazette schedule commands' commands "$@"
+}
+(( $+functions[_gazette__subcmd__schedule__subcmd__help_commands] )) ||
+_gazette__subcmd__schedule__subcmd__help_commands() {
+    local commands; commands=(
+'list:List every revision held until its publication time, soonest first\: a header line, then one tab-separated line each' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'gazette schedule help commands' commands "$@"
+}
+(( $+functions[_gazette__subcmd__schedule__subcmd__help__subcmd__help_commands] )) ||
+_gazette__subcmd__schedule__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'gazette schedule help help commands' commands "$@"
+}
+(( $+functions[_gazette__subcmd__schedule__subcmd__help__subcmd__list_commands] )) ||
+_gazette__subcmd__schedule__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'gazette schedule help list commands' commands "$@"
+}
+(( $+functions[_gazette__subcmd__schedule__subcmd__list_commands] )) ||
+_gazette__subcmd__schedule__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'gazette schedule list commands' commands "$@"
 }
 (( $+functions[_gazette__subcmd__submit_commands] )) ||
 _gazette__subcmd__submit_commands() {

@@ -29,6 +29,7 @@ mod permissions;
 mod pipeline;
 mod preview;
 mod scaling;
+mod schedule;
 mod site;
 mod slugs;
 mod store;

@@ -66,7 +66,7 @@ impl Publisher {
     /// `article.validated` beside it, which broke the session). Public
     /// events are allowed to go unrouted, so they ask for no return, and
     /// returns come only for messages that must be routed.
-    pub(crate) async fn offer(&self, message: &Outbound) -> Result<(), BrokerError> {
+    pub async fn offer(&self, message: &Outbound) -> Result<(), BrokerError> {
         self.publish_message(message, false).await.map(|_| ())
     }
 

@@ -20,10 +20,12 @@ pub enum EventType {
     Unpublished,
     /// validate → publish: an upstream withdrawal that passed validation.
     WithdrawalValidated,
+    /// A revision dated in the future is held until its time.
+    Scheduled,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         Self::Submitted,
         Self::Rejected,
         Self::Published,
@@ -33,6 +35,7 @@ impl EventType {
         Self::Withdrawn,
         Self::Unpublished,
         Self::WithdrawalValidated,
+        Self::Scheduled,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl EventType {
             Self::Withdrawn => "article.withdrawn",
             Self::Unpublished => "article.unpublished",
             Self::WithdrawalValidated => "withdrawal.validated",
+            Self::Scheduled => "article.scheduled",
         }
     }
 
@@ -70,6 +74,7 @@ impl EventType {
             Self::Withdrawn => "article.withdrawn.v1.json",
             Self::Unpublished => "article.unpublished.v1.json",
             Self::WithdrawalValidated => "withdrawal.validated.v1.json",
+            Self::Scheduled => "article.scheduled.v1.json",
         }
     }
 

@@ -111,6 +111,19 @@ pub struct Unpublished {
     pub url: String,
 }
 
+/// `article.scheduled`: a revision dated in the future was accepted and is
+/// held until `published_at`. It says no more than the CMS already knows:
+/// not the title, not the address, since nothing of an embargoed article
+/// may be public before its time and anyone may bind to the events exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scheduled {
+    pub article_id: String,
+    pub revision: u64,
+    /// When it goes live: the revision's own `published_at`.
+    pub published_at: DateTime<FixedOffset>,
+}
+
 /// Routing key of the notifier's internal hand-off from `notify` to `deliver`.
 pub const NOTIFICATION_DUE: &str = "notification.due";
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::{EventType, FieldError};
 
 /// `(file name, contents)` of every schema in `schemas/`.
-pub const SCHEMA_FILES: [(&str, &str); 12] = [
+pub const SCHEMA_FILES: [(&str, &str); 13] = [
     (
         "cloudevent.v1.json",
         include_str!("../../../schemas/cloudevent.v1.json"),
@@ -58,6 +58,10 @@ pub const SCHEMA_FILES: [(&str, &str); 12] = [
     (
         "withdrawal.validated.v1.json",
         include_str!("../../../schemas/withdrawal.validated.v1.json"),
+    ),
+    (
+        "article.scheduled.v1.json",
+        include_str!("../../../schemas/article.scheduled.v1.json"),
     ),
     (
         WEBHOOK_SCHEMA_FILE,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use gazette_contract::{
-    Article, Envelope, EventType, Published, Rejected, Rendered, Schemas, Unpublished,
+    Article, Envelope, EventType, Published, Rejected, Rendered, Scheduled, Schemas, Unpublished,
     ValidatedArticle, Withdrawal,
 };
 use serde::Serialize;
@@ -62,6 +62,7 @@ fn every_event_example_validates_and_round_trips() {
             EventType::Unpublished => round_trip::<Envelope<Unpublished>>(&document, file),
             EventType::Validated => round_trip::<Envelope<ValidatedArticle>>(&document, file),
             EventType::Rendered => round_trip::<Envelope<Rendered>>(&document, file),
+            EventType::Scheduled => round_trip::<Envelope<Scheduled>>(&document, file),
         }
         seen.push(event_type);
     }

@@ -5,6 +5,7 @@
 //! loop in `gazette-broker` does the rest.
 
 mod index;
+mod launch;
 mod notify;
 mod pages;
 mod publish;
@@ -45,6 +46,7 @@ pub use index::{
     FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildProgress,
     RebuildReport, WhenEmpty, rebuild,
 };
+pub use launch::Launch;
 pub use notify::{
     DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure,
     NotifyStage,
@@ -52,8 +54,6 @@ pub use notify::{
 pub use pages::PagesError;
 pub use publish::{PublishFailure, PublishSettings, PublishStage};
 pub use render::{ArticlePages, RenderFailure, RenderStage, SiteSettings};
-pub use table::{
-    BuildError, Launch, Needs, Part, Resources, STAGES, Stage, all_specs, specs_of, stage,
-};
+pub use table::{BuildError, Needs, Part, Resources, STAGES, Stage, all_specs, specs_of, stage};
 pub use validate::{ValidateFailure, ValidateStage};
 pub use wire::{MalformedEvent, decode_event, encode_event};

@@ -8,18 +8,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use gazette_broker::{
-    BrokerError, BrokerSettings, Exchange, Floors, Handler, Readiness, RetryClass, StageSpec,
-    run_stage,
-};
+use gazette_broker::{BrokerSettings, Exchange, Floors, RetryClass, StageSpec};
 use gazette_contract::Schemas;
 use gazette_email::Mailer;
 use gazette_render::Renderer;
 use gazette_subscribers::{Registry, Subscribers};
 use gazette_webhooks::WebhookClient;
-use tokio_util::sync::CancellationToken;
 
 use crate::index::{IndexFailure, IndexSettings, IndexStage, MAX_BATCH};
+use crate::launch::Launch;
 use crate::notify::{DELIVER_CONCURRENCY, DeliverSettings, DeliverStage, NotifyStage};
 use crate::publish::{PublishSettings, PublishStage};
 use crate::render::{RenderStage, SiteSettings};
@@ -103,48 +100,7 @@ pub enum BuildError {
     Index(#[source] IndexFailure),
 }
 
-type Running = Pin<Box<dyn Future<Output = Result<(), BrokerError>> + Send>>;
 type Building<'a> = Pin<Box<dyn Future<Output = Result<Launch, BuildError>> + Send + 'a>>;
-
-/// A built stage, ready to run its broker loop.
-pub struct Launch {
-    spec: StageSpec,
-    start: Box<dyn FnOnce(BrokerSettings, Readiness, CancellationToken) -> Running + Send>,
-}
-
-impl std::fmt::Debug for Launch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Launch")
-            .field("stage", &self.spec.name)
-            .finish()
-    }
-}
-
-impl Launch {
-    fn new<H: Handler>(spec: StageSpec, handler: H) -> Self {
-        let handler = Arc::new(handler);
-        Self {
-            spec,
-            start: Box::new(move |settings, readiness, shutdown| {
-                Box::pin(run_stage(settings, spec, handler, readiness, shutdown))
-            }),
-        }
-    }
-
-    /// Runs the stage's consume/ack loop until `shutdown`.
-    pub fn run(
-        self,
-        settings: BrokerSettings,
-        readiness: Readiness,
-        shutdown: CancellationToken,
-    ) -> impl Future<Output = Result<(), BrokerError>> + Send {
-        (self.start)(settings, readiness, shutdown)
-    }
-
-    pub fn name(&self) -> &'static str {
-        self.spec.name
-    }
-}
 
 /// One stage: its place in the broker, its part, its needs and its builder.
 #[derive(Debug, Clone, Copy)]
@@ -288,7 +244,7 @@ pub static STAGES: [Stage; 6] = [
             retry: RetryClass::Common,
             floors: Floors::NONE,
         },
-        about: "Records each revision, writes the archive and the page, and announces it",
+        about: "Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time",
         part: Part::Pipeline,
         companions: &[],
         needs: Needs {
@@ -300,15 +256,14 @@ pub static STAGES: [Stage; 6] = [
             Box::pin(async move {
                 let stores = needed("publish", "the stores", &r.stores)?;
                 let registry = needed("publish", "the article registry", &r.registry)?;
-                Ok(Launch::new(
-                    spec,
-                    PublishStage::new(
-                        stores.clone(),
-                        registry.clone(),
-                        r.publish.clone(),
-                        r.schemas.clone(),
-                    ),
-                ))
+                let stage = PublishStage::new(
+                    stores.clone(),
+                    registry.clone(),
+                    r.publish.clone(),
+                    r.schemas.clone(),
+                );
+                let scheduler = stage.scheduler();
+                Ok(Launch::with_sidecar(spec, stage, scheduler))
             })
         },
     },

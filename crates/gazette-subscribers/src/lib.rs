@@ -13,5 +13,7 @@ mod tokens;
 
 pub use database::{DatabaseError, DatabaseUrl, Subscribers, probe};
 pub use ledger::{Claim, Finished};
-pub use registry::{Advance, ArticleState, KeyClaim, Registry, Withdrawn};
+pub use registry::{
+    Advance, ArticleState, Hold, KeyClaim, Registry, ScheduledRevision, Takedown, Withdrawn,
+};
 pub use subscriptions::{Channel, EmailRequest, NewEmail, Status, Subscription, WebhookAdded};

@@ -5,9 +5,11 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-use gazette_subscribers::{Advance, KeyClaim, Registry};
+use gazette_subscribers::{Advance, KeyClaim, Registry, Takedown};
 
 mod databases;
+#[path = "registry/schedule.rs"]
+mod schedule;
 
 async fn sqlite() -> (Registry, tempfile::TempDir) {
     let (url, dir) = databases::sqlite("registry.db");
@@ -132,10 +134,12 @@ async fn moves_leave_redirects_that_never_chain(db: &Registry) {
 }
 
 async fn withdrawals_stop_older_revisions_and_a_newer_one_returns(db: &Registry) {
-    assert_eq!(db.withdraw("nobody", "x").await.unwrap(), None);
+    assert_eq!(db.withdraw("nobody", "x").await.unwrap(), Takedown::Unknown);
     publish(db, "w", 1, &["cat/w.html"]).await;
     publish(db, "w", 2, &["cat/w2.html"]).await;
-    let withdrawn = db.withdraw("w", "Đăng nhầm").await.unwrap().unwrap();
+    let Takedown::Live(withdrawn) = db.withdraw("w", "Đăng nhầm").await.unwrap() else {
+        panic!("w was live");
+    };
     assert_eq!(withdrawn.page_key.as_deref(), Some("cat/w2.html"));
     assert_eq!(withdrawn.redirects, keys(&["cat/w.html"]));
     assert_eq!(withdrawn.withdrawn.as_ref().unwrap().through, 2);
@@ -244,6 +248,7 @@ async fn every_case(db: &Registry) {
     moves_leave_redirects_that_never_chain(db).await;
     withdrawals_stop_older_revisions_and_a_newer_one_returns(db).await;
     racing_writers_agree_on_the_newest(db).await;
+    schedule::every_case(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

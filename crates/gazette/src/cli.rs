@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::stage_arg::StageArg;
-use crate::{dlq, lookup, subscribers};
+use crate::{dlq, lookup, schedule, subscribers};
 
 /// `0.1.0 (<commit>)`: which build is answering, for a bug report.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("GAZETTE_COMMIT"), ")");
@@ -135,6 +135,11 @@ pub enum Command {
     Subscribers {
         #[command(subcommand)]
         command: subscribers::SubscribersCommand,
+    },
+    /// Scheduled publishing: what is held until its publication time.
+    Schedule {
+        #[command(subcommand)]
+        command: schedule::ScheduleCommand,
     },
     /// Inspect, replay or purge dead letters.
     Dlq {

@@ -30,6 +30,7 @@ mod notifier_config;
 mod preview;
 mod rebuild;
 mod run;
+mod schedule;
 mod settings;
 mod stage_arg;
 mod store_config;
@@ -104,6 +105,7 @@ fn main() -> ExitCode {
             }
             Command::Migrate => migrate::run(&config).await,
             Command::Dlq { command } => dlq::run(&config, command).await,
+            Command::Schedule { command } => schedule::run(&config, command).await,
             Command::Subscribers { command } => subscribers::run(&config, command).await,
             Command::Topology { vhost } => topology::print(&config, &vhost),
             Command::Config {

@@ -131,7 +131,10 @@ async fn record_articles(archive: &Store, registry: &Registry) -> Result<(usize,
         let covers_newest = articles
             .iter()
             .any(|(_, article, revision, _)| *article == id && *revision <= tombstone.revision);
-        if covers_newest && registry.withdraw(&id, &tombstone.reason).await?.is_some() {
+        if covers_newest
+            && registry.withdraw(&id, &tombstone.reason).await?
+                != gazette_subscribers::Takedown::Unknown
+        {
             withdrawn += 1;
         }
     }

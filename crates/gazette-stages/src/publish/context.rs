@@ -28,7 +28,7 @@ impl Default for PublishSettings {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct PublishContext {
     pub(super) stores: Stores,
     pub(super) registry: Registry,

@@ -1,9 +1,10 @@
-//! Publishing one rendered revision: copies to the archive, the registry's verdict, the page and its redirects, the check that nothing overtook it, and the announcement.
+//! Publishing one rendered revision: copies to the archive, held until its time when it is dated in the future, else the registry's verdict, the page and its redirects, the check that nothing overtook it, and the announcement.
 
 use bytes::Bytes;
+use chrono::Utc;
 use gazette_broker::{Inbound, Outbound};
-use gazette_contract::{Envelope, EventType, Published, Rendered, event_id};
-use gazette_subscribers::Advance;
+use gazette_contract::{Article, Envelope, EventType, Published, Rendered, Scheduled, event_id};
+use gazette_subscribers::{Advance, Hold};
 use tracing::{info, warn};
 
 use super::context::{PublishContext, SOURCE};
@@ -12,7 +13,9 @@ use crate::pages::sha256_hex;
 use crate::{decode_event, encode_event, off_reactor};
 
 /// Puts `article.rendered`'s revision live if the registry says it is the
-/// newest, and says so as `article.published` or `article.updated`.
+/// newest, and says so as `article.published` or `article.updated`; a
+/// revision dated in the future is held instead (`article.scheduled`),
+/// and its scheduler puts it live at its time ([`go_live`] either way).
 pub(super) async fn publish(
     context: &PublishContext,
     message: &Inbound,
@@ -31,14 +34,77 @@ pub(super) async fn publish(
         html,
     } = event.data;
     let article = &validated.article;
-    let objects = context.objects(&article.id);
     let html = Bytes::from(html.into_bytes());
     let json = Bytes::from(serde_json::to_vec_pretty(&validated).map_err(PublishFailure::Encode)?);
-    let sha256 = sha256_hex(&html);
-    // The copies first: whatever the registry names must be readable.
-    objects
+    // The copies first: whatever the registry names must be readable, and
+    // a held revision is published from them.
+    context
+        .objects(&article.id)
         .put_copies(article.revision, json, html.clone())
         .await?;
+    if article.published_at > Utc::now() {
+        match context
+            .registry
+            .hold_until(
+                &article.id,
+                article.revision,
+                &key,
+                article.published_at,
+                &correlation,
+            )
+            .await?
+        {
+            Hold::Held => return scheduled(article, &correlation),
+            // Its scheduler was first (a clock ahead of ours): carry on as
+            // a redelivery of a live revision, which announces it again.
+            Hold::Live => {}
+            Hold::Stale { newest } => {
+                info!(article_id = %article.id, revision = article.revision, newest, "a newer revision is live or held; this one is not scheduled");
+                return Ok(Vec::new());
+            }
+            Hold::Withdrawn { through } => {
+                info!(article_id = %article.id, revision = article.revision, through, "this revision was withdrawn; not scheduled");
+                return Ok(Vec::new());
+            }
+        }
+    }
+    let retried = message.redelivered || message.attempt > 1;
+    go_live(context, article, key, html, &correlation, retried).await
+}
+
+/// `article.scheduled`: the embargo is accepted.
+fn scheduled(article: &Article, correlation: &str) -> Result<Vec<Outbound>, PublishFailure> {
+    info!(article_id = %article.id, revision = article.revision, published_at = %article.published_at, "scheduled; nothing of it is public until then");
+    let event = Envelope::new(
+        EventType::Scheduled,
+        event_id(&article.id, article.revision, EventType::Scheduled),
+        SOURCE,
+        &article.id,
+        Some(correlation),
+        Scheduled {
+            article_id: article.id.clone(),
+            revision: article.revision,
+            published_at: article.published_at,
+        },
+    );
+    Ok(vec![
+        encode_event(EventType::Scheduled, &event).map_err(PublishFailure::Encode)?,
+    ])
+}
+
+/// The revision's page at `key`, if the registry makes it the newest, and
+/// its announcement. Its copies are in the archive already. `retried`: an
+/// earlier attempt may have written this page before it died.
+pub(super) async fn go_live(
+    context: &PublishContext,
+    article: &Article,
+    key: String,
+    html: Bytes,
+    correlation: &str,
+    retried: bool,
+) -> Result<Vec<Outbound>, PublishFailure> {
+    let objects = context.objects(&article.id);
+    let sha256 = sha256_hex(&html);
     let (first, redirects) = match context
         .registry
         .advance(&article.id, article.revision, &key)
@@ -48,7 +114,7 @@ pub(super) async fn publish(
         Advance::Stale(newest) => {
             // Never written, unless an earlier attempt of this very
             // message wrote it before dying: then put it right.
-            if message.redelivered || message.attempt > 1 {
+            if retried {
                 objects
                     .converge(&context.registry, article.revision, &key)
                     .await?;
@@ -94,7 +160,7 @@ pub(super) async fn publish(
         event_id(&article.id, article.revision, EventType::Published),
         SOURCE,
         &article.id,
-        Some(&correlation),
+        Some(correlation),
         Published {
             article_id: article.id.clone(),
             revision: article.revision,

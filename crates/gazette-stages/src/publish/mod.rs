@@ -1,4 +1,4 @@
-//! The publish stage: a rendered revision goes live if the registry says it is the newest (`live.rs`), and a validated withdrawal takes an article's public objects down (`withdraw.rs`).
+//! The publish stage: a rendered revision goes live if the registry says it is the newest (`live.rs`), or is held until its time when it is dated in the future and then put live by the scheduler beside the stage (`scheduler.rs`); a validated withdrawal takes an article's public objects down and cancels what is held (`withdraw.rs`).
 //!
 //! The two are leaves: each reads only the shared context (`context.rs`)
 //! and fails with [`PublishFailure`] (`failure.rs`). What lives where and
@@ -8,11 +8,14 @@
 mod context;
 mod failure;
 mod live;
+mod scheduler;
 mod withdraw;
 
-use gazette_broker::{Handler, Inbound, Outbound};
+use gazette_broker::{BrokerSettings, Handler, Inbound, Outbound};
 use gazette_contract::{EventType, Schemas};
 use gazette_subscribers::Registry;
+
+use tokio_util::sync::CancellationToken;
 
 use crate::Stores;
 use context::PublishContext;
@@ -39,6 +42,16 @@ impl PublishStage {
                 schemas,
             },
         }
+    }
+
+    /// The scheduler that runs beside this stage's loop, on the same stores
+    /// and registry: it publishes held revisions at their time.
+    pub(crate) fn scheduler(
+        &self,
+    ) -> impl FnOnce(BrokerSettings, CancellationToken) -> crate::launch::Running + Send + 'static
+    {
+        let context = self.context.clone();
+        move |broker, shutdown| Box::pin(scheduler::run(context, broker, shutdown))
     }
 }
 

@@ -11,12 +11,18 @@
 //! of a withdrawn revision already in flight finds the withdrawal when it
 //! re-reads the registry after writing, and takes its page down again; a
 //! later revision publishes the article again at the same URL.
+//!
+//! A withdrawal also cancels a revision held for a later time (scheduled
+//! publishing): a held revision of a live article is withdrawn with it, and
+//! an article that was only ever held is withdrawn without an
+//! announcement, since nothing of it was public.
 
 use gazette_broker::{Inbound, Outbound};
 use gazette_contract::{
     Envelope, EventType, FieldError, Unpublished, ValidatedArticle, Withdrawal, event_id,
 };
 use gazette_site::revision_key;
+use gazette_subscribers::Takedown;
 use tracing::info;
 
 use super::context::{PublishContext, SOURCE};
@@ -35,19 +41,28 @@ pub(super) async fn withdraw(
     // The upstream event's id, which the CMS knows this withdrawal by.
     let submission_id = event.correlation().to_owned();
     let Withdrawal { id, reason } = event.data;
-    let Some(state) = context.registry.withdraw(&id, &reason).await? else {
-        let errors = vec![FieldError::new(
-            "/data/id",
-            "no article with this id has been published",
-        )];
-        let notice = rejection(&id, None, &submission_id, &errors, SOURCE)
-            .map_err(PublishFailure::Encode)?;
-        return Err(PublishFailure::Refused {
-            article_id: id,
-            reason: "unknown-article",
-            errors,
-            notice: Box::new(notice),
-        });
+    let state = match context.registry.withdraw(&id, &reason).await? {
+        Takedown::Live(state) => state,
+        Takedown::ScheduledOnly { revision } => {
+            // Nothing was ever public, so nothing is announced: an
+            // `article.unpublished` would name the embargoed address.
+            info!(article_id = %id, revision, %reason, "withdrawn before its scheduled time; its schedule is cancelled and nothing was public");
+            return Ok(Vec::new());
+        }
+        Takedown::Unknown => {
+            let errors = vec![FieldError::new(
+                "/data/id",
+                "no article with this id has been published or scheduled",
+            )];
+            let notice = rejection(&id, None, &submission_id, &errors, SOURCE)
+                .map_err(PublishFailure::Encode)?;
+            return Err(PublishFailure::Refused {
+                article_id: id,
+                reason: "unknown-article",
+                errors,
+                notice: Box::new(notice),
+            });
+        }
     };
     context.objects(&id).remove_public(&state).await?;
     let copy_key = revision_key(&id, state.revision, "json");

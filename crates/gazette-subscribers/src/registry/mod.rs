@@ -18,12 +18,15 @@ use std::collections::BTreeMap;
 use sqlx::AnyPool;
 
 mod rows;
+mod schedule;
 
 use self::rows::{
     ARTICLE_COLUMNS, article_from_row, column, lock_article, read_article, redirect_keys, to_i64,
     to_u64,
 };
 pub use self::rows::{ArticleState, Withdrawn};
+pub use self::schedule::{Hold, ScheduledRevision, Takedown};
+use self::schedule::{cancel_schedule, supersede_schedule};
 use crate::database::connect;
 use crate::tokens::now;
 use crate::{DatabaseError, DatabaseUrl};
@@ -235,6 +238,7 @@ impl Registry {
             .execute(&mut *tx)
             .await
             .map_err(failed("making a key the page"))?;
+        supersede_schedule(&mut tx, article_id, revision).await?;
         let redirects = redirect_keys(&mut tx, article_id).await?;
         tx.commit().await.map_err(failed("committing an advance"))?;
         Ok(Advance::Newest {
@@ -247,14 +251,14 @@ impl Registry {
         })
     }
 
-    /// Withdraws every revision recorded so far; `None` when the article
-    /// was never published. Its keys stay its own, so a later revision
-    /// comes back at the same URL.
+    /// Withdraws every revision recorded or held so far, and cancels the
+    /// article's schedule. Its keys stay its own, so a later revision comes
+    /// back at the same URL.
     pub async fn withdraw(
         &self,
         article_id: &str,
         reason: &str,
-    ) -> Result<Option<ArticleState>, DatabaseError> {
+    ) -> Result<Takedown, DatabaseError> {
         let failed = DatabaseError::query;
         let mut tx = self
             .pool
@@ -266,14 +270,22 @@ impl Registry {
             true => read_article(&mut tx, article_id).await?,
             false => None,
         };
-        let Some(mut current) = current.filter(|a| a.revision > 0 && a.page_key.is_some()) else {
-            return Ok(None);
+        let Some(mut current) = current else {
+            return Ok(Takedown::Unknown);
+        };
+        let held = cancel_schedule(&mut tx, article_id).await?;
+        let published = current.revision > 0 && current.page_key.is_some();
+        let through = match (published, held) {
+            (true, held) => current.revision.max(held.unwrap_or(0)),
+            (false, Some(held)) => held,
+            (false, None) => return Ok(Takedown::Unknown),
         };
         sqlx::query(
-            "UPDATE articles SET withdrawn_through = revision, withdrawn_reason = $2, updated_at = $3 \
+            "UPDATE articles SET withdrawn_through = $2, withdrawn_reason = $3, updated_at = $4 \
              WHERE article_id = $1",
         )
         .bind(article_id)
+        .bind(to_i64(through))
         .bind(reason)
         .bind(now())
         .execute(&mut *tx)
@@ -282,11 +294,14 @@ impl Registry {
         tx.commit()
             .await
             .map_err(failed("committing a withdrawal"))?;
+        if !published {
+            return Ok(Takedown::ScheduledOnly { revision: through });
+        }
         current.withdrawn = Some(Withdrawn {
-            through: current.revision,
+            through,
             reason: reason.to_owned(),
         });
-        Ok(Some(current))
+        Ok(Takedown::Live(current))
     }
 
     /// One article, with its redirects.

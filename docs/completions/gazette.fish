@@ -43,7 +43,7 @@ complete -c gazette -n "__fish_gazette_needs_command" -f -a "manpage" -d 'Print 
 complete -c gazette -n "__fish_gazette_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c gazette -n "__fish_gazette_using_subcommand submit" -l timeout -d 'How long --wait waits for each article (`30s`, `10m`)' -r
 complete -c gazette -n "__fish_gazette_using_subcommand submit" -l config -d 'A TOML file of settings; GAZETTE_* variables override it' -r -F
-complete -c gazette -n "__fish_gazette_using_subcommand submit" -l wait -d 'Wait until each article is published or rejected, and print where it went'
+complete -c gazette -n "__fish_gazette_using_subcommand submit" -l wait -d 'Wait until each article is published, scheduled (dated in the future) or rejected, and print where it went'
 complete -c gazette -n "__fish_gazette_using_subcommand submit" -s h -l help -d 'Print help'
 complete -c gazette -n "__fish_gazette_using_subcommand submit" -s v -l verbose -d 'Say more on stderr: `-v` for INFO, `-vv` for DEBUG. Commands other than `up` and `worker` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead'
 complete -c gazette -n "__fish_gazette_using_subcommand up" -l serve -d 'Also serve the store over HTTP on this address (`127.0.0.1:8000`), to preview the site' -r

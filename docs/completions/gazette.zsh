@@ -35,7 +35,7 @@ _gazette() {
 _arguments "${_arguments_options[@]}" : \
 '--timeout=[How long --wait waits for each article (\`30s\`, \`10m\`)]:TIMEOUT:_default' \
 '--config=[A TOML file of settings; GAZETTE_* variables override it]:CONFIG:_files' \
-'--wait[Wait until each article is published or rejected, and print where it went]' \
+'--wait[Wait until each article is published, scheduled (dated in the future) or rejected, and print where it went]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '*-v[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \

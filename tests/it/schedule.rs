@@ -368,5 +368,19 @@ async fn a_reschedule_and_a_withdrawal_before_the_time_both_hold() {
         }
     })
     .await;
+
+    // `gazette submit --wait` reports an embargo as accepted rather than
+    // waiting for a publication that is an hour away.
+    let mut waiter = cms::article("waiter", 1, "Thông báo Vinhluong");
+    let due = in_seconds(3600);
+    waiter["published_at"] = json!(due.to_rfc3339());
+    let out = env.submit_and_wait(&[waiter]);
+    assert!(
+        out.contains(&format!(
+            "scheduled revision 1 of waiter for {}",
+            due.to_rfc3339()
+        )),
+        "{out}"
+    );
     env.teardown().await;
 }

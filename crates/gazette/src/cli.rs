@@ -79,7 +79,7 @@ pub enum Command {
         /// envelope); `-` reads one from standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Wait until each article is published or rejected, and print where it went.
+        /// Wait until each article is published, scheduled (dated in the future) or rejected, and print where it went.
         #[arg(long)]
         wait: bool,
         /// How long --wait waits for each article (`30s`, `10m`).

@@ -8,7 +8,9 @@ use gazette_broker::{
     BrokerError, Exchange, Inbound, Publisher, Routed, TRACEPARENT, Tap, TraceContext,
     ensure_topology,
 };
-use gazette_contract::{Envelope, EventType, Published, Rejected, content_event_id, event_id};
+use gazette_contract::{
+    Envelope, EventType, Published, Rejected, Scheduled, content_event_id, event_id,
+};
 use gazette_stages::{all_specs, encode_event};
 use serde_json::Value;
 
@@ -45,6 +47,7 @@ pub async fn submit(
                 &[
                     EventType::Published.as_str(),
                     EventType::Updated.as_str(),
+                    EventType::Scheduled.as_str(),
                     EventType::Rejected.as_str(),
                 ],
             )
@@ -169,7 +172,7 @@ async fn await_verdict(tap: &mut Tap, submission_id: &str, within: Duration) -> 
         let left = deadline.saturating_duration_since(Instant::now());
         let Some(message) = tap.next(left).await? else {
             bail!(
-                "no article.published, article.updated or article.rejected within {within:?}; are the workers running (gazette up)?"
+                "no article.published, article.updated, article.scheduled or article.rejected within {within:?}; are the workers running (gazette up)?"
             );
         };
         if message.correlation_id.as_deref() != Some(submission_id) {
@@ -190,6 +193,18 @@ fn report(message: &Inbound) -> Result<()> {
                 event.data.revision,
                 event.data.article_id,
                 event.data.url
+            );
+            Ok(())
+        }
+        // An embargo: accepted, and nothing to wait for until its time.
+        "article.scheduled" => {
+            let event: Envelope<Scheduled> =
+                serde_json::from_slice(&message.body).context("unreadable article.scheduled")?;
+            say!(
+                "scheduled revision {} of {} for {}",
+                event.data.revision,
+                event.data.article_id,
+                event.data.published_at.to_rfc3339()
             );
             Ok(())
         }

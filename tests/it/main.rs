@@ -38,3 +38,4 @@ mod terminal;
 mod tidy;
 mod traces;
 mod trust;
+mod views;

@@ -105,6 +105,9 @@ pub struct ArticlePage<'a> {
     /// Already sanitised by the validate stage; the only field the theme
     /// inserts unescaped.
     pub body_html: &'a str,
+    /// Where the view counter's script counts this visit and reads the
+    /// count (`<api>/views/<id>`); empty for no counter.
+    pub views_url: &'a str,
 }
 
 /// A tag on an article page: its name, and its page (empty for a tag

@@ -64,7 +64,7 @@ struct Asset {
     default: &'static [u8],
 }
 
-const ASSETS: [Asset; 9] = assets![
+const ASSETS: [Asset; 10] = assets![
     "assets/fonts/noto-sans-latin-400-normal.woff2" => "font/woff2",
     "assets/fonts/noto-sans-latin-700-normal.woff2" => "font/woff2",
     "assets/fonts/noto-sans-vietnamese-400-normal.woff2" => "font/woff2",
@@ -77,6 +77,8 @@ const ASSETS: [Asset; 9] = assets![
     "assets/icons/icon-180.png" => "image/png",
     "assets/icons/icon-192.png" => "image/png",
     "assets/icons/icon-512.png" => "image/png",
+    // The view counter's beacon and count, deferred (`partials/article-meta.hbs`).
+    "assets/views.js" => "text/javascript; charset=utf-8",
 ];
 
 /// The theme's square logo, and its side in pixels: the publisher logo in
@@ -277,6 +279,7 @@ mod tests {
             author: "Thanh Hải",
             tags,
             body_html: "<p>Đoạn <em>một</em></p>",
+            views_url: "",
         }
     }
 

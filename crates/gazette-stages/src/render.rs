@@ -84,6 +84,9 @@ pub struct SiteSettings {
     pub time_zone: chrono_tz::Tz,
     /// The categories every page's header lists, in the operator's order.
     pub sections: Vec<Section>,
+    /// The public base URL of Gazette's API, where article pages' view
+    /// counter records visits and reads counts; `None` for no counter.
+    pub views_api: Option<String>,
 }
 
 /// The site's addresses structured data gives, when it has a public URL.
@@ -241,6 +244,13 @@ impl ArticlePages {
             tags: article.tags.clone(),
         };
         let nav = NavItem::marked(&self.site.sections, Some(&article.category.slug), false);
+        // Article ids are URL-safe by the schema (`[a-z0-9._-]`).
+        let views_url = self
+            .site
+            .views_api
+            .as_deref()
+            .map(|api| BaseUrl::new(api).join(&format!("views/{}", article.id)))
+            .unwrap_or_default();
         let locale = og_locale(&article.language);
         let html = self.renderer.render_article(&ArticlePage {
             chrome: Chrome {
@@ -269,6 +279,7 @@ impl ArticlePages {
             author: &article.author,
             tags: &tag_links(&article.tags),
             body_html: &validated.body_html,
+            views_url: &views_url,
         })?;
         Ok(html)
     }

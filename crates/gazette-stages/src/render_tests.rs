@@ -22,6 +22,10 @@ fn validated(title: &str, updated_at: Option<&str>) -> ValidatedArticle {
 }
 
 fn pages(public_url: Option<&str>) -> ArticlePages {
+    pages_counting(public_url, None)
+}
+
+fn pages_counting(public_url: Option<&str>, views_api: Option<&str>) -> ArticlePages {
     let renderer = Renderer::new(&Theme::built_in()).unwrap_or_else(|e| panic!("{e}"));
     ArticlePages::new(
         std::sync::Arc::new(renderer),
@@ -39,6 +43,7 @@ fn pages(public_url: Option<&str>) -> ArticlePages {
                     name: "Y tế".to_owned(),
                 },
             ],
+            views_api: views_api.map(str::to_owned),
         },
     )
 }
@@ -121,5 +126,33 @@ fn description_prefers_the_lead_and_is_cut_on_characters() {
     assert_eq!(
         description(&long, "x").chars().count(),
         DESCRIPTION_CHARS + 1
+    );
+}
+
+#[test]
+fn the_view_counter_is_a_deferred_script_and_hidden_without_it() {
+    let html = pages_counting(None, Some("https://api.quan.example.vn/gazette"))
+        .render(&validated("Thông báo", None), "y-te/thong-bao.html")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        html.contains(r#"data-views="https://api.quan.example.vn/gazette/views/"#),
+        "{html}"
+    );
+    // Hidden until the script has a count: blocked, the page reads the same.
+    assert!(
+        html.contains("hidden> | Lượt xem: <span class=\"views-count\"></span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<script src="/assets/views.js" defer></script>"#),
+        "{html}"
+    );
+    // No API configured, no counter and no script.
+    let plain = pages(None)
+        .render(&validated("Thông báo", None), "y-te/thong-bao.html")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !plain.contains("data-views") && !plain.contains("views.js"),
+        "{plain}"
     );
 }

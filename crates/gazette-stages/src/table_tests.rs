@@ -93,6 +93,7 @@ async fn resources_for(needs: Needs, dir: &std::path::Path) -> Resources {
             public_url: None,
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             sections: Vec::new(),
+            views_api: None,
         },
         publish: PublishSettings::default(),
         deliver: DeliverSettings {

@@ -10,6 +10,8 @@ use gazette_subscribers::{Advance, KeyClaim, Registry, Takedown};
 mod databases;
 #[path = "registry/schedule.rs"]
 mod schedule;
+#[path = "registry/views.rs"]
+mod views;
 
 async fn sqlite() -> (Registry, tempfile::TempDir) {
     let (url, dir) = databases::sqlite("registry.db");
@@ -249,6 +251,7 @@ async fn every_case(db: &Registry) {
     withdrawals_stop_older_revisions_and_a_newer_one_returns(db).await;
     racing_writers_agree_on_the_newest(db).await;
     schedule::every_case(db).await;
+    views::every_case(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

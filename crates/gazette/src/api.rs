@@ -10,6 +10,8 @@
 //! | GET | `/subscriptions/confirm?token=` → a page with a button | the link in that mail |
 //! | POST | `/subscriptions/confirm?token=` → confirmed | that button (a mail scanner's GET confirms nothing) |
 //! | GET, POST | `/unsubscribe?token=` | the link in every mail; GET shows a button, POST (also RFC 8058 one-click) unsubscribes |
+//!
+//! The view counter's `/views/{article_id}` is served beside it (`views.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -130,11 +130,12 @@ impl Config {
                 "expected an IANA time zone such as Asia/Ho_Chi_Minh",
             )
         })?;
-        let site = SiteSettings {
+        let mut site = SiteSettings {
             name: env.text("GAZETTE_SITE_NAME")?,
             public_url: public_url.clone(),
             time_zone,
             sections: sections(&env)?,
+            views_api: None,
         };
         let publish = PublishSettings {
             public_url,
@@ -168,6 +169,11 @@ impl Config {
             })?),
         };
         let notifier = notifier_settings(&env, http_addr)?;
+        // Only an API URL the operator gave goes into pages: the default
+        // names this very process's address, which differs per worker.
+        site.views_api = env
+            .optional("GAZETTE_API_URL")?
+            .map(|_| notifier.api_url.clone());
         broker.slow_retry = RetryPolicy::slow().compressed(notifier.clock_factor);
         Ok(Self {
             broker,

@@ -1,4 +1,4 @@
-//! The operator's window into a process: `/metrics`, `/healthz` and `/readyz` on `GAZETTE_HTTP_ADDR`.
+//! The operator's window into a process: `/metrics`, `/healthz` and `/readyz` on `GAZETTE_HTTP_ADDR`, with the subscription API and the view counter beside them where the process opens the database.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use gazette_store::Store;
 use gazette_subscribers::Subscribers;
 
 use crate::api::{self, Api};
+use crate::views::{self, Views};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -41,7 +42,7 @@ pub struct Probes {
 pub async fn serve(
     addr: SocketAddr,
     probes: Probes,
-    api: Option<Api>,
+    api: Option<(Api, Arc<Views>)>,
     shutdown: CancellationToken,
 ) -> Result<tokio::task::JoinHandle<Result<()>>> {
     let metrics = PrometheusBuilder::new()
@@ -71,16 +72,20 @@ pub async fn serve(
                 .route("/readyz", get(ready))
                 .with_state(Arc::new(probes)),
         );
-    if let Some(api) = api {
-        app = app.merge(api::router(api));
-        info!(%addr, "serving the subscription API");
+    if let Some((api, views)) = api {
+        app = app.merge(api::router(api)).merge(views::router(views));
+        info!(%addr, "serving the subscription API and the view counter");
     }
     info!(%addr, "serving /metrics, /healthz and /readyz");
     Ok(tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await
-            .context("the HTTP server for /metrics, /healthz and /readyz stopped")
+        // The view counter knows a client by its address.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+        .context("the HTTP server for /metrics, /healthz and /readyz stopped")
     }))
 }
 

@@ -38,6 +38,7 @@ mod submit;
 mod subscribers;
 mod telemetry;
 mod topology;
+mod views;
 
 use std::process::ExitCode;
 

@@ -79,11 +79,27 @@ async fn run(
             store: resources.stores.as_ref().map(|stores| stores.site.clone()),
             subscribers: resources.subscribers.clone(),
         };
-        let api = resources.subscribers.clone().map(|subscribers| Api {
-            subscribers,
-            mailer: resources.mailer.clone(),
-            settings: api::ApiSettings::from_config(config),
-        });
+        let api = match resources.subscribers.clone() {
+            Some(subscribers) => {
+                let registry = match &resources.registry {
+                    Some(registry) => registry.clone(),
+                    None => open_registry(config).await?,
+                };
+                let views = crate::views::Views::new(registry);
+                let flusher = Arc::clone(&views).run_flusher(shutdown.clone());
+                running.spawn(async move {
+                    flusher.await;
+                    anyhow::Ok(())
+                });
+                let api = Api {
+                    subscribers,
+                    mailer: resources.mailer.clone(),
+                    settings: api::ApiSettings::from_config(config),
+                };
+                Some((api, views))
+            }
+            None => None,
+        };
         // The server's own error ends the process like a stage's would.
         let server = http::serve(addr, probes, api, shutdown.clone()).await?;
         running.spawn(async move { server.await.context("the HTTP server panicked")? });

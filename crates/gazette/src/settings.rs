@@ -252,7 +252,7 @@ pub const SETTINGS: [Setting; 29] = [
         var: "GAZETTE_API_URL",
         kind: Kind::Unset("`http://GAZETTE_HTTP_ADDR`"),
         secret: false,
-        doc: "the subscription API's public base URL, for the links in mails",
+        doc: "the public base URL of Gazette's API (subscriptions, view counter), for the links in mails; when set, article pages carry the view counter",
     },
     Setting {
         var: "GAZETTE_API_TOKEN",

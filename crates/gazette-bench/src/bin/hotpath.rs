@@ -42,6 +42,7 @@ fn main() -> anyhow::Result<()> {
                 public_url: Some("https://quan.example.vn/".to_owned()),
                 time_zone: chrono_tz::Asia::Ho_Chi_Minh,
                 sections: Vec::new(),
+                views_api: None,
             },
             schemas.clone(),
             registry.clone(),

@@ -19,6 +19,7 @@ use sqlx::AnyPool;
 
 mod rows;
 mod schedule;
+mod views;
 
 use self::rows::{
     ARTICLE_COLUMNS, article_from_row, column, lock_article, read_article, redirect_keys, to_i64,

@@ -146,3 +146,30 @@ async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writ
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_views_bench_offers_beacons_and_every_answered_one_is_counted() {
+    needs!(RabbitMq);
+    let plan = gazette_bench::views::ViewsPlan {
+        binary: PathBuf::from(env!("CARGO_BIN_EXE_gazette")),
+        amqp_url: support::amqp_url(),
+        per_second: 200,
+        seconds: 2,
+    };
+    let report = gazette_bench::views::measure_views(&plan)
+        .await
+        .expect("the views bench runs");
+    assert_eq!(report.sent, 400);
+    // Each beacon is a distinct reader from its own address: none is
+    // refused, so the rate limit judges readers, not the benchmark.
+    assert_eq!(report.answered_204, 400, "{report:?}");
+    assert_eq!(report.counted, 400, "{report:?}");
+    assert!(
+        report.p50_ms > 0.0 && report.p50_ms <= report.p99_ms && report.p99_ms <= report.max_ms
+    );
+    assert!(
+        report.markdown().contains("| 200/s for 2 s | 400 |"),
+        "{}",
+        report.markdown()
+    );
+}

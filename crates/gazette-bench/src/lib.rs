@@ -14,6 +14,7 @@ pub mod site;
 mod stats;
 mod storage;
 mod svg;
+pub mod views;
 
 use std::path::PathBuf;
 

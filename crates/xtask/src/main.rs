@@ -8,6 +8,9 @@
 //! - `cargo xtask site [--articles N] [--index-site N]` times
 //!   `gazette rebuild` against Hugo on the same articles, measures what one
 //!   new article costs the indexer, and writes `docs/site-benchmark.{json,md}`.
+//! - `cargo xtask views [--rate N] [--seconds S]` offers view-counter
+//!   beacons to the API at a fixed rate and writes
+//!   `docs/views-benchmark.{json,md}`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +59,16 @@ enum Task {
         #[arg(long, default_value = "docs")]
         out: PathBuf,
     },
+    /// Offer view-counter beacons at a fixed rate to the API and measure their latency.
+    Views {
+        /// Beacons offered per second.
+        #[arg(long, default_value_t = 2_000)]
+        rate: u32,
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        #[arg(long, default_value = "docs")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -92,7 +105,37 @@ fn main() -> anyhow::Result<()> {
             runs,
             out,
         } => site(&root, articles, index_site, runs, &root.join(out)),
+        Task::Views { rate, seconds, out } => views(&root, rate, seconds, &root.join(out)),
     }
+}
+
+fn views(root: &Path, rate: u32, seconds: u32, out: &Path) -> anyhow::Result<()> {
+    let plan = gazette_bench::views::ViewsPlan {
+        binary: build(root, "release", "gazette", "gazette")?,
+        amqp_url: std::env::var("GAZETTE_AMQP_URL")
+            .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+        per_second: rate,
+        seconds,
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(gazette_bench::views::measure_views(&plan))?;
+    std::fs::write(
+        out.join("views-benchmark.json"),
+        serde_json::to_vec_pretty(&report)?,
+    )?;
+    std::fs::write(out.join("views-benchmark.md"), report.markdown())?;
+    eprintln!(
+        "{} beacons/s offered for {} s: {} answered, {} refused, {} failed; p50 {:.2} ms, p99 {:.2} ms (target ≤ 20 ms); {} counted",
+        report.offered_per_second,
+        report.seconds,
+        report.answered_204,
+        report.refused_429,
+        report.failed,
+        report.p50_ms,
+        report.p99_ms,
+        report.counted,
+    );
+    Ok(())
 }
 
 fn site(

@@ -115,7 +115,12 @@ pub(crate) async fn run(
                     .await;
                 continue;
             }
-            release(&context, &broker, &mut publisher, &held).await;
+            // A stop does not wait for a slow store or broker: the claim's
+            // lease hands an unfinished revision to another scheduler.
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = release(&context, &broker, &mut publisher, &held) => {}
+            }
         }
     }
     if let Some(publisher) = publisher {

@@ -22,8 +22,8 @@ mod schedule;
 mod views;
 
 use self::rows::{
-    ARTICLE_COLUMNS, article_from_row, column, lock_article, read_article, redirect_keys, to_i64,
-    to_u64,
+    ARTICLE_COLUMNS, article_from_row, column, lock_article, read_article, record_and_lock,
+    redirect_keys, to_i64, to_u64,
 };
 pub use self::rows::{ArticleState, Withdrawn};
 pub use self::schedule::{Hold, ScheduledRevision, Takedown};
@@ -159,23 +159,7 @@ impl Registry {
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
-        // A write first: SQLite takes its write lock here, not halfway through.
-        sqlx::query(
-            "INSERT INTO articles (article_id, revision, live_since, updated_at) \
-             VALUES ($1, 0, 0, $2) ON CONFLICT (article_id) DO NOTHING",
-        )
-        .bind(article_id)
-        .bind(now())
-        .execute(&mut *tx)
-        .await
-        .map_err(failed("recording an article"))?;
-        lock_article(&mut tx, article_id).await?;
-        let Some(current) = read_article(&mut tx, article_id).await? else {
-            return Err(DatabaseError::Query {
-                doing: "reading an article just recorded",
-                detail: format!("{article_id} is missing"),
-            });
-        };
+        let current = record_and_lock(&mut tx, article_id).await?;
         if let Some(withdrawn) = current.withdrawn.as_ref().filter(|w| revision <= w.through) {
             return Ok(Advance::Withdrawn {
                 through: withdrawn.through,

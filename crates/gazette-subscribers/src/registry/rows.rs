@@ -50,6 +50,31 @@ pub(super) async fn lock_article(
     Ok(locked.rows_affected() > 0)
 }
 
+/// Records the article if it is new (revision 0), locks its row until the
+/// transaction ends, and reads it: how every change to an article starts.
+/// A write first, so SQLite takes its write lock here, not halfway through.
+pub(super) async fn record_and_lock(
+    connection: &mut sqlx::AnyConnection,
+    article_id: &str,
+) -> Result<ArticleState, DatabaseError> {
+    sqlx::query(
+        "INSERT INTO articles (article_id, revision, live_since, updated_at) \
+         VALUES ($1, 0, 0, $2) ON CONFLICT (article_id) DO NOTHING",
+    )
+    .bind(article_id)
+    .bind(crate::tokens::now())
+    .execute(&mut *connection)
+    .await
+    .map_err(DatabaseError::query("recording an article"))?;
+    lock_article(connection, article_id).await?;
+    read_article(connection, article_id)
+        .await?
+        .ok_or_else(|| DatabaseError::Query {
+            doing: "reading an article just recorded",
+            detail: format!("{article_id} is missing"),
+        })
+}
+
 pub(super) async fn read_article(
     connection: &mut sqlx::AnyConnection,
     article_id: &str,

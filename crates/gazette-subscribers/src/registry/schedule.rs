@@ -16,7 +16,7 @@
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 
 use super::Registry;
-use super::rows::{column, lock_article, read_article, to_i64, to_u64};
+use super::rows::{column, record_and_lock, to_i64, to_u64};
 use crate::DatabaseError;
 use crate::tokens::now;
 
@@ -114,23 +114,7 @@ impl Registry {
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
-        // The article's row is the lock every change to it takes.
-        sqlx::query(
-            "INSERT INTO articles (article_id, revision, live_since, updated_at) \
-             VALUES ($1, 0, 0, $2) ON CONFLICT (article_id) DO NOTHING",
-        )
-        .bind(article_id)
-        .bind(now())
-        .execute(&mut *tx)
-        .await
-        .map_err(failed("recording an article"))?;
-        lock_article(&mut tx, article_id).await?;
-        let Some(current) = read_article(&mut tx, article_id).await? else {
-            return Err(DatabaseError::Query {
-                doing: "reading an article just recorded",
-                detail: format!("{article_id} is missing"),
-            });
-        };
+        let current = record_and_lock(&mut tx, article_id).await?;
         if let Some(w) = current.withdrawn.as_ref().filter(|w| revision <= w.through) {
             return Ok(Hold::Withdrawn { through: w.through });
         }

@@ -30,6 +30,30 @@ pub enum Layout {
     Up,
 }
 
+/// Asks `process`'s `/readyz` until it answers 200 (every stage consuming),
+/// failing if the process dies or `deadline` passes first.
+pub(crate) async fn wait_until_ready(
+    process: &mut GazetteProcess,
+    addr: std::net::SocketAddr,
+    deadline: Instant,
+) -> anyhow::Result<()> {
+    loop {
+        process.check_alive()?;
+        if http_get(addr, "/readyz")
+            .await
+            .is_some_and(|(status, _)| status == 200)
+        {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "{} was not ready within {STALL:?}",
+            process.name
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The running worker processes of one layout.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -98,21 +122,7 @@ impl Pipeline {
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + STALL;
         for (process, addr) in self.processes.iter_mut().zip(&self.http_addrs) {
-            loop {
-                process.check_alive()?;
-                if http_get(*addr, "/readyz")
-                    .await
-                    .is_some_and(|(status, _)| status == 200)
-                {
-                    break;
-                }
-                ensure!(
-                    Instant::now() < deadline,
-                    "{} was not ready within {STALL:?}",
-                    process.name
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            wait_until_ready(process, *addr, deadline).await?;
         }
         Ok(())
     }

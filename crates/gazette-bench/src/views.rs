@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use gazette_subscribers::{DatabaseUrl, KeyClaim, Registry};
-use gazette_testkit::http::{free_local_addr, http_get};
+use gazette_testkit::http::free_local_addr;
 use gazette_testkit::process::GazetteProcess;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::pipeline::wait_until_ready;
 use crate::stats::percentiles;
 
 /// The article every beacon reads.
@@ -50,7 +51,7 @@ pub struct ViewsReport {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
-    /// The count the API gives once flushed: every 204 must be in it.
+    /// The count in the database after the API's graceful stop: every 204 must be in it.
     pub counted: u64,
     pub target_p99_ms: f64,
     pub command: String,
@@ -60,7 +61,8 @@ pub struct ViewsReport {
 pub async fn measure_views(plan: &ViewsPlan) -> anyhow::Result<ViewsReport> {
     let dir = tempfile::tempdir()?;
     let database = format!("sqlite://{}/views.db", dir.path().display());
-    let registry = Registry::open(&DatabaseUrl::parse(&database)?).await?;
+    let database_url = DatabaseUrl::parse(&database)?;
+    let registry = Registry::open(&database_url).await?;
     let KeyClaim::Owned(key) = registry
         .claim_key(ARTICLE, 1, &[], &[format!("bench/{ARTICLE}.html")])
         .await?
@@ -84,14 +86,7 @@ pub async fn measure_views(plan: &ViewsPlan) -> anyhow::Result<ViewsReport> {
     let log = dir.path().join("notify.log");
     let mut server =
         GazetteProcess::spawn(&plan.binary, "views api", &["worker", "notify"], &env, &log)?;
-    let ready = Instant::now();
-    while http_get(addr, "/healthz").await.is_none() {
-        server.check_alive()?;
-        if ready.elapsed() > Duration::from_secs(30) {
-            bail!("the API did not answer within 30 s; see {}", log.display());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_ready(&mut server, addr, Instant::now() + Duration::from_secs(60)).await?;
 
     let total = plan.per_second as usize * plan.seconds as usize;
     let interval = Duration::from_secs(1) / plan.per_second;
@@ -119,20 +114,12 @@ pub async fn measure_views(plan: &ViewsPlan) -> anyhow::Result<ViewsReport> {
     let elapsed = start.elapsed().as_secs_f64();
     let spread = percentiles(&latencies);
 
-    // Every counted beacon reaches the database within a flush or two.
-    let mut counted = 0;
-    let settle = Instant::now();
-    while settle.elapsed() < Duration::from_secs(10) {
-        if let Some((200, body)) = http_get(addr, &format!("/views/{ARTICLE}")).await {
-            let body: serde_json::Value = serde_json::from_str(&body)?;
-            counted = body["views"].as_u64().unwrap_or(0);
-            if counted >= ok as u64 {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // A graceful stop writes every pending view: the count is then the
+    // database's, read after the process has exited.
     server.terminate();
+    let registry = Registry::open(&database_url).await?;
+    let counted = registry.views(ARTICLE).await?;
+    registry.close().await;
     Ok(ViewsReport {
         offered_per_second: plan.per_second,
         seconds: plan.seconds,

@@ -1,7 +1,7 @@
 //! `gazette schedule`: what the registry holds for later (scheduled publishing), soonest first.
 
 use anyhow::Result;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use gazette_subscribers::ScheduledRevision;
 use serde_json::json;
@@ -32,15 +32,14 @@ pub async fn run(config: &Config, command: ScheduleCommand) -> Result<()> {
         }
         ScheduleCommand::List { json: false } => {
             say!("article_id\trevision\tpublished_at\tdue_in_seconds\tstate");
+            let now = Utc::now();
             for item in &held {
-                let d = describe(item);
+                let (due_in, state) = timing(item, now);
                 say!(
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{due_in}\t{state}",
                     item.article_id,
                     item.revision,
-                    d["published_at"].as_str().unwrap_or_default(),
-                    d["due_in_seconds"],
-                    d["state"].as_str().unwrap_or_default(),
+                    item.published_at.to_rfc3339(),
                 );
             }
         }
@@ -48,17 +47,22 @@ pub async fn run(config: &Config, command: ScheduleCommand) -> Result<()> {
     Ok(())
 }
 
-/// One held revision as `--json` prints it (`schemas/cli/cli.schedule-list.v1.json`).
-fn describe(item: &ScheduledRevision) -> serde_json::Value {
-    let now = Utc::now();
+/// Seconds until it is due (negative once due), and its state: claimed by
+/// a scheduler now, it is being published; due and unclaimed (a lapsed or
+/// given-back claim), an attempt failed and it waits to be tried again.
+fn timing(item: &ScheduledRevision, now: DateTime<Utc>) -> (i64, &'static str) {
     let due_in = (item.published_at.to_utc() - now).num_seconds();
-    // Claimed by a scheduler now: being published. A lapsed claim or one
-    // given back means an attempt failed and it waits to be tried again.
     let state = match item.claimed_until {
         Some(until) if until > now && due_in <= 0 => "publishing",
         _ if due_in <= 0 => "overdue",
         _ => "waiting",
     };
+    (due_in, state)
+}
+
+/// One held revision as `--json` prints it (`schemas/cli/cli.schedule-list.v1.json`).
+fn describe(item: &ScheduledRevision) -> serde_json::Value {
+    let (due_in, state) = timing(item, Utc::now());
     json!({
         "article_id": item.article_id,
         "revision": item.revision,

@@ -135,3 +135,105 @@ async fn a_reader_counts_once_bots_never_and_counts_survive_a_restart() {
     assert!(server.terminate().success());
     env.teardown().await;
 }
+
+/// The home page's "most read" block as it stands: (title, views) pairs, most read first.
+async fn most_read_block(store: &gazette_store::Store) -> Vec<(String, String)> {
+    let Some(bytes) = store.get("index.html").await.unwrap() else {
+        return Vec::new();
+    };
+    let html = String::from_utf8(bytes.to_vec()).unwrap();
+    let Some((_, block)) = html.split_once(r#"<ol class="most-read-list">"#) else {
+        return Vec::new();
+    };
+    let block = block.split("</ol>").next().unwrap();
+    block
+        .split("<li>")
+        .skip(1)
+        .map(|item| {
+            let title = item
+                .split("\">")
+                .nth(1)
+                .unwrap()
+                .split("</a>")
+                .next()
+                .unwrap();
+            let views = item
+                .split("Lượt xem: ")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap();
+            (title.to_owned(), views.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_shows_the_most_read_and_drops_a_withdrawn_one() {
+    needs!(RabbitMq, Garage);
+    let mut env = TestEnv::start("most-read").await;
+    env.extra_env
+        .push(("GAZETTE_MOST_READ_REFRESH".to_owned(), "1s".to_owned()));
+    let _workers: Vec<Worker> = ["validate", "render", "publish", "index"]
+        .iter()
+        .map(|stage| env.spawn_worker(stage))
+        .collect();
+    cms::publish(
+        &env,
+        &[
+            cms::article("doc-it", 1, "Lịch tiếp dân tháng 7"),
+            cms::article("doc-nhieu", 1, "Đường Nguyễn Trãi tạm cấm xe"),
+            cms::article("doc-vua", 1, "Hội nghị Đảng bộ phường"),
+            cms::article("khong-ai-doc", 1, "Thông báo không ai đọc"),
+        ],
+    );
+    let addr = free_local_addr();
+    let _api = api(&env, addr, 0);
+    wait_for_http(addr, "/healthz", 200).await;
+    // Readers by browser: 3 for doc-nhieu, 2 for doc-vua, 1 for doc-it; bots add nothing.
+    for (id, readers) in [("doc-nhieu", 3), ("doc-vua", 2), ("doc-it", 1)] {
+        for reader in 0..readers {
+            let ua = format!("{FIREFOX} reader/{reader}");
+            assert_eq!(beacon(addr, id, &agent(&ua)).await, 204);
+        }
+        assert_eq!(beacon(addr, id, &agent("Googlebot/2.1")).await, 204);
+    }
+    let store = env.store().await;
+    let shown = eventually(|| async {
+        let block = most_read_block(&store).await;
+        match block.len() {
+            3 => Ok(block),
+            _ => Err(format!("the most read block shows {block:?}")),
+        }
+    })
+    .await;
+    let expected = [
+        ("Đường Nguyễn Trãi tạm cấm xe", "3"),
+        ("Hội nghị Đảng bộ phường", "2"),
+        ("Lịch tiếp dân tháng 7", "1"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(t, v)| ((*t).to_owned(), (*v).to_owned()))
+        .collect();
+    assert_eq!(shown, expected, "most read first, and only what was read");
+
+    // A withdrawal takes the article out of the block, without waiting for views to change.
+    cms::post(
+        &env,
+        gazette_contract::EventType::Withdrawn,
+        &cms::withdrawal("doc-nhieu", "Sai thông tin"),
+    )
+    .await;
+    let shown = eventually(|| async {
+        let block = most_read_block(&store).await;
+        match block.len() {
+            2 => Ok(block),
+            _ => Err(format!("the most read block still shows {block:?}")),
+        }
+    })
+    .await;
+    assert_eq!(shown, expected[1..], "the withdrawn article left the block");
+    env.teardown().await;
+}

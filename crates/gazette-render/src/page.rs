@@ -158,6 +158,17 @@ pub struct HomePage<'a> {
     pub chrome: Chrome<'a>,
     pub latest: &'a [Card],
     pub blocks: &'a [Block],
+    /// The "most read" block, most read first; empty hides it.
+    pub most_read: &'a [RankedCard],
+}
+
+/// An article of the "most read" block and its view count as the portal
+/// writes numbers ("1.234").
+#[derive(Debug, Clone, Serialize)]
+pub struct RankedCard {
+    #[serde(flatten)]
+    pub card: Card,
+    pub views: String,
 }
 
 /// `404.hbs`.

@@ -114,6 +114,9 @@ fn id_digest(article_id: &str) -> String {
 }
 pub const SITE_STATE_KEY: &str = "_gazette/index/site.json";
 
+/// The home page's "most read" block as last rendered (`MostRead`).
+pub const MOST_READ_KEY: &str = "_gazette/index/most-read.json";
+
 pub fn record_key(article_id: &str) -> String {
     format!("{STATE_PREFIX}articles/{article_id}.json")
 }

@@ -76,6 +76,8 @@ pub struct Resources {
     pub schemas: Schemas,
     pub site: SiteSettings,
     pub publish: PublishSettings,
+    /// The indexer's batching and timers.
+    pub index: IndexSettings,
     /// The deliver stage's settings; its `max_attempts` is replaced by its
     /// retry policy's, which the broker's delay queues follow.
     pub deliver: DeliverSettings,
@@ -292,18 +294,22 @@ pub static STAGES: [Stage; 6] = [
         needs: Needs {
             renderer: true,
             stores: true,
+            // The view counts, for the home page's "most read" block.
+            registry: true,
             ..Needs::NOTHING
         },
         build: |spec, r| {
             Box::pin(async move {
                 let stores = needed("index", "the stores", &r.stores)?;
                 let renderer = needed("index", "the theme", &r.renderer)?;
+                let registry = needed("index", "the article registry", &r.registry)?;
                 let handler = IndexStage::start(
                     stores.clone(),
                     Arc::clone(renderer),
                     r.site.clone(),
-                    IndexSettings::default(),
+                    r.index.clone(),
                     r.schemas.clone(),
+                    registry.clone(),
                 )
                 .await
                 .map_err(BuildError::Index)?;

@@ -96,6 +96,7 @@ async fn resources_for(needs: Needs, dir: &std::path::Path) -> Resources {
             views_api: None,
         },
         publish: PublishSettings::default(),
+        index: IndexSettings::default(),
         deliver: DeliverSettings {
             site_name: "Cổng thông tin quận".to_owned(),
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,

@@ -4,6 +4,7 @@ mod body;
 mod date;
 mod escape;
 mod normalize;
+mod number;
 mod printable;
 mod slug;
 
@@ -11,5 +12,6 @@ pub use body::BodySanitizer;
 pub use date::{PORTAL_TIME_ZONE, portal_datetime};
 pub use escape::escape_html;
 pub use normalize::nfc;
+pub use number::grouped_number;
 pub use printable::{Lines, is_printable, printable};
 pub use slug::{MAX_SLUG_CHARS, SlugRule, slugify, slugify_with};

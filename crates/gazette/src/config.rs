@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
 use gazette_render::Section;
-use gazette_stages::{PublishSettings, SiteSettings};
+use gazette_stages::{IndexSettings, PublishSettings, SiteSettings};
 
 use crate::config_file::ConfigFile;
 pub use crate::lookup::ConfigError;
@@ -28,6 +28,8 @@ pub struct Config {
     pub archive_url: Option<String>,
     pub site: SiteSettings,
     pub publish: PublishSettings,
+    /// The indexer's timers: the "most read" block and the search index.
+    pub index: IndexSettings,
     pub theme_dir: Option<PathBuf>,
     pub json_logs: bool,
     /// Where `/metrics`, `/healthz` and `/readyz` are served; none when unset.
@@ -141,6 +143,11 @@ impl Config {
             public_url,
             ..PublishSettings::default()
         };
+        let index = IndexSettings {
+            most_read_refresh: env.duration("GAZETTE_MOST_READ_REFRESH")?,
+            search_interval: env.duration("GAZETTE_SEARCH_INTERVAL")?,
+            ..IndexSettings::default()
+        };
         let log_format = env.text("GAZETTE_LOG_FORMAT")?;
         let json_logs = match log_format.as_str() {
             "text" => false,
@@ -181,6 +188,7 @@ impl Config {
             archive_url,
             site,
             publish,
+            index,
             theme_dir: env.optional("GAZETTE_THEME_DIR")?.map(PathBuf::from),
             json_logs,
             http_addr,

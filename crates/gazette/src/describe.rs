@@ -55,6 +55,14 @@ impl Config {
             ),
             ("timezone", self.site.time_zone.name().to_owned()),
             (
+                "most_read_refresh",
+                format!("{:?}", self.index.most_read_refresh),
+            ),
+            (
+                "search_interval",
+                format!("{:?}", self.index.search_interval),
+            ),
+            (
                 "theme_dir",
                 self.theme_dir
                     .as_ref()

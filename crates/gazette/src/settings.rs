@@ -74,7 +74,7 @@ impl Setting {
     }
 }
 
-pub const SETTINGS: [Setting; 29] = [
+pub const SETTINGS: [Setting; 31] = [
     Setting {
         var: "GAZETTE_AMQP_URL",
         kind: Kind::Text("amqp://guest:guest@127.0.0.1:5672/%2f"),
@@ -124,6 +124,18 @@ pub const SETTINGS: [Setting; 29] = [
         kind: Kind::Text("Asia/Ho_Chi_Minh"),
         secret: false,
         doc: "the zone dates are shown in",
+    },
+    Setting {
+        var: "GAZETTE_MOST_READ_REFRESH",
+        kind: Kind::Duration("60s"),
+        secret: false,
+        doc: "how often the indexer redraws the home page's \"most read\" block from the view counts",
+    },
+    Setting {
+        var: "GAZETTE_SEARCH_INTERVAL",
+        kind: Kind::Duration("30s"),
+        secret: false,
+        doc: "the least time between two builds of the site's search index; a change is searchable within this plus the build's own time",
     },
     Setting {
         var: "GAZETTE_THEME_DIR",

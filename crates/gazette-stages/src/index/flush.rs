@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_site::{
-    ArticleRecord, CategoryState, Change, Dirty, LATEST_PAGES_SCANNED, PageState, SITE_STATE_KEY,
-    ShardState, SiteState, apply_ops, listing_mut, page_state_key, plan_changes, record_key,
-    refresh_latest, shard_count, shard_state_key, sitemap_objects, tag_listing, tag_of_listing,
-    tag_slug, tag_state_key,
+    ArticleRecord, CategoryState, Change, Dirty, LATEST_PAGES_SCANNED, MOST_READ_KEY, MostRead,
+    PageState, SITE_STATE_KEY, ShardState, SiteState, apply_ops, listing_mut, page_state_key,
+    plan_changes, record_key, refresh_latest, shard_count, shard_state_key, sitemap_objects,
+    tag_listing, tag_of_listing, tag_slug, tag_state_key,
 };
 use gazette_store::{PutObject, Store, StoreError};
 use serde::Serialize;
@@ -35,6 +35,10 @@ pub(crate) struct SiteIndex {
     pub(crate) tags: BTreeMap<String, CategoryState>,
     pub(crate) pages: BTreeMap<(String, u64), PageState>,
     pub(crate) shards: BTreeMap<u64, ShardState>,
+    /// The home page's "most read" block, loaded when the home page is redrawn.
+    pub(crate) most_read: MostRead,
+    /// Whether the batch changed the block, so that it is written back.
+    pub(crate) most_read_changed: bool,
 }
 
 /// What a flush did, for logs and the cost report.
@@ -118,6 +122,10 @@ pub(crate) async fn flush(
             refresh_latest(state, pages);
         }
     }
+    if dirty.touches_site() {
+        index.most_read = get_json(store, MOST_READ_KEY).await?;
+        index.most_read_changed = index.most_read.follow(&index.records, &index.pages);
+    }
     let written = write(stores, outputs, &index, &dirty).await?;
     Ok(FlushReport {
         changes: count,
@@ -188,7 +196,7 @@ pub(crate) async fn write(
         }
     }
     if dirty.touches_site() {
-        pages.push(outputs.home(&index.site)?);
+        pages.push(outputs.home(&index.site, &index.most_read)?);
         pages.extend(outputs.site_feeds(&index.site));
         let all_shards = shard_count(index.site.next_site_seq);
         for sitemap in sitemap_objects(
@@ -220,6 +228,9 @@ pub(crate) async fn write(
             records.push(json_object(record_key(id), record)?);
         }
     }
+    if index.most_read_changed {
+        records.push(json_object(MOST_READ_KEY.to_owned(), &index.most_read)?);
+    }
     // After the records: a tag state's counter commits the places records
     // name in it, as the site state's do for categories.
     let mut tag_states = Vec::new();
@@ -245,7 +256,7 @@ pub(crate) async fn put_all(store: &Store, objects: Vec<PutObject>) -> Result<()
         .await
 }
 
-fn json_object(key: String, value: &impl Serialize) -> Result<PutObject, IndexFailure> {
+pub(crate) fn json_object(key: String, value: &impl Serialize) -> Result<PutObject, IndexFailure> {
     let body = serde_json::to_string(value).map_err(IndexFailure::Encode)?;
     let mut object = object(key, body, "application/json");
     object.cache_control = "no-cache";
@@ -266,7 +277,7 @@ pub(crate) async fn get_json<T: DeserializeOwned + Default>(
     }
 }
 
-async fn load_all<K, T, Loaded>(
+pub(crate) async fn load_all<K, T, Loaded>(
     store: &Store,
     wanted: BTreeSet<K>,
     key_of: impl Fn(&K) -> String,

@@ -7,6 +7,7 @@
 
 mod batch;
 mod flush;
+mod most_read;
 mod outputs;
 mod rebuild;
 mod site_files;
@@ -48,6 +49,8 @@ pub enum IndexFailure {
     Theme(#[from] RenderError),
     #[error("cannot encode index state: {0}")]
     Encode(serde_json::Error),
+    #[error("cannot read the view counts: {0}")]
+    Registry(#[from] gazette_subscribers::DatabaseError),
     #[error("the index flusher stopped")]
     FlusherGone,
     /// The shared outcome of the batch this message was flushed in.
@@ -59,7 +62,7 @@ impl Failure for IndexFailure {
     fn disposition(&self) -> Disposition {
         match self {
             Self::Store(e) if e.is_transient() => Disposition::Retry,
-            Self::FlusherGone => Disposition::Retry,
+            Self::FlusherGone | Self::Registry(_) => Disposition::Retry,
             Self::Store(_) => Disposition::DeadLetter {
                 reason: "store-refused",
             },
@@ -91,6 +94,11 @@ pub struct IndexSettings {
     pub linger: Duration,
     /// Changes per flush at most; the stage's prefetch should be at least this.
     pub max_batch: usize,
+    /// How often the home page's "most read" block is redrawn from the
+    /// registry's view counts.
+    pub most_read_refresh: Duration,
+    /// The least time between two builds of the search index.
+    pub search_interval: Duration,
 }
 
 impl Default for IndexSettings {
@@ -98,6 +106,8 @@ impl Default for IndexSettings {
         Self {
             linger: Duration::from_secs(1),
             max_batch: usize::from(MAX_BATCH),
+            most_read_refresh: Duration::from_secs(60),
+            search_interval: Duration::from_secs(30),
         }
     }
 }
@@ -219,6 +229,7 @@ impl IndexStage {
         settings: SiteSettings,
         index: IndexSettings,
         schemas: Schemas,
+        registry: gazette_subscribers::Registry,
     ) -> Result<Self, IndexFailure> {
         let base_url = base_url(&stores.site, &settings);
         let site = Arc::new(Site {
@@ -232,6 +243,7 @@ impl IndexStage {
         });
         put_all(&site.stores.site, site.outputs().fixed_pages()?).await?;
         start_news_timer(Arc::downgrade(&site), site.flushed.subscribe());
+        most_read::start_timer(Arc::downgrade(&site), registry, index.most_read_refresh);
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);

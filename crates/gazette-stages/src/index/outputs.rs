@@ -2,13 +2,13 @@
 
 use bytes::Bytes;
 use gazette_render::{
-    Block, Card, Chrome, HomePage, ListingPage, NavItem, NotFoundPage, RenderError, Renderer,
-    listing_json_ld,
+    Block, Card, Chrome, HomePage, ListingPage, NavItem, NotFoundPage, RankedCard, RenderError,
+    Renderer, listing_json_ld,
 };
 use gazette_site::{
-    BLOCK_LEN, BaseUrl, CategoryState, FEED_LEN, Feed, HOME_LATEST, NEWS_SITEMAP_KEY, NewsState,
-    PAGE_SIZE, PageState, Publication, SiteState, Slot, atom, category_front_key,
-    category_page_key, news_sitemap, rss, tag_of_listing,
+    BLOCK_LEN, BaseUrl, CategoryState, Entry, FEED_LEN, Feed, HOME_LATEST, MostRead,
+    NEWS_SITEMAP_KEY, NewsState, PAGE_SIZE, PageState, Publication, SiteState, Slot, atom,
+    category_front_key, category_page_key, news_sitemap, rss, tag_of_listing,
 };
 use gazette_store::{Precondition, PutObject};
 use gazette_text::portal_datetime;
@@ -105,7 +105,10 @@ impl Outputs<'_> {
     }
 
     fn card(&self, slot: &Slot) -> Card {
-        let entry = &slot.entry;
+        self.card_of(&slot.entry)
+    }
+
+    fn card_of(&self, entry: &Entry) -> Card {
         Card {
             title: entry.title.clone(),
             href: format!("/{}", entry.key),
@@ -312,7 +315,11 @@ impl Outputs<'_> {
     }
 
     /// `/`: the newest articles across categories, then a block per category.
-    pub(crate) fn home(&self, site: &SiteState) -> Result<PutObject, RenderError> {
+    pub(crate) fn home(
+        &self,
+        site: &SiteState,
+        most_read: &MostRead,
+    ) -> Result<PutObject, RenderError> {
         let latest: Vec<Card> = site
             .latest(HOME_LATEST)
             .into_iter()
@@ -333,6 +340,14 @@ impl Outputs<'_> {
                     .collect(),
             })
             .collect();
+        let most_read: Vec<RankedCard> = most_read
+            .entries
+            .iter()
+            .map(|ranked| RankedCard {
+                card: self.card_of(&ranked.entry),
+                views: gazette_text::grouped_number(ranked.views),
+            })
+            .collect();
         let canonical = self.canonical("");
         let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
         let nav = self.nav(None, false);
@@ -347,6 +362,7 @@ impl Outputs<'_> {
             }),
             latest: &latest,
             blocks: &blocks,
+            most_read: &most_read,
         })?;
         Ok(object("index.html".to_owned(), html, PAGE_CONTENT_TYPE))
     }

@@ -17,8 +17,8 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_contract::ValidatedArticle;
 use gazette_render::Renderer;
 use gazette_site::{
-    ArticleRecord, BaseUrl, Change, Dirty, Entry, STATE_PREFIX, apply_ops, category_state_prefix,
-    plan_changes, tag_listing,
+    ArticleRecord, BaseUrl, Change, Dirty, Entry, MostRead, STATE_PREFIX, apply_ops,
+    category_state_prefix, plan_changes, tag_listing,
 };
 use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tokio::task::JoinSet;
@@ -177,6 +177,12 @@ pub async fn rebuild(
     dirty.news = true;
     apply_ops(ops, &mut index.pages, &mut index.shards);
     dirty.records.extend(index.records.keys().cloned());
+    index.most_read = MostRead::rank(
+        &registry.most_read(super::most_read::CANDIDATES).await?,
+        &index.records,
+        &index.pages,
+    );
+    index.most_read_changed = true;
     let outputs = Outputs {
         renderer: &renderer,
         site: &site,

@@ -20,7 +20,7 @@ use crate::support::{TestEnv, Worker, example_article, repo_root, stdout_of};
 use serde_json::{Value, json};
 
 /// The folder with the check's node modules, installed on first use.
-fn browser_check_dir() -> PathBuf {
+pub(crate) fn browser_check_dir() -> PathBuf {
     let out = stdout_of(
         &mut Command::new(repo_root().join("scripts/ensure-browser-check")),
         "scripts/ensure-browser-check",

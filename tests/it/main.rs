@@ -30,6 +30,7 @@ mod pipeline;
 mod preview;
 mod scaling;
 mod schedule;
+mod search;
 mod site;
 mod slugs;
 mod store;

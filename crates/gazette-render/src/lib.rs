@@ -6,7 +6,7 @@ mod theme;
 
 pub use page::{
     ArticleMeta, ArticlePage, Block, Card, Chrome, HomePage, ListingPage, NavItem, NotFoundPage,
-    RankedCard, Section, TagLink,
+    RankedCard, SearchPage, Section, TagLink,
 };
 pub use structured_data::{
     NewsArticleFacts, Publisher, SocialImage, listing_json_ld, news_article_json_ld, og_locale,

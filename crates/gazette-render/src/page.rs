@@ -171,6 +171,13 @@ pub struct RankedCard {
     pub views: String,
 }
 
+/// `search.hbs`: the form and the results its script fills in.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome<'a>,
+}
+
 /// `404.hbs`.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotFoundPage<'a> {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use handlebars::Handlebars;
 
-use crate::{ArticlePage, HomePage, ListingPage, NotFoundPage};
+use crate::{ArticlePage, HomePage, ListingPage, NotFoundPage, SearchPage};
 
 /// A template: its registered name, its path inside a theme folder, and
 /// the built-in default's text (compiled in from `themes/default/`, so that
@@ -37,11 +37,12 @@ const PARTIALS: [TemplateFile; 7] = templates![
     "pagination" => "partials/pagination.hbs",
 ];
 /// One per page type.
-const PAGES: [TemplateFile; 4] = templates![
+const PAGES: [TemplateFile; 5] = templates![
     "article" => "article.hbs",
     "listing" => "listing.hbs",
     "home" => "home.hbs",
     "not-found" => "404.hbs",
+    "search" => "search.hbs",
 ];
 
 /// Static files the theme ships, written to the store under the same path
@@ -64,7 +65,7 @@ struct Asset {
     default: &'static [u8],
 }
 
-const ASSETS: [Asset; 10] = assets![
+const ASSETS: [Asset; 11] = assets![
     "assets/fonts/noto-sans-latin-400-normal.woff2" => "font/woff2",
     "assets/fonts/noto-sans-latin-700-normal.woff2" => "font/woff2",
     "assets/fonts/noto-sans-vietnamese-400-normal.woff2" => "font/woff2",
@@ -79,6 +80,8 @@ const ASSETS: [Asset; 10] = assets![
     "assets/icons/icon-512.png" => "image/png",
     // The view counter's beacon and count, deferred (`partials/article-meta.hbs`).
     "assets/views.js" => "text/javascript; charset=utf-8",
+    // The search page's queries against the static index (`search.hbs`).
+    "assets/search.js" => "text/javascript; charset=utf-8",
 ];
 
 /// The theme's square logo, and its side in pixels: the publisher logo in
@@ -231,6 +234,10 @@ impl Renderer {
 
     pub fn render_not_found(&self, page: &NotFoundPage<'_>) -> Result<String, RenderError> {
         self.render("not-found", page)
+    }
+
+    pub fn render_search(&self, page: &SearchPage<'_>) -> Result<String, RenderError> {
+        self.render("search", page)
     }
 
     fn render(

@@ -38,7 +38,7 @@ pub fn revision_key(article_id: &str, revision: u64, extension: &str) -> String 
 /// category slug equal to one of them would put articles among them.
 pub const RESERVED_CATEGORIES: &[&str] = &[
     "articles", "assets", "atom", "feed", "feeds", "index", "page", "pages", "robots", "rss",
-    "search", "sitemap", "sitemaps", "static", "tag", "tags",
+    "pagefind", "search", "sitemap", "sitemaps", "static", "tag", "tags",
 ];
 
 /// Names inside a category folder that are the category's own pages and
@@ -116,6 +116,25 @@ pub const SITE_STATE_KEY: &str = "_gazette/index/site.json";
 
 /// The home page's "most read" block as last rendered (`MostRead`).
 pub const MOST_READ_KEY: &str = "_gazette/index/most-read.json";
+
+/// How many objects the search documents are spread over: a change
+/// rewrites one of them, and a build of the search index reads them all.
+pub const SEARCH_SHARDS: u16 = 256;
+
+/// The search documents' shard holding `article_id`.
+pub fn search_shard_of(article_id: &str) -> u16 {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(article_id.as_bytes());
+    u16::from(digest[0]) % SEARCH_SHARDS
+}
+
+/// `_gazette/index/search/<n>.json`: one shard of the search documents, by article id.
+pub fn search_shard_key(shard: u16) -> String {
+    format!("{STATE_PREFIX}search/{shard}.json")
+}
+
+/// What the search index in the public site was built from, and its files.
+pub const SEARCH_MANIFEST_KEY: &str = "_gazette/index/search.json";
 
 pub fn record_key(article_id: &str) -> String {
     format!("{STATE_PREFIX}articles/{article_id}.json")

@@ -96,6 +96,10 @@ pub struct SiteState {
     /// from a state written before there was one.
     #[serde(default)]
     pub news: crate::NewsState,
+    /// Counts the flushes that changed what search finds; the search index
+    /// is current when it was built from this count (`SEARCH_MANIFEST_KEY`).
+    #[serde(default)]
+    pub search_seq: u64,
 }
 
 impl SiteState {

@@ -44,7 +44,7 @@ where
 pub use gazette_site::revision_key;
 pub use index::{
     FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildProgress,
-    RebuildReport, WhenEmpty, rebuild,
+    RebuildReport, SearchReport, WhenEmpty, rebuild,
 };
 pub use launch::Launch;
 pub use notify::{

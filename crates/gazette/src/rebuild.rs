@@ -109,6 +109,12 @@ async fn rebuild_holding_locks(
         report.articles as f64 / elapsed.as_secs_f64().max(f64::EPSILON),
         report.withdrawn,
     );
+    say!(
+        "search index: {} articles in {} files, {} bytes",
+        report.search.documents,
+        report.search.files,
+        report.search.bytes,
+    );
     Ok(())
 }
 

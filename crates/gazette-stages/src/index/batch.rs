@@ -14,16 +14,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gazette_site::Change;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::IndexFailure;
+use super::{IndexFailure, Indexed};
 
 /// A flush's outcome, shared by every change in the batch.
 pub(crate) type Outcome = Result<(), Arc<IndexFailure>>;
 
-type Request = (Change, oneshot::Sender<Outcome>);
+type Request = (Indexed, oneshot::Sender<Outcome>);
 
 /// The handlers' side of the flusher.
 #[derive(Debug, Clone)]
@@ -35,7 +34,7 @@ impl Batcher {
     /// Starts the flusher. `flush` gets every change of one batch, in arrival order.
     pub(crate) fn start<F, Fut>(linger: Duration, max_batch: usize, flush: F) -> Self
     where
-        F: Fn(Vec<Change>) -> Fut + Send + 'static,
+        F: Fn(Vec<Indexed>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), IndexFailure>> + Send,
     {
         let (requests, mut incoming) = mpsc::channel::<Request>(max_batch.max(1));
@@ -50,7 +49,7 @@ impl Batcher {
                         Ok(None) | Err(_) => break,
                     }
                 }
-                let (changes, waiters): (Vec<Change>, Vec<_>) = batch.into_iter().unzip();
+                let (changes, waiters): (Vec<Indexed>, Vec<_>) = batch.into_iter().unzip();
                 let outcome = flush(changes).await.map_err(Arc::new);
                 for waiter in waiters {
                     // A waiter gone (its handler timed out) is retried by
@@ -63,7 +62,7 @@ impl Batcher {
     }
 
     /// Queues `change` for the next flush and waits for its outcome.
-    pub(crate) async fn submit(&self, change: Change) -> Outcome {
+    pub(crate) async fn submit(&self, change: Indexed) -> Outcome {
         let (tell, told) = oneshot::channel();
         if self.requests.send((change, tell)).await.is_err() {
             return Err(Arc::new(IndexFailure::FlusherGone));

@@ -19,8 +19,9 @@ use gazette_store::{PutObject, Store, StoreError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::IndexFailure;
 use super::outputs::{Outputs, object};
+use super::search::{self, SearchChange, SearchShard};
+use super::{IndexFailure, Indexed};
 use crate::Stores;
 
 /// Requests to the store in flight at once during a flush.
@@ -39,6 +40,8 @@ pub(crate) struct SiteIndex {
     pub(crate) most_read: MostRead,
     /// Whether the batch changed the block, so that it is written back.
     pub(crate) most_read_changed: bool,
+    /// The search documents' shards the batch rewrites.
+    pub(crate) search_shards: BTreeMap<u16, SearchShard>,
 }
 
 /// What a flush did, for logs and the cost report.
@@ -48,15 +51,18 @@ pub struct FlushReport {
     pub objects_written: usize,
     /// When the news sitemap's oldest entry leaves the window, as committed.
     pub news_expiry: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the batch changed what search finds.
+    pub search_changed: bool,
 }
 
 /// Applies `changes` to the index and writes what they make stale.
 pub(crate) async fn flush(
     stores: &Stores,
     outputs: &Outputs<'_>,
-    changes: Vec<Change>,
+    batch: Vec<Indexed>,
 ) -> Result<FlushReport, IndexFailure> {
-    let count = changes.len();
+    let count = batch.len();
+    let (changes, search_changes): (Vec<Change>, Vec<SearchChange>) = batch.into_iter().unzip();
     let store = &stores.archive;
     let mut index = SiteIndex {
         site: get_json(store, SITE_STATE_KEY).await?,
@@ -122,6 +128,11 @@ pub(crate) async fn flush(
             refresh_latest(state, pages);
         }
     }
+    index.search_shards = search::apply_changes(store, search_changes, &index.records).await?;
+    let search_changed = !index.search_shards.is_empty();
+    if search_changed {
+        index.site.search_seq += 1;
+    }
     if dirty.touches_site() {
         index.most_read = get_json(store, MOST_READ_KEY).await?;
         index.most_read_changed = index.most_read.follow(&index.records, &index.pages);
@@ -131,6 +142,7 @@ pub(crate) async fn flush(
         changes: count,
         objects_written: written,
         news_expiry: index.site.news.next_expiry(),
+        search_changed,
     })
 }
 
@@ -222,6 +234,7 @@ pub(crate) async fn write(
             state.push(json_object(shard_state_key(*number), shard)?);
         }
     }
+    state.extend(search::shard_objects(&index.search_shards)?);
     let mut records = Vec::new();
     for id in &dirty.records {
         if let Some(record) = index.records.get(id) {

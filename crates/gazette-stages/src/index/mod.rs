@@ -10,6 +10,7 @@ mod flush;
 mod most_read;
 mod outputs;
 mod rebuild;
+mod search;
 mod site_files;
 
 use std::sync::Arc;
@@ -29,6 +30,11 @@ pub use flush::FlushReport;
 pub(crate) use flush::{SiteIndex, put_all, write};
 pub(crate) use outputs::Outputs;
 pub use rebuild::{RebuildError, RebuildProgress, RebuildReport, WhenEmpty, rebuild};
+use search::SearchChange;
+pub use search::SearchReport;
+
+/// One change to the listings, and what it means for search.
+pub(crate) type Indexed = (Change, SearchChange);
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexFailure {
@@ -51,6 +57,8 @@ pub enum IndexFailure {
     Encode(serde_json::Error),
     #[error("cannot read the view counts: {0}")]
     Registry(#[from] gazette_subscribers::DatabaseError),
+    #[error("cannot build the search index: {0}")]
+    Search(#[from] gazette_search::SearchError),
     #[error("the index flusher stopped")]
     FlusherGone,
     /// The shared outcome of the batch this message was flushed in.
@@ -62,7 +70,7 @@ impl Failure for IndexFailure {
     fn disposition(&self) -> Disposition {
         match self {
             Self::Store(e) if e.is_transient() => Disposition::Retry,
-            Self::FlusherGone | Self::Registry(_) => Disposition::Retry,
+            Self::FlusherGone | Self::Registry(_) | Self::Search(_) => Disposition::Retry,
             Self::Store(_) => Disposition::DeadLetter {
                 reason: "store-refused",
             },
@@ -130,6 +138,8 @@ struct Site {
     /// The news sitemap's next expiry as each flush committed it: the
     /// timer's wake-up may have to come sooner.
     flushed: tokio::sync::watch::Sender<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Told of each flush that changed what search finds; the search builder waits on it.
+    searched: tokio::sync::watch::Sender<u64>,
 }
 
 impl Site {
@@ -240,10 +250,16 @@ impl IndexStage {
             base_url,
             writing: tokio::sync::Mutex::new(()),
             flushed: tokio::sync::watch::Sender::new(None),
+            searched: tokio::sync::watch::Sender::new(0),
         });
         put_all(&site.stores.site, site.outputs().fixed_pages()?).await?;
         start_news_timer(Arc::downgrade(&site), site.flushed.subscribe());
         most_read::start_timer(Arc::downgrade(&site), registry, index.most_read_refresh);
+        search::start_builder(
+            Arc::downgrade(&site),
+            index.search_interval,
+            site.searched.subscribe(),
+        );
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);
@@ -253,6 +269,9 @@ impl IndexStage {
                     flush::flush(&site.stores, &site.outputs(), changes).await?
                 };
                 site.flushed.send_replace(report.news_expiry);
+                if report.search_changed {
+                    site.searched.send_modify(|flushes| *flushes += 1);
+                }
                 metrics::counter!("gazette_index_objects_written_total")
                     .increment(report.objects_written as u64);
                 metrics::histogram!("gazette_index_batch_changes").record(report.changes as f64);
@@ -268,15 +287,21 @@ impl IndexStage {
     }
 
     /// The change a lifecycle event makes to the index.
-    async fn change_of(&self, message: &Inbound) -> Result<Change, IndexFailure> {
+    async fn change_of(&self, message: &Inbound) -> Result<Indexed, IndexFailure> {
         let routing_key = message.routing_key.as_str();
         if routing_key == EventType::Unpublished.as_str() {
             let event: Envelope<Unpublished> =
                 decode_event(&self.site.schemas, EventType::Unpublished, message)?;
-            return Ok(Change::Unlisted {
+            let search = SearchChange {
+                article_id: event.data.article_id.clone(),
+                revision: event.data.revision,
+                document: None,
+            };
+            let change = Change::Unlisted {
                 article_id: event.data.article_id,
                 revision: event.data.revision,
-            });
+            };
+            return Ok((change, search));
         }
         if routing_key != EventType::Published.as_str()
             && routing_key != EventType::Updated.as_str()
@@ -294,11 +319,18 @@ impl IndexStage {
             .archive
             .get(&revision_key(&data.article_id, data.revision, "json"))
             .await?;
-        let (lead, author, tags) = copy
+        let (lead, author, tags, body_html) = copy
             .and_then(|bytes| serde_json::from_slice::<ValidatedArticle>(&bytes).ok())
-            .map(|v| (v.article.lead, v.article.author, v.article.tags))
+            .map(|v| {
+                (
+                    v.article.lead,
+                    v.article.author,
+                    v.article.tags,
+                    v.body_html,
+                )
+            })
             .unwrap_or_default();
-        Ok(Change::Listed(Entry {
+        let entry = Entry {
             article_id: data.article_id,
             revision: data.revision,
             title: data.title,
@@ -311,7 +343,17 @@ impl IndexStage {
             lead,
             author,
             tags,
-        }))
+        };
+        let search = SearchChange {
+            article_id: entry.article_id.clone(),
+            revision: entry.revision,
+            document: Some(search::document_of(
+                &entry,
+                body_html,
+                self.site.settings.time_zone,
+            )),
+        };
+        Ok((Change::Listed(entry), search))
     }
 }
 

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use gazette_render::{
     Block, Card, Chrome, HomePage, ListingPage, NavItem, NotFoundPage, RankedCard, RenderError,
-    Renderer, listing_json_ld,
+    Renderer, SearchPage, listing_json_ld,
 };
 use gazette_site::{
     BLOCK_LEN, BaseUrl, CategoryState, Entry, FEED_LEN, Feed, HOME_LATEST, MostRead,
@@ -28,6 +28,8 @@ pub(super) const SITE_LANGUAGE: &str = "vi";
 /// OpenGraph's spelling of the site's language and territory (a test holds it to [`SITE_LANGUAGE`]).
 const SITE_LOCALE: &str = "vi_VN";
 pub(crate) const NOT_FOUND_KEY: &str = "404.html";
+/// The search page, served at `/search/`.
+pub(crate) const SEARCH_PAGE_KEY: &str = "search/index.html";
 
 /// A tag page listing fewer live articles than this carries `noindex`. A
 /// page of one or two links is what search engines call thin content: it
@@ -383,11 +385,33 @@ impl Outputs<'_> {
         Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
     }
 
-    /// The 404 page, `robots.txt`, the web app manifest and the theme's
+    /// `/search/`: the page that queries the static search index. Kept
+    /// out of search engines: a results page is no page of its own.
+    fn search_page(&self) -> Result<PutObject, RenderError> {
+        let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
+        let nav = self.nav(None, false);
+        let chrome = self.chrome(PageFacts {
+            title: "Tìm kiếm",
+            noindex: true,
+            canonical_url: "",
+            feeds: &feeds,
+            nav: &nav,
+            structured_data: "",
+        });
+        let html = self.renderer.render_search(&SearchPage { chrome })?;
+        Ok(object(SEARCH_PAGE_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
+    }
+
+    /// The 404 page, the search page, `robots.txt`, the web app manifest and the theme's
     /// static files: written when the indexer starts and by every rebuild,
     /// so a theme or site-name change reaches the store.
     pub(crate) fn fixed_pages(&self) -> Result<Vec<PutObject>, RenderError> {
-        let mut objects = vec![self.not_found()?, self.robots_txt(), self.manifest()];
+        let mut objects = vec![
+            self.not_found()?,
+            self.search_page()?,
+            self.robots_txt(),
+            self.manifest(),
+        ];
         for asset in self.renderer.assets() {
             objects.push(PutObject {
                 key: asset.path.to_owned(),

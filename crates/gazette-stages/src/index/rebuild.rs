@@ -25,6 +25,7 @@ use tokio::task::JoinSet;
 use tracing::info;
 
 use super::outputs::Outputs;
+use super::search::{self, SearchReport};
 use super::{IndexFailure, SiteIndex, base_url, put_all, write};
 use crate::pages::{PAGE_CONTENT_TYPE, location_of, revision_metadata, sha256_hex};
 use crate::render::ArticlePages;
@@ -50,6 +51,8 @@ pub struct RebuildReport {
     pub articles: u64,
     pub withdrawn: u64,
     pub derived_objects: u64,
+    /// The search index built from the live articles.
+    pub search: SearchReport,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,7 +147,7 @@ pub async fn rebuild(
                     }
                 })
                 .buffer_unordered(IN_FLIGHT_PER_TASK)
-                .try_collect::<Vec<Entry>>()
+                .try_collect::<Vec<(Entry, String)>>()
                 .await
         });
     }
@@ -154,6 +157,14 @@ pub async fn rebuild(
         entries.extend(part);
     }
     progress(RebuildProgress::Indexing);
+    let documents = entries
+        .iter_mut()
+        .map(|(entry, body_html)| {
+            let document = search::document_of(entry, std::mem::take(body_html), site.time_zone);
+            (entry.article_id.clone(), document)
+        })
+        .collect();
+    let entries: Vec<Entry> = entries.into_iter().map(|(entry, _)| entry).collect();
     info!(
         articles = entries.len(),
         seconds = rendering.elapsed().as_secs_f64(),
@@ -183,6 +194,9 @@ pub async fn rebuild(
         &index.pages,
     );
     index.most_read_changed = true;
+    // Every shard, so that none keeps an article the registry no longer lists.
+    index.search_shards = search::all_shards(documents);
+    index.site.search_seq = 1;
     let outputs = Outputs {
         renderer: &renderer,
         site: &site,
@@ -202,10 +216,20 @@ pub async fn rebuild(
     );
     remove_stale_pages(&stores.site, &index, &dirty).await?;
     remove_orphan_tags(stores, &index).await?;
+    let search = search::build_once(stores, search::Force::Yes)
+        .await?
+        .unwrap_or_default();
+    info!(
+        documents = search.documents,
+        files = search.files,
+        bytes = search.bytes,
+        "search index built"
+    );
     Ok(RebuildReport {
         articles: index.site.next_site_seq,
         withdrawn,
         derived_objects,
+        search,
     })
 }
 
@@ -216,7 +240,7 @@ async fn article_page(
     render: &ArticlePages,
     base: &str,
     article: &ArticleState,
-) -> Result<Entry, RebuildError> {
+) -> Result<(Entry, String), RebuildError> {
     let (id, revision) = (article.article_id.as_str(), article.revision);
     let page_key = article.page_key.clone().unwrap_or_default();
     let key = revision_key(id, revision, "json");
@@ -245,7 +269,7 @@ async fn article_page(
             .await?;
     }
     let article = validated.article;
-    Ok(Entry {
+    let entry = Entry {
         article_id: article.id,
         revision,
         title: article.title,
@@ -260,7 +284,8 @@ async fn article_page(
         lead: article.lead,
         author: article.author,
         tags: article.tags,
-    })
+    };
+    Ok((entry, validated.body_html))
 }
 
 async fn read_json<T: serde::de::DeserializeOwned>(

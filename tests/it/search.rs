@@ -1,0 +1,214 @@
+//! Site search in headless Chromium against Garage's website endpoint: Vietnamese found with or without tone marks (đ too), nothing scheduled or withdrawn ever found, the page safe from what articles say, and the view count shown on an article.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+use std::process::Command;
+
+use gazette_contract::EventType;
+use serde_json::{Value, json};
+
+use crate::support::{
+    TestEnv, Worker, cms, eventually, free_local_addr, needs, repo_root, stdout_of, wait_for_http,
+};
+
+fn article(id: &str, title: &str, lead: &str, body: &str) -> Value {
+    let mut article = cms::article(id, 1, title);
+    article["lead"] = json!(lead);
+    article["body"] = json!({"format": "markdown", "content": body});
+    article
+}
+
+/// Whether the public index is built from everything the indexer has flushed.
+async fn index_is_current(archive: &gazette_store::Store) -> Result<(), String> {
+    let read = |bytes: Option<Vec<u8>>| -> Value {
+        bytes.map_or(Value::Null, |b| serde_json::from_slice(&b).unwrap())
+    };
+    let site = read(archive.get("_gazette/index/site.json").await.unwrap());
+    let manifest = read(archive.get("_gazette/index/search.json").await.unwrap());
+    let (seq, built) = (&site["search_seq"], &manifest["built_from"]);
+    match (seq.as_u64(), built.as_u64()) {
+        (Some(seq), Some(built)) if built >= seq => Ok(()),
+        _ => Err(format!("search_seq {seq}, index built from {built}")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_find_articles_without_tone_marks_and_never_scheduled_or_withdrawn_ones() {
+    needs!(RabbitMq, Garage, Browser);
+    let check_dir = crate::browser::browser_check_dir();
+    let mut env = TestEnv::start("search").await;
+    let base = format!(
+        "http://{}.web.garage.localhost:{}",
+        env.garage.bucket, env.garage.web_port
+    );
+    let api = free_local_addr();
+    env.extra_env.extend([
+        ("GAZETTE_PUBLIC_URL".to_owned(), format!("{base}/")),
+        ("GAZETTE_SEARCH_INTERVAL".to_owned(), "1s".to_owned()),
+        ("GAZETTE_HTTP_ADDR".to_owned(), api.to_string()),
+        ("GAZETTE_API_URL".to_owned(), format!("http://{api}")),
+    ]);
+    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    wait_for_http(api, "/healthz", 200).await;
+
+    let mut scheduled = article(
+        "tim-hen-gio",
+        "Kế hoạch cấm đường Hà Nội sắp tới",
+        "(NTL) Chưa được công bố.",
+        "Bài hẹn giờ về Hà Nội.",
+    );
+    scheduled["published_at"] =
+        json!((chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339());
+    let stdout = env.submit_and_wait(&[
+        article(
+            "tim-ha-noi",
+            "Hội nghị ở Hà Nội bàn về giao thông",
+            "(NTL) Đại biểu Đông Anh dự hội nghị.",
+            "Dự án mở rộng **đường Nguyễn Trãi** được thông qua.\n\nMột dòng chữ <script>alert(1)</script> trong bài.",
+        ),
+        article(
+            "tim-tiep-dan",
+            "Lịch tiếp dân tháng 7",
+            "(NTL) Ủy ban nhân dân phường thông báo.",
+            "Lịch tiếp công dân định kỳ.",
+        ),
+        article(
+            "tim-go-bo",
+            "Thông báo cũ về Hà Nội",
+            "(NTL) Sẽ bị gỡ.",
+            "Nội dung sẽ bị gỡ bỏ.",
+        ),
+        scheduled,
+    ]);
+    assert!(
+        stdout.contains("scheduled revision 1 of tim-hen-gio"),
+        "{stdout}"
+    );
+    cms::post(
+        &env,
+        EventType::Withdrawn,
+        &cms::withdrawal("tim-go-bo", "Thông tin sai"),
+    )
+    .await;
+    let store = env.store().await;
+    let archive = env.archive().await;
+    // The withdrawal is flushed (its page is gone), then the index is rebuilt from it.
+    eventually(|| async {
+        let gone = store
+            .get("thong-bao/thong-bao-cu-ve-ha-noi.html")
+            .await
+            .unwrap()
+            .is_none();
+        let listed = String::from_utf8(
+            store
+                .get("thong-bao/index.html")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+                .to_vec(),
+        )
+        .unwrap();
+        match gone && !listed.contains("Thông báo cũ") {
+            true => index_is_current(&archive).await,
+            false => Err("the withdrawal is not flushed yet".to_owned()),
+        }
+    })
+    .await;
+    // One reader, so that the article page has a count to show.
+    let article_path = "/thong-bao/hoi-nghi-o-ha-noi-ban-ve-giao-thong.html";
+    std::fs::copy(
+        repo_root().join("tests/browser/search.mjs"),
+        check_dir.join("search.mjs"),
+    )
+    .unwrap();
+    let queries = [
+        "ha noi",
+        "Hà Nội",
+        "HA NOI giao thong",
+        "duong nguyen trai",
+        "dong anh",
+        "lich tiep dan",
+        "cấm",
+        "xyzzy",
+    ];
+    let run = stdout_of(
+        Command::new("node")
+            .current_dir(&check_dir)
+            .arg("search.mjs")
+            .arg(&base)
+            .arg(article_path)
+            .args(queries),
+        "the search check",
+    );
+    let report: Value = serde_json::from_slice(&run).unwrap();
+    let searches = report["searches"].as_array().unwrap();
+    assert_eq!(searches.len(), queries.len());
+    let found = |query: &str| -> Vec<String> {
+        let search = searches.iter().find(|s| s["query"] == query).unwrap();
+        assert_eq!(
+            search["scripts"], 0,
+            "no markup from an article runs: {search}"
+        );
+        let titles: Vec<String> = search["titles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect();
+        // The index itself holds nothing scheduled or withdrawn.
+        for url in search["indexed"].as_array().unwrap() {
+            let url = url.as_str().unwrap();
+            assert!(
+                !url.contains("ke-hoach") && !url.contains("thong-bao-cu"),
+                "{query}: the index answers {url}"
+            );
+        }
+        titles
+    };
+    let meeting = "Hội nghị ở Hà Nội bàn về giao thông".to_owned();
+    for query in [
+        "ha noi",
+        "Hà Nội",
+        "HA NOI giao thong",
+        "duong nguyen trai",
+        "dong anh",
+    ] {
+        assert_eq!(found(query), [meeting.clone()], "{query}");
+    }
+    assert_eq!(found("lich tiep dan"), ["Lịch tiếp dân tháng 7"]);
+    assert_eq!(
+        found("cấm"),
+        Vec::<String>::new(),
+        "the scheduled article's own word"
+    );
+    assert_eq!(found("xyzzy"), Vec::<String>::new());
+    let ha_noi = searches.iter().find(|s| s["query"] == "ha noi").unwrap();
+    assert!(
+        ha_noi["marks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "Hà"),
+        "the match is marked as written: {ha_noi}"
+    );
+    assert!(
+        ha_noi["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("Tìm thấy 1 bài viết"),
+        "{ha_noi}"
+    );
+    assert!(ha_noi["bytes"].as_u64().unwrap() > 0, "{ha_noi}");
+
+    // The article page's counter: this visit, counted and shown.
+    let views = &report["views"];
+    assert_eq!(views["count"], "1", "{views}");
+    assert!(
+        views["text"].as_str().unwrap().contains("Lượt xem"),
+        "{views}"
+    );
+    env.teardown().await;
+}

@@ -58,6 +58,9 @@ enum Task {
         runs: usize,
         #[arg(long, default_value = "docs")]
         out: PathBuf,
+        /// Leave the rebuilt site here (to serve it and try its search page).
+        #[arg(long)]
+        keep: Option<PathBuf>,
     },
     /// Offer view-counter beacons at a fixed rate to the API and measure their latency.
     Views {
@@ -104,7 +107,8 @@ fn main() -> anyhow::Result<()> {
             index_site,
             runs,
             out,
-        } => site(&root, articles, index_site, runs, &root.join(out)),
+            keep,
+        } => site(&root, articles, index_site, runs, &root.join(out), keep),
         Task::Views { rate, seconds, out } => views(&root, rate, seconds, &root.join(out)),
     }
 }
@@ -144,6 +148,7 @@ fn site(
     index_site: usize,
     runs: usize,
     out: &Path,
+    keep: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let plan = gazette_bench::site::SitePlan {
         gazette_binary: build(root, "release", "gazette", "gazette")?,
@@ -154,6 +159,7 @@ fn site(
         articles,
         runs,
         index_site_articles: index_site,
+        keep,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(gazette_bench::site::run(&plan))?;

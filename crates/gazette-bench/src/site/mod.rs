@@ -53,6 +53,9 @@ pub struct SitePlan {
     pub runs: usize,
     /// Size of the site the indexer's cost is measured in.
     pub index_site_articles: usize,
+    /// Where to leave the rebuilt site (the last run's), to look at or
+    /// serve; `None` removes it with the rest of the work.
+    pub keep: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,7 +68,50 @@ pub struct SiteReport {
     /// Hugo's time over Gazette's: above 1, Gazette is faster.
     pub ratio: f64,
     pub hugo_version: String,
+    /// The search index `gazette rebuild` built for these articles.
+    pub search: SearchSize,
     pub index: IndexCost,
+}
+
+/// The static search index in the public site (`pagefind/`), all told.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SearchSize {
+    pub files: usize,
+    pub bytes: u64,
+    /// Its chunks of the word index, and the largest.
+    pub index_chunks: usize,
+    pub largest_chunk_bytes: u64,
+    /// One per article: the text a result shows.
+    pub fragments: usize,
+}
+
+fn search_size(folder: &Path) -> anyhow::Result<SearchSize> {
+    let mut size = SearchSize::default();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                pending.push(entry.path());
+                continue;
+            }
+            size.files += 1;
+            size.bytes += meta.len();
+            let parent = dir.file_name().and_then(|n| n.to_str());
+            match parent {
+                Some("index") => {
+                    size.index_chunks += 1;
+                    size.largest_chunk_bytes = size.largest_chunk_bytes.max(meta.len());
+                }
+                Some("fragment") => size.fragments += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(size)
 }
 
 /// New articles, indexed one at a time into a site of `site_articles`.
@@ -140,6 +186,11 @@ pub async fn run(plan: &SitePlan) -> anyhow::Result<SiteReport> {
         "gazette rebuild wrote no RSS feed"
     );
 
+    let search = search_size(&store.join("pagefind"))?;
+    if let Some(keep) = &plan.keep {
+        let _ = std::fs::remove_dir_all(keep);
+        copy_tree(&store, keep)?;
+    }
     let index = index_cost(plan, work.path()).await?;
     let (gazette_median, hugo_median) = (median(&gazette_seconds), median(&hugo_seconds));
     Ok(SiteReport {
@@ -150,6 +201,7 @@ pub async fn run(plan: &SitePlan) -> anyhow::Result<SiteReport> {
         gazette_median,
         hugo_median,
         hugo_version: hugo_version.trim().to_owned(),
+        search,
         index,
     })
 }
@@ -309,6 +361,9 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
          for the site, and the sitemap. Hugo reads the same articles as Markdown and writes \
          one section per category paginated by 20, the home page, RSS per section and for the \
          site, and its sitemap.\n\n\
+         The rebuild includes the search index ({sfiles} files, {sbytes} bytes in \
+         `pagefind/`: {chunks} word-index chunks, the largest {largest} bytes, and \
+         {fragments} fragments, one per article), which Hugo does not build.\n\n\
          ## New articles in a {site}-article site\n\n\
          | article | place in its category | opens a page | objects written (the indexer's count) | files changed on disk | bytes written |\n|---|---|---|---|---|---|\n\
          {rows}\n\
@@ -317,7 +372,9 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
          article lands on its category's newest page (pages count from the oldest), and the \
          rest is a fixed set: the category's front page and two feeds, the home page and two \
          site feeds, the sitemap (past 50,000 URLs its shard and the index), and the state \
-         (the page's, the shard's, the article's record, the site's). Every 20th article in a \
+         (the page's, the shard's, the article's record, the site's, and the shard of search \
+         documents that holds the article). The search index itself is rebuilt from those \
+         shards at most once per `GAZETTE_SEARCH_INTERVAL`, apart from the flush. Every 20th article in a \
          category opens a new page and rewrites the page before it too. Files changed are \
          counted on disk independently of the indexer. Bytes grow with the sitemap shard \
          (up to 50,000 URLs) and its state.\n",
@@ -329,6 +386,11 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
         hm = report.hugo_median,
         ratio = report.ratio,
         site = report.index.site_articles,
+        sfiles = report.search.files,
+        sbytes = report.search.bytes,
+        chunks = report.search.index_chunks,
+        largest = report.search.largest_chunk_bytes,
+        fragments = report.search.fragments,
         rows = report
             .index
             .new_articles
@@ -344,4 +406,19 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
             ))
             .collect::<String>(),
     )
+}
+
+/// `from` and everything under it, copied to `to`.
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.metadata()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }

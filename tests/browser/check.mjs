@@ -78,7 +78,10 @@ for (const spec of pages) {
         text: a.textContent, href: a.getAttribute('href'), current: a.getAttribute('aria-current') }));
       const links = [...document.querySelectorAll('link[rel]')].map((l) => ({ rel: l.getAttribute('rel'), href: l.href }));
       const tagLinks = [...document.querySelectorAll('a[rel="tag"]')].map((a) => a.href);
-      return { jsonLd, meta, nav, links, tagLinks };
+      const search = document.querySelector('header form[role="search"]');
+      const searchBox = search ? { action: search.getAttribute('action'),
+        labelled: !!search.querySelector('label[for="site-search-q"]') && !!search.querySelector('#site-search-q[name="q"]') } : null;
+      return { jsonLd, meta, nav, links, tagLinks, searchBox };
     });
     report.push({ page: name, width, status: response.status(), parseErrors, serious, minor, overflow, fonts: [...fonts], focus, seo });
     await context.close();

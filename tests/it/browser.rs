@@ -114,6 +114,7 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
         format!("article=/{article_key}"),
         "tag=/tag/hoi-nghi/".to_owned(),
         "not-found=/khong-co-trang-nay.html".to_owned(),
+        "search=/search/?q=h%C3%A0%20n%E1%BB%99i".to_owned(),
     ];
     let run = stdout_of(
         Command::new("node")
@@ -197,7 +198,7 @@ async fn every_page_type_passes_in_chromium_at_phone_and_desktop_widths() {
     // Binary, so read from the store rather than as text.
     let favicon = store.get("favicon.ico").await.unwrap().unwrap();
     assert_eq!(favicon[..4], [0, 0, 1, 0], "an ICO file");
-    for page in ["home", "listing", "numbered", "article", "tag", "not-found"] {
+    for page in pages.iter().filter_map(|spec| spec.split('=').next()) {
         for width in ["phone", "desktop"] {
             let shot = out.join(format!("{page}-{width}.png"));
             assert!(
@@ -317,7 +318,13 @@ fn check_what_search_engines_read(entry: &Value, base: &str) {
     let of_type = |kind: &str| graph.iter().find(|item| item["@type"] == kind).copied();
     let robots = meta(seo, "robots");
 
-    if page == "not-found" {
+    assert_eq!(
+        seo["searchBox"],
+        json!({"action": "/search/", "labelled": true}),
+        "every header has the site's search, its box labelled: {what}"
+    );
+    // A missing page and a page of search results are no pages of their own.
+    if page == "not-found" || page == "search" {
         assert_eq!(robots, ["noindex"], "{what}");
         return;
     }

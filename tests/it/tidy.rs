@@ -80,6 +80,7 @@ fn each_external_system_has_exactly_one_door() {
         ("sqlx", "gazette-subscribers", "sqlx::"),
         ("reqwest", "gazette-webhooks", "reqwest::"),
         ("lettre", "gazette-email", "lettre::"),
+        ("pagefind", "gazette-search", "pagefind::"),
     ];
     for dir in crate_dirs() {
         let name = dir

@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 use gazette_render::{
-    Block, Card, Chrome, HomePage, ListingPage, NavItem, NotFoundPage, RankedCard, RenderError,
-    Renderer, SearchPage, listing_json_ld,
+    Block, Card, Chrome, HomePage, ListingPage, NavItem, RankedCard, RenderError, Renderer,
+    listing_json_ld,
 };
 use gazette_site::{
     BLOCK_LEN, BaseUrl, CategoryState, Entry, FEED_LEN, Feed, HOME_LATEST, MostRead,
@@ -27,9 +27,6 @@ const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
 pub(super) const SITE_LANGUAGE: &str = "vi";
 /// OpenGraph's spelling of the site's language and territory (a test holds it to [`SITE_LANGUAGE`]).
 const SITE_LOCALE: &str = "vi_VN";
-pub(crate) const NOT_FOUND_KEY: &str = "404.html";
-/// The search page, served at `/search/`.
-pub(crate) const SEARCH_PAGE_KEY: &str = "search/index.html";
 
 /// A tag page listing fewer live articles than this carries `noindex`. A
 /// page of one or two links is what search engines call thin content: it
@@ -63,14 +60,14 @@ struct ListingPlace<'a> {
 }
 
 /// What differs between the derived pages' chrome.
-struct PageFacts<'a> {
-    title: &'a str,
-    /// Kept out of search: the 404 page, and thin tag pages.
-    noindex: bool,
-    canonical_url: &'a str,
-    feeds: &'a (String, String),
-    nav: &'a [NavItem],
-    structured_data: &'a str,
+pub(super) struct PageFacts<'a> {
+    pub(super) title: &'a str,
+    /// Kept out of search: the 404 page, the search page, and thin tag pages.
+    pub(super) noindex: bool,
+    pub(super) canonical_url: &'a str,
+    pub(super) feeds: &'a (String, String),
+    pub(super) nav: &'a [NavItem],
+    pub(super) structured_data: &'a str,
 }
 
 /// Everything the derived pages share: the theme, the site, its absolute base URL.
@@ -124,7 +121,7 @@ impl Outputs<'_> {
 
     /// The navigation as seen from a page of `category` (`None`: not a
     /// category's page); `front` on the category's own front page.
-    fn nav(&self, category: Option<&str>, front: bool) -> Vec<NavItem> {
+    pub(super) fn nav(&self, category: Option<&str>, front: bool) -> Vec<NavItem> {
         NavItem::marked(&self.site.sections, category, front)
     }
 
@@ -139,7 +136,7 @@ impl Outputs<'_> {
         )
     }
 
-    fn chrome<'b>(&'b self, page: PageFacts<'b>) -> Chrome<'b> {
+    pub(super) fn chrome<'b>(&'b self, page: PageFacts<'b>) -> Chrome<'b> {
         Chrome {
             lang: SITE_LANGUAGE,
             site_name: &self.site.name,
@@ -367,39 +364,6 @@ impl Outputs<'_> {
             most_read: &most_read,
         })?;
         Ok(object("index.html".to_owned(), html, PAGE_CONTENT_TYPE))
-    }
-
-    /// What the website endpoint answers for a missing or withdrawn page.
-    fn not_found(&self) -> Result<PutObject, RenderError> {
-        let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
-        let nav = self.nav(None, false);
-        let chrome = self.chrome(PageFacts {
-            title: "Không tìm thấy trang",
-            noindex: true,
-            canonical_url: "",
-            feeds: &feeds,
-            nav: &nav,
-            structured_data: "",
-        });
-        let html = self.renderer.render_not_found(&NotFoundPage { chrome })?;
-        Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
-    }
-
-    /// `/search/`: the page that queries the static search index. Kept
-    /// out of search engines: a results page is no page of its own.
-    fn search_page(&self) -> Result<PutObject, RenderError> {
-        let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
-        let nav = self.nav(None, false);
-        let chrome = self.chrome(PageFacts {
-            title: "Tìm kiếm",
-            noindex: true,
-            canonical_url: "",
-            feeds: &feeds,
-            nav: &nav,
-            structured_data: "",
-        });
-        let html = self.renderer.render_search(&SearchPage { chrome })?;
-        Ok(object(SEARCH_PAGE_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
     }
 
     /// The 404 page, the search page, `robots.txt`, the web app manifest and the theme's

@@ -1,10 +1,16 @@
-//! The site-wide files crawlers and browsers ask for by name: `robots.txt` and the web app manifest.
+//! The site-wide pages and files asked for by name: the 404 page, the search page, `robots.txt` and the web app manifest.
 
-use gazette_render::MANIFEST_ICONS;
+use gazette_render::{MANIFEST_ICONS, NotFoundPage, RenderError, SearchPage};
 use gazette_site::{NEWS_SITEMAP_KEY, SITEMAP_KEY};
 use gazette_store::PutObject;
 
-use super::outputs::{Outputs, SITE_LANGUAGE, object};
+use super::outputs::{Outputs, PageFacts, SITE_LANGUAGE, object};
+use crate::pages::PAGE_CONTENT_TYPE;
+
+/// What the website endpoint answers for a missing page.
+const NOT_FOUND_KEY: &str = "404.html";
+/// The search page, served at `/search/`.
+const SEARCH_PAGE_KEY: &str = "search/index.html";
 
 const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 const MANIFEST_CONTENT_TYPE: &str = "application/manifest+json";
@@ -12,6 +18,39 @@ const ROBOTS_KEY: &str = "robots.txt";
 const MANIFEST_KEY: &str = "manifest.webmanifest";
 
 impl Outputs<'_> {
+    /// What the website endpoint answers for a missing or withdrawn page.
+    pub(super) fn not_found(&self) -> Result<PutObject, RenderError> {
+        let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
+        let nav = self.nav(None, false);
+        let chrome = self.chrome(PageFacts {
+            title: "Không tìm thấy trang",
+            noindex: true,
+            canonical_url: "",
+            feeds: &feeds,
+            nav: &nav,
+            structured_data: "",
+        });
+        let html = self.renderer.render_not_found(&NotFoundPage { chrome })?;
+        Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
+    }
+
+    /// `/search/`: the page that queries the static search index. Kept
+    /// out of search engines: a results page is no page of its own.
+    pub(super) fn search_page(&self) -> Result<PutObject, RenderError> {
+        let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
+        let nav = self.nav(None, false);
+        let chrome = self.chrome(PageFacts {
+            title: "Tìm kiếm",
+            noindex: true,
+            canonical_url: "",
+            feeds: &feeds,
+            nav: &nav,
+            structured_data: "",
+        });
+        let html = self.renderer.render_search(&SearchPage { chrome })?;
+        Ok(object(SEARCH_PAGE_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
+    }
+
     /// `robots.txt`: everything may be crawled, and the sitemaps are here.
     pub(super) fn robots_txt(&self) -> PutObject {
         let sitemap = self.absolute(SITEMAP_KEY);

@@ -216,6 +216,7 @@ pub async fn rebuild(
     );
     remove_stale_pages(&stores.site, &index, &dirty).await?;
     remove_orphan_tags(stores, &index).await?;
+    let searching = std::time::Instant::now();
     let search = search::build_once(stores, search::Force::Yes)
         .await?
         .unwrap_or_default();
@@ -223,6 +224,7 @@ pub async fn rebuild(
         documents = search.documents,
         files = search.files,
         bytes = search.bytes,
+        seconds = searching.elapsed().as_secs_f64(),
         "search index built"
     );
     Ok(RebuildReport {

@@ -80,6 +80,11 @@ pub struct Views {
     seen: Mutex<HashMap<u64, Instant>>,
     /// Each client's token bucket: tokens left, when last filled.
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    /// Held by a flush while its views are neither pending nor stored, so
+    /// that a count never reads the database before the flush commits and
+    /// the pending views after it took them (and answers 0 for a view it
+    /// has just accepted).
+    flushing: tokio::sync::RwLock<()>,
 }
 
 /// What a beacon came to.
@@ -101,6 +106,7 @@ impl Views {
             pending: Mutex::default(),
             seen: Mutex::default(),
             buckets: Mutex::default(),
+            flushing: tokio::sync::RwLock::new(()),
         })
     }
 
@@ -161,6 +167,7 @@ impl Views {
 
     /// The stored count plus what this process has not flushed yet.
     pub async fn count(&self, article_id: &str) -> Result<u64, gazette_subscribers::DatabaseError> {
+        let _consistent = self.flushing.read().await;
         let stored = self.registry.views(article_id).await?;
         let pending = lock(&self.pending).get(article_id).copied().unwrap_or(0);
         Ok(stored + pending)
@@ -169,6 +176,7 @@ impl Views {
     /// Writes what was counted since the last flush; on failure keeps it
     /// for the next one.
     pub async fn flush(&self) -> Result<(), gazette_subscribers::DatabaseError> {
+        let _flushing = self.flushing.write().await;
         let batch: Vec<(String, u64)> = std::mem::take(&mut *lock(&self.pending))
             .into_iter()
             .collect();

@@ -998,7 +998,7 @@ _gazette() {
             return 0
             ;;
         gazette__subcmd__rebuild)
-            opts="-h -v --jobs --allow-empty --without-broker --help --config --verbose"
+            opts="-h -v --jobs --allow-empty --without-broker --without-search --help --config --verbose"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

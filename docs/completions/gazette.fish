@@ -54,6 +54,7 @@ complete -c gazette -n "__fish_gazette_using_subcommand rebuild" -l jobs -d 'Par
 complete -c gazette -n "__fish_gazette_using_subcommand rebuild" -l config -d 'A TOML file of settings; GAZETTE_* variables override it' -r -F
 complete -c gazette -n "__fish_gazette_using_subcommand rebuild" -l allow-empty -d 'Write the site even when the registry records no article (a new site); without it an empty registry is refused as a likely wrong GAZETTE_DATABASE_URL'
 complete -c gazette -n "__fish_gazette_using_subcommand rebuild" -l without-broker -d 'Do not hold the indexer\'s queue, and so need no broker: only for a store no indexer writes (a copy, a benchmark\'s site)'
+complete -c gazette -n "__fish_gazette_using_subcommand rebuild" -l without-search -d 'Leave the search index to the indexer, which rebuilds it when it starts or next flushes, instead of building it now (for 10,000 articles, most of the rebuild\'s time)'
 complete -c gazette -n "__fish_gazette_using_subcommand rebuild" -s h -l help -d 'Print help'
 complete -c gazette -n "__fish_gazette_using_subcommand rebuild" -s v -l verbose -d 'Say more on stderr: `-v` for INFO, `-vv` for DEBUG. Commands other than `up` and `worker` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead'
 complete -c gazette -n "__fish_gazette_using_subcommand migrate" -l config -d 'A TOML file of settings; GAZETTE_* variables override it' -r -F

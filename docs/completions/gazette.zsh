@@ -59,6 +59,7 @@ _arguments "${_arguments_options[@]}" : \
 '--config=[A TOML file of settings; GAZETTE_* variables override it]:CONFIG:_files' \
 '--allow-empty[Write the site even when the registry records no article (a new site); without it an empty registry is refused as a likely wrong GAZETTE_DATABASE_URL]' \
 '--without-broker[Do not hold the indexer'\''s queue, and so need no broker\: only for a store no indexer writes (a copy, a benchmark'\''s site)]' \
+'--without-search[Leave the search index to the indexer, which rebuilds it when it starts or next flushes, instead of building it now (for 10,000 articles, most of the rebuild'\''s time)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '*-v[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \

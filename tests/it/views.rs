@@ -169,6 +169,18 @@ async fn most_read_block(store: &gazette_store::Store) -> Vec<(String, String)> 
         .collect()
 }
 
+/// The block once it lists `len` articles.
+async fn block_of_len(store: &gazette_store::Store, len: usize) -> Vec<(String, String)> {
+    eventually(|| async {
+        let block = most_read_block(store).await;
+        match block.len() == len {
+            true => Ok(block),
+            false => Err(format!("the most read block shows {block:?}")),
+        }
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_home_page_shows_the_most_read_and_drops_a_withdrawn_one() {
     needs!(RabbitMq, Garage);
@@ -200,14 +212,7 @@ async fn the_home_page_shows_the_most_read_and_drops_a_withdrawn_one() {
         assert_eq!(beacon(addr, id, &agent("Googlebot/2.1")).await, 204);
     }
     let store = env.store().await;
-    let shown = eventually(|| async {
-        let block = most_read_block(&store).await;
-        match block.len() {
-            3 => Ok(block),
-            _ => Err(format!("the most read block shows {block:?}")),
-        }
-    })
-    .await;
+    let shown = block_of_len(&store, 3).await;
     let expected = [
         ("Đường Nguyễn Trãi tạm cấm xe", "3"),
         ("Hội nghị Đảng bộ phường", "2"),
@@ -226,14 +231,7 @@ async fn the_home_page_shows_the_most_read_and_drops_a_withdrawn_one() {
         &cms::withdrawal("doc-nhieu", "Sai thông tin"),
     )
     .await;
-    let shown = eventually(|| async {
-        let block = most_read_block(&store).await;
-        match block.len() {
-            2 => Ok(block),
-            _ => Err(format!("the most read block still shows {block:?}")),
-        }
-    })
-    .await;
+    let shown = block_of_len(&store, 2).await;
     assert_eq!(shown, expected[1..], "the withdrawn article left the block");
     env.teardown().await;
 }

@@ -207,16 +207,17 @@ mod tests {
 
     #[tokio::test]
     async fn an_index_holds_chunks_fragments_and_an_entry_and_no_unused_ui() {
-        let files = build(vec![
-            document(
-                "/thong-bao/a.html",
-                "Hội nghị ở Hà Nội",
-                "<p>Đường phố Đông Anh</p>",
-            ),
-            document("/thong-bao/b.html", "Lịch tiếp dân", "<p>Tháng 7</p>"),
-        ])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        let articles = || {
+            vec![
+                document(
+                    "/thong-bao/a.html",
+                    "Hội nghị ở Hà Nội",
+                    "<p>Đường phố Đông Anh</p>",
+                ),
+                document("/thong-bao/b.html", "Lịch tiếp dân", "<p>Tháng 7</p>"),
+            ]
+        };
+        let files = build(articles()).await.unwrap_or_else(|e| panic!("{e}"));
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert!(paths.contains(&ENTRY_FILE), "{paths:?}");
         assert!(paths.contains(&"pagefind.js"), "{paths:?}");
@@ -241,16 +242,7 @@ mod tests {
                 .all(|f| is_hashed(&f.path))
         );
         // The same articles again give the same files: a rebuild rewrites nothing.
-        let again = build(vec![
-            document(
-                "/thong-bao/a.html",
-                "Hội nghị ở Hà Nội",
-                "<p>Đường phố Đông Anh</p>",
-            ),
-            document("/thong-bao/b.html", "Lịch tiếp dân", "<p>Tháng 7</p>"),
-        ])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        let again = build(articles()).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(files, again);
     }
 }

@@ -43,8 +43,8 @@ where
 
 pub use gazette_site::revision_key;
 pub use index::{
-    FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildProgress,
-    RebuildReport, SearchReport, WhenEmpty, rebuild,
+    FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildOptions,
+    RebuildProgress, RebuildReport, SearchIndex, SearchReport, WhenEmpty, rebuild,
 };
 pub use launch::Launch;
 pub use notify::{

@@ -109,6 +109,11 @@ pub enum Command {
         /// a store no indexer writes (a copy, a benchmark's site).
         #[arg(long)]
         without_broker: bool,
+        /// Leave the search index to the indexer, which rebuilds it when
+        /// it starts or next flushes, instead of building it now (for 10,000
+        /// articles, most of the rebuild's time).
+        #[arg(long)]
+        without_search: bool,
     },
     /// Once, after upgrading a site published before the archive existed:
     /// move revision copies and index state out of the public store into

@@ -97,12 +97,19 @@ fn main() -> ExitCode {
                 jobs,
                 allow_empty,
                 without_broker,
+                without_search,
             } => {
-                let when_empty = match allow_empty {
-                    true => gazette_stages::WhenEmpty::Allow,
-                    false => gazette_stages::WhenEmpty::Refuse,
+                let options = gazette_stages::RebuildOptions {
+                    when_empty: match allow_empty {
+                        true => gazette_stages::WhenEmpty::Allow,
+                        false => gazette_stages::WhenEmpty::Refuse,
+                    },
+                    search: match without_search {
+                        true => gazette_stages::SearchIndex::Leave,
+                        false => gazette_stages::SearchIndex::Build,
+                    },
                 };
-                rebuild::run(&config, jobs, when_empty, !without_broker).await
+                rebuild::run(&config, jobs, options, !without_broker).await
             }
             Command::Migrate => migrate::run(&config).await,
             Command::Dlq { command } => dlq::run(&config, command).await,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use gazette_broker::{BrokerError, StageLock};
-use gazette_stages::{RebuildError, RebuildProgress, STAGES, WhenEmpty, rebuild};
+use gazette_stages::{RebuildError, RebuildOptions, RebuildProgress, STAGES, rebuild};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::Config;
@@ -14,14 +14,14 @@ use crate::run::{load_renderer, open_registry, open_stores};
 pub async fn run(
     config: &Config,
     jobs: Option<usize>,
-    when_empty: WhenEmpty,
+    options: RebuildOptions,
     lock_the_indexer: bool,
 ) -> Result<()> {
     let locks = match lock_the_indexer {
         true => hold_the_site_writers(config).await?,
         false => Vec::new(),
     };
-    let rebuilt = rebuild_holding_locks(config, jobs, when_empty).await;
+    let rebuilt = rebuild_holding_locks(config, jobs, options).await;
     for lock in locks {
         lock.release().await;
     }
@@ -56,7 +56,7 @@ async fn hold_the_site_writers(config: &Config) -> Result<Vec<StageLock>> {
 async fn rebuild_holding_locks(
     config: &Config,
     jobs: Option<usize>,
-    when_empty: WhenEmpty,
+    options: RebuildOptions,
 ) -> Result<()> {
     let started = Instant::now();
     let stores = open_stores(config).await?;
@@ -85,7 +85,7 @@ async fn rebuild_holding_locks(
         renderer,
         config.site.clone(),
         tasks,
-        when_empty,
+        options,
         progress,
     )
     .await;

@@ -29,7 +29,9 @@ use batch::Batcher;
 pub use flush::FlushReport;
 pub(crate) use flush::{SiteIndex, put_all, write};
 pub(crate) use outputs::Outputs;
-pub use rebuild::{RebuildError, RebuildProgress, RebuildReport, WhenEmpty, rebuild};
+pub use rebuild::{
+    RebuildError, RebuildOptions, RebuildProgress, RebuildReport, SearchIndex, WhenEmpty, rebuild,
+};
 use search::SearchChange;
 pub use search::SearchReport;
 

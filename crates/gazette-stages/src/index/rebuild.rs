@@ -80,6 +80,23 @@ pub enum RebuildError {
     NothingRecorded { registry: String },
 }
 
+/// What a rebuild does beyond the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RebuildOptions {
+    pub when_empty: WhenEmpty,
+    pub search: SearchIndex,
+}
+
+/// Whether the rebuild builds the search index itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchIndex {
+    /// Build it before the rebuild ends.
+    Build,
+    /// Leave it to the indexer's search builder, which finds it behind
+    /// the rebuilt site state and builds it when it starts or next flushes.
+    Leave,
+}
+
 /// Whether a rebuild may write a site with no article in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WhenEmpty {
@@ -98,7 +115,7 @@ pub async fn rebuild(
     renderer: Arc<Renderer>,
     site: SiteSettings,
     tasks: usize,
-    when_empty: WhenEmpty,
+    options: RebuildOptions,
     progress: Arc<dyn Fn(RebuildProgress) + Send + Sync>,
 ) -> Result<RebuildReport, RebuildError> {
     let live = registry.live_articles().await?;
@@ -116,7 +133,7 @@ pub async fn rebuild(
         })
         .collect();
     let withdrawn = records.len() as u64;
-    if live.is_empty() && records.is_empty() && when_empty == WhenEmpty::Refuse {
+    if live.is_empty() && records.is_empty() && options.when_empty == WhenEmpty::Refuse {
         return Err(RebuildError::NothingRecorded {
             registry: registry.describe(),
         });
@@ -196,7 +213,9 @@ pub async fn rebuild(
     index.most_read_changed = true;
     // Every shard, so that none keeps an article the registry no longer lists.
     index.search_shards = search::all_shards(documents);
-    index.site.search_seq = 1;
+    // Past whatever the index was last built from, so that an index the
+    // rebuild leaves is seen to be behind.
+    index.site.search_seq = search::built_from(&stores.archive).await? + 1;
     let outputs = Outputs {
         renderer: &renderer,
         site: &site,
@@ -217,9 +236,12 @@ pub async fn rebuild(
     remove_stale_pages(&stores.site, &index, &dirty).await?;
     remove_orphan_tags(stores, &index).await?;
     let searching = std::time::Instant::now();
-    let search = search::build_once(stores, search::Force::Yes)
-        .await?
-        .unwrap_or_default();
+    let search = match options.search {
+        SearchIndex::Build => search::build_once(stores, search::Force::Yes)
+            .await?
+            .unwrap_or_default(),
+        SearchIndex::Leave => SearchReport::default(),
+    };
     info!(
         documents = search.documents,
         files = search.files,

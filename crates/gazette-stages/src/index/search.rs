@@ -135,6 +135,12 @@ pub struct SearchReport {
     pub uploaded: usize,
 }
 
+/// The site state's count the public index was last built from; 0 for none.
+pub(crate) async fn built_from(archive: &Store) -> Result<u64, IndexFailure> {
+    let manifest: Manifest = get_json(archive, SEARCH_MANIFEST_KEY).await?;
+    Ok(manifest.built_from)
+}
+
 /// Whether to build an index that looks current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Force {
@@ -165,7 +171,7 @@ pub(crate) async fn build_once(
         shards.into_values().flat_map(|s| s.into_values()).collect();
     let count = documents.len();
     let files = gazette_search::build(documents).await?;
-    let report = publish(stores, manifest, files, state.search_seq).await?;
+    let report = publish(stores, manifest, files, state.search_seq, force).await?;
     Ok(Some(SearchReport {
         documents: count,
         ..report
@@ -179,6 +185,7 @@ async fn publish(
     previous: Manifest,
     files: Vec<SearchFile>,
     built_from: u64,
+    force: Force,
 ) -> Result<SearchReport, IndexFailure> {
     let mut report = SearchReport {
         files: files.len(),
@@ -193,7 +200,8 @@ async fn publish(
     let mut entry = Vec::new();
     for file in files {
         let digest = hex::encode(sha2::Sha256::digest(&file.bytes));
-        let unchanged = previous.files.get(&file.path) == Some(&digest);
+        // A rebuild writes every file: the public site may be new or wiped.
+        let unchanged = force == Force::No && previous.files.get(&file.path) == Some(&digest);
         next.files.insert(file.path.clone(), digest);
         if unchanged {
             continue;

@@ -1,6 +1,6 @@
 //! The site-wide pages and files asked for by name: the 404 page, the search page, `robots.txt` and the web app manifest.
 
-use gazette_render::{MANIFEST_ICONS, NotFoundPage, RenderError, SearchPage};
+use gazette_render::{Chrome, MANIFEST_ICONS, NotFoundPage, RenderError, SearchPage};
 use gazette_site::{NEWS_SITEMAP_KEY, SITEMAP_KEY};
 use gazette_store::PutObject;
 
@@ -20,35 +20,38 @@ const MANIFEST_KEY: &str = "manifest.webmanifest";
 impl Outputs<'_> {
     /// What the website endpoint answers for a missing or withdrawn page.
     pub(super) fn not_found(&self) -> Result<PutObject, RenderError> {
-        let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
-        let nav = self.nav(None, false);
-        let chrome = self.chrome(PageFacts {
-            title: "Không tìm thấy trang",
-            noindex: true,
-            canonical_url: "",
-            feeds: &feeds,
-            nav: &nav,
-            structured_data: "",
-        });
-        let html = self.renderer.render_not_found(&NotFoundPage { chrome })?;
-        Ok(object(NOT_FOUND_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
+        self.unlisted_page(NOT_FOUND_KEY, "Không tìm thấy trang", |chrome| {
+            self.renderer.render_not_found(&NotFoundPage { chrome })
+        })
     }
 
     /// `/search/`: the page that queries the static search index. Kept
     /// out of search engines: a results page is no page of its own.
     pub(super) fn search_page(&self) -> Result<PutObject, RenderError> {
+        self.unlisted_page(SEARCH_PAGE_KEY, "Tìm kiếm", |chrome| {
+            self.renderer.render_search(&SearchPage { chrome })
+        })
+    }
+
+    /// A page of the site's own that search engines leave out: no
+    /// canonical address, no structured data, the site's feeds.
+    fn unlisted_page(
+        &self,
+        key: &str,
+        title: &str,
+        render: impl FnOnce(Chrome<'_>) -> Result<String, RenderError>,
+    ) -> Result<PutObject, RenderError> {
         let feeds = ("/rss.xml".to_owned(), "/atom.xml".to_owned());
         let nav = self.nav(None, false);
         let chrome = self.chrome(PageFacts {
-            title: "Tìm kiếm",
+            title,
             noindex: true,
             canonical_url: "",
             feeds: &feeds,
             nav: &nav,
             structured_data: "",
         });
-        let html = self.renderer.render_search(&SearchPage { chrome })?;
-        Ok(object(SEARCH_PAGE_KEY.to_owned(), html, PAGE_CONTENT_TYPE))
+        Ok(object(key.to_owned(), render(chrome)?, PAGE_CONTENT_TYPE))
     }
 
     /// `robots.txt`: everything may be crawled, and the sitemaps are here.

@@ -38,13 +38,16 @@ for (const query of queries) {
     marks: [...document.querySelectorAll('#search-results mark')].map((m) => m.textContent),
     scripts: document.querySelectorAll('#search-results script').length,
   }));
+  // What the search page itself downloaded, before the check below asks the index for more.
+  const pageBytes = bytes;
+  const pageFiles = files.length;
   // The index itself, without the page's check that each result's page is still there.
   const indexed = await page.evaluate(async (q) => {
     const pf = await import('/pagefind/pagefind.js');
     const found = await pf.search(q);
     return Promise.all(found.results.map(async (r) => (await r.data()).url));
   }, query);
-  searches.push({ query, ...shown, indexed, bytes, files });
+  searches.push({ query, ...shown, indexed, bytes: pageBytes, files: files.slice(0, pageFiles) });
   await context.close();
 }
 

@@ -390,7 +390,8 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
          shards at most once per `GAZETTE_SEARCH_INTERVAL`, apart from the flush. Every 20th article in a \
          category opens a new page and rewrites the page before it too. Files changed are \
          counted on disk independently of the indexer. Bytes grow with the sitemap shard \
-         (up to 50,000 URLs) and its state.\n",
+         (up to 50,000 URLs) and its state, and with the article's shard of search documents \
+         (1/256 of the site's text).\n",
         articles = report.articles,
         g = seconds(&report.gazette_seconds),
         gm = report.gazette_median,

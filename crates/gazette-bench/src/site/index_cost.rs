@@ -36,9 +36,9 @@ pub(super) async fn index_cost(plan: &SitePlan, work: &Path) -> anyhow::Result<I
     // A generated site with no indexer: no broker to hold a lock on.
     timed(
         &plan.gazette_binary,
-        // The indexer's writes are what is counted: the search index is
-        // left to it (it builds that in the background, apart from flushes).
-        &["rebuild", "--without-broker", "--without-search"],
+        // With the search index: an index left behind would be built by the
+        // indexer in the background and its files counted as the article's.
+        &["rebuild", "--without-broker"],
         &store_env(&store),
     )?;
     // Back where publish would have put them: the archive, now that there is one.

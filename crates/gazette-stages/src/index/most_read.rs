@@ -46,7 +46,7 @@ pub(super) fn start_timer(site: Weak<Site>, registry: Registry, every: Duration)
 }
 
 /// The block from the registry's counts now, by the listings' entries.
-pub(crate) async fn ranked(
+async fn ranked(
     archive: &gazette_store::Store,
     registry: &Registry,
 ) -> Result<MostRead, IndexFailure> {

@@ -81,6 +81,11 @@ fn each_external_system_has_exactly_one_door() {
         ("reqwest", "gazette-webhooks", "reqwest::"),
         ("lettre", "gazette-email", "lettre::"),
         ("pagefind", "gazette-search", "pagefind::"),
+        ("image", "gazette-media", "image::"),
+        ("fast_image_resize", "gazette-media", "fast_image_resize::"),
+        ("jpeg-encoder", "gazette-media", "jpeg_encoder::"),
+        ("webp", "gazette-media", "webp::"),
+        ("moxcms", "gazette-media", "moxcms::"),
     ];
     for dir in crate_dirs() {
         let name = dir
@@ -122,6 +127,8 @@ fn each_external_system_has_exactly_one_door() {
             "sqlx::",
             "reqwest::",
             "lettre::",
+            "image::",
+            "webp::",
         ] {
             assert!(
                 !text.contains(forbidden),

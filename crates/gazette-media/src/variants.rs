@@ -239,7 +239,7 @@ fn encode_jpeg(srgb: &Image<'_>, has_alpha: bool, quality: u8) -> Result<Vec<u8>
     let rgb = opaque_rgb(srgb, has_alpha);
     let (width, height) = (side16(srgb.width())?, side16(srgb.height())?);
     let mut out = Vec::with_capacity(rgb.len() / 8);
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
     // Not `set_optimized_huffman_tables`: jpeg-encoder 0.7.1's optimised
     // tables decode as solid green in zune-jpeg, so the 5 % it would save
     // is not worth a picture some decoder shows wrong.

@@ -3,6 +3,7 @@
 mod body;
 mod date;
 mod escape;
+mod images;
 mod normalize;
 mod number;
 mod printable;
@@ -11,6 +12,7 @@ mod slug;
 pub use body::BodySanitizer;
 pub use date::{PORTAL_TIME_ZONE, portal_datetime};
 pub use escape::escape_html;
+pub use images::{ImgTag, img_tags, replace_img_tags};
 pub use normalize::nfc;
 pub use number::grouped_number;
 pub use printable::{Lines, is_printable, printable};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The `data` of `article.submitted`. Field limits live in the schema file,
 /// which the validate stage applies before this type is ever built.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Article {
     pub id: String,
@@ -24,6 +24,39 @@ pub struct Article {
     pub tags: Vec<String>,
     #[serde(default = "default_language")]
     pub language: String,
+    /// The lead picture; the body's own pictures are its `<img>` tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_image: Option<CoverImage>,
+}
+
+/// Most pictures an article may carry: its cover and the distinct sources
+/// of its body's images (`schemas/article.v1.json`).
+pub const MAX_IMAGES_PER_ARTICLE: usize = 20;
+
+/// `cover_image`: the article's lead picture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverImage {
+    pub src: String,
+    /// Empty only when `decorative`.
+    #[serde(default)]
+    pub alt: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decorative: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focal_point: Option<FocalPoint>,
+}
+
+/// The point crops keep, in fractions of the width and height from the top left.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FocalPoint {
+    pub x: f64,
+    pub y: f64,
 }
 
 fn default_language() -> String {

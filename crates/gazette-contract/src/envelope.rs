@@ -22,10 +22,12 @@ pub enum EventType {
     WithdrawalValidated,
     /// A revision dated in the future is held until its time.
     Scheduled,
+    /// media → render: the validated article with its pictures stored.
+    Illustrated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         Self::Submitted,
         Self::Rejected,
         Self::Published,
@@ -36,6 +38,7 @@ impl EventType {
         Self::Unpublished,
         Self::WithdrawalValidated,
         Self::Scheduled,
+        Self::Illustrated,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -50,6 +53,7 @@ impl EventType {
             Self::Unpublished => "article.unpublished",
             Self::WithdrawalValidated => "withdrawal.validated",
             Self::Scheduled => "article.scheduled",
+            Self::Illustrated => "article.illustrated",
         }
     }
 
@@ -58,7 +62,7 @@ impl EventType {
     pub const fn is_public(self) -> bool {
         !matches!(
             self,
-            Self::Validated | Self::Rendered | Self::WithdrawalValidated
+            Self::Validated | Self::Illustrated | Self::Rendered | Self::WithdrawalValidated
         )
     }
 
@@ -75,6 +79,7 @@ impl EventType {
             Self::Unpublished => "article.unpublished.v1.json",
             Self::WithdrawalValidated => "withdrawal.validated.v1.json",
             Self::Scheduled => "article.scheduled.v1.json",
+            Self::Illustrated => "article.illustrated.v1.json",
         }
     }
 

@@ -57,18 +57,69 @@ pub struct Rejected {
 
 /// `article.validated`: the article after validation, and the JSON stored
 /// in the archive at `articles/<id>/<revision>.json`, the source of truth for rebuilds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidatedArticle {
     /// Every text field NFC-normalised.
     pub article: Article,
     pub slug: String,
     /// The body as sanitised HTML, whatever format it was submitted in.
+    /// Its `<img>` tags keep the CMS's URLs; render swaps each for the
+    /// stored variants in `images`.
     pub body_html: String,
+    /// Every picture the article uses, once stored (`article.illustrated`);
+    /// empty before the media stage and in copies older than pictures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<StoredImage>,
+}
+
+impl ValidatedArticle {
+    /// The stored picture the article names `src`.
+    pub fn image(&self, src: &str) -> Option<&StoredImage> {
+        self.images.iter().find(|image| image.src == src)
+    }
+}
+
+/// One picture as the media stage stored it: where its variants are, and
+/// what a page needs to lay it out before it loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredImage {
+    /// As the article gives it.
+    pub src: String,
+    /// SHA-256 of its bytes and the variant settings; names its folder.
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// Smallest first.
+    pub widths: Vec<u32>,
+    pub webp: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social: Option<SocialCrop>,
+}
+
+impl StoredImage {
+    /// The height of the variant `width` pixels wide, as the resizer rounds it.
+    pub fn height_at(&self, width: u32) -> u32 {
+        let scaled = (u64::from(self.height) * u64::from(width) + u64::from(self.width) / 2)
+            / u64::from(self.width.max(1));
+        u32::try_from(scaled.max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// The cover's crop for social cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialCrop {
+    pub key: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// `article.rendered`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rendered {
     pub validated: ValidatedArticle,

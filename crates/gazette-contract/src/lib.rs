@@ -12,12 +12,14 @@ mod ids;
 mod limits;
 mod schema;
 
-pub use article::{Article, Body, BodyFormat, Category};
+pub use article::{
+    Article, Body, BodyFormat, Category, CoverImage, FocalPoint, MAX_IMAGES_PER_ARTICLE,
+};
 pub use decode::{DocumentError, Subject, parse_document, read_event};
 pub use envelope::{CONTENT_TYPE, Envelope, EventType};
 pub use events::{
     FieldError, NOTIFICATION_DUE, NotificationDue, Published, Rejected, Rendered, Scheduled,
-    Unpublished, ValidatedArticle, Withdrawal, join_errors,
+    SocialCrop, StoredImage, Unpublished, ValidatedArticle, Withdrawal, join_errors,
 };
 pub use ids::{article_urn, content_event_id, event_id, rejection_id};
 pub use limits::{JsonLimitError, MAX_BODY_HTML_BYTES, MAX_JSON_DEPTH, check_json_depth};

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::{EventType, FieldError};
 
 /// `(file name, contents)` of every schema in `schemas/`.
-pub const SCHEMA_FILES: [(&str, &str); 13] = [
+pub const SCHEMA_FILES: [(&str, &str); 14] = [
     (
         "cloudevent.v1.json",
         include_str!("../../../schemas/cloudevent.v1.json"),
@@ -62,6 +62,10 @@ pub const SCHEMA_FILES: [(&str, &str); 13] = [
     (
         "article.scheduled.v1.json",
         include_str!("../../../schemas/article.scheduled.v1.json"),
+    ),
+    (
+        "article.illustrated.v1.json",
+        include_str!("../../../schemas/article.illustrated.v1.json"),
     ),
     (
         WEBHOOK_SCHEMA_FILE,

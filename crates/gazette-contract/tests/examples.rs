@@ -60,7 +60,9 @@ fn every_event_example_validates_and_round_trips() {
                 round_trip::<Envelope<Withdrawal>>(&document, file)
             }
             EventType::Unpublished => round_trip::<Envelope<Unpublished>>(&document, file),
-            EventType::Validated => round_trip::<Envelope<ValidatedArticle>>(&document, file),
+            EventType::Validated | EventType::Illustrated => {
+                round_trip::<Envelope<ValidatedArticle>>(&document, file)
+            }
             EventType::Rendered => round_trip::<Envelope<Rendered>>(&document, file),
             EventType::Scheduled => round_trip::<Envelope<Scheduled>>(&document, file),
         }
@@ -153,5 +155,56 @@ fn a_webhook_body_carries_the_published_events_data_and_nothing_else() {
         schemas
             .check_webhook(&json!({"type": "article.published", "timestamp": event["time"]}))
             .is_err()
+    );
+}
+
+#[test]
+fn a_cover_needs_an_alt_unless_decorative_and_an_http_source() {
+    let schemas = Schemas::load().unwrap();
+    let mut event: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schemas/examples/article.submitted.json")).unwrap(),
+    )
+    .unwrap();
+    let mut with_cover = |cover: Value| {
+        event["data"]["cover_image"] = cover;
+        schemas.check(EventType::Submitted, &event)
+    };
+    assert!(with_cover(json!({"src": "https://cms.example.vn/a.jpg", "alt": "Cầu"})).is_ok());
+    assert!(with_cover(json!({"src": "https://cms.example.vn/a.jpg", "decorative": true})).is_ok());
+    let pointers = |result: Result<(), Vec<gazette_contract::FieldError>>| {
+        result
+            .expect_err("should be refused")
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        pointers(with_cover(json!({"src": "https://cms.example.vn/a.jpg"})))
+            .contains(&"/data/cover_image".to_owned())
+    );
+    assert!(
+        pointers(with_cover(
+            json!({"src": "https://cms.example.vn/a.jpg", "alt": "", "decorative": false})
+        ))
+        .contains(&"/data/cover_image/alt".to_owned())
+    );
+    for src in [
+        "/uploads/a.jpg",
+        "file:///etc/passwd",
+        "https://cms.example.vn/a b.jpg",
+        "javascript:alert(1)",
+    ] {
+        assert!(
+            pointers(with_cover(json!({"src": src, "alt": "x"})))
+                .contains(&"/data/cover_image/src".to_owned()),
+            "{src}"
+        );
+    }
+    assert!(pointers(with_cover(json!({"src": "https://cms.example.vn/a.jpg", "alt": "x", "focal_point": {"x": 1.5, "y": 0}}))).contains(&"/data/cover_image/focal_point/x".to_owned()));
+    assert!(
+        pointers(with_cover(
+            json!({"src": "https://cms.example.vn/a.jpg", "alt": "x", "width": 10})
+        ))
+        .contains(&"/data/cover_image".to_owned())
     );
 }

@@ -17,6 +17,10 @@ use tracing::info;
 use std::sync::Arc;
 
 use crate::rejection::rejection_notice;
+use images::check_images;
+
+#[path = "validate_images.rs"]
+mod images;
 use crate::{encode_event, off_reactor};
 use gazette_contract::join_errors;
 
@@ -259,12 +263,14 @@ impl ValidateStage {
                 "is empty once unsafe HTML is removed",
             ));
         }
+        errors.extend(check_images(&mut article, &body_html));
 
         (
             ValidatedArticle {
                 article,
                 slug,
                 body_html,
+                images: Vec::new(),
             },
             errors,
         )

@@ -145,11 +145,11 @@ pub fn endpoint_url(text: &str) -> Result<url::Url, SendError> {
 /// The resolver's refusal, found again in the client's error chain.
 #[derive(Debug, thiserror::Error)]
 #[error("every address of {0} is refused by the webhook address policy")]
-struct RefusedByPolicy(String);
+pub(crate) struct RefusedByPolicy(String);
 
 #[derive(Debug)]
-struct GuardedResolver {
-    policy: Arc<AddressPolicy>,
+pub(crate) struct GuardedResolver {
+    pub(crate) policy: Arc<AddressPolicy>,
 }
 
 impl Resolve for GuardedResolver {
@@ -171,7 +171,7 @@ impl Resolve for GuardedResolver {
     }
 }
 
-fn blocked_by_guard(error: &reqwest::Error) -> bool {
+pub(crate) fn blocked_by_guard(error: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if current.is::<RefusedByPolicy>() {
@@ -183,7 +183,7 @@ fn blocked_by_guard(error: &reqwest::Error) -> bool {
 }
 
 /// "error sending request: client error (Connect): tcp connect error: Connection refused": the useful part is at the end.
-fn error_chain(error: &reqwest::Error) -> String {
+pub(crate) fn error_chain(error: &reqwest::Error) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = std::error::Error::source(error);
     while let Some(current) = source {

@@ -1,4 +1,4 @@
-//! Standard Webhooks for Gazette's notifier, as pure logic: secrets and signatures, what an answer means, when to retry, where the notifier may connect.
+//! Standard Webhooks for Gazette's notifier, as pure logic: secrets and signatures, what an answer means, when to retry, where the notifier may connect; and, as the one reqwest importer, the guarded fetch of an article's pictures.
 //!
 //! The rules are pure and tested against the specification's own vectors;
 //! the one piece of I/O, [`WebhookClient`] (`client.rs`), sends a signed
@@ -8,11 +8,13 @@
 
 mod address;
 mod client;
+mod fetch;
 mod outcome;
 mod signature;
 
 pub use address::{AddressPolicy, AllowListError};
 pub use client::{Answer, ClientError, SendError, WebhookClient, endpoint_url};
+pub use fetch::{FetchError, FetchLimits, FetcherError, ImageFetcher, is_fetchable_url};
 pub use outcome::{Outcome, classify};
 pub use signature::{Secret, SecretError, SignedHeaders, sign, verify, webhook_id};
 

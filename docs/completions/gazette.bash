@@ -479,7 +479,7 @@ _gazette() {
             fi
             case "${prev}" in
                 --stage)
-                    COMPREPLY=($(compgen -W "validate render publish index notify deliver" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "validate media render publish index notify deliver" -- "${cur}"))
                     return 0
                     ;;
                 --reason)
@@ -517,7 +517,7 @@ _gazette() {
             fi
             case "${prev}" in
                 --stage)
-                    COMPREPLY=($(compgen -W "validate render publish index notify deliver" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "validate media render publish index notify deliver" -- "${cur}"))
                     return 0
                     ;;
                 --reason)
@@ -555,7 +555,7 @@ _gazette() {
             fi
             case "${prev}" in
                 --stage)
-                    COMPREPLY=($(compgen -W "validate render publish index notify deliver" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "validate media render publish index notify deliver" -- "${cur}"))
                     return 0
                     ;;
                 --reason)
@@ -597,7 +597,7 @@ _gazette() {
             fi
             case "${prev}" in
                 --stage)
-                    COMPREPLY=($(compgen -W "validate render publish index notify deliver" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "validate media render publish index notify deliver" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1354,7 +1354,7 @@ _gazette() {
             return 0
             ;;
         gazette__subcmd__worker)
-            opts="-h -v --help --config --verbose validate render publish index notify deliver"
+            opts="-h -v --help --config --verbose validate media render publish index notify deliver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

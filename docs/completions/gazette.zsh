@@ -83,6 +83,7 @@ _arguments "${_arguments_options[@]}" : \
 '*-v[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \
 '*--verbose[Say more on stderr\: \`-v\` for INFO, \`-vv\` for DEBUG. Commands other than \`up\` and \`worker\` print only warnings without it; GAZETTE_LOG or RUST_LOG, when set, decide instead]' \
 ':stage -- The stage to run:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
+media\:"Fetches each article'\''s pictures and stores their resized variants, or rejects the article"
 render\:"Claims each article'\''s page address and renders its page"
 publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
@@ -344,6 +345,7 @@ _arguments "${_arguments_options[@]}" : \
             (list)
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Only this stage'\''s dead letters (default\: every stage)]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
+media\:"Fetches each article'\''s pictures and stores their resized variants, or rejects the article"
 render\:"Claims each article'\''s page address and renders its page"
 publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
@@ -364,6 +366,7 @@ deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-ou
 (show)
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Look only in this stage'\''s dead letters; every stage'\''s without it]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
+media\:"Fetches each article'\''s pictures and stores their resized variants, or rejects the article"
 render\:"Claims each article'\''s page address and renders its page"
 publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
@@ -380,6 +383,7 @@ deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-ou
 (replay)
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Only this stage'\''s dead letters (default\: every stage)]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
+media\:"Fetches each article'\''s pictures and stores their resized variants, or rejects the article"
 render\:"Claims each article'\''s page address and renders its page"
 publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"
@@ -401,6 +405,7 @@ deliver\:"Only the notifier'\''s deliveries, to scale them apart from the fan-ou
 (purge)
 _arguments "${_arguments_options[@]}" : \
 '--stage=[Only this stage'\''s dead letters (default\: every stage)]:STAGE:((validate\:"Checks upstream'\''s submissions and withdrawals and hands them on, or rejects them"
+media\:"Fetches each article'\''s pictures and stores their resized variants, or rejects the article"
 render\:"Claims each article'\''s page address and renders its page"
 publish\:"Records each revision, writes the archive and the page, and announces it; holds revisions dated in the future and publishes them at their time"
 index\:"Keeps listings, the home page, feeds and the sitemap current (replicas stand by)"

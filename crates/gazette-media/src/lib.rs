@@ -16,7 +16,9 @@ pub mod samples;
 mod variants;
 
 pub use decode::{Inspected, SourceFormat, inspect};
-pub use variants::{FocalPoint, Processed, Variant, VariantFormat, process};
+pub use variants::{
+    FocalPoint, Processed, SOCIAL_SIZE, Variant, VariantFormat, process, social_size,
+};
 
 use sha2::{Digest, Sha256};
 

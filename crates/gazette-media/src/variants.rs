@@ -287,6 +287,20 @@ fn mean_colour(resizer: &mut Resizer, linear: &Image<'_>) -> Result<String, Medi
     Ok(format!("#{:02x}{:02x}{:02x}", p[0], p[1], p[2]))
 }
 
+/// The size of the social crop of an upright `width`×`height` picture:
+/// 1200×630, or the largest window of that shape the picture holds.
+pub fn social_size(width: u32, height: u32) -> (u32, u32) {
+    let aspect = f64::from(SOCIAL_SIZE.0) / f64::from(SOCIAL_SIZE.1);
+    let (width, height) = (f64::from(width), f64::from(height));
+    let crop_w = if width / height > aspect {
+        height * aspect
+    } else {
+        width
+    };
+    let out_w = (crop_w.floor() as u32).clamp(1, SOCIAL_SIZE.0);
+    (out_w, scaled_height(SOCIAL_SIZE.0, SOCIAL_SIZE.1, out_w))
+}
+
 /// The largest 1200:630 window that fits, centred on the focal point as
 /// far as the edges allow, scaled down to 1200×630 (never up: a smaller
 /// picture gives a smaller card of the same shape).
@@ -309,8 +323,7 @@ fn social_crop(
     };
     let left = centre(focal.x, width, crop_w);
     let top = centre(focal.y, height, crop_h);
-    let out_w = (crop_w.floor() as u32).clamp(1, SOCIAL_SIZE.0);
-    let out_h = scaled_height(SOCIAL_SIZE.0, SOCIAL_SIZE.1, out_w);
+    let (out_w, out_h) = social_size(linear.width(), linear.height());
     let resized = resize(
         resizer,
         linear,

@@ -102,9 +102,12 @@ pub struct ArticlePage<'a> {
     pub lead: &'a str,
     pub author: &'a str,
     pub tags: &'a [TagLink],
-    /// Already sanitised by the validate stage; the only field the theme
+    /// Already sanitised by the validate stage, its pictures then made
+    /// `<picture>` by the theme's own partial; the only field the theme
     /// inserts unescaped.
     pub body_html: &'a str,
+    /// The cover above the body.
+    pub cover: Option<&'a crate::Figure>,
     /// Where the view counter's script counts this visit and reads the
     /// count (`<api>/views/<id>`); empty for no counter.
     pub views_url: &'a str,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use handlebars::Handlebars;
 
-use crate::{ArticlePage, HomePage, ListingPage, NotFoundPage, SearchPage};
+use crate::{ArticlePage, HomePage, ListingPage, NotFoundPage, Picture, SearchPage};
 
 /// A template: its registered name, its path inside a theme folder, and
 /// the built-in default's text (compiled in from `themes/default/`, so that
@@ -27,7 +27,7 @@ macro_rules! templates {
 
 /// Referenced by name from templates (`{{> head}}`); `layout` wraps pages
 /// as a partial block.
-const PARTIALS: [TemplateFile; 7] = templates![
+const PARTIALS: [TemplateFile; 8] = templates![
     "layout" => "layout.hbs",
     "head" => "partials/head.hbs",
     "site-header" => "partials/site-header.hbs",
@@ -35,6 +35,7 @@ const PARTIALS: [TemplateFile; 7] = templates![
     "article-meta" => "partials/article-meta.hbs",
     "card" => "partials/card.hbs",
     "pagination" => "partials/pagination.hbs",
+    "picture" => "partials/picture.hbs",
 ];
 /// One per page type.
 const PAGES: [TemplateFile; 5] = templates![
@@ -240,6 +241,11 @@ impl Renderer {
         self.render("search", page)
     }
 
+    /// One picture's markup, for a picture inside an article's body.
+    pub fn render_picture(&self, picture: &Picture) -> Result<String, RenderError> {
+        self.render("picture", picture)
+    }
+
     fn render(
         &self,
         template: &'static str,
@@ -286,6 +292,7 @@ mod tests {
             author: "Thanh Hải",
             tags,
             body_html: "<p>Đoạn <em>một</em></p>",
+            cover: None,
             views_url: "",
         }
     }

@@ -34,11 +34,38 @@ pub fn revision_key(article_id: &str, revision: u64, extension: &str) -> String 
     format!("articles/{article_id}/{revision}.{extension}")
 }
 
+/// Where a picture's variants live in the public store: `media/<id>/`,
+/// named by its content and the variant settings, never rewritten.
+pub fn media_key(image_id: &str, width: u32, extension: &str) -> String {
+    format!("media/{image_id}/{width}.{extension}")
+}
+
+/// The cover's social card crop around a focal point, in thousandths of
+/// the width and height: one picture can be the cover of two articles
+/// that centre it differently.
+pub fn social_key(image_id: &str, x: f64, y: f64) -> String {
+    let thousandths = |f: f64| (f.clamp(0.0, 1.0) * 1000.0).round() as u32;
+    format!(
+        "media/{image_id}/social-{}-{}.jpg",
+        thousandths(x),
+        thousandths(y)
+    )
+}
+
+/// How variants are cached: their key changes whenever their bytes could.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The media stage's record of a processed picture, in the archive; written
+/// after its variants, so its presence means they are all stored.
+pub fn media_record_key(image_id: &str) -> String {
+    format!("_gazette/media/{image_id}.json")
+}
+
 /// Top-level names Gazette writes or may write in the public store. A
 /// category slug equal to one of them would put articles among them.
 pub const RESERVED_CATEGORIES: &[&str] = &[
-    "articles", "assets", "atom", "feed", "feeds", "index", "page", "pages", "robots", "rss",
-    "pagefind", "search", "sitemap", "sitemaps", "static", "tag", "tags",
+    "articles", "assets", "atom", "feed", "feeds", "index", "media", "page", "pages", "robots",
+    "rss", "pagefind", "search", "sitemap", "sitemaps", "static", "tag", "tags",
 ];
 
 /// Names inside a category folder that are the category's own pages and

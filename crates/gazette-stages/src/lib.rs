@@ -6,6 +6,7 @@
 
 mod index;
 mod launch;
+mod media;
 mod notify;
 mod pages;
 mod publish;
@@ -47,6 +48,7 @@ pub use index::{
     RebuildProgress, RebuildReport, SearchIndex, SearchReport, WhenEmpty, rebuild,
 };
 pub use launch::Launch;
+pub use media::{CpuPool, MAX_REDIRECTS, MediaBuildError, MediaFailure, MediaSettings, MediaStage};
 pub use notify::{
     DeliverFailure, DeliverSettings, DeliverStage, Due, NOTIFICATION_DUE, NotifyFailure,
     NotifyStage,

@@ -19,6 +19,10 @@ use gazette_site::{BaseUrl, PageKeys, tag_listing, tag_slug};
 use gazette_subscribers::{DatabaseError, KeyClaim, Registry};
 
 use crate::rejection::rejection;
+use pictures::{body_with_pictures, cover_figure, social_image};
+
+#[path = "render_pictures.rs"]
+pub(crate) mod pictures;
 use crate::{decode_event, encode_event, off_reactor};
 
 const SOURCE: &str = "/gazette/render";
@@ -223,6 +227,9 @@ impl ArticlePages {
         let published_iso = article.published_at.to_rfc3339();
         let modified_iso = article.modified_at().to_rfc3339();
         let section_url = addresses.map(|a| a.join(&format!("{}/", article.category.slug)));
+        let social = social_image(validated, |key| addresses.map(|a| a.join(key)));
+        let cover = cover_figure(validated);
+        let body_html = body_with_pictures(&self.renderer, validated)?;
         let structured_data = news_article_json_ld(&NewsArticleFacts {
             headline: &article.title,
             description: &description,
@@ -234,7 +241,7 @@ impl ArticlePages {
             section_url: section_url.as_deref(),
             language: &article.language,
             keywords: &article.tags,
-            image: None,
+            image: social.as_ref(),
             publisher: publisher(&self.site, addresses),
         });
         let article_meta = ArticleMeta {
@@ -265,7 +272,7 @@ impl ArticlePages {
                 noindex: false,
                 locale: &locale,
                 og_type: "article",
-                image: None,
+                image: social.as_ref(),
                 article_meta: Some(&article_meta),
                 structured_data: &structured_data,
                 nav: &nav,
@@ -278,7 +285,8 @@ impl ArticlePages {
             lead: &article.lead,
             author: &article.author,
             tags: &tag_links(&article.tags),
-            body_html: &validated.body_html,
+            body_html: &body_html,
+            cover: cover.as_ref(),
             views_url: &views_url,
         })?;
         Ok(html)
@@ -293,7 +301,7 @@ impl Handler for RenderStage {
         // A schema check of the whole message is CPU work too.
         let (schemas, copy) = (self.schemas.clone(), message.clone());
         let event: Envelope<ValidatedArticle> =
-            off_reactor(move || decode_event(&schemas, EventType::Validated, &copy))
+            off_reactor(move || decode_event(&schemas, EventType::Illustrated, &copy))
                 .await
                 .map_err(RenderFailure::Crashed)??;
         let validated = &event.data;

@@ -18,6 +18,7 @@ fn validated(title: &str, updated_at: Option<&str>) -> ValidatedArticle {
         article: serde_json::from_value(article).unwrap_or_else(|e| panic!("{e}")),
         slug: "thong-bao".to_owned(),
         body_html: "<p>x</p>".to_owned(),
+        images: Vec::new(),
     }
 }
 
@@ -155,4 +156,92 @@ fn the_view_counter_is_a_deferred_script_and_hidden_without_it() {
         !plain.contains("data-views") && !plain.contains("views.js"),
         "{plain}"
     );
+}
+
+fn stored(
+    src: &str,
+    id: char,
+    width: u32,
+    height: u32,
+    widths: &[u32],
+    social: bool,
+) -> gazette_contract::StoredImage {
+    let id: String = std::iter::repeat_n(id, 64).collect();
+    gazette_contract::StoredImage {
+        src: src.to_owned(),
+        social: social.then(|| gazette_contract::SocialCrop {
+            key: format!("media/{id}/social-500-400.jpg"),
+            width: 1200,
+            height: 630,
+        }),
+        id,
+        width,
+        height,
+        colour: "#6b5a4e".to_owned(),
+        widths: widths.to_vec(),
+        webp: true,
+    }
+}
+
+#[test]
+fn pictures_become_picture_elements_with_their_size_and_the_cover_a_social_card() {
+    let mut validated = validated("Thông báo", None);
+    validated.article.cover_image = Some(gazette_contract::CoverImage {
+        src: "https://cms.example.vn/bia.jpg".to_owned(),
+        alt: "Toàn cảnh <hội nghị>".to_owned(),
+        decorative: false,
+        caption: Some("Hội nghị lần thứ 14.".to_owned()),
+        credit: Some("Ảnh: Thanh Hải".to_owned()),
+        focal_point: None,
+    });
+    validated.body_html = r#"<p>Mở đầu <img src="https://cms.example.vn/a.png" alt="Đại biểu &quot;biểu quyết&quot;"></p><p><img src="https://cms.example.vn/not-stored.png" alt="cũ"></p>"#.to_owned();
+    validated.images = vec![
+        stored(
+            "https://cms.example.vn/bia.jpg",
+            'b',
+            4000,
+            2667,
+            &[320, 640, 960, 1280, 1920],
+            true,
+        ),
+        stored(
+            "https://cms.example.vn/a.png",
+            'a',
+            500,
+            1000,
+            &[320],
+            false,
+        ),
+    ];
+    let html = pages(Some("https://quan.example.vn/"))
+        .render(&validated, "tin-tuc/thong-bao.html")
+        .unwrap();
+    let (b, a) = ("b".repeat(64), "a".repeat(64));
+    assert!(html.contains(&format!(r#"<source type="image/webp" srcset="/media/{b}/320.webp 320w, /media/{b}/640.webp 640w"#)), "{html}");
+    assert!(html.contains(&format!(
+        r#"<img src="/media/{b}/960.jpg" srcset="/media/{b}/320.jpg 320w"#
+    )));
+    assert!(html.contains(r#"width="4000" height="2667" alt="Toàn cảnh &lt;hội nghị&gt;" fetchpriority="high" decoding="async""#), "{html}");
+    assert!(html.contains(
+        "<figcaption>Hội nghị lần thứ 14. <span class=\"credit\">Ảnh: Thanh Hải</span></figcaption>"
+    ));
+    assert!(
+        html.contains(&format!(
+            r#"<p>Mở đầu <picture><source type="image/webp" srcset="/media/{a}/320.webp 320w""#
+        )),
+        "{html}"
+    );
+    assert!(html.contains(r#"width="500" height="1000" alt="Đại biểu &quot;biểu quyết&quot;" loading="lazy" decoding="async""#), "{html}");
+    assert!(
+        html.contains(r#"<img src="https://cms.example.vn/not-stored.png" alt="cũ">"#),
+        "an unstored picture is left as it was"
+    );
+    assert!(html.contains(&format!(r#"<meta property="og:image" content="https://quan.example.vn/media/{b}/social-500-400.jpg">"#)));
+    assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
+    assert!(html.contains(&format!(r#""image":{{"@type":"ImageObject","url":"https://quan.example.vn/media/{b}/social-500-400.jpg""#)) || html.contains("ImageObject"), "{html}");
+    // Without a public URL there is no absolute address for a card.
+    let html = pages(None)
+        .render(&validated, "tin-tuc/thong-bao.html")
+        .unwrap();
+    assert!(!html.contains("og:image") && html.contains("fetchpriority"));
 }

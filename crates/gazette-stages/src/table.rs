@@ -17,6 +17,7 @@ use gazette_webhooks::WebhookClient;
 
 use crate::index::{IndexFailure, IndexSettings, IndexStage, MAX_BATCH};
 use crate::launch::Launch;
+use crate::media::{MediaBuildError, MediaSettings, MediaStage};
 use crate::notify::{DELIVER_CONCURRENCY, DeliverSettings, DeliverStage, NotifyStage};
 use crate::publish::{PublishSettings, PublishStage};
 use crate::render::{RenderStage, SiteSettings};
@@ -26,7 +27,7 @@ use crate::{NOTIFICATION_DUE, Stores};
 /// Which part of Gazette a stage belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
-    /// validate → render → publish: an article's way from upstream to the site.
+    /// validate → media → render → publish: an article's way from upstream to the site.
     Pipeline,
     /// Keeps listings, feeds and the sitemap current.
     Site,
@@ -78,6 +79,8 @@ pub struct Resources {
     pub publish: PublishSettings,
     /// The indexer's batching and timers.
     pub index: IndexSettings,
+    /// Where pictures may be fetched from, and how they are processed.
+    pub media: MediaSettings,
     /// The deliver stage's settings; its `max_attempts` is replaced by its
     /// retry policy's, which the broker's delay queues follow.
     pub deliver: DeliverSettings,
@@ -100,6 +103,8 @@ pub enum BuildError {
     },
     #[error("the indexer cannot write the theme's files; check the store settings")]
     Index(#[source] IndexFailure),
+    #[error("the media stage cannot start")]
+    Media(#[source] MediaBuildError),
 }
 
 type Building<'a> = Pin<Box<dyn Future<Output = Result<Launch, BuildError>> + Send + 'a>>;
@@ -172,7 +177,7 @@ fn needed<'a, T>(
 }
 
 /// Every stage, in the order an article meets them.
-pub static STAGES: [Stage; 6] = [
+pub static STAGES: [Stage; 7] = [
     Stage {
         spec: StageSpec {
             name: "validate",
@@ -198,10 +203,37 @@ pub static STAGES: [Stage; 6] = [
     },
     Stage {
         spec: StageSpec {
-            name: "render",
+            name: "media",
             consumes: &[(Exchange::Internal, "article.validated")],
             single_active_consumer: false,
             retired: &[],
+            retry: RetryClass::Common,
+            floors: Floors::NONE,
+        },
+        about: "Fetches each article's pictures and stores their resized variants, or rejects the article",
+        part: Part::Pipeline,
+        companions: &[],
+        needs: Needs {
+            stores: true,
+            ..Needs::NOTHING
+        },
+        build: |spec, r| {
+            Box::pin(async move {
+                let stores = needed("media", "the stores", &r.stores)?;
+                let stage = MediaStage::new(stores.clone(), r.media.clone(), r.schemas.clone())
+                    .map_err(BuildError::Media)?;
+                Ok(Launch::new(spec, stage))
+            })
+        },
+    },
+    Stage {
+        spec: StageSpec {
+            name: "render",
+            consumes: &[(Exchange::Internal, "article.illustrated")],
+            single_active_consumer: false,
+            // Before the media stage, render took validate's hand-off
+            // directly; left bound, articles would skip their pictures.
+            retired: &[(Exchange::Internal, "article.validated")],
             retry: RetryClass::Common,
             floors: Floors::NONE,
         },

@@ -42,7 +42,7 @@ fn names_are_unique_queue_safe_and_companions_exist() {
 #[test]
 fn every_part_has_stages_and_the_pipeline_is_in_article_order() {
     let pipeline: Vec<_> = specs_of(Part::Pipeline).iter().map(|s| s.name).collect();
-    assert_eq!(pipeline, ["validate", "render", "publish"]);
+    assert_eq!(pipeline, ["validate", "media", "render", "publish"]);
     assert!(!specs_of(Part::Site).is_empty());
     assert!(!specs_of(Part::Notifier).is_empty());
     assert_eq!(all_specs().len(), STAGES.len());
@@ -97,6 +97,7 @@ async fn resources_for(needs: Needs, dir: &std::path::Path) -> Resources {
         },
         publish: PublishSettings::default(),
         index: IndexSettings::default(),
+        media: crate::MediaSettings::default(),
         deliver: DeliverSettings {
             site_name: "Cổng thông tin quận".to_owned(),
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,

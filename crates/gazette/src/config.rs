@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use gazette_broker::{AmqpUrl, BrokerSettings, RetryPolicy};
 use gazette_render::Section;
-use gazette_stages::{IndexSettings, PublishSettings, SiteSettings};
+use gazette_stages::{IndexSettings, MediaSettings, PublishSettings, SiteSettings};
 
 use crate::config_file::ConfigFile;
 pub use crate::lookup::ConfigError;
@@ -30,6 +30,8 @@ pub struct Config {
     pub publish: PublishSettings,
     /// The indexer's timers: the "most read" block and the search index.
     pub index: IndexSettings,
+    /// Pictures: widths, threads, where they may be fetched from.
+    pub media: MediaSettings,
     pub theme_dir: Option<PathBuf>,
     pub json_logs: bool,
     /// Where `/metrics`, `/healthz` and `/readyz` are served; none when unset.
@@ -148,6 +150,7 @@ impl Config {
             search_interval: env.duration("GAZETTE_SEARCH_INTERVAL")?,
             ..IndexSettings::default()
         };
+        let media = crate::media_config::media_settings(&env)?;
         let log_format = env.text("GAZETTE_LOG_FORMAT")?;
         let json_logs = match log_format.as_str() {
             "text" => false,
@@ -189,6 +192,7 @@ impl Config {
             site,
             publish,
             index,
+            media,
             theme_dir: env.optional("GAZETTE_THEME_DIR")?.map(PathBuf::from),
             json_logs,
             http_addr,

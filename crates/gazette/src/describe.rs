@@ -63,6 +63,28 @@ impl Config {
                 format!("{:?}", self.index.search_interval),
             ),
             (
+                "media_widths",
+                self.media
+                    .variants
+                    .widths
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            ("media_threads", self.media.threads.to_string()),
+            (
+                "media_fetch_timeout",
+                format!("{:?}", self.media.fetch_timeout),
+            ),
+            (
+                "media_allow_cidrs",
+                match self.media.allowed.allowed() {
+                    cidrs if cidrs.is_empty() => "(unset)".to_owned(),
+                    cidrs => cidrs,
+                },
+            ),
+            (
                 "theme_dir",
                 self.theme_dir
                     .as_ref()

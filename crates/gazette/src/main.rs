@@ -25,6 +25,7 @@ mod describe;
 mod dlq;
 mod http;
 mod lookup;
+mod media_config;
 mod migrate;
 mod notifier_config;
 mod preview;

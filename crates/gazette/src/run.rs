@@ -166,6 +166,7 @@ async fn open_resources(config: &Config, needs: Needs) -> Result<Resources> {
         site: config.site.clone(),
         publish: config.publish.clone(),
         index: config.index.clone(),
+        media: config.media.clone(),
         deliver: DeliverSettings {
             site_name: config.site.name.clone(),
             time_zone: config.site.time_zone,

@@ -74,7 +74,7 @@ impl Setting {
     }
 }
 
-pub const SETTINGS: [Setting; 31] = [
+pub const SETTINGS: [Setting; 35] = [
     Setting {
         var: "GAZETTE_AMQP_URL",
         kind: Kind::Text("amqp://guest:guest@127.0.0.1:5672/%2f"),
@@ -136,6 +136,30 @@ pub const SETTINGS: [Setting; 31] = [
         kind: Kind::Duration("30s"),
         secret: false,
         doc: "the least time between two builds of the site's search index; a change is searchable within this plus the build's own time",
+    },
+    Setting {
+        var: "GAZETTE_MEDIA_WIDTHS",
+        kind: Kind::Text("320,640,960,1280,1920"),
+        secret: false,
+        doc: "the widths, in pixels, each picture is stored in (never wider than the picture itself), as JPEG and WebP; changing them gives every picture new keys the next time it is processed",
+    },
+    Setting {
+        var: "GAZETTE_MEDIA_THREADS",
+        kind: Kind::Unset("the machine's cores"),
+        secret: false,
+        doc: "pictures one media worker decodes and encodes at once, off the threads that answer health checks and send acks",
+    },
+    Setting {
+        var: "GAZETTE_MEDIA_FETCH_TIMEOUT",
+        kind: Kind::Duration("30s"),
+        secret: false,
+        doc: "bound on fetching one picture from the CMS, redirects and body included; a picture that takes longer is retried later",
+    },
+    Setting {
+        var: "GAZETTE_MEDIA_ALLOW_CIDRS",
+        kind: Kind::Unset("unset"),
+        secret: false,
+        doc: "comma-separated CIDRs the media stage may fetch pictures from although they are private, e.g. a CMS at `10.20.0.0/16`",
     },
     Setting {
         var: "GAZETTE_THEME_DIR",

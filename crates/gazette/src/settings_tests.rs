@@ -10,6 +10,7 @@ fn the_code_reads_exactly_the_declared_settings() {
         include_str!("config.rs"),
         include_str!("notifier_config.rs"),
         include_str!("store_config.rs"),
+        include_str!("media_config.rs"),
     ]
     .concat();
     let mut read = std::collections::BTreeSet::new();

@@ -22,6 +22,7 @@ mod deploy;
 mod dlq;
 mod faults;
 mod kubernetes;
+mod media;
 mod notify;
 mod operating;
 mod operations;

@@ -1,0 +1,353 @@
+//! Pictures through the whole pipeline against a loopback image server: good ones stored upright, stripped, in every width and both formats; bad ones rejected with a pointer while the good articles around them publish; nothing written twice.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gazette_media::samples::{
+    GPS_MARKER, jpeg, jpeg_with_exif, metadata_blocks, photo, pixel_at, png_bomb, png_with_alpha,
+};
+use serde_json::{Value, json};
+
+use crate::support::{TestEnv, Worker, cms, needs, wait_for_http};
+
+/// What the image server answers, by path, and how often each was asked.
+#[derive(Clone)]
+struct Pictures {
+    files: Arc<BTreeMap<&'static str, (&'static str, Vec<u8>)>>,
+    asked: Arc<Mutex<BTreeMap<String, usize>>>,
+    /// Where `/redirect-to-loopback` sends the fetcher.
+    loopback: SocketAddr,
+}
+
+async fn serve_picture(State(pictures): State<Pictures>, Path(name): Path<String>) -> Response {
+    *pictures
+        .asked
+        .lock()
+        .unwrap()
+        .entry(name.clone())
+        .or_default() += 1;
+    if name == "redirect-to-loopback.jpg" {
+        let target = format!("http://{}/pictures/exif.jpg", pictures.loopback);
+        return (StatusCode::FOUND, [(header::LOCATION, target)]).into_response();
+    }
+    match pictures.files.get(name.as_str()) {
+        Some((content_type, bytes)) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, content_type.parse().unwrap());
+            (headers, bytes.clone()).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Serves the pictures on 127.0.0.2, the one address the media stage is
+/// allowed; 127.0.0.1, where the redirect points, stays forbidden.
+async fn image_server() -> (SocketAddr, Pictures) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#;
+    let whole = jpeg(&photo(900, 600, 11), 90);
+    let files: BTreeMap<&'static str, (&'static str, Vec<u8>)> = [
+        // Stored 1600×1000, orientation 6: upright it is 1000×1600.
+        (
+            "exif.jpg",
+            ("image/jpeg", jpeg_with_exif(&photo(1600, 1000, 1), 90)),
+        ),
+        // The server's type is wrong on purpose: the bytes decide.
+        (
+            "alpha.png",
+            ("application/octet-stream", png_with_alpha(800, 600)),
+        ),
+        ("large.jpg", ("image/jpeg", jpeg(&photo(4000, 3000, 2), 88))),
+        ("bomb.png", ("image/png", png_bomb(60_000, 60_000))),
+        (
+            "truncated.jpg",
+            ("image/jpeg", whole[..whole.len() / 2].to_vec()),
+        ),
+        (
+            "page.jpg",
+            (
+                "image/jpeg",
+                "<!DOCTYPE html><html><body>Trang không tồn tại</body></html>"
+                    .as_bytes()
+                    .to_vec(),
+            ),
+        ),
+        ("script.svg", ("image/svg+xml", svg.to_vec())),
+    ]
+    .into_iter()
+    .collect();
+    let loopback = SocketAddr::from(([127, 0, 0, 1], addr.port()));
+    let pictures = Pictures {
+        files: Arc::new(files),
+        asked: Arc::default(),
+        loopback,
+    };
+    let app = Router::new()
+        .route("/pictures/{name}", axum::routing::get(serve_picture))
+        .with_state(pictures.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, pictures)
+}
+
+fn with_cover(id: &str, title: &str, cover: &str, body: &str) -> Value {
+    let mut article = cms::article(id, 1, title);
+    article["cover_image"] = json!({
+        "src": cover, "alt": "Toàn cảnh hội nghị", "caption": "Hội nghị lần thứ 14.",
+        "credit": "Ảnh: Thanh Hải", "focal_point": {"x": 0.5, "y": 0.2}
+    });
+    article["body"] = json!({"format": "markdown", "content": body});
+    article
+}
+
+/// `gazette submit --wait` on each article; its lines, whatever the exit.
+fn submit(env: &TestEnv, articles: &[Value]) -> String {
+    let mut paths = Vec::new();
+    for (n, article) in articles.iter().enumerate() {
+        let path = env
+            .garage
+            .dir
+            .path()
+            .join(format!("media-{n}-{}.json", rand::random::<u32>()));
+        std::fs::write(&path, serde_json::to_vec(article).unwrap()).unwrap();
+        paths.push(path.to_str().unwrap().to_owned());
+    }
+    let mut args = vec!["submit", "--wait"];
+    args.extend(paths.iter().map(String::as_str));
+    let (_, stdout, stderr) = env.run_gazette(&args);
+    format!("{stdout}\n{stderr}")
+}
+
+async fn media_objects(store: &gazette_store::Store) -> Vec<String> {
+    let mut keys = store.list("media/").await.unwrap();
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_with_a_pointer() {
+    needs!(RabbitMq, Garage);
+    let (server, pictures) = image_server().await;
+    let url = |name: &str| format!("http://{server}/pictures/{name}");
+    let mut env = TestEnv::start("media").await;
+    let api = crate::support::free_local_addr();
+    env.extra_env.extend([
+        (
+            "GAZETTE_MEDIA_ALLOW_CIDRS".to_owned(),
+            "127.0.0.2/32".to_owned(),
+        ),
+        (
+            "GAZETTE_PUBLIC_URL".to_owned(),
+            "https://quan.example.vn/".to_owned(),
+        ),
+        ("GAZETTE_HTTP_ADDR".to_owned(), api.to_string()),
+    ]);
+    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    wait_for_http(api, "/readyz", 200).await;
+
+    let good = with_cover(
+        "anh-tot",
+        "Hội nghị có ảnh",
+        &url("exif.jpg"),
+        &format!(
+            "Đoạn đầu.\n\n![Biểu đồ trong suốt]({})\n\nĐoạn giữa.\n\n<img src=\"{}\" alt=\"Toàn cảnh hội trường\">\n\nĐoạn cuối.",
+            url("alpha.png"),
+            url("large.jpg")
+        ),
+    );
+    let bad = [
+        ("anh-bom", "/cover_image/src", "bomb.png", true),
+        ("anh-cut", "/body/content", "truncated.jpg", false),
+        ("anh-html", "/cover_image/src", "page.jpg", true),
+        ("anh-svg", "/body/content", "script.svg", false),
+        (
+            "anh-chuyen",
+            "/cover_image/src",
+            "redirect-to-loopback.jpg",
+            true,
+        ),
+        ("anh-mat", "/body/content", "missing.jpg", false),
+    ];
+    let mut articles = vec![good.clone()];
+    for (id, _, file, as_cover) in &bad {
+        articles.push(match as_cover {
+            true => with_cover(id, &format!("Bài {id}"), &url(file), "Nội dung."),
+            false => {
+                let mut a = cms::article(id, 1, &format!("Bài {id}"));
+                a["body"] = json!({"format": "html", "content": format!("<p>Nội dung.</p><p><img src=\"{}\" alt=\"ảnh\"></p>", url(file))});
+                a
+            }
+        });
+    }
+    // A good article behind the bad ones, sharing the good one's cover.
+    articles.push(with_cover(
+        "anh-sau",
+        "Bài sau có ảnh chung",
+        &url("exif.jpg"),
+        "Sau.",
+    ));
+    let out = submit(&env, &articles);
+
+    assert!(out.contains("published revision 1 of anh-tot"), "{out}");
+    assert!(out.contains("published revision 1 of anh-sau"), "{out}");
+    for (id, pointer, file, _) in &bad {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("rejected {id}: ")))
+            .unwrap_or_else(|| panic!("{id} is not rejected: {out}"));
+        assert!(
+            line.contains(pointer) && line.contains(&url(file)),
+            "{line}"
+        );
+    }
+    let says = |id: &str, words: &str| {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("rejected {id}: ")))
+            .unwrap();
+        assert!(line.contains(words), "{line}");
+    };
+    says("anh-bom", "60000×60000");
+    says("anh-cut", "cut off");
+    says("anh-html", "an HTML page");
+    says("anh-svg", "SVG");
+    says("anh-chuyen", "127.0.0.1");
+    says("anh-mat", "404");
+
+    let store = env.store().await;
+    let page = String::from_utf8(
+        store
+            .get(&format!("{}/hoi-nghi-co-anh.html", cms::CATEGORY))
+            .await
+            .unwrap()
+            .expect("the good article's page"),
+    )
+    .unwrap();
+    let archive = env.archive().await;
+    let copy: Value = serde_json::from_slice(
+        &archive
+            .get("articles/anh-tot/1.json")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let images = copy["images"]
+        .as_array()
+        .expect("the archived copy lists its pictures");
+    assert_eq!(images.len(), 3);
+    // (source, upright size, the widths it must have)
+    let expected = [
+        ("exif.jpg", (1000, 1600), vec![320, 640, 960]),
+        ("alpha.png", (800, 600), vec![320, 640]),
+        ("large.jpg", (4000, 3000), vec![320, 640, 960, 1280, 1920]),
+    ];
+    for (file, (width, height), widths) in &expected {
+        let image = images.iter().find(|i| i["src"] == url(file)).unwrap();
+        assert_eq!(
+            (image["width"].as_u64(), image["height"].as_u64()),
+            (Some(u64::from(*width)), Some(u64::from(*height))),
+            "{file}"
+        );
+        assert_eq!(image["widths"], json!(widths), "{file}");
+        let id = image["id"].as_str().unwrap();
+        assert!(
+            page.contains(&format!(r#"width="{width}" height="{height}""#)),
+            "{file} is laid out at its size"
+        );
+        for w in widths {
+            for ext in ["jpg", "webp"] {
+                let key = format!("media/{id}/{w}.{ext}");
+                let bytes = store
+                    .get(&key)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{key} is missing"));
+                let ((got_w, got_h), _) = pixel_at(&bytes, 0, 0).unwrap();
+                assert_eq!(got_w, *w, "{key}");
+                assert_eq!(got_h, (height * w + width / 2) / width, "{key}");
+                assert!(
+                    metadata_blocks(&bytes).is_empty(),
+                    "{key}: {:?}",
+                    metadata_blocks(&bytes)
+                );
+                assert!(
+                    !bytes.windows(GPS_MARKER.len()).any(|x| x == GPS_MARKER),
+                    "{key}"
+                );
+                let head = store.head(&key).await.unwrap().unwrap();
+                assert!(
+                    head.cache_control.unwrap_or_default().contains("immutable"),
+                    "{key}"
+                );
+            }
+            assert!(
+                page.contains(&format!("/media/{id}/{w}.webp {w}w")),
+                "{file} {w}w in the page's srcset"
+            );
+        }
+    }
+    // Upright: the red half of the stored picture is on top.
+    let exif = images.iter().find(|i| i["src"] == url("exif.jpg")).unwrap();
+    let bytes = store
+        .get(&format!("media/{}/320.jpg", exif["id"].as_str().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, top) = pixel_at(&bytes, 160, 40).unwrap();
+    let (_, bottom) = pixel_at(&bytes, 160, 470).unwrap();
+    assert!(
+        top[0] > top[2] + 60 && bottom[2] > bottom[0] + 60,
+        "{top:?} {bottom:?}"
+    );
+    assert!(
+        page.contains(r#"fetchpriority="high""#) && page.matches(r#"loading="lazy""#).count() == 2,
+        "{page}"
+    );
+    assert!(page.contains(
+        "<figcaption>Hội nghị lần thứ 14. <span class=\"credit\">Ảnh: Thanh Hải</span></figcaption>"
+    ));
+    assert!(page.contains(r#"<meta property="og:image" content="https://quan.example.vn/media/"#));
+    assert!(
+        !page.contains(&format!("{server}")),
+        "no picture is hotlinked from the CMS"
+    );
+    let social = exif["social"]["key"].as_str().unwrap();
+    let ((w, h), _) = pixel_at(&store.get(social).await.unwrap().unwrap(), 0, 0).unwrap();
+    assert_eq!(
+        (w, h),
+        (1000, 525),
+        "the largest 1200:630 window of a 1000-wide picture"
+    );
+
+    // A new revision and a redelivery of the same pictures write nothing new.
+    let before = media_objects(&store).await;
+    let records = archive.list("_gazette/media/").await.unwrap().len();
+    assert_eq!(records, 3);
+    let mut again = good.clone();
+    again["revision"] = json!(2);
+    let out = submit(&env, &[again]);
+    assert!(out.contains("updated revision 2 of anh-tot"), "{out}");
+    assert_eq!(media_objects(&store).await, before);
+    assert_eq!(
+        archive.list("_gazette/media/").await.unwrap().len(),
+        records
+    );
+    let asked = pictures.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked.get("exif.jpg"),
+        Some(&3),
+        "fetched once per article revision: {asked:?}"
+    );
+    env.teardown().await;
+}

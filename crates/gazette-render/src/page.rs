@@ -131,6 +131,8 @@ pub struct Card {
     pub lead: String,
     pub category_name: String,
     pub category_href: String,
+    /// The cover, small.
+    pub picture: Option<crate::Picture>,
 }
 
 /// `listing.hbs`: a category's front page or one of its numbered pages.

@@ -21,6 +21,7 @@ fn entry(id: &str, revision: u64, category: &str) -> Entry {
         lead: String::new(),
         author: String::new(),
         tags: Vec::new(),
+        cover: None,
     }
 }
 

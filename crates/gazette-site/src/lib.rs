@@ -32,8 +32,8 @@ pub use keys::{
     tag_slug, tag_state_key,
 };
 pub use model::{
-    ArticleRecord, CategoryState, Entry, PageState, Placement, ShardState, SiteState, Slot,
-    UrlEntry,
+    ArticleRecord, CategoryState, Entry, EntryCover, PageState, Placement, ShardState, SiteState,
+    Slot, UrlEntry,
 };
 pub use most_read::{MOST_READ_LEN, MostRead, Ranked, pages_to_rank};
 pub use news::{

@@ -27,6 +27,37 @@ pub struct Entry {
     /// As the article names them; each with a slug has a page.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The cover picture, small on cards and an enclosure in feeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<EntryCover>,
+}
+
+/// An entry's cover as the media stage stored it (`media/<id>/<width>.<ext>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryCover {
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    /// Smallest first.
+    pub widths: Vec<u32>,
+    pub webp: bool,
+    pub colour: String,
+    pub alt: String,
+}
+
+impl EntryCover {
+    /// The JPEG at most `most` pixels wide (the smallest when none is),
+    /// as a site path without its leading `/`.
+    pub fn jpeg_key(&self, most: u32) -> String {
+        let width = self
+            .widths
+            .iter()
+            .copied()
+            .rfind(|w| *w <= most)
+            .or_else(|| self.widths.first().copied())
+            .unwrap_or(self.width);
+        crate::media_key(&self.id, width, "jpg")
+    }
 }
 
 /// An entry where it sits: its sequence in its category and in the site.

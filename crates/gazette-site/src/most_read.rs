@@ -127,6 +127,7 @@ mod tests {
             lead: String::new(),
             author: String::new(),
             tags: Vec::new(),
+            cover: None,
         }
     }
 

@@ -72,3 +72,18 @@ pub(crate) fn social_image(
         alt: cover.alt.clone(),
     })
 }
+
+/// The cover as listings and feeds keep it, when it was stored.
+pub(crate) fn entry_cover(validated: &ValidatedArticle) -> Option<gazette_site::EntryCover> {
+    let cover = validated.article.cover_image.as_ref()?;
+    let image = validated.image(&cover.src)?;
+    Some(gazette_site::EntryCover {
+        id: image.id.clone(),
+        width: image.width,
+        height: image.height,
+        widths: image.widths.clone(),
+        webp: image.webp,
+        colour: image.colour.clone(),
+        alt: cover.alt.clone(),
+    })
+}

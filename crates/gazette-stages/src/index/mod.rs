@@ -321,14 +321,16 @@ impl IndexStage {
             .archive
             .get(&revision_key(&data.article_id, data.revision, "json"))
             .await?;
-        let (lead, author, tags, body_html) = copy
+        let (lead, author, tags, body_html, cover) = copy
             .and_then(|bytes| serde_json::from_slice::<ValidatedArticle>(&bytes).ok())
             .map(|v| {
+                let cover = crate::render::pictures::entry_cover(&v);
                 (
                     v.article.lead,
                     v.article.author,
                     v.article.tags,
                     v.body_html,
+                    cover,
                 )
             })
             .unwrap_or_default();
@@ -345,6 +347,7 @@ impl IndexStage {
             lead,
             author,
             tags,
+            cover,
         };
         let search = SearchChange {
             article_id: entry.article_id.clone(),

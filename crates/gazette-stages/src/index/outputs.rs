@@ -116,6 +116,19 @@ impl Outputs<'_> {
             lead: entry.lead.clone(),
             category_name: entry.category_name.clone(),
             category_href: format!("/{}/", entry.category_slug),
+            picture: entry.cover.as_ref().map(|cover| {
+                let files = gazette_render::PictureFiles {
+                    id: &cover.id,
+                    width: cover.width,
+                    height: cover.height,
+                    widths: &cover.widths,
+                    webp: cover.webp,
+                    colour: &cover.colour,
+                };
+                // A card's picture is a thumbnail beside its title: the
+                // title says what it is, so it is decorative there.
+                gazette_render::Picture::small(&files, 640, "", gazette_render::CARD_SIZES)
+            }),
         }
     }
 

@@ -292,6 +292,7 @@ async fn article_page(
             .put_redirect(redirect, &location_of(&page_key))
             .await?;
     }
+    let cover = crate::render::pictures::entry_cover(&validated);
     let article = validated.article;
     let entry = Entry {
         article_id: article.id,
@@ -308,6 +309,7 @@ async fn article_page(
         lead: article.lead,
         author: article.author,
         tags: article.tags,
+        cover,
     };
     Ok((entry, validated.body_html))
 }

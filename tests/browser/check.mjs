@@ -1,4 +1,4 @@
-// The browser check: each page in headless Chromium at phone and desktop widths, with screenshots, axe-core, an HTML parse, the fonts drawn, the focus ring, and the structured data and meta tags search engines read.
+// The browser check: each page in headless Chromium at phone and desktop widths, with screenshots, axe-core, an HTML parse, the fonts drawn, the focus ring, layout shift and pictures, and the structured data and meta tags search engines read.
 //
 // Usage: node check.mjs BASE_URL OUT_DIR NAME=PATH...
 // Prints one JSON report per page and width; tests/browser.rs judges it.
@@ -24,9 +24,41 @@ for (const spec of pages) {
   const [name, urlPath] = spec.split('=');
   for (const [width, height, label] of WIDTHS) {
     const context = await browser.newContext({ viewport: { width, height } });
+    // Cumulative Layout Shift as Chromium reports it, from the first paint.
+    await context.addInitScript(() => {
+      window.__cls = 0;
+      window.__shifts = [];
+      const describe = (node) => node ? `${node.nodeName}.${node.className ?? ''}:${(node.textContent ?? '').slice(0, 30)}` : '?';
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          if (entry.hadRecentInput) continue;
+          window.__cls += entry.value;
+          window.__shifts.push({ value: entry.value, at: entry.startTime,
+            sources: (entry.sources ?? []).map((s) => ({ node: describe(s.node), from: s.previousRect.y, to: s.currentRect.y })) });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
     const page = await context.newPage();
     const response = await page.goto(base + urlPath, { waitUntil: 'load' });
     await page.evaluate(() => document.fonts.ready);
+    // Down the page and back, so lazy pictures load too; then every picture
+    // must have loaded (a srcset naming a missing file shows here) and the
+    // layout must not have moved.
+    await page.evaluate(async () => {
+      for (let y = 0; y <= document.documentElement.scrollHeight; y += window.innerHeight / 2) {
+        window.scrollTo(0, y);
+        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      }
+      window.scrollTo(0, 0);
+    });
+    await page.waitForFunction(() => [...document.images].every((img) => img.complete));
+    const pictures = await page.evaluate(() => ({
+      cls: window.__cls,
+      shifts: window.__shifts,
+      count: document.images.length,
+      broken: [...document.images].filter((img) => img.naturalWidth === 0).map((img) => img.currentSrc || img.src),
+      chosen: [...document.images].map((img) => img.currentSrc),
+    }));
     const html = await response.text();
     const parseErrors = [];
     parse(html, { onParseError: (e) => parseErrors.push(`${e.code} at ${e.startLine}:${e.startCol}`) });
@@ -83,7 +115,7 @@ for (const spec of pages) {
         labelled: !!search.querySelector('label[for="site-search-q"]') && !!search.querySelector('#site-search-q[name="q"]') } : null;
       return { jsonLd, meta, nav, links, tagLinks, searchBox };
     });
-    report.push({ page: name, width, status: response.status(), parseErrors, serious, minor, overflow, fonts: [...fonts], focus, seo });
+    report.push({ page: name, width, status: response.status(), parseErrors, serious, minor, overflow, fonts: [...fonts], focus, seo, pictures });
     await context.close();
   }
 }

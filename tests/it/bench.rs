@@ -45,7 +45,7 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     );
 
     // Each stage's handling time, read from its worker's /metrics.
-    for stage in ["validate", "render", "publish"] {
+    for stage in crate::support::pipeline_stages() {
         let time = report.latency.stages.iter().find(|t| t.stage == stage);
         assert!(
             time.is_some_and(|t| t.handled >= 20 && t.mean_ms > 0.0),

@@ -138,7 +138,8 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
 
     let log_dir = env.garage.dir.path().to_owned();
     let spawn = |env: &TestEnv, slot: usize| {
-        let stage = ["validate", "render", "publish"][slot % 3];
+        let stages = support::pipeline_stages();
+        let stage = stages[slot % stages.len()];
         let http = support::free_local_addr();
         let mut vars = env.env();
         vars.push(("GAZETTE_HTTP_ADDR".to_owned(), http.to_string()));
@@ -245,7 +246,7 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     while let Some(body) = collector.next(&env, Duration::from_millis(500)).await {
         ledger.record_published(&body);
     }
-    for stage in ["validate", "render", "publish"] {
+    for stage in support::pipeline_stages() {
         let mut dead = env.dead_letters(stage).await;
         while let Some(letter) = dead.next(Duration::from_millis(500)).await.unwrap() {
             let reason = letter
@@ -285,7 +286,7 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
 async fn settle(env: &TestEnv, collector: &mut Collector, ledger: &mut Ledger) {
     let topology = gazette_broker::Topology::new(&env.namespace);
     let mut queues: Vec<String> = Vec::new();
-    for stage in ["validate", "render", "publish"] {
+    for stage in support::pipeline_stages() {
         queues.push(topology.work_queue(stage));
         for delay in &env.settings.retry.delays {
             queues.push(topology.retry_queue(stage, *delay));

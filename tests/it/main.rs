@@ -23,6 +23,7 @@ mod dlq;
 mod faults;
 mod kubernetes;
 mod media;
+mod media_page;
 mod notify;
 mod operating;
 mod operations;

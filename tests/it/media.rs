@@ -22,7 +22,7 @@ use crate::support::{TestEnv, Worker, cms, needs, wait_for_http};
 
 /// What the image server answers, by path, and how often each was asked.
 #[derive(Clone)]
-struct Pictures {
+pub(crate) struct Pictures {
     files: Arc<BTreeMap<&'static str, (&'static str, Vec<u8>)>>,
     asked: Arc<Mutex<BTreeMap<String, usize>>>,
     /// Where `/redirect-to-loopback` sends the fetcher.
@@ -52,7 +52,7 @@ async fn serve_picture(State(pictures): State<Pictures>, Path(name): Path<String
 
 /// Serves the pictures on 127.0.0.2, the one address the media stage is
 /// allowed; 127.0.0.1, where the redirect points, stays forbidden.
-async fn image_server() -> (SocketAddr, Pictures) {
+pub(crate) async fn image_server() -> (SocketAddr, Pictures) {
     let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#;
@@ -100,7 +100,7 @@ async fn image_server() -> (SocketAddr, Pictures) {
     (addr, pictures)
 }
 
-fn with_cover(id: &str, title: &str, cover: &str, body: &str) -> Value {
+pub(crate) fn with_cover(id: &str, title: &str, cover: &str, body: &str) -> Value {
     let mut article = cms::article(id, 1, title);
     article["cover_image"] = json!({
         "src": cover, "alt": "Toàn cảnh hội nghị", "caption": "Hội nghị lần thứ 14.",

@@ -22,7 +22,10 @@ async fn the_example_article_is_published_by_three_worker_processes() {
     let mut events = env
         .tap(&[EventType::Published.as_str(), EventType::Rejected.as_str()])
         .await;
-    let _workers = ["validate", "render", "publish"].map(|stage| env.spawn_worker(stage));
+    let _workers: Vec<_> = crate::support::pipeline_stages()
+        .into_iter()
+        .map(|stage| env.spawn_worker(stage))
+        .collect();
 
     let example = example_article_path();
     let (ok, stdout, stderr) = env.run_gazette(&["submit", example.to_str().unwrap_or_default()]);

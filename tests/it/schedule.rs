@@ -34,8 +34,9 @@ fn dated(id: &str, revision: u64, word: &str, at: DateTime<FixedOffset>) -> Valu
 
 fn workers(env: &TestEnv, publishers: usize) -> Vec<Worker> {
     let dir = env.garage.dir.path();
-    let mut running: Vec<Worker> = ["validate", "render", "index"]
-        .iter()
+    let mut running: Vec<Worker> = crate::support::stages_before_publish()
+        .into_iter()
+        .chain(["index"])
         .map(|stage| env.spawn_worker(stage))
         .collect();
     for n in 0..publishers {

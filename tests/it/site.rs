@@ -159,8 +159,11 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
             EventType::Rejected.as_str(),
         ])
         .await;
-    let [_validate, _render, _publish, mut index] =
-        ["validate", "render", "publish", "index"].map(|stage| env.spawn_worker(stage));
+    let _pipeline: Vec<_> = crate::support::pipeline_stages()
+        .into_iter()
+        .map(|stage| env.spawn_worker(stage))
+        .collect();
+    let mut index = env.spawn_worker("index");
     let store = env.store().await;
     let category = "tin-tuc-hoat-dong-cua-quan-uy";
     env.submit_and_wait(&[
@@ -311,7 +314,11 @@ async fn revisions_update_and_withdrawals_remove_everywhere() {
 async fn news_ages_out_by_the_clock_with_no_event() {
     needs!(RabbitMq, Garage);
     let env = TestEnv::start("site-news").await;
-    let _workers = ["validate", "render", "publish", "index"].map(|stage| env.spawn_worker(stage));
+    let _workers: Vec<_> = crate::support::pipeline_stages()
+        .into_iter()
+        .chain(["index"])
+        .map(|stage| env.spawn_worker(stage))
+        .collect();
     let store = env.store().await;
     // Published 48 hours ago less 20 seconds: news for 20 seconds more.
     let expires = chrono::Utc::now() + chrono::TimeDelta::seconds(20);

@@ -288,7 +288,10 @@ async fn publishing_an_article_costs_three_writes_and_no_read() {
     vars.push(("GAZETTE_HTTP_ADDR".to_owned(), http.to_string()));
     let log = |stage: &str| env.garage.dir.path().join(format!("{stage}.log"));
     let _publish = Worker::spawn(&["worker", "publish"], &vars, &log("publish"));
-    let _others = ["validate", "render"].map(|stage| env.spawn_worker(stage));
+    let _others: Vec<_> = crate::support::stages_before_publish()
+        .into_iter()
+        .map(|stage| env.spawn_worker(stage))
+        .collect();
     support::wait_for_http(http, "/readyz", 200).await;
     let count = |metrics: &str, operation: &str| -> f64 {
         let series =

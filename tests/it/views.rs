@@ -62,8 +62,8 @@ fn api(env: &TestEnv, addr: SocketAddr, n: u32) -> Worker {
 async fn a_reader_counts_once_bots_never_and_counts_survive_a_restart() {
     needs!(RabbitMq, Garage);
     let env = TestEnv::start("views").await;
-    let _pipeline: Vec<Worker> = ["validate", "render", "publish"]
-        .iter()
+    let _pipeline: Vec<Worker> = crate::support::pipeline_stages()
+        .into_iter()
         .map(|stage| env.spawn_worker(stage))
         .collect();
     cms::publish(&env, &[cms::article("luot-xem", 1, "Thông báo lượt xem")]);
@@ -187,8 +187,9 @@ async fn the_home_page_shows_the_most_read_and_drops_a_withdrawn_one() {
     let mut env = TestEnv::start("most-read").await;
     env.extra_env
         .push(("GAZETTE_MOST_READ_REFRESH".to_owned(), "1s".to_owned()));
-    let _workers: Vec<Worker> = ["validate", "render", "publish", "index"]
-        .iter()
+    let _workers: Vec<Worker> = crate::support::pipeline_stages()
+        .into_iter()
+        .chain(["index"])
         .map(|stage| env.spawn_worker(stage))
         .collect();
     cms::publish(

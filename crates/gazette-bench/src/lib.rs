@@ -7,6 +7,7 @@
 //! `tests/it/bench.rs` runs [`BenchPlan::smoke`] so the bench keeps working.
 
 pub mod articles;
+pub mod media;
 pub mod pipeline;
 pub mod processes;
 pub mod report;

@@ -11,6 +11,9 @@
 //! - `cargo xtask views [--rate N] [--seconds S]` offers view-counter
 //!   beacons to the API at a fixed rate and writes
 //!   `docs/views-benchmark.{json,md}`.
+//! - `cargo xtask media [--rounds N]` times the media stage's picture work
+//!   against sharp (libvips) on the same photos and writes
+//!   `docs/media-benchmark.{json,md}`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +65,17 @@ enum Task {
         #[arg(long)]
         keep: Option<PathBuf>,
     },
+    /// Time picture processing against sharp on the same photos, and the peak memory of a 24 MP one.
+    Media {
+        /// Times each photo is processed by each side.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value = "docs")]
+        out: PathBuf,
+    },
+    /// Process one picture and print the peak RSS before and after, in KiB (used by `media`).
+    #[command(hide = true)]
+    MediaRss { file: PathBuf },
     /// Offer view-counter beacons at a fixed rate to the API and measure their latency.
     Views {
         /// Beacons offered per second.
@@ -110,7 +124,43 @@ fn main() -> anyhow::Result<()> {
             keep,
         } => site(&root, articles, index_site, runs, &root.join(out), keep),
         Task::Views { rate, seconds, out } => views(&root, rate, seconds, &root.join(out)),
+        Task::Media { rounds, out } => media(&root, rounds, &root.join(out)),
+        Task::MediaRss { file } => {
+            println!("{}", gazette_bench::media::print_peak_rss(&file)?);
+            Ok(())
+        }
     }
+}
+
+fn media(root: &Path, rounds: usize, out: &Path) -> anyhow::Result<()> {
+    let sharp = Command::new(root.join("scripts/ensure-sharp"))
+        .output()
+        .context("scripts/ensure-sharp")?;
+    if !sharp.status.success() {
+        bail!(
+            "scripts/ensure-sharp failed: {}",
+            String::from_utf8_lossy(&sharp.stderr)
+        );
+    }
+    let dir = tempfile::tempdir()?;
+    let plan = gazette_bench::media::MediaPlan {
+        sharp_dir: PathBuf::from(String::from_utf8(sharp.stdout)?.trim()),
+        peer_script: root.join("crates/gazette-bench/peers/sharp.mjs"),
+        rounds,
+        rss_command: vec![
+            std::env::current_exe()?.display().to_string(),
+            "media-rss".to_owned(),
+        ],
+        command: format!("cargo xtask media --rounds {rounds}"),
+    };
+    let report = gazette_bench::media::measure_media(&plan, dir.path())?;
+    std::fs::write(
+        out.join("media-benchmark.json"),
+        serde_json::to_vec_pretty(&report)?,
+    )?;
+    std::fs::write(out.join("media-benchmark.md"), report.markdown())?;
+    eprintln!("{}", report.markdown());
+    Ok(())
 }
 
 fn views(root: &Path, rate: u32, seconds: u32, out: &Path) -> anyhow::Result<()> {

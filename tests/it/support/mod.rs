@@ -23,6 +23,24 @@ use gazette_store::Store;
 pub use gazette_testkit::garage::Garage;
 pub use workers::Worker;
 
+/// The pipeline's stages in the order an article meets them, from the
+/// stage table: a test that runs "the pipeline" as separate workers runs
+/// these, so a new stage joins every such test.
+pub fn pipeline_stages() -> Vec<&'static str> {
+    gazette_stages::specs_of(gazette_stages::Part::Pipeline)
+        .iter()
+        .map(|spec| spec.name)
+        .collect()
+}
+
+/// The pipeline's stages before publish: what turns a submission into a page.
+pub fn stages_before_publish() -> Vec<&'static str> {
+    pipeline_stages()
+        .into_iter()
+        .take_while(|stage| *stage != "publish")
+        .collect()
+}
+
 /// Upper bound for any single wait on the pipeline; generous for a loaded CI machine.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 

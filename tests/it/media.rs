@@ -1,4 +1,4 @@
-//! Pictures through the whole pipeline against a loopback image server: good ones stored upright, stripped, in every width and both formats; bad ones rejected with a pointer while the good articles around them publish; nothing written twice.
+//! Pictures through the whole pipeline against a loopback image server: good ones stored upright, stripped, in every width and both formats; bad ones rejected with a pointer while the good articles around them publish; nothing written twice; a picture removed with the last live article showing it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,7 +18,8 @@ use gazette_media::samples::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{TestEnv, Worker, cms, needs, wait_for_http};
+use crate::support::{PATIENCE, TestEnv, Worker, cms, needs, wait_for_http};
+use gazette_contract::EventType;
 
 /// What the image server answers, by path, and how often each was asked.
 #[derive(Clone)]
@@ -349,5 +350,43 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
         Some(&3),
         "fetched once per article revision: {asked:?}"
     );
+
+    // Withdrawals: a picture leaves the site with the last live article showing it.
+    let mut unpublished = env.tap(&[EventType::Unpublished.as_str()]).await;
+    cms::post(
+        &env,
+        EventType::Withdrawn,
+        &cms::withdrawal("anh-sau", "Gỡ bài"),
+    )
+    .await;
+    let gone = unpublished
+        .next(PATIENCE)
+        .await
+        .unwrap()
+        .expect("anh-sau is unpublished");
+    assert!(String::from_utf8_lossy(&gone.body).contains("anh-sau"));
+    assert_eq!(
+        media_objects(&store).await,
+        before,
+        "anh-tot still shows the shared cover"
+    );
+    cms::post(
+        &env,
+        EventType::Withdrawn,
+        &cms::withdrawal("anh-tot", "Gỡ bài"),
+    )
+    .await;
+    let gone = unpublished
+        .next(PATIENCE)
+        .await
+        .unwrap()
+        .expect("anh-tot is unpublished");
+    assert!(String::from_utf8_lossy(&gone.body).contains("anh-tot"));
+    assert_eq!(
+        media_objects(&store).await,
+        Vec::<String>::new(),
+        "no live article shows them"
+    );
+    assert!(archive.list("_gazette/media/").await.unwrap().is_empty());
     env.teardown().await;
 }

@@ -8,6 +8,8 @@
 use gazette_subscribers::{Advance, KeyClaim, Registry, Takedown};
 
 mod databases;
+#[path = "registry/images.rs"]
+mod images;
 #[path = "registry/schedule.rs"]
 mod schedule;
 #[path = "registry/views.rs"]
@@ -252,6 +254,7 @@ async fn every_case(db: &Registry) {
     racing_writers_agree_on_the_newest(db).await;
     schedule::every_case(db).await;
     views::every_case(db).await;
+    images::every_case(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,12 +3,15 @@
 use bytes::Bytes;
 use chrono::Utc;
 use gazette_broker::{Inbound, Outbound};
-use gazette_contract::{Article, Envelope, EventType, Published, Rendered, Scheduled, event_id};
+use gazette_contract::{
+    Article, Envelope, EventType, Published, Rendered, Scheduled, ValidatedArticle, event_id,
+};
 use gazette_subscribers::{Advance, Hold};
 use tracing::{info, warn};
 
 use super::context::{PublishContext, SOURCE};
 use super::failure::PublishFailure;
+use super::pictures::follow_pictures;
 use crate::pages::sha256_hex;
 use crate::{decode_event, encode_event, off_reactor};
 
@@ -69,7 +72,7 @@ pub(super) async fn publish(
         }
     }
     let retried = message.redelivered || message.attempt > 1;
-    go_live(context, article, key, html, &correlation, retried).await
+    go_live(context, &validated, key, html, &correlation, retried).await
 }
 
 /// `article.scheduled`: the embargo is accepted.
@@ -97,12 +100,13 @@ fn scheduled(article: &Article, correlation: &str) -> Result<Vec<Outbound>, Publ
 /// earlier attempt may have written this page before it died.
 pub(super) async fn go_live(
     context: &PublishContext,
-    article: &Article,
+    validated: &ValidatedArticle,
     key: String,
     html: Bytes,
     correlation: &str,
     retried: bool,
 ) -> Result<Vec<Outbound>, PublishFailure> {
+    let article = &validated.article;
     let objects = context.objects(&article.id);
     let sha256 = sha256_hex(&html);
     let (first, redirects) = match context
@@ -146,6 +150,7 @@ pub(super) async fn go_live(
         warn!(article_id = %article.id, revision = article.revision, "overtaken while publishing; the page shows what the registry says, not announcing this revision");
         return Ok(Vec::new());
     }
+    follow_pictures(context, &article.id, Some(validated)).await?;
 
     let url = context.public_url(&key);
     let lifecycle = if first {

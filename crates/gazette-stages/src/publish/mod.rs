@@ -8,6 +8,7 @@
 mod context;
 mod failure;
 mod live;
+mod pictures;
 mod scheduler;
 mod withdraw;
 

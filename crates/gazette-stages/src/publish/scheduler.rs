@@ -225,7 +225,7 @@ async fn live_from_archive(
         serde_json::from_slice(&json).map_err(PublishFailure::CorruptCopy)?;
     go_live(
         context,
-        &validated.article,
+        &validated,
         held.page_key.clone(),
         Bytes::from(html),
         &held.correlation_id,

@@ -74,6 +74,7 @@ pub(super) async fn withdraw(
         .ok_or_else(|| PublishFailure::Pages(format!("{copy_key} is missing from the archive")))?;
     let newest: ValidatedArticle =
         serde_json::from_slice(&copy).map_err(PublishFailure::CorruptCopy)?;
+    super::pictures::follow_pictures(context, &id, None).await?;
     let key = state.page_key.clone().unwrap_or_default();
     info!(article_id = %id, revision = state.revision, %key, redirects = state.redirects.len(), %reason, "withdrawn; page and redirects deleted");
     let unpublished = Envelope::new(

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use sqlx::AnyPool;
 
+mod images;
 mod rows;
 mod schedule;
 mod views;

@@ -126,7 +126,13 @@ fn main() -> anyhow::Result<()> {
         Task::Views { rate, seconds, out } => views(&root, rate, seconds, &root.join(out)),
         Task::Media { rounds, out } => media(&root, rounds, &root.join(out)),
         Task::MediaRss { file } => {
-            println!("{}", gazette_bench::media::print_peak_rss(&file)?);
+            // The parent `cargo xtask media` reads this line.
+            use std::io::Write as _;
+            writeln!(
+                std::io::stdout(),
+                "{}",
+                gazette_bench::media::print_peak_rss(&file)?
+            )?;
             Ok(())
         }
     }

@@ -56,20 +56,14 @@ impl WebhookClient {
     /// `timeout` bounds each request from connect to the last header.
     pub fn new(policy: AddressPolicy, timeout: Duration) -> Result<Self, ClientError> {
         let policy = Arc::new(policy);
-        let http = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver {
-                policy: Arc::clone(&policy),
-            }))
-            // A redirect is an answer, not an instruction: following it would
-            // send the signed body somewhere the subscriber did not register.
-            .redirect(reqwest::redirect::Policy::none())
-            // A proxy would connect on our behalf, past the guard.
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .user_agent(concat!("Gazette-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
+        // A redirect is an answer, not an instruction: following it would
+        // send the signed body somewhere the subscriber did not register.
+        let http = guarded_http(
+            &policy,
+            timeout,
+            concat!("Gazette-Webhooks/", env!("CARGO_PKG_VERSION")),
+        )
+        .map_err(ClientError)?;
         Ok(Self {
             http,
             policy,
@@ -142,14 +136,35 @@ pub fn endpoint_url(text: &str) -> Result<url::Url, SendError> {
     if usable { Ok(parsed) } else { Err(bad()) }
 }
 
+/// A client that connects only where `policy` permits (the guard sits in
+/// its resolver), follows no redirect and uses no proxy (a proxy would
+/// connect on our behalf, past the guard); `timeout` bounds each request.
+pub(crate) fn guarded_http(
+    policy: &Arc<AddressPolicy>,
+    timeout: Duration,
+    user_agent: &'static str,
+) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(GuardedResolver {
+            policy: Arc::clone(policy),
+        }))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(user_agent)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// The resolver's refusal, found again in the client's error chain.
 #[derive(Debug, thiserror::Error)]
 #[error("every address of {0} is refused by the webhook address policy")]
 pub(crate) struct RefusedByPolicy(String);
 
 #[derive(Debug)]
-pub(crate) struct GuardedResolver {
-    pub(crate) policy: Arc<AddressPolicy>,
+struct GuardedResolver {
+    policy: Arc<AddressPolicy>,
 }
 
 impl Resolve for GuardedResolver {

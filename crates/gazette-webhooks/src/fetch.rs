@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::AddressPolicy;
-use crate::client::{GuardedResolver, blocked_by_guard, error_chain};
+use crate::client::{blocked_by_guard, error_chain, guarded_http};
 
 /// How much one picture may cost to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,17 +90,13 @@ pub struct FetcherError(String);
 impl ImageFetcher {
     pub fn new(policy: AddressPolicy, limits: FetchLimits) -> Result<Self, FetcherError> {
         let policy = Arc::new(policy);
-        let http = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver {
-                policy: Arc::clone(&policy),
-            }))
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(limits.timeout)
-            .connect_timeout(limits.timeout)
-            .user_agent(concat!("Gazette-Media/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| FetcherError(e.to_string()))?;
+        // Redirects are followed by hand in `follow`, each judged again.
+        let http = guarded_http(
+            &policy,
+            limits.timeout,
+            concat!("Gazette-Media/", env!("CARGO_PKG_VERSION")),
+        )
+        .map_err(FetcherError)?;
         Ok(Self {
             http,
             policy,
@@ -230,5 +226,88 @@ mod tests {
         ] {
             assert!(!lasting.is_transient(), "{lasting}");
         }
+    }
+
+    /// A loopback server answering every request with `answer`, forever.
+    async fn answering(answer: &'static [u8]) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut request = [0u8; 1024];
+                    let _ = stream.read(&mut request).await;
+                    let _ = stream.write_all(answer).await;
+                    // Bodies past the headers: as much as the reader takes.
+                    let chunk = vec![b'x'; 64 * 1024];
+                    while stream.write_all(&chunk).await.is_ok() {}
+                });
+            }
+        });
+        addr
+    }
+
+    fn fetcher(allowed: &str, max_bytes: usize, seconds: u64) -> ImageFetcher {
+        let limits = FetchLimits {
+            max_bytes,
+            timeout: Duration::from_secs(seconds),
+            max_redirects: 3,
+        };
+        ImageFetcher::new(AddressPolicy::with_allowed(allowed).unwrap(), limits).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_is_refused_while_it_arrives() {
+        let addr = answering(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n\r\n").await;
+        let got = fetcher("127.0.0.0/8", 256 * 1024, 10)
+            .get(&format!("http://{addr}/a.jpg"))
+            .await;
+        assert_eq!(got, Err(FetchError::TooLarge { limit: 256 * 1024 }));
+    }
+
+    #[tokio::test]
+    async fn a_redirect_loop_stops_at_the_limit_and_loopback_is_refused_unless_allowed() {
+        let addr =
+            answering(b"HTTP/1.1 302 Found\r\nLocation: /again.jpg\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        let url = format!("http://{addr}/a.jpg");
+        assert_eq!(
+            fetcher("127.0.0.0/8", 1024, 10).get(&url).await,
+            Err(FetchError::TooManyRedirects { limit: 3 })
+        );
+        assert_eq!(
+            fetcher("", 1024, 10).get(&url).await,
+            Err(FetchError::Blocked {
+                host: "127.0.0.1".to_owned()
+            })
+        );
+        let by_name = format!("http://localhost:{}/a.jpg", addr.port());
+        assert_eq!(
+            fetcher("", 1024, 10).get(&by_name).await,
+            Err(FetchError::Blocked {
+                host: "localhost".to_owned()
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_times_out_as_transient() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Accepted and held open, never answered.
+        let _held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                open.push(stream);
+            }
+        });
+        let got = fetcher("127.0.0.0/8", 1024, 1)
+            .get(&format!("http://{addr}/a.jpg"))
+            .await;
+        assert!(
+            matches!(&got, Err(e @ FetchError::Timeout(_)) if e.is_transient()),
+            "{got:?}"
+        );
     }
 }

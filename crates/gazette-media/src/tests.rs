@@ -281,3 +281,50 @@ fn resizing_happens_in_linear_light() {
     let (_, grey) = pixel_at(&jpeg.bytes, 160, 16).unwrap();
     assert!((180..=196).contains(&grey[0]), "{grey:?}");
 }
+
+#[test]
+fn the_colour_types_cameras_and_editors_write_all_come_out_as_rgb() {
+    use image::{GrayAlphaImage, GrayImage, ImageBuffer, Rgb};
+    let gray = GrayImage::from_fn(500, 300, |x, y| image::Luma([((x + y) % 256) as u8]));
+    let gray_alpha = GrayAlphaImage::from_fn(500, 300, |x, _| image::LumaA([90, (x % 256) as u8]));
+    let deep: ImageBuffer<Rgb<u16>, Vec<u16>> =
+        ImageBuffer::from_fn(500, 300, |x, _| Rgb([(x * 100) as u16, 30_000, 60_000]));
+    let mut cmyk = Vec::new();
+    let encoder = jpeg_encoder::Encoder::new(&mut cmyk, 90);
+    let ink: Vec<u8> = (0..500 * 300)
+        .flat_map(|i| [(i % 200) as u8, 40, 80, 10])
+        .collect();
+    encoder
+        .encode(&ink, 500, 300, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
+    let mut luma_jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut luma_jpeg, 90)
+        .encode(gray.as_raw(), 500, 300, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+    for (what, bytes) in [
+        (
+            "grey PNG",
+            encode(&DynamicImage::ImageLuma8(gray), ImageFormat::Png),
+        ),
+        (
+            "grey and alpha PNG",
+            encode(&DynamicImage::ImageLumaA8(gray_alpha), ImageFormat::Png),
+        ),
+        (
+            "16-bit PNG",
+            encode(&DynamicImage::ImageRgb16(deep), ImageFormat::Png),
+        ),
+        ("CMYK JPEG", cmyk),
+        ("grey JPEG", luma_jpeg),
+    ] {
+        let processed = run(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!((processed.width, processed.height), (500, 300), "{what}");
+        for v in &processed.variants {
+            assert_eq!(
+                pixel_at(&v.bytes, 0, 0).map(|(size, _)| size),
+                Some((v.width, v.height)),
+                "{what}"
+            );
+        }
+    }
+}

@@ -31,12 +31,16 @@ pub(crate) struct Pictures {
 }
 
 async fn serve_picture(State(pictures): State<Pictures>, Path(name): Path<String>) -> Response {
-    *pictures
-        .asked
-        .lock()
-        .unwrap()
-        .entry(name.clone())
-        .or_default() += 1;
+    let asked = {
+        let mut asked = pictures.asked.lock().unwrap();
+        let count = asked.entry(name.clone()).or_default();
+        *count += 1;
+        *count
+    };
+    // Down the first time it is asked: a transient failure, retried.
+    if name == "flaky.jpg" && asked == 1 {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     if name == "redirect-to-loopback.jpg" {
         let target = format!("http://{}/pictures/exif.jpg", pictures.loopback);
         return (StatusCode::FOUND, [(header::LOCATION, target)]).into_response();
@@ -59,6 +63,7 @@ pub(crate) async fn image_server() -> (SocketAddr, Pictures) {
     let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#;
     let whole = jpeg(&photo(900, 600, 11), 90);
     let files: BTreeMap<&'static str, (&'static str, Vec<u8>)> = [
+        ("flaky.jpg", ("image/jpeg", jpeg(&photo(700, 500, 3), 85))),
         // Stored 1600×1000, orientation 6: upright it is 1000×1600.
         (
             "exif.jpg",
@@ -152,6 +157,7 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
             "https://quan.example.vn/".to_owned(),
         ),
         ("GAZETTE_HTTP_ADDR".to_owned(), api.to_string()),
+        ("GAZETTE_RETRY_DELAYS".to_owned(), "200ms,1s".to_owned()),
     ]);
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
     wait_for_http(api, "/readyz", 200).await;
@@ -190,6 +196,13 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
             }
         });
     }
+    // One whose picture's server is down at first: retried, then published.
+    articles.push(with_cover(
+        "anh-tre",
+        "Bài có ảnh đến muộn",
+        &url("flaky.jpg"),
+        "Muộn.",
+    ));
     // A good article behind the bad ones, sharing the good one's cover.
     articles.push(with_cover(
         "anh-sau",
@@ -201,6 +214,12 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
 
     assert!(out.contains("published revision 1 of anh-tot"), "{out}");
     assert!(out.contains("published revision 1 of anh-sau"), "{out}");
+    assert!(out.contains("published revision 1 of anh-tre"), "{out}");
+    assert_eq!(
+        pictures.asked.lock().unwrap().get("flaky.jpg"),
+        Some(&2),
+        "a 503, then the retry"
+    );
     for (id, pointer, file, _) in &bad {
         let line = out
             .lines()
@@ -334,7 +353,7 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
     // A new revision and a redelivery of the same pictures write nothing new.
     let before = media_objects(&store).await;
     let records = archive.list("_gazette/media/").await.unwrap().len();
-    assert_eq!(records, 3);
+    assert_eq!(records, 4, "three pictures of anh-tot and anh-tre's");
     let mut again = good.clone();
     again["revision"] = json!(2);
     let out = submit(&env, &[again]);
@@ -382,11 +401,26 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
         .unwrap()
         .expect("anh-tot is unpublished");
     assert!(String::from_utf8_lossy(&gone.body).contains("anh-tot"));
-    assert_eq!(
-        media_objects(&store).await,
-        Vec::<String>::new(),
-        "no live article shows them"
+    // Only anh-tre, still live, keeps its picture.
+    let late: Value = serde_json::from_slice(
+        &archive
+            .get("articles/anh-tre/1.json")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let late_id = late["images"][0]["id"].as_str().unwrap().to_owned();
+    let left = media_objects(&store).await;
+    assert!(!left.is_empty(), "anh-tre's picture stays");
+    assert!(
+        left.iter()
+            .all(|key| key.starts_with(&format!("media/{late_id}/"))),
+        "no live article shows the others: {left:?}"
     );
-    assert!(archive.list("_gazette/media/").await.unwrap().is_empty());
+    assert_eq!(
+        archive.list("_gazette/media/").await.unwrap(),
+        [format!("_gazette/media/{late_id}.json")]
+    );
     env.teardown().await;
 }

@@ -159,7 +159,7 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
         ("GAZETTE_HTTP_ADDR".to_owned(), api.to_string()),
         ("GAZETTE_RETRY_DELAYS".to_owned(), "200ms,1s".to_owned()),
     ]);
-    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    let mut up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
     wait_for_http(api, "/readyz", 200).await;
 
     let good = with_cover(
@@ -352,7 +352,12 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
 
     // A new revision and a redelivery of the same pictures write nothing new.
     let before = media_objects(&store).await;
-    let records = archive.list("_gazette/media/").await.unwrap().len();
+    let records_in = |list: Vec<String>| -> Vec<String> {
+        list.into_iter()
+            .filter(|k| !k.starts_with("_gazette/media/originals/"))
+            .collect()
+    };
+    let records = records_in(archive.list("_gazette/media/").await.unwrap()).len();
     assert_eq!(records, 4, "three pictures of anh-tot and anh-tre's");
     let mut again = good.clone();
     again["revision"] = json!(2);
@@ -361,7 +366,8 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
     assert_eq!(media_objects(&store).await, before);
     assert_eq!(
         archive.list("_gazette/media/").await.unwrap().len(),
-        records
+        records * 2,
+        "a record and an original per picture, none new"
     );
     let asked = pictures.asked.lock().unwrap().clone();
     assert_eq!(
@@ -419,8 +425,47 @@ async fn pictures_are_stored_upright_stripped_and_sized_and_bad_ones_rejected_wi
         "no live article shows the others: {left:?}"
     );
     assert_eq!(
-        archive.list("_gazette/media/").await.unwrap(),
+        records_in(archive.list("_gazette/media/").await.unwrap()),
         [format!("_gazette/media/{late_id}.json")]
+    );
+
+    // A rebuild reuses what is stored; under new widths it makes them
+    // again from the archived original. Neither fetches anything.
+    up.terminate();
+    let kept = media_objects(&store).await;
+    let (ok, _, stderr) = env.run_gazette(&["rebuild"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(media_objects(&store).await, kept, "nothing encoded again");
+    env.extra_env
+        .push(("GAZETTE_MEDIA_WIDTHS".to_owned(), "480".to_owned()));
+    let (ok, _, stderr) = env.run_gazette(&["rebuild"]);
+    assert!(ok, "{stderr}");
+    let page = String::from_utf8(
+        store
+            .get(&format!("{}/bai-co-anh-den-muon.html", cms::CATEGORY))
+            .await
+            .unwrap()
+            .expect("anh-tre's page"),
+    )
+    .unwrap();
+    let remade: Vec<String> = media_objects(&store)
+        .await
+        .into_iter()
+        .filter(|k| !kept.contains(k))
+        .collect();
+    assert!(
+        remade.iter().any(|k| k.ends_with("/480.webp"))
+            && remade.iter().any(|k| k.ends_with("/480.jpg")),
+        "{remade:?}"
+    );
+    assert!(
+        page.contains(" 480w") && !page.contains(" 320w"),
+        "the page names the new variants"
+    );
+    assert_eq!(
+        pictures.asked.lock().unwrap().get("flaky.jpg"),
+        Some(&2),
+        "never fetched again"
     );
     env.teardown().await;
 }

@@ -98,6 +98,11 @@ pub struct StoredImage {
     pub webp: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialCrop>,
+    /// SHA-256 of the picture as fetched, kept in the archive
+    /// (`_gazette/media/originals/<sha256>`), so a rebuild under new
+    /// variant settings can make it again without fetching it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub original: String,
 }
 
 impl StoredImage {

@@ -97,14 +97,27 @@ impl VariantSettings {
     }
 }
 
-/// An image's id: SHA-256 of its bytes and the variant settings, so the
-/// same photo under the same settings always lands under the same keys,
-/// whichever article or URL brought it.
+/// An image's id: SHA-256 of its bytes' digest and the variant settings,
+/// so the same photo under the same settings always lands under the same
+/// keys, whichever article or URL brought it.
 pub fn image_id(bytes: &[u8], settings: &VariantSettings) -> String {
+    image_id_of(&original_digest(bytes), settings)
+}
+
+/// SHA-256 of a picture's bytes as fetched: names the original kept in
+/// the archive.
+pub fn original_digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The id the picture with this [`original_digest`] has under `settings`:
+/// a rebuild tells from it, without the bytes, whether the stored
+/// variants were made under other settings.
+pub fn image_id_of(digest: &str, settings: &VariantSettings) -> String {
     let mut hash = Sha256::new();
     hash.update(settings.fingerprint().as_bytes());
     hash.update([0]);
-    hash.update(bytes);
+    hash.update(digest.as_bytes());
     hex::encode(hash.finalize())
 }
 

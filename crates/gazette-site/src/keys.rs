@@ -52,6 +52,12 @@ pub fn social_key(image_id: &str, x: f64, y: f64) -> String {
     )
 }
 
+/// A picture as fetched, in the archive, by the SHA-256 of its bytes: what
+/// a rebuild makes new variants from when the variant settings change.
+pub fn media_original_key(digest: &str) -> String {
+    format!("_gazette/media/originals/{digest}")
+}
+
 /// How variants are cached: their key changes whenever their bytes could.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 

@@ -180,6 +180,7 @@ fn stored(
         colour: "#6b5a4e".to_owned(),
         widths: widths.to_vec(),
         webp: true,
+        original: String::new(),
     }
 }
 

@@ -109,6 +109,7 @@ fn main() -> ExitCode {
                         true => gazette_stages::SearchIndex::Leave,
                         false => gazette_stages::SearchIndex::Build,
                     },
+                    variants: config.media.variants.clone(),
                 };
                 rebuild::run(&config, jobs, options, !without_broker).await
             }

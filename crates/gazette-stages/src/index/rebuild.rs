@@ -70,6 +70,8 @@ pub enum RebuildError {
     Task(String),
     #[error(transparent)]
     Registry(#[from] DatabaseError),
+    #[error("a picture cannot be made again: {0}")]
+    Pictures(String),
     #[error(
         "the registry names {key}, but the archive has no such copy; is GAZETTE_ARCHIVE the archive this registry belongs to?"
     )]
@@ -81,10 +83,13 @@ pub enum RebuildError {
 }
 
 /// What a rebuild does beyond the pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RebuildOptions {
     pub when_empty: WhenEmpty,
     pub search: SearchIndex,
+    /// The media stage's variant settings: a picture stored under others
+    /// is made again from its archived original.
+    pub variants: gazette_media::VariantSettings,
 }
 
 /// Whether the rebuild builds the search index itself.
@@ -145,6 +150,7 @@ pub async fn rebuild(
 
     // Rendering is CPU work: spread it over tasks so every core takes part.
     let render = Arc::new(ArticlePages::new(renderer.clone(), site.clone()));
+    let pictures = Arc::new((crate::media::CpuPool::new(tasks), options.variants.clone()));
     let base = base_url(&stores.site, &site);
     let tasks = tasks.max(1);
     let chunk = live.len().div_ceil(tasks).max(1);
@@ -152,13 +158,21 @@ pub async fn rebuild(
     for part in live.chunks(chunk) {
         let part = part.to_vec();
         let (stores, render, base) = (stores.clone(), Arc::clone(&render), base.clone());
+        let (pictures, registry) = (Arc::clone(&pictures), registry.clone());
         let progress = Arc::clone(&progress);
         running.spawn(async move {
             stream::iter(part)
                 .map(|article| {
                     let (stores, render, base, progress) = (&stores, &render, &base, &progress);
+                    let (pictures, registry) = (&pictures, &registry);
                     async move {
-                        let entry = article_page(stores, render, base, &article).await?;
+                        let shop = crate::media::Workshop {
+                            stores,
+                            pool: &pictures.0,
+                            variants: &pictures.1,
+                        };
+                        let entry =
+                            article_page(stores, render, base, &article, shop, registry).await?;
                         progress(RebuildProgress::ArticleDone);
                         Ok::<_, RebuildError>(entry)
                     }
@@ -264,13 +278,24 @@ async fn article_page(
     render: &ArticlePages,
     base: &str,
     article: &ArticleState,
+    shop: crate::media::Workshop<'_>,
+    registry: &Registry,
 ) -> Result<(Entry, String), RebuildError> {
     let (id, revision) = (article.article_id.as_str(), article.revision);
     let page_key = article.page_key.clone().unwrap_or_default();
     let key = revision_key(id, revision, "json");
-    let validated: ValidatedArticle = read_json(&stores.archive, &key)
+    let mut validated: ValidatedArticle = read_json(&stores.archive, &key)
         .await?
         .ok_or_else(|| RebuildError::MissingCopy { key: key.clone() })?;
+    // Pictures made under other variant settings are made again from
+    // their originals; the rest are reused as stored, never fetched.
+    let remade = crate::media::refresh_pictures(shop, &mut validated)
+        .await
+        .map_err(|e| RebuildError::Pictures(e.to_string()))?;
+    if remade > 0 {
+        let ids: Vec<String> = validated.images.iter().map(|i| i.id.clone()).collect();
+        registry.set_images(id, &ids).await?;
+    }
     let (html, validated) = render
         .render_stored(validated, &page_key)
         .map_err(IndexFailure::Theme)?;

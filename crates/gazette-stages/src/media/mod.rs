@@ -14,6 +14,8 @@
 mod pool;
 mod stored;
 
+pub(crate) use stored::{Workshop, refresh_pictures};
+
 use std::time::Duration;
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
@@ -118,7 +120,7 @@ pub struct MediaStage {
 
 /// One picture an article names, and where.
 #[derive(Debug, Clone, PartialEq)]
-struct Wanted {
+pub(crate) struct Wanted {
     src: String,
     /// The field an editor fixes when it cannot be used.
     pointer: &'static str,
@@ -183,7 +185,12 @@ impl MediaStage {
             }
             Err(error) => return Err(unusable(fetch_reason(&error), error.to_string())),
         };
-        match stored::store_picture(self, wanted, bytes).await? {
+        let shop = stored::Workshop {
+            stores: &self.stores,
+            pool: &self.pool,
+            variants: &self.settings.variants,
+        };
+        match stored::store_picture(shop, wanted, bytes).await? {
             Ok(image) => Ok(image),
             Err(error) => Err(unusable(media_reason(&error), error.to_string())),
         }

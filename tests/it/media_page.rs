@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::media::{image_server, with_cover};
+use crate::support::pictures::{image_server, with_cover};
 use crate::support::{TestEnv, Worker, cms, eventually, needs, repo_root, stdout_of};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

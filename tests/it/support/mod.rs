@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod mail;
 pub mod notifier;
 pub mod notify_worker;
+pub mod pictures;
 mod workers;
 pub mod workload;
 

@@ -105,15 +105,6 @@ pub struct StoredImage {
     pub original: String,
 }
 
-impl StoredImage {
-    /// The height of the variant `width` pixels wide, as the resizer rounds it.
-    pub fn height_at(&self, width: u32) -> u32 {
-        let scaled = (u64::from(self.height) * u64::from(width) + u64::from(self.width) / 2)
-            / u64::from(self.width.max(1));
-        u32::try_from(scaled.max(1)).unwrap_or(u32::MAX)
-    }
-}
-
 /// The cover's crop for social cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

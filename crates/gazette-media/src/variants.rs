@@ -132,10 +132,7 @@ pub fn process(
             }))
         })
         .collect();
-    let colour = match &smallest {
-        Some(image) => mean_colour(&mut resizer, image)?,
-        None => mean_colour(&mut resizer, &linear)?,
-    };
+    let colour = mean_colour(&mut resizer, smallest.as_ref().unwrap_or(&linear))?;
     let social = match social {
         Some(focal) => Some(social_crop(
             &mut resizer,
@@ -165,6 +162,11 @@ fn failed(e: impl std::fmt::Display) -> MediaError {
     MediaError::Encode(e.to_string())
 }
 
+/// The sRGB ⇄ linear tables, built once per process rather than twice per
+/// variant (the 16-bit direction is 65,536 `powf`s).
+static SRGB: std::sync::LazyLock<fast_image_resize::PixelComponentMapper> =
+    std::sync::LazyLock::new(fast_image_resize::create_srgb_mapper);
+
 /// sRGB bytes to 16-bit linear light (alpha, where present, is not a colour and stays as it is).
 fn to_linear(image: DynamicImage, has_alpha: bool) -> Result<Image<'static>, MediaError> {
     let (width, height) = (image.width(), image.height());
@@ -182,9 +184,7 @@ fn to_linear(image: DynamicImage, has_alpha: bool) -> Result<Image<'static>, Med
     };
     let source = Image::from_vec_u8(width, height, bytes, from).map_err(failed)?;
     let mut linear = Image::new(width, height, to);
-    fast_image_resize::create_srgb_mapper()
-        .forward_map(&source, &mut linear)
-        .map_err(failed)?;
+    SRGB.forward_map(&source, &mut linear).map_err(failed)?;
     Ok(linear)
 }
 
@@ -194,9 +194,7 @@ fn from_linear(linear: &Image<'_>) -> Result<Image<'static>, MediaError> {
         _ => PixelType::U8x3,
     };
     let mut srgb = Image::new(linear.width(), linear.height(), to);
-    fast_image_resize::create_srgb_mapper()
-        .backward_map(linear, &mut srgb)
-        .map_err(failed)?;
+    SRGB.backward_map(linear, &mut srgb).map_err(failed)?;
     Ok(srgb)
 }
 
@@ -290,15 +288,19 @@ fn mean_colour(resizer: &mut Resizer, linear: &Image<'_>) -> Result<String, Medi
 /// The size of the social crop of an upright `width`×`height` picture:
 /// 1200×630, or the largest window of that shape the picture holds.
 pub fn social_size(width: u32, height: u32) -> (u32, u32) {
-    let aspect = f64::from(SOCIAL_SIZE.0) / f64::from(SOCIAL_SIZE.1);
-    let (width, height) = (f64::from(width), f64::from(height));
-    let crop_w = if width / height > aspect {
-        height * aspect
-    } else {
-        width
-    };
+    let (crop_w, _) = social_window(f64::from(width), f64::from(height));
     let out_w = (crop_w.floor() as u32).clamp(1, SOCIAL_SIZE.0);
     (out_w, scaled_height(SOCIAL_SIZE.0, SOCIAL_SIZE.1, out_w))
+}
+
+/// The largest window of the social card's shape a `width`×`height` picture holds.
+fn social_window(width: f64, height: f64) -> (f64, f64) {
+    let aspect = f64::from(SOCIAL_SIZE.0) / f64::from(SOCIAL_SIZE.1);
+    if width / height > aspect {
+        (height * aspect, height)
+    } else {
+        (width, width / aspect)
+    }
 }
 
 /// The largest 1200:630 window that fits, centred on the focal point as
@@ -312,12 +314,7 @@ fn social_crop(
     settings: &VariantSettings,
 ) -> Result<Variant, MediaError> {
     let (width, height) = (f64::from(linear.width()), f64::from(linear.height()));
-    let aspect = f64::from(SOCIAL_SIZE.0) / f64::from(SOCIAL_SIZE.1);
-    let (crop_w, crop_h) = if width / height > aspect {
-        (height * aspect, height)
-    } else {
-        (width, width / aspect)
-    };
+    let (crop_w, crop_h) = social_window(width, height);
     let centre = |focal: f64, side: f64, window: f64| {
         (focal.clamp(0.0, 1.0) * side - window / 2.0).clamp(0.0, side - window)
     };

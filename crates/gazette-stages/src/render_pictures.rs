@@ -1,6 +1,6 @@
 //! render's part in pictures: the cover's figure, each body `<img>` swapped for its stored variants, and the social card the page's metadata names.
 
-use gazette_contract::{StoredImage, ValidatedArticle};
+use gazette_contract::{CoverImage, StoredImage, ValidatedArticle};
 use gazette_render::{
     ARTICLE_SIZES, Figure, Picture, PictureFiles, RenderError, Renderer, SocialImage,
 };
@@ -17,10 +17,15 @@ pub(crate) fn files(image: &StoredImage) -> PictureFiles<'_> {
     }
 }
 
+/// The cover and the picture stored for it, when it was.
+fn stored_cover(validated: &ValidatedArticle) -> Option<(&CoverImage, &StoredImage)> {
+    let cover = validated.article.cover_image.as_ref()?;
+    Some((cover, validated.image(&cover.src)?))
+}
+
 /// The cover as the page shows it, when it was stored.
 pub(crate) fn cover_figure(validated: &ValidatedArticle) -> Option<Figure> {
-    let cover = validated.article.cover_image.as_ref()?;
-    let image = validated.image(&cover.src)?;
+    let (cover, image) = stored_cover(validated)?;
     Some(Figure {
         picture: Picture::new(&files(image), &cover.alt, ARTICLE_SIZES, true),
         caption: cover.caption.clone().unwrap_or_default(),
@@ -63,8 +68,8 @@ pub(crate) fn social_image(
     validated: &ValidatedArticle,
     absolute: impl Fn(&str) -> Option<String>,
 ) -> Option<SocialImage> {
-    let cover = validated.article.cover_image.as_ref()?;
-    let social = validated.image(&cover.src)?.social.as_ref()?;
+    let (cover, image) = stored_cover(validated)?;
+    let social = image.social.as_ref()?;
     Some(SocialImage {
         url: absolute(&social.key)?,
         width: social.width,
@@ -75,8 +80,7 @@ pub(crate) fn social_image(
 
 /// The cover as listings and feeds keep it, when it was stored.
 pub(crate) fn entry_cover(validated: &ValidatedArticle) -> Option<gazette_site::EntryCover> {
-    let cover = validated.article.cover_image.as_ref()?;
-    let image = validated.image(&cover.src)?;
+    let (cover, image) = stored_cover(validated)?;
     Some(gazette_site::EntryCover {
         id: image.id.clone(),
         width: image.width,

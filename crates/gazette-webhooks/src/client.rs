@@ -80,10 +80,8 @@ impl WebhookClient {
     ) -> Result<Answer, SendError> {
         let parsed = endpoint_url(url)?;
         let host = parsed.host_str().unwrap_or_default().to_owned();
-        if let Ok(literal) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            if !self.policy.permits(literal) {
-                return Err(SendError::Blocked { host });
-            }
+        if refuses_literal(&self.policy, &host) {
+            return Err(SendError::Blocked { host });
         }
         let sent = self
             .http
@@ -134,6 +132,14 @@ pub fn endpoint_url(text: &str) -> Result<url::Url, SendError> {
         && parsed.username().is_empty()
         && parsed.password().is_none();
     if usable { Ok(parsed) } else { Err(bad()) }
+}
+
+/// Whether `host` is an IP literal the policy refuses: a literal skips
+/// DNS, so the resolver's guard never sees it.
+pub(crate) fn refuses_literal(policy: &AddressPolicy, host: &str) -> bool {
+    host.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .is_ok_and(|literal| !policy.permits(literal))
 }
 
 /// A client that connects only where `policy` permits (the guard sits in

@@ -6,12 +6,12 @@
 //! a time, each new URL checked as the first was; the client itself
 //! follows none.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::AddressPolicy;
-use crate::client::{blocked_by_guard, error_chain, guarded_http};
+use crate::client::{blocked_by_guard, error_chain, guarded_http, refuses_literal};
+use crate::endpoint_url;
 
 /// How much one picture may cost to fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,13 +65,9 @@ pub fn is_fetchable_url(text: &str) -> bool {
     fetchable(text).is_some()
 }
 
+/// The webhook endpoints' rule, which pictures share.
 fn fetchable(text: &str) -> Option<url::Url> {
-    let parsed = url::Url::parse(text).ok()?;
-    let usable = matches!(parsed.scheme(), "http" | "https")
-        && parsed.host_str().is_some_and(|h| !h.is_empty())
-        && parsed.username().is_empty()
-        && parsed.password().is_none();
-    usable.then_some(parsed)
+    endpoint_url(text).ok()
 }
 
 /// Fetches pictures; cheap to clone, one connection pool.
@@ -116,10 +112,8 @@ impl ImageFetcher {
         let mut current = fetchable(url).ok_or(FetchError::BadUrl)?;
         for _hop in 0..=self.limits.max_redirects {
             let host = current.host_str().unwrap_or_default().to_owned();
-            if let Ok(literal) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-                if !self.policy.permits(literal) {
-                    return Err(FetchError::Blocked { host });
-                }
+            if refuses_literal(&self.policy, &host) {
+                return Err(FetchError::Blocked { host });
             }
             let response = match self.http.get(current.clone()).send().await {
                 Ok(response) => response,

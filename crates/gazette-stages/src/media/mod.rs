@@ -213,17 +213,21 @@ fn media_reason(error: &MediaError) -> &'static str {
     }
 }
 
+/// Where the cover's social crop centres: its focal point, or the middle.
+fn cover_focal(cover: &gazette_contract::CoverImage) -> FocalPoint {
+    cover
+        .focal_point
+        .map_or(FocalPoint::CENTRE, |f| FocalPoint { x: f.x, y: f.y })
+}
+
 /// The pictures of `validated`, the cover first, each source once.
 fn wanted(validated: &ValidatedArticle) -> Vec<Wanted> {
     let mut wanted: Vec<Wanted> = Vec::new();
     if let Some(cover) = &validated.article.cover_image {
-        let focal = cover
-            .focal_point
-            .map_or(FocalPoint::CENTRE, |f| FocalPoint { x: f.x, y: f.y });
         wanted.push(Wanted {
             src: cover.src.clone(),
             pointer: "/data/cover_image/src",
-            social: Some(focal),
+            social: Some(cover_focal(cover)),
         });
     }
     for tag in img_tags(&validated.body_html) {

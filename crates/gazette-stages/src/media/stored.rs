@@ -143,14 +143,11 @@ pub(crate) async fn refresh_pictures(
     shop: Workshop<'_>,
     validated: &mut gazette_contract::ValidatedArticle,
 ) -> Result<usize, MediaFailure> {
-    let focal = validated.article.cover_image.as_ref().map(|cover| {
-        let f = cover
-            .focal_point
-            .map_or(gazette_media::FocalPoint::CENTRE, |f| {
-                gazette_media::FocalPoint { x: f.x, y: f.y }
-            });
-        (cover.src.clone(), f)
-    });
+    let focal = validated
+        .article
+        .cover_image
+        .as_ref()
+        .map(|cover| (cover.src.clone(), super::cover_focal(cover)));
     let mut remade = 0;
     for image in &mut validated.images {
         if image.original.is_empty() || image_id_of(&image.original, shop.variants) == image.id {

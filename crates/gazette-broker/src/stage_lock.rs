@@ -76,6 +76,14 @@ impl StageLock {
 
     /// Lets the stage's workers take over.
     pub async fn release(self) {
+        // Cancelled first, and the broker's answer awaited: a quorum queue
+        // counts a closed connection's consumer out only a moment later, and
+        // a rebuild run right after this one would find the lock still held.
+        let tag = self._consumer.tag();
+        let _ = self
+            ._channel
+            .basic_cancel(tag, lapin::options::BasicCancelOptions::default())
+            .await;
         close_quietly(&self.connection, "lock released").await;
     }
 }

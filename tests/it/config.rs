@@ -84,3 +84,48 @@ fn a_wrong_setting_is_named_with_where_it_came_from() {
         "{err}"
     );
 }
+
+#[test]
+fn a_cluster_is_reachable_while_one_of_its_nodes_answers() {
+    needs!(RabbitMq);
+    let live = support::amqp_url();
+    // Port 1 on loopback refuses at once: a node that is down.
+    let dead = "amqp://guest:secret@127.0.0.1:1/%2f";
+    let cluster = format!("{dead}, {live} ,{dead}");
+    let (ok, out, err) = check(
+        "store = \"file://SITE\"\n",
+        &[("GAZETTE_AMQP_URL", &cluster)],
+    );
+    assert!(ok, "one live node of three is enough: {err}");
+    assert!(out.contains("broker: reachable"), "{out}");
+    assert!(
+        !out.contains("secret") && !err.contains("secret"),
+        "{out}{err}"
+    );
+
+    let all_dead = format!("{dead},amqp://guest:secret@127.0.0.1:2/%2f");
+    let (ok, _, err) = check(
+        "store = \"file://SITE\"\n",
+        &[("GAZETTE_AMQP_URL", &all_dead)],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("any of its 2 nodes")
+            && err.contains("127.0.0.1:1")
+            && err.contains("127.0.0.1:2")
+            && !err.contains("secret"),
+        "every node is named with its failure, no password: {err}"
+    );
+
+    for malformed in [",", "amqp://h/%2f,http://h/", "amqp://h/%2f,,not a url"] {
+        let (ok, _, err) = check(
+            "store = \"file://SITE\"\n",
+            &[("GAZETTE_AMQP_URL", malformed)],
+        );
+        assert!(!ok, "{malformed} was accepted");
+        assert!(
+            err.contains("GAZETTE_AMQP_URL") && err.contains("separated by commas"),
+            "{malformed}: {err}"
+        );
+    }
+}

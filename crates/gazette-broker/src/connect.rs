@@ -12,6 +12,8 @@ use crate::{BrokerError, BrokerSettings};
 /// would wait forever instead of reconnecting.
 pub(crate) const BROKER_ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// A connection to the first node of [`BrokerSettings::nodes_in_order`]
+/// that answers; the error names every node tried and why each failed.
 pub(crate) async fn connect(
     settings: &BrokerSettings,
     purpose: &str,
@@ -21,18 +23,34 @@ pub(crate) async fn connect(
         settings.namespace,
         std::process::id()
     );
-    let properties = ConnectionProperties::default().with_connection_name(name.into());
-    let connecting = Connection::connect(settings.url.expose(), properties);
-    match tokio::time::timeout(BROKER_ANSWER_TIMEOUT, connecting).await {
-        Ok(connected) => connected.map_err(|e| BrokerError::Connect {
-            url: settings.url.redacted(),
-            detail: describe(&e),
-        }),
-        Err(_) => Err(BrokerError::Connect {
-            url: settings.url.redacted(),
-            detail: format!("no answer within {BROKER_ANSWER_TIMEOUT:?}"),
-        }),
+    let nodes = settings.nodes_in_order();
+    let mut failures = Vec::new();
+    for node in &nodes {
+        let properties = ConnectionProperties::default().with_connection_name(name.clone().into());
+        let connecting = Connection::connect(node.expose(), properties);
+        let failure = match tokio::time::timeout(BROKER_ANSWER_TIMEOUT, connecting).await {
+            Ok(Ok(connection)) => {
+                if !failures.is_empty() {
+                    tracing::info!(node = %node.redacted(), "connected to another broker node");
+                }
+                return Ok(connection);
+            }
+            Ok(Err(e)) => describe(&e),
+            Err(_) => format!("no answer within {BROKER_ANSWER_TIMEOUT:?}"),
+        };
+        failures.push((node.redacted(), failure));
     }
+    Err(match <[_; 1]>::try_from(failures) {
+        Ok([(url, detail)]) => BrokerError::Connect { url, detail },
+        Err(failures) => BrokerError::Connect {
+            url: format!("any of its {} nodes", nodes.len()),
+            detail: failures
+                .iter()
+                .map(|(url, detail)| format!("{url}: {detail}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+    })
 }
 
 fn describe(error: &lapin::Error) -> String {

@@ -91,6 +91,15 @@ impl RetryPolicy {
     }
 }
 
+/// The node URLs in a `GAZETTE_AMQP_URL`: one URL, or a cluster's nodes
+/// separated by commas (blanks around them ignored, empty entries dropped).
+pub fn node_urls(list: &str) -> Vec<&str> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|node| !node.is_empty())
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct BrokerSettings {
     pub url: AmqpUrl,
@@ -132,6 +141,24 @@ impl BrokerSettings {
         }
     }
 
+    /// The broker nodes to try, in this process's order of preference.
+    ///
+    /// `url` may list a cluster's nodes, comma-separated. Each process
+    /// starts at a different node (by its process id), so the copies of a
+    /// stage spread their connections over the cluster, and goes round the
+    /// rest in order when that node does not answer.
+    pub(crate) fn nodes_in_order(&self) -> Vec<AmqpUrl> {
+        let nodes = node_urls(self.url.expose());
+        let first = std::process::id() as usize % nodes.len().max(1);
+        nodes
+            .iter()
+            .cycle()
+            .skip(first)
+            .take(nodes.len())
+            .map(|node| AmqpUrl::new(*node))
+            .collect()
+    }
+
     /// The retry policy `stage` follows.
     pub fn retry_for(&self, stage: &StageSpec) -> &RetryPolicy {
         match stage.retry {
@@ -161,6 +188,32 @@ mod tests {
         let url = AmqpUrl::new("amqp://guest:s3cret@127.0.0.1:5672/%2f");
         assert_eq!(url.to_string(), "amqp://guest:***@127.0.0.1:5672/%2f");
         assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_cluster_is_every_node_once_starting_at_this_process_own() {
+        let list = " amqp://g:p@n1:5672/%2f ,amqp://g:p@n2:5672/%2f,, amqp://g:p@n3:5672/%2f";
+        assert_eq!(
+            node_urls(list),
+            [
+                "amqp://g:p@n1:5672/%2f",
+                "amqp://g:p@n2:5672/%2f",
+                "amqp://g:p@n3:5672/%2f"
+            ]
+        );
+        let settings = BrokerSettings::new(AmqpUrl::new(list), "t");
+        let order: Vec<String> = settings
+            .nodes_in_order()
+            .iter()
+            .map(|node| node.expose().to_owned())
+            .collect();
+        let first = std::process::id() as usize % 3;
+        assert_eq!(order[0], node_urls(list)[first]);
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(sorted, node_urls(list), "each node once");
+        let single = BrokerSettings::new(AmqpUrl::new("amqp://localhost"), "t");
+        assert_eq!(single.nodes_in_order().len(), 1);
     }
 
     #[test]

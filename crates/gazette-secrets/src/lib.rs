@@ -32,31 +32,50 @@ impl SecretUrl {
     }
 
     /// For people: password and secret query values as `***`, or
-    /// `<redacted>` when the URL does not parse.
+    /// `<redacted>` when the URL does not parse. A comma-separated list of
+    /// URLs (a cluster's nodes) is redacted URL by URL, and is `<redacted>`
+    /// as a whole when any of them does not parse.
     pub fn redacted(&self) -> String {
-        let Ok(mut parsed) = url::Url::parse(&self.0) else {
-            return "<redacted>".to_owned();
-        };
-        if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
-            return "<redacted>".to_owned();
-        }
-        if parsed.query().is_some() {
-            let pairs: Vec<(String, String)> = parsed
-                .query_pairs()
-                .map(|(key, value)| {
-                    let lower = key.to_ascii_lowercase();
-                    let value = if SECRET_QUERY_KEYS.iter().any(|s| lower.contains(s)) {
-                        "***".to_owned()
-                    } else {
-                        value.into_owned()
-                    };
-                    (key.into_owned(), value)
-                })
+        if self.0.contains(',') {
+            let parts: Vec<String> = self
+                .0
+                .split(',')
+                .map(|part| redact_one(part.trim()))
                 .collect();
-            parsed.query_pairs_mut().clear().extend_pairs(pairs);
+            if parts.iter().any(|part| part == REDACTED) {
+                return REDACTED.to_owned();
+            }
+            return parts.join(",");
         }
-        parsed.to_string()
+        redact_one(&self.0)
     }
+}
+
+const REDACTED: &str = "<redacted>";
+
+fn redact_one(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return REDACTED.to_owned();
+    };
+    if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
+        return REDACTED.to_owned();
+    }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let lower = key.to_ascii_lowercase();
+                let value = if SECRET_QUERY_KEYS.iter().any(|s| lower.contains(s)) {
+                    "***".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 impl fmt::Debug for SecretUrl {
@@ -134,6 +153,14 @@ mod tests {
             ),
             ("sqlite://gazette.db", "sqlite://gazette.db"),
             ("not a url s3cret", "<redacted>"),
+            // A cluster's nodes, each redacted.
+            (
+                "amqp://g:s3cret@n1:5672/%2f, amqp://g:s3cret@n2:5672/%2f",
+                "amqp://g:***@n1:5672/%2f,amqp://g:***@n2:5672/%2f",
+            ),
+            // A comma inside a password splits it into parts that do not parse.
+            ("amqp://g:s3,cret@n1:5672/%2f", "<redacted>"),
+            ("amqp://g:s3cret@n1:5672/%2f,s3cret", "<redacted>"),
         ] {
             let secret = SecretUrl::new(url);
             assert_eq!(secret.redacted(), shown, "{url}");

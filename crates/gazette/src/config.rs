@@ -75,15 +75,14 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
         let url = env.text("GAZETTE_AMQP_URL")?;
-        match url::Url::parse(&url) {
-            Ok(parsed) if matches!(parsed.scheme(), "amqp" | "amqps") => {}
-            _ => {
-                return Err(env.invalid(
-                    "GAZETTE_AMQP_URL",
-                    &AmqpUrl::new(url).redacted(),
-                    "expected amqp://USER:PASSWORD@HOST:PORT/VHOST",
-                ));
-            }
+        let nodes = gazette_broker::node_urls(&url);
+        let amqp = |node: &&str| matches!(url::Url::parse(node), Ok(parsed) if matches!(parsed.scheme(), "amqp" | "amqps"));
+        if nodes.is_empty() || !nodes.iter().all(amqp) {
+            return Err(env.invalid(
+                "GAZETTE_AMQP_URL",
+                &AmqpUrl::new(url).redacted(),
+                "expected amqp://USER:PASSWORD@HOST:PORT/VHOST, or a cluster's nodes as such URLs separated by commas",
+            ));
         }
         let namespace = env.text("GAZETTE_NAMESPACE")?;
         if namespace.is_empty()

@@ -79,7 +79,7 @@ pub const SETTINGS: [Setting; 35] = [
         var: "GAZETTE_AMQP_URL",
         kind: Kind::Text("amqp://guest:guest@127.0.0.1:5672/%2f"),
         secret: true,
-        doc: "the broker; its password never appears in logs",
+        doc: "the broker, or a cluster's nodes separated by commas (each process starts at its own node and moves to the next when one is lost); passwords never appear in logs",
     },
     Setting {
         var: "GAZETTE_NAMESPACE",

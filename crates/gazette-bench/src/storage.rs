@@ -1,4 +1,4 @@
-//! The store side of the bench: the PUT ceiling for the objects a published article writes, and the publish stage's whole request sequence, both at the publish stage's concurrency.
+//! The store side of the bench: the PUT ceiling for the objects a published article writes, at the publish stage's concurrency, and the objects' sizes.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,39 +27,6 @@ pub async fn measure_puts(
             store
                 .put(object(format!("bench-ceiling/{i:07}"), body))
                 .await
-        }
-    })
-    .await
-}
-
-/// The publish stage's own request sequence per article, with no broker
-/// and no Gazette work around it: two copies, a HEAD of the page, the
-/// page, and a listing of the article's copies. Returns the time `articles`
-/// sequences took with `concurrency` in flight. The gap between this and the
-/// PUT-only ceiling is what the store's reads cost the pipeline.
-pub async fn measure_publish_sequence(
-    store: &Store,
-    sizes: &[usize],
-    articles: usize,
-    concurrency: usize,
-) -> anyhow::Result<Duration> {
-    let random = random_bodies(sizes)?;
-    let store = Arc::new(store.clone());
-    timed_in_parallel(articles, concurrency, |i| {
-        let store = Arc::clone(&store);
-        let [html, json, page] = [0, 1, 2].map(|n| random[(3 * i + n) % random.len()].clone());
-        async move {
-            let copies = format!("bench-sequence/{i:07}/");
-            for (key, body) in [
-                (format!("{copies}1.html"), html),
-                (format!("{copies}1.json"), json),
-            ] {
-                store.put(object(key, body)).await?;
-            }
-            let page_key = format!("bench-sequence-pages/{i:07}.html");
-            store.head(&page_key).await?;
-            store.put(object(page_key, page)).await?;
-            store.list(&copies).await.map(drop)
         }
     })
     .await
@@ -112,7 +79,7 @@ pub(crate) async fn object_sizes(
     Ok((keys.len(), sizes))
 }
 
-fn object(key: String, body: Bytes) -> PutObject {
+pub(crate) fn object(key: String, body: Bytes) -> PutObject {
     PutObject {
         key,
         body,
@@ -125,7 +92,7 @@ fn object(key: String, body: Bytes) -> PutObject {
 
 /// One body per size, of random bytes, so no layer can win by compressing
 /// or deduplicating.
-fn random_bodies(sizes: &[usize]) -> anyhow::Result<Vec<Bytes>> {
+pub(crate) fn random_bodies(sizes: &[usize]) -> anyhow::Result<Vec<Bytes>> {
     anyhow::ensure!(!sizes.is_empty(), "no object sizes to measure");
     Ok(sizes
         .iter()

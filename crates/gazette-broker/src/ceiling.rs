@@ -1,17 +1,21 @@
-//! The broker's ceiling for benchmarks: raw RabbitMQ throughput through the pipeline's hops, with confirms and acks and no work.
+//! The broker's ceiling for benchmarks: raw RabbitMQ throughput through the pipeline's hops, with confirms and acks and no work, or with only the last stage's store writes (the null pipeline).
 //!
 //! The relay copies what a stage does to the broker and nothing else: each
-//! hop is a durable quorum queue; a relay consumes with the same prefetch,
-//! publishes the body persistently with the mandatory flag to the next
-//! queue, waits for the confirm and only then acks. The last queue is
-//! drained by one consumer, as the pipeline's `article.published` reader
-//! is. What the pipeline achieves divided by this is the share of the
-//! broker's capacity it turns into articles.
+//! hop is a durable quorum queue; a relay consumes with the same prefetch
+//! and concurrency, publishes a message of the next hop's size
+//! persistently with the mandatory flag to the next queue, waits for the
+//! confirm and only then acks. The last queue is drained by one consumer,
+//! as the pipeline's `article.published` reader is. Given
+//! [`RelayPlan::last_relay_work`], the last relay does that work (the
+//! publish stage's PUTs) before it forwards: the null pipeline, whose
+//! throughput is the ceiling a pipeline doing no work of its own could
+//! reach beside the same broker and store.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use lapin::options::{
     BasicAckOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
     QueueDeclareOptions, QueueDeleteOptions,
@@ -24,18 +28,55 @@ use tokio_util::sync::CancellationToken;
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel, subscribe};
 use crate::{BrokerError, BrokerSettings};
 
+/// Work the last relay does for each message before forwarding it; an
+/// `Err` stops the measurement with its text.
+pub type RelayWork = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
 /// What to push through the relay.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RelayPlan {
     /// Publishes per message, the producer's included.
     pub hops: usize,
     /// Consumers on every hop but the last (the pipeline's workers per stage).
     pub consumers_per_hop: usize,
     pub prefetch: u16,
-    pub message_bytes: usize,
+    /// Messages one relay handles at once (a worker's concurrency).
+    pub concurrency: usize,
+    /// The size of the message on each hop, first to last; the last size
+    /// repeats if there are more hops than sizes.
+    pub message_bytes: Vec<usize>,
     pub messages: usize,
     /// Confirms the producer may wait for at once.
     pub publish_window: usize,
+    /// Done by the last relay before it forwards each message.
+    pub last_relay_work: Option<RelayWork>,
+}
+
+impl std::fmt::Debug for RelayPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayPlan")
+            .field("hops", &self.hops)
+            .field("consumers_per_hop", &self.consumers_per_hop)
+            .field("prefetch", &self.prefetch)
+            .field("concurrency", &self.concurrency)
+            .field("message_bytes", &self.message_bytes)
+            .field("messages", &self.messages)
+            .field("publish_window", &self.publish_window)
+            .field("last_relay_work", &self.last_relay_work.is_some())
+            .finish()
+    }
+}
+
+impl RelayPlan {
+    fn body(&self, hop: usize) -> Arc<Vec<u8>> {
+        let size = self
+            .message_bytes
+            .get(hop)
+            .or(self.message_bytes.last())
+            .copied()
+            .unwrap_or(0);
+        Arc::new(vec![b'x'; size])
+    }
 }
 
 /// How long the relay took to carry every message through every hop.
@@ -82,10 +123,22 @@ async fn relay(
     let stop = CancellationToken::new();
     let mut relays = JoinSet::new();
     let mut connections = Vec::new();
-    for pair in queues.windows(2) {
+    let relaying = queues.len().saturating_sub(1);
+    for (hop, pair) in queues.windows(2).enumerate() {
+        let work = if hop + 1 == relaying {
+            plan.last_relay_work.clone()
+        } else {
+            None
+        };
         for _ in 0..plan.consumers_per_hop.max(1) {
             let (consumer, publisher) = relay_ends(settings, plan.prefetch, &pair[0]).await?;
-            relays.spawn(forward(consumer, publisher, pair[1].clone(), stop.clone()));
+            let onward = Onward {
+                queue: pair[1].clone(),
+                body: plan.body(hop + 1),
+                slots: Arc::new(tokio::sync::Semaphore::new(plan.concurrency.max(1))),
+                work: work.clone(),
+            };
+            relays.spawn(forward(consumer, publisher, onward, stop.clone()));
         }
     }
     let Some(last) = queues.last() else {
@@ -102,8 +155,7 @@ async fn relay(
     connections.push(producer);
 
     let started = Instant::now();
-    let body = Arc::new(vec![b'x'; plan.message_bytes]);
-    let producing = produce(producer_channel, queues[0].clone(), body, plan);
+    let producing = produce(producer_channel, queues[0].clone(), plan.body(0), plan);
     let draining = drain(&mut sink, plan.messages);
     let outcome = tokio::select! {
         failed = relays.join_next(), if !relays.is_empty() => Err(BrokerError::Channel {
@@ -140,13 +192,22 @@ async fn relay_ends(
     Ok(((connection, consumer), publisher))
 }
 
+/// Where a relay sends what it consumed, and what it does first.
+struct Onward {
+    queue: String,
+    body: Arc<Vec<u8>>,
+    /// One permit per message in hand, as a worker's concurrency.
+    slots: Arc<tokio::sync::Semaphore>,
+    work: Option<RelayWork>,
+}
+
 async fn forward(
     (connection, mut consumer): (Connection, Consumer),
     (publisher_connection, publisher): Ends,
-    next_queue: String,
+    onward: Onward,
     stop: CancellationToken,
 ) -> Result<(), BrokerError> {
-    let forwarded = forward_until_stopped(&mut consumer, publisher, next_queue, stop).await;
+    let forwarded = forward_until_stopped(&mut consumer, publisher, onward, stop).await;
     close_quietly(&connection, "ceiling measured").await;
     close_quietly(&publisher_connection, "ceiling measured").await;
     forwarded
@@ -155,16 +216,20 @@ async fn forward(
 async fn forward_until_stopped(
     consumer: &mut Consumer,
     publisher: Channel,
-    next_queue: String,
+    onward: Onward,
     stop: CancellationToken,
 ) -> Result<(), BrokerError> {
+    let failed = |detail: String| BrokerError::Channel {
+        doing: "relaying",
+        detail,
+    };
     let publisher = Arc::new(publisher);
     let mut in_flight = JoinSet::new();
     loop {
         let delivery = tokio::select! {
             () = stop.cancelled() => return Ok(()),
             Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
-                done.map_err(|e| BrokerError::Channel { doing: "relaying", detail: e.to_string() })??;
+                done.map_err(|e| failed(e.to_string()))??;
                 continue;
             }
             next = consumer.next() => match next {
@@ -173,10 +238,19 @@ async fn forward_until_stopped(
                 None => return Err(BrokerError::ConsumerEnded { queue: consumer.queue().to_string() }),
             },
         };
+        let slot = Arc::clone(&onward.slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
         let publisher = Arc::clone(&publisher);
-        let next_queue = next_queue.clone();
+        let (queue, body) = (onward.queue.clone(), Arc::clone(&onward.body));
+        let work = onward.work.clone();
         in_flight.spawn(async move {
-            publish_confirmed(&publisher, &next_queue, &delivery.data).await?;
+            let _slot = slot;
+            if let Some(work) = work {
+                work().await.map_err(failed)?;
+            }
+            publish_confirmed(&publisher, &queue, &body).await?;
             delivery
                 .acker
                 .ack(BasicAckOptions::default())

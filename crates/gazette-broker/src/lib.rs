@@ -25,7 +25,7 @@ mod trace;
 mod worker;
 
 #[cfg(feature = "ceiling")]
-pub use ceiling::{RelayMeasurement, RelayPlan, measure_relay};
+pub use ceiling::{RelayMeasurement, RelayPlan, RelayWork, measure_relay};
 pub use connect::probe;
 pub use dead_letters::{DeadLetter, DeadLetters};
 pub use error::BrokerError;
@@ -34,7 +34,7 @@ pub use message::{Inbound, Outbound};
 pub use names::Topology;
 pub use plan::{Argument, BindingPlan, ExchangePlan, QueuePlan, TopologyPlan, plan};
 pub use publisher::{Publisher, Routed};
-pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy};
+pub use settings::{AmqpUrl, BrokerSettings, RetryPolicy, node_urls};
 pub use stage::{Exchange, Floors, RetryClass, StageSpec};
 pub use stage_lock::StageLock;
 pub use tap::Tap;

@@ -75,7 +75,11 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     // the rendered page makes the publish hop the heaviest.
     assert_eq!(c.broker_hops, support::pipeline_stages().len() + 1);
     assert_eq!(c.hop_bytes.len(), c.broker_hops);
-    assert!(c.hop_bytes.iter().all(|&bytes| bytes > 100), "{:?}", c.hop_bytes);
+    assert!(
+        c.hop_bytes.iter().all(|&bytes| bytes > 100),
+        "{:?}",
+        c.hop_bytes
+    );
     let publish_hop = c.broker_hops - 2;
     assert_eq!(
         c.hop_bytes.iter().max(),

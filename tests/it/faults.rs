@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::cluster_faults::NodeOutages;
 use crate::support;
 use crate::support::ledger::{Ledger, Report};
 use crate::support::needs;
@@ -32,12 +33,15 @@ use rand::{Rng, SeedableRng};
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
+pub(crate) enum Fault {
     None,
     Poison,
     KillWorkers,
     RestartBroker,
     StopStore,
+    /// On three-node clusters: a RabbitMQ node and a Garage node are each
+    /// killed and restarted while workers are killed as in `KillWorkers`.
+    LoseNodes,
 }
 
 /// How long one scenario may take before it is a failure, not a slow run.
@@ -108,9 +112,13 @@ impl Collector {
     }
 }
 
-async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
+pub(crate) async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     let _serial = ONE_AT_A_TIME.lock().await;
-    let mut env = TestEnv::start(name).await;
+    let mut env = if fault == Fault::LoseNodes {
+        TestEnv::start_on_clusters(name, 3).await
+    } else {
+        TestEnv::start(name).await
+    };
     env.extra_env.extend(
         [
             ("GAZETTE_RETRY_DELAYS", "200ms,500ms,1s,2s,5s"),
@@ -127,6 +135,7 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     ensure_topology(&env.settings, &specs_of(Part::Pipeline))
         .await
         .unwrap();
+    let mut outages = (fault == Fault::LoseNodes).then(|| NodeOutages::new(&env));
     let mut collector = Collector {
         queue: format!("{}.ledger", env.namespace),
         tap: None,
@@ -188,8 +197,11 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
             bulk = Some((announced, started.elapsed()));
         }
         let quarter_done = ledger.announced_count() * 4 >= ledger.expected().len();
+        if let Some(outages) = outages.as_mut() {
+            outages.advance(&mut env, announced, ledger.expected().len());
+        }
         match fault {
-            Fault::KillWorkers if Instant::now() >= next_kill => {
+            Fault::KillWorkers | Fault::LoseNodes if Instant::now() >= next_kill => {
                 let slot = rng.random_range(0..workers.len());
                 if kills % 2 == 0 {
                     workers[slot].kill();
@@ -231,6 +243,7 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
         }
     }
     let (bulk_articles, bulk_time) = bulk.unwrap_or((ledger.expected().len(), started.elapsed()));
+    let outages = outages.map(|outages| outages.finish(&mut env));
     let throughput = bulk_articles as f64 / bulk_time.as_secs_f64().max(f64::EPSILON);
 
     // Let duplicates and retries drain, stop the workers gracefully, and
@@ -271,6 +284,9 @@ async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     eprintln!(
         "fault scenario {name} ({fault:?}{stops}): {throughput:.1} healthy articles/s\n{report}"
     );
+    if let Some(outages) = outages {
+        eprintln!("{outages}");
+    }
     if let Some(tap) = collector.tap.take() {
         tap.close().await;
     }

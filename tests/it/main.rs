@@ -17,6 +17,7 @@ mod bench;
 mod broken_input;
 mod browser;
 mod cli;
+mod cluster_faults;
 mod config;
 mod deploy;
 mod dlq;

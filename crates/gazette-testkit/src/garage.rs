@@ -1,10 +1,10 @@
-//! A throwaway single-node Garage on free loopback ports, with its own config, bucket and key.
+//! A throwaway Garage on free loopback ports, one node or a cluster, with its own config, bucket and key.
 //!
 //! The bench measures against it and the integration tests run on it. It is
 //! set up as an operator would: layout, bucket, an access key allowed on the
 //! bucket, and the website endpoint switched on.
 
-use std::net::TcpListener;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,6 +14,8 @@ use gazette_store::S3Access;
 use tempfile::TempDir;
 
 pub const REGION: &str = "garage";
+/// The bearer token of Garage's `/metrics`: a throwaway server's, not a secret.
+const METRICS_TOKEN: &str = "gazette-bench-metrics";
 /// Imported rather than generated, so the harness need not parse CLI output.
 pub const ACCESS_KEY_ID: &str = "GK0a1b2c3d4e5f60718293a4b5";
 pub const SECRET_ACCESS_KEY: &str =
@@ -26,34 +28,64 @@ pub struct Garage {
     pub bucket: String,
     /// Gazette's private archive: a bucket of its own, not a website.
     pub archive_bucket: String,
+    /// Node 0's S3 and website ports: the endpoint Gazette is given.
     pub s3_port: u16,
     pub web_port: u16,
-    config: PathBuf,
+    /// Node 0's admin API, for its `/metrics`.
+    admin_port: u16,
     binary: PathBuf,
+    nodes: Vec<GarageNode>,
+}
+
+/// One Garage daemon: node 0 keeps its files at the top of the directory.
+#[derive(Debug)]
+struct GarageNode {
+    config: PathBuf,
+    log: PathBuf,
+    rpc_port: u16,
     server: Option<Child>,
 }
 
 impl Garage {
+    /// One node, replication factor 1: what every test and the bench use.
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_cluster(1)
+    }
+
+    /// `size` nodes on loopback, connected, each in its own zone, with
+    /// replication factor `size`: every object is on every node, and with
+    /// three a write or read needs two of them.
+    pub fn start_cluster(size: usize) -> anyhow::Result<Self> {
+        ensure!(size >= 1, "a cluster has at least one node");
         let binary = find_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("gazette-garage-")
             .tempdir()
             .context("creating Garage's temporary directory")?;
-        let [rpc_port, s3_port, web_port, admin_port] = free_ports()?;
-        let config = dir.path().join("garage.toml");
         let secret = format!(
             "{:032x}{:032x}",
             rand::random::<u128>(),
             rand::random::<u128>()
         );
-        std::fs::write(
-            &config,
-            format!(
-                r#"metadata_dir = "{meta}"
+        let ports = crate::http::free_ports(4 * size).context("finding free loopback ports")?;
+        let mut nodes = Vec::new();
+        for n in 0..size {
+            let [rpc_port, s3_port, web_port, admin_port] =
+                [0, 1, 2, 3].map(|offset| ports[4 * n + offset]);
+            let home = if n == 0 {
+                dir.path().to_owned()
+            } else {
+                dir.path().join(format!("node-{n}"))
+            };
+            std::fs::create_dir_all(&home).context("creating a Garage node's directory")?;
+            let config = home.join("garage.toml");
+            std::fs::write(
+                &config,
+                format!(
+                    r#"metadata_dir = "{meta}"
 data_dir = "{data}"
 db_engine = "lmdb"
-replication_factor = 1
+replication_factor = {size}
 rpc_bind_addr = "127.0.0.1:{rpc_port}"
 rpc_public_addr = "127.0.0.1:{rpc_port}"
 rpc_secret = "{secret}"
@@ -70,22 +102,31 @@ index = "index.html"
 
 [admin]
 api_bind_addr = "127.0.0.1:{admin_port}"
+metrics_token = "{METRICS_TOKEN}"
 "#,
-                meta = dir.path().join("meta").display(),
-                data = dir.path().join("data").display(),
-            ),
-        )
-        .context("writing garage.toml")?;
-        let server = spawn_server(&binary, &config, &dir.path().join("garage.log"))?;
+                    meta = home.join("meta").display(),
+                    data = home.join("data").display(),
+                ),
+            )
+            .context("writing garage.toml")?;
+            let log = home.join("garage.log");
+            let server = spawn_server(&binary, &config, &log)?;
+            nodes.push(GarageNode {
+                config,
+                log,
+                rpc_port,
+                server: Some(server),
+            });
+        }
         let mut garage = Self {
             dir,
             bucket: "site".to_owned(),
             archive_bucket: "archive".to_owned(),
-            s3_port,
-            web_port,
-            config,
+            s3_port: ports[1],
+            web_port: ports[2],
+            admin_port: ports[3],
             binary,
-            server: Some(server),
+            nodes,
         };
         garage.bootstrap()?;
         Ok(garage)
@@ -119,15 +160,38 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         .collect()
     }
 
+    /// S3 requests node 0 has answered so far, by Garage's own count
+    /// (`api_s3_request_counter`), per endpoint: `PutObject`, `HeadObject`, ….
+    pub async fn s3_requests(&self) -> anyhow::Result<BTreeMap<String, u64>> {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.admin_port));
+        let bearer = format!("Bearer {METRICS_TOKEN}");
+        let (status, body) =
+            crate::http::http_request(addr, "GET", "/metrics", &[("Authorization", &bearer)], "")
+                .await
+                .context("Garage's /metrics did not answer")?;
+        ensure!(status == 200, "Garage's /metrics answered {status}: {body}");
+        Ok(s3_request_counts(&body))
+    }
+
     /// The process id of the server, for CPU and memory readings.
     pub fn pid(&self) -> Option<u32> {
-        self.server.as_ref().map(Child::id)
+        self.nodes[0].server.as_ref().map(Child::id)
     }
 
     /// Layout, bucket, key and permissions, as an operator would set them up.
     fn bootstrap(&mut self) -> anyhow::Result<()> {
-        let node = self.wait_for_node_id()?;
-        self.cli(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
+        let mut ids = Vec::new();
+        for n in 0..self.nodes.len() {
+            ids.push(self.wait_for_node_id(n)?);
+        }
+        for (n, id) in ids.iter().enumerate().skip(1) {
+            let peer = format!("{id}@127.0.0.1:{}", self.nodes[n].rpc_port);
+            self.cli(&["node", "connect", &peer])?;
+        }
+        for (n, id) in ids.iter().enumerate() {
+            let zone = format!("dc{}", n + 1);
+            self.cli(&["layout", "assign", "-z", &zone, "-c", "1G", id])?;
+        }
         self.cli(&["layout", "apply", "--version", "1"])?;
         self.cli(&[
             "key",
@@ -162,37 +226,37 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         ])
     }
 
-    /// Polls until the daemon answers over RPC, up to a deadline.
-    fn wait_for_node_id(&mut self) -> anyhow::Result<String> {
+    /// Polls until node `n` answers over RPC, up to a deadline; its id.
+    fn wait_for_node_id(&mut self, n: usize) -> anyhow::Result<String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             // `node id` alone is no sign of life: it reads the key file
             // without asking the daemon. `status` needs the daemon's RPC.
             let status = Command::new(&self.binary)
                 .arg("-c")
-                .arg(&self.config)
+                .arg(&self.nodes[n].config)
                 .arg("status")
                 .output();
             if status.is_ok_and(|out| out.status.success()) {
                 let out = Command::new(&self.binary)
                     .arg("-c")
-                    .arg(&self.config)
+                    .arg(&self.nodes[n].config)
                     .args(["node", "id", "-q"])
                     .output()
                     .context("running `garage node id`")?;
                 let text = String::from_utf8_lossy(&out.stdout);
                 return Ok(text.trim().split('@').next().unwrap_or_default().to_owned());
             }
-            if let Some(Ok(Some(status))) = self.server.as_mut().map(Child::try_wait) {
+            if let Some(Ok(Some(status))) = self.nodes[n].server.as_mut().map(Child::try_wait) {
                 bail!(
                     "garage exited with {status}; see {}",
-                    self.dir.path().join("garage.log").display()
+                    self.nodes[n].log.display()
                 );
             }
             ensure!(
                 Instant::now() < deadline,
                 "garage did not come up within 30 s; see {}",
-                self.dir.path().join("garage.log").display()
+                self.nodes[n].log.display()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -201,7 +265,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
     fn cli(&self, args: &[&str]) -> anyhow::Result<()> {
         let out = Command::new(&self.binary)
             .arg("-c")
-            .arg(&self.config)
+            .arg(&self.nodes[0].config)
             .args(args)
             .output()
             .with_context(|| format!("running garage {args:?}"))?;
@@ -213,22 +277,34 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         Ok(())
     }
 
-    /// Starts the server again on the same data and ports, after [`Garage::stop`].
+    /// Starts every stopped node again on the same data and ports, after [`Garage::stop`].
     pub fn resume(&mut self) -> anyhow::Result<()> {
-        if self.server.is_none() {
-            self.server = Some(spawn_server(
-                &self.binary,
-                &self.config,
-                &self.dir.path().join("garage.log"),
-            )?);
-            self.wait_for_node_id()?;
+        for n in 0..self.nodes.len() {
+            self.resume_node(n)?;
         }
         Ok(())
     }
 
-    /// Stops the server.
+    /// Starts node `n` again, after [`Garage::kill_node`], and waits until it answers.
+    pub fn resume_node(&mut self, n: usize) -> anyhow::Result<()> {
+        if self.nodes[n].server.is_none() {
+            let node = &self.nodes[n];
+            self.nodes[n].server = Some(spawn_server(&self.binary, &node.config, &node.log)?);
+            self.wait_for_node_id(n)?;
+        }
+        Ok(())
+    }
+
+    /// Stops every node.
     pub fn stop(&mut self) {
-        if let Some(mut server) = self.server.take() {
+        for n in 0..self.nodes.len() {
+            self.kill_node(n);
+        }
+    }
+
+    /// SIGKILL to node `n`: its peers see it vanish mid-request.
+    pub fn kill_node(&mut self, n: usize) {
+        if let Some(mut server) = self.nodes[n].server.take() {
             let _ = server.kill();
             let _ = server.wait();
         }
@@ -256,17 +332,25 @@ pub fn find_binary() -> anyhow::Result<PathBuf> {
     Ok(cached)
 }
 
-/// Ports the kernel just handed out, released for Garage to bind.
-fn free_ports() -> anyhow::Result<[u16; 4]> {
-    let listeners = (0..4)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<Vec<_>, _>>()
-        .context("finding free loopback ports")?;
-    let mut ports = [0; 4];
-    for (port, listener) in ports.iter_mut().zip(&listeners) {
-        *port = listener.local_addr()?.port();
+/// `api_s3_request_counter{api_endpoint="PutObject"} 42` lines, summed per endpoint.
+fn s3_request_counts(metrics: &str) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for line in metrics.lines() {
+        let Some(labels) = line.strip_prefix("api_s3_request_counter{") else {
+            continue;
+        };
+        let Some((labels, value)) = labels.split_once("} ") else {
+            continue;
+        };
+        let endpoint = labels
+            .split(',')
+            .find_map(|label| label.strip_prefix("api_endpoint=\""))
+            .map(|value| value.trim_end_matches('"'));
+        if let (Some(endpoint), Ok(value)) = (endpoint, value.trim().parse::<f64>()) {
+            *counts.entry(endpoint.to_owned()).or_insert(0) += value as u64;
+        }
     }
-    Ok(ports)
+    counts
 }
 
 fn spawn_server(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Child> {
@@ -283,4 +367,21 @@ fn spawn_server(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Chil
         .stderr(Stdio::from(log))
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_counts_are_read_per_endpoint() {
+        let metrics = "# HELP api_s3_request_counter Number of API calls\n\
+api_s3_request_counter{api_endpoint=\"PutObject\"} 12\n\
+api_s3_request_counter{api_endpoint=\"HeadObject\",extra=\"x\"} 3\n\
+api_s3_request_duration_count{api_endpoint=\"PutObject\"} 99\n";
+        let counts = s3_request_counts(metrics);
+        assert_eq!(counts.get("PutObject"), Some(&12));
+        assert_eq!(counts.get("HeadObject"), Some(&3));
+        assert_eq!(counts.len(), 2);
+    }
 }

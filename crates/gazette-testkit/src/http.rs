@@ -53,3 +53,15 @@ pub fn free_local_addr() -> std::io::Result<SocketAddr> {
     }
     std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()
 }
+
+/// `count` distinct free loopback ports, for a server with several listeners.
+pub fn free_ports(count: usize) -> std::io::Result<Vec<u16>> {
+    let mut ports: Vec<u16> = Vec::with_capacity(count);
+    while ports.len() < count {
+        let port = free_local_addr()?.port();
+        if !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    Ok(ports)
+}

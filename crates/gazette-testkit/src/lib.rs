@@ -1,4 +1,4 @@
-//! What the integration tests and the bench share: a loopback Garage, `gazette` processes, a minimal HTTP client, one builder per upstream event, and the outside services a test needs.
+//! What the integration tests and the bench share: a loopback Garage and RabbitMQ cluster, `gazette` processes, a minimal HTTP client, one builder per upstream event, and the outside services a test needs.
 //!
 //! Tooling, not production code: it reports with `anyhow`, and nothing
 //! that ships depends on it.
@@ -7,6 +7,7 @@ pub mod events;
 pub mod garage;
 pub mod http;
 pub mod process;
+pub mod rabbitmq_cluster;
 pub mod services;
 
 use std::path::PathBuf;

@@ -22,6 +22,7 @@ use gazette_stages::all_specs;
 use gazette_store::Store;
 
 pub use gazette_testkit::garage::Garage;
+pub use gazette_testkit::rabbitmq_cluster::RabbitCluster;
 pub use workers::Worker;
 
 /// The pipeline's stages in the order an article meets them, from the
@@ -206,6 +207,10 @@ pub fn database_only(dir: &std::path::Path, file: &str) -> Vec<(String, String)>
 pub struct TestEnv {
     pub namespace: String,
     pub garage: Garage,
+    /// Set when the world runs on a RabbitMQ cluster of its own rather than the machine's broker.
+    pub rabbitmq: Option<RabbitCluster>,
+    /// `GAZETTE_AMQP_URL` for this world's processes: one node, or the cluster's list.
+    pub amqp_url: String,
     pub settings: BrokerSettings,
     pub extra_env: Vec<(String, String)>,
     /// Set once the namespace's whole topology is declared: declaring it
@@ -217,17 +222,33 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub async fn start(name: &str) -> Self {
+        Self::on(name, Garage::start().expect("Garage starts"), None)
+    }
+
+    /// A world on clusters of its own: `nodes` RabbitMQ nodes and `nodes`
+    /// Garage nodes with replication factor `nodes`, all on loopback.
+    pub async fn start_on_clusters(name: &str, nodes: usize) -> Self {
+        let rabbitmq = RabbitCluster::start(nodes).expect("the RabbitMQ cluster starts");
+        let garage = Garage::start_cluster(nodes).expect("the Garage cluster starts");
+        Self::on(name, garage, Some(rabbitmq))
+    }
+
+    fn on(name: &str, garage: Garage, rabbitmq: Option<RabbitCluster>) -> Self {
         static SEQUENCE: AtomicU32 = AtomicU32::new(0);
         let namespace = format!(
             "gazette-test-{name}-{}-{}",
             std::process::id(),
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         );
-        let garage = Garage::start().expect("Garage starts");
-        let settings = BrokerSettings::new(AmqpUrl::new(amqp_url()), namespace.clone());
+        let amqp_url = rabbitmq
+            .as_ref()
+            .map_or_else(amqp_url, RabbitCluster::amqp_url);
+        let settings = BrokerSettings::new(AmqpUrl::new(amqp_url.clone()), namespace.clone());
         Self {
             namespace,
             garage,
+            rabbitmq,
+            amqp_url,
             settings,
             extra_env: Vec::new(),
             declared: tokio::sync::OnceCell::new(),
@@ -253,7 +274,7 @@ impl TestEnv {
     /// Environment for a `gazette` process in this test's world.
     pub fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![
-            ("GAZETTE_AMQP_URL".to_owned(), amqp_url()),
+            ("GAZETTE_AMQP_URL".to_owned(), self.amqp_url.clone()),
             ("GAZETTE_NAMESPACE".to_owned(), self.namespace.clone()),
             ("GAZETTE_LOG".to_owned(), "info,lapin=off".to_owned()),
             // `gazette up` runs the notifier, whose subscriptions live here.

@@ -46,6 +46,15 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
         20 * plan.latency_runs
     );
 
+    // Every article of the front-page run was seen linked from its
+    // category's front page, after its publication.
+    let front = &report.latency.front_page;
+    assert_eq!(front.samples, 20);
+    assert!(
+        front.p50_ms > latency.p50_ms && front.p99_ms <= front.max_ms,
+        "{front:?}"
+    );
+
     // Each stage's handling time, read from its worker's /metrics.
     for stage in crate::support::pipeline_stages() {
         let time = report.latency.stages.iter().find(|t| t.stage == stage);
@@ -104,7 +113,7 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     );
 
     let names: Vec<&str> = report.processes.iter().map(|p| p.name.as_str()).collect();
-    for stage in ["validate-0", "render-0", "publish-0", "garage"] {
+    for stage in ["validate-0", "media-0", "render-0", "publish-0", "garage"] {
         assert!(names.contains(&stage), "{stage} missing from {names:?}");
     }
     assert!(
@@ -114,7 +123,7 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
             .all(|p| p.peak_rss_mb > 1.0 && p.cpu_seconds >= 0.0)
     );
     assert!(report.up.peak_rss_mb > 1.0 && report.up.articles_per_second > 0.0);
-    assert_eq!(report.targets.len(), 3);
+    assert_eq!(report.targets.len(), 4);
 
     let out = tempfile::tempdir().unwrap();
     report.write(out.path()).unwrap();

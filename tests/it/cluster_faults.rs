@@ -187,6 +187,12 @@ struct Recovery {
     before_per_second: f64,
     after_per_second: f64,
     longest_silence: Duration,
+    /// When, after the kill, that silence began.
+    silence_began: Duration,
+    /// The longest the harness itself went without looking (it runs the
+    /// kills and restarts in line): a silence no longer than this may be
+    /// the harness's, not the pipeline's.
+    longest_blind: Duration,
     /// From the kill until two seconds of publishing at 80 % of the pace before.
     back_to_pace: Option<Duration>,
 }
@@ -213,12 +219,20 @@ impl Recovery {
             0.0
         };
         let mut longest_silence = Duration::ZERO;
+        let mut silence_began = Duration::ZERO;
+        let mut longest_blind = Duration::ZERO;
+        let mut last_sample = killed;
         let mut last_change = killed;
         let mut last_count = published_at(killed);
         let mut back_to_pace = None;
         for &(at, count) in curve.iter().filter(|(at, _)| *at > killed) {
+            longest_blind = longest_blind.max(at - last_sample);
+            last_sample = at;
             if count != last_count {
-                longest_silence = longest_silence.max(at - last_change);
+                if at - last_change > longest_silence {
+                    longest_silence = at - last_change;
+                    silence_began = last_change - killed;
+                }
                 last_change = at;
                 last_count = count;
             }
@@ -234,6 +248,8 @@ impl Recovery {
             before_per_second: before,
             after_per_second: rate(killed, killed + WINDOW),
             longest_silence,
+            silence_began,
+            longest_blind,
             back_to_pace,
         }
     }
@@ -243,13 +259,15 @@ impl fmt::Display for Recovery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "down {:.1} s; {:.1} articles/s in the {} s before, {:.1} in the {} s after; longest gap between publications {:.2} s; ",
+            "down {:.1} s; {:.1} articles/s in the {} s before, {:.1} in the {} s after; longest gap between publications {:.2} s, from {:.1} s after the kill (the harness's longest pause between looks {:.2} s); ",
             self.down_for.as_secs_f64(),
             self.before_per_second,
             WINDOW.as_secs(),
             self.after_per_second,
             WINDOW.as_secs(),
             self.longest_silence.as_secs_f64(),
+            self.silence_began.as_secs_f64(),
+            self.longest_blind.as_secs_f64(),
         )?;
         match self.back_to_pace {
             Some(after) => write!(

@@ -146,7 +146,10 @@ pub(crate) async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     let messages = workload(&mut ledger, fault == Fault::Poison, &mut rng);
 
     let log_dir = env.garage.dir.path().to_owned();
+    // Each start its own log: a killed worker's last words stay readable.
+    let starts = std::sync::atomic::AtomicUsize::new(0);
     let spawn = |env: &TestEnv, slot: usize| {
+        let start = starts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let stages = support::pipeline_stages();
         let stage = stages[slot % stages.len()];
         let http = support::free_local_addr();
@@ -155,7 +158,7 @@ pub(crate) async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
         let worker = Worker::spawn(
             &["worker", stage],
             &vars,
-            &log_dir.join(format!("worker-{slot}.log")),
+            &log_dir.join(format!("worker-{slot}-{start}.log")),
         );
         (worker, http)
     };

@@ -82,41 +82,67 @@ impl Pipeline {
         env: &[(String, String)],
         log_dir: &Path,
     ) -> anyhow::Result<Self> {
-        let mut processes = Vec::new();
-        let mut ready_addrs = Vec::new();
-        let mut launch = |name: String, args: &[&str]| -> anyhow::Result<()> {
-            let addr = free_local_addr()?;
-            let mut env = env.to_vec();
-            env.push(("GAZETTE_HTTP_ADDR".to_owned(), addr.to_string()));
-            // `gazette up` includes the notifier; its subscriptions stay in the run's folder.
-            env.push((
-                "GAZETTE_DATABASE_URL".to_owned(),
-                format!("sqlite://{}/gazette.db", log_dir.display()),
-            ));
-            let log = log_dir.join(format!("{name}.log"));
-            processes.push(GazetteProcess::spawn(binary, &name, args, &env, &log)?);
-            ready_addrs.push(addr);
-            Ok(())
+        let mut pipeline = Self {
+            processes: Vec::new(),
+            http_addrs: Vec::new(),
         };
         match layout {
-            Layout::Up => launch("up".to_owned(), &["up"])?,
+            Layout::Up => pipeline.launch(binary, "up".to_owned(), &["up"], env, log_dir)?,
             Layout::Separate { workers_per_stage } => {
-                let pipeline = gazette_stages::STAGES
+                let stages = gazette_stages::STAGES
                     .iter()
                     .filter(|s| s.part == gazette_stages::Part::Pipeline);
-                for stage in pipeline.map(gazette_stages::Stage::name) {
+                for stage in stages.map(gazette_stages::Stage::name) {
                     for copy in 0..workers_per_stage.max(1) {
-                        launch(format!("{stage}-{copy}"), &["worker", stage])?;
+                        let name = format!("{stage}-{copy}");
+                        pipeline.launch(binary, name, &["worker", stage], env, log_dir)?;
                     }
                 }
             }
         }
-        let mut pipeline = Self {
-            processes,
-            http_addrs: ready_addrs,
-        };
         pipeline.wait_ready().await?;
         Ok(pipeline)
+    }
+
+    /// Adds one `gazette worker STAGE` to the running pipeline and waits until it is ready.
+    pub async fn add_worker(
+        &mut self,
+        binary: &Path,
+        stage: &str,
+        env: &[(String, String)],
+        log_dir: &Path,
+    ) -> anyhow::Result<()> {
+        self.launch(
+            binary,
+            format!("{stage}-0"),
+            &["worker", stage],
+            env,
+            log_dir,
+        )?;
+        self.wait_ready().await
+    }
+
+    fn launch(
+        &mut self,
+        binary: &Path,
+        name: String,
+        args: &[&str],
+        env: &[(String, String)],
+        log_dir: &Path,
+    ) -> anyhow::Result<()> {
+        let addr = free_local_addr()?;
+        let mut env = env.to_vec();
+        env.push(("GAZETTE_HTTP_ADDR".to_owned(), addr.to_string()));
+        // The registry, and `gazette up`'s subscriptions, stay in the run's folder.
+        env.push((
+            "GAZETTE_DATABASE_URL".to_owned(),
+            format!("sqlite://{}/gazette.db", log_dir.display()),
+        ));
+        let log = log_dir.join(format!("{name}.log"));
+        self.processes
+            .push(GazetteProcess::spawn(binary, &name, args, &env, &log)?);
+        self.http_addrs.push(addr);
+        Ok(())
     }
 
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
@@ -180,7 +206,7 @@ pub async fn burst(
             confirms.join_all().await.into_iter().collect()
         })
     };
-    let arrivals = collect(&mut tap, &expected, |_, _| ()).await;
+    let arrivals = collect(&mut tap, &expected, |_, _, _| ()).await;
     let elapsed = started.elapsed();
     finish(tap, publisher, producing, arrivals).await?;
     Ok(elapsed)
@@ -193,6 +219,17 @@ pub async fn paced(
     settings: &BrokerSettings,
     submissions: Vec<Submission>,
     per_second: f64,
+) -> anyhow::Result<Vec<Duration>> {
+    paced_watching(settings, submissions, per_second, |_, _, _| {}).await
+}
+
+/// [`paced`], telling `published` of each article's first publication:
+/// its index, when it was scheduled, and the event's `data`.
+pub(crate) async fn paced_watching(
+    settings: &BrokerSettings,
+    submissions: Vec<Submission>,
+    per_second: f64,
+    mut published: impl FnMut(usize, Instant, &serde_json::Value),
 ) -> anyhow::Result<Vec<Duration>> {
     let expected = index_of(&submissions);
     let period = Duration::from_secs_f64(1.0 / per_second.max(0.001));
@@ -213,9 +250,10 @@ pub async fn paced(
     };
     let start = start.into_std();
     let mut latencies = Vec::with_capacity(expected.len());
-    let arrivals = collect(&mut tap, &expected, |index, arrived| {
+    let arrivals = collect(&mut tap, &expected, |index, arrived, data| {
         let scheduled = start + period * u32::try_from(index).unwrap_or(u32::MAX);
         latencies.push(arrived.saturating_duration_since(scheduled));
+        published(index, scheduled, data);
     })
     .await;
     finish(tap, publisher, producing, arrivals).await?;
@@ -270,7 +308,7 @@ fn index_of(submissions: &[Submission]) -> HashMap<String, usize> {
 async fn collect(
     tap: &mut Tap,
     expected: &HashMap<String, usize>,
-    mut arrived: impl FnMut(usize, Instant),
+    mut arrived: impl FnMut(usize, Instant, &serde_json::Value),
 ) -> anyhow::Result<()> {
     let mut seen = vec![false; expected.len()];
     let mut remaining = expected.len();
@@ -282,15 +320,13 @@ async fn collect(
             );
         };
         let at = Instant::now();
-        let subject = serde_json::from_slice::<serde_json::Value>(&event.body)
-            .ok()
-            .and_then(|v| v["subject"].as_str().map(str::to_owned));
-        let Some(&index) = subject.as_ref().and_then(|s| expected.get(s)) else {
+        let event = serde_json::from_slice::<serde_json::Value>(&event.body).unwrap_or_default();
+        let Some(&index) = event["subject"].as_str().and_then(|s| expected.get(s)) else {
             continue;
         };
         if !std::mem::replace(&mut seen[index], true) {
             remaining -= 1;
-            arrived(index, at);
+            arrived(index, at, &event["data"]);
         }
     }
     Ok(())

@@ -61,6 +61,15 @@ where
     Ok(started.elapsed())
 }
 
+/// Objects written per article, from what `articles` articles left in an empty store.
+pub(crate) fn objects_per(objects: usize, articles: usize) -> anyhow::Result<usize> {
+    anyhow::ensure!(
+        articles > 0 && objects > 0 && objects % articles == 0,
+        "{articles} published articles left {objects} objects; expected the same number for each"
+    );
+    Ok(objects / articles)
+}
+
 /// How many objects `stores` hold together, and the sizes of an evenly
 /// spread sample of about `sample` of them.
 pub(crate) async fn object_sizes(

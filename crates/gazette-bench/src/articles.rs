@@ -45,6 +45,8 @@ pub struct Submission {
 #[derive(Debug)]
 pub struct ArticleFactory {
     example: Value,
+    /// The example's date: article n is dated n minutes after it.
+    published_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     paragraphs: Vec<String>,
     rng: StdRng,
 }
@@ -59,8 +61,12 @@ impl ArticleFactory {
             .split("\n\n")
             .map(str::to_owned)
             .collect();
+        let published_at = example["published_at"]
+            .as_str()
+            .and_then(|date| chrono::DateTime::parse_from_rfc3339(date).ok());
         Ok(Self {
             example,
+            published_at,
             paragraphs,
             rng: StdRng::seed_from_u64(seed),
         })
@@ -78,6 +84,13 @@ impl ArticleFactory {
         // two articles on one key would be refused as a conflict.
         data["title"] = json!(format!("{topic} (đợt {run}, bài số {n})"));
         data["category"] = json!({"slug": slug, "name": name});
+        // A minute apart, in the order submitted, all in the past: listings
+        // put the newest first, so article n is newer than article n - 1.
+        if let Some(published) = self.published_at {
+            let minutes = i64::try_from(n).unwrap_or(i64::MAX);
+            data["published_at"] =
+                json!((published + chrono::Duration::minutes(minutes)).to_rfc3339());
+        }
         data["body"]["content"] = json!(self.body());
         let message_id = event_id(&article_id, 1, EventType::Submitted);
         let body = gazette_testkit::events::Event::submitted(&data)

@@ -4,7 +4,8 @@
 //! the pipeline. Each `article.published` names the article's page and
 //! category. A watcher then reads that category's front page from the
 //! store, as a reader's first request after a CDN miss would, until the
-//! page links the article. It reads each front page at most every
+//! page links the article or a newer one of its category (which, articles
+//! being dated in the order submitted, means the listing has placed it). It reads each front page at most every
 //! [`READ_EVERY`], so the figure is late by up to that much, never early.
 
 use std::collections::{BTreeMap, HashMap};
@@ -98,6 +99,8 @@ async fn watch(
     expected: usize,
 ) -> anyhow::Result<Vec<Duration>> {
     let mut waiting: BTreeMap<String, Vec<Awaited>> = BTreeMap::new();
+    // Every article of each category published so far: (index, page file).
+    let mut known: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
     let mut linked: HashMap<usize, Duration> = HashMap::new();
     let mut last_progress = Instant::now();
     let mut ticks = tokio::time::interval(READ_EVERY);
@@ -110,6 +113,10 @@ async fn watch(
                 "article.published named no category or page for article {}",
                 article.index
             );
+            known
+                .entry(article.category.clone())
+                .or_default()
+                .push((article.index, article.file.clone()));
             waiting
                 .entry(article.category.clone())
                 .or_default()
@@ -126,15 +133,26 @@ async fn watch(
                 .map(|body| String::from_utf8_lossy(&body).into_owned())
                 .unwrap_or_default();
             let seen = Instant::now();
+            // Articles are dated in the order submitted and a flush places
+            // them by date, so a front page that shows article n has placed
+            // every earlier one of its category, even one that twenty newer
+            // ones in the same flush pushed on to the next page.
+            let newest_shown = known
+                .get(category)
+                .into_iter()
+                .flatten()
+                .filter(|(_, file)| front.contains(&format!("{file}\"")))
+                .map(|(index, _)| *index)
+                .max();
             articles.retain(|article| {
-                let is_linked = front.contains(&format!("{}\"", article.file));
-                if is_linked {
+                let placed = newest_shown.is_some_and(|newest| article.index <= newest);
+                if placed {
                     linked.insert(
                         article.index,
                         seen.saturating_duration_since(article.scheduled),
                     );
                 }
-                !is_linked
+                !placed
             });
         }
         if linked.len() > linked_before || waiting.values().all(Vec::is_empty) {

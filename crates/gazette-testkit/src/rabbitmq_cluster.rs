@@ -177,6 +177,9 @@ impl RabbitCluster {
 
     fn tool(&self, tool: &str, n: usize, args: &[&str]) -> anyhow::Result<String> {
         let out = Command::new(Path::new(RABBITMQ_BIN).join(tool))
+            // An Erlang CLI that crashes writes erl_crash.dump where it runs:
+            // in the cluster's directory, not the caller's.
+            .current_dir(self.dir.path())
             .env("HOME", self.dir.path())
             .args(["-q", "-n", &self.nodes[n].name])
             .args(args)
@@ -240,6 +243,7 @@ impl RabbitCluster {
             .open(node.dir.join("server.out"))?;
         let file = |name: &str| node.dir.join(name).into_os_string();
         Command::new(Path::new(RABBITMQ_BIN).join("rabbitmq-server"))
+            .current_dir(&node.dir)
             .env("HOME", self.dir.path())
             .env("RABBITMQ_CONF_ENV_FILE", file("rabbitmq-env.conf"))
             .env("RABBITMQ_CONFIG_FILE", file("rabbitmq.conf"))

@@ -72,11 +72,7 @@ pub(crate) struct NodeOutages {
 
 impl NodeOutages {
     pub(crate) fn new(env: &TestEnv) -> Self {
-        let cluster = env.rabbitmq.as_ref().expect("a cluster world");
-        let topology = gazette_broker::Topology::new(&env.namespace);
-        for stage in pipeline_stages() {
-            let queue = topology.work_queue(stage);
-            let members = cluster.queue_members(&queue).unwrap();
+        for (queue, members) in work_queue_members(env) {
             assert_eq!(
                 members.len(),
                 3,
@@ -155,10 +151,7 @@ impl NodeOutages {
         let cluster = env.rabbitmq.as_ref().expect("a cluster world");
         let node = self.broker_node.unwrap();
         cluster.wait_until_up(node).unwrap();
-        let topology = gazette_broker::Topology::new(&env.namespace);
-        for stage in pipeline_stages() {
-            let queue = topology.work_queue(stage);
-            let members = cluster.queue_members(&queue).unwrap();
+        for (queue, members) in work_queue_members(env) {
             assert!(
                 members.iter().any(|m| m == cluster.node_name(node)),
                 "the restarted node is a member of {queue} again: {members:?}"
@@ -171,6 +164,20 @@ impl NodeOutages {
             broker_node: cluster.node_name(node).to_owned(),
         }
     }
+}
+
+/// Each pipeline stage's work queue with the nodes holding a member of it.
+fn work_queue_members(env: &TestEnv) -> Vec<(String, Vec<String>)> {
+    let cluster = env.rabbitmq.as_ref().expect("a cluster world");
+    let topology = gazette_broker::Topology::new(&env.namespace);
+    pipeline_stages()
+        .into_iter()
+        .map(|stage| {
+            let queue = topology.work_queue(stage);
+            let members = cluster.queue_members(&queue).unwrap();
+            (queue, members)
+        })
+        .collect()
 }
 
 pub(crate) struct OutageReport {
@@ -202,12 +209,10 @@ const WINDOW: Duration = Duration::from_secs(2);
 
 impl Recovery {
     fn of(curve: &[(Duration, usize)], killed: Duration, restarted: Duration) -> Self {
-        let published_at = |t: Duration| {
-            curve
-                .iter()
-                .take_while(|(at, _)| *at <= t)
-                .last()
-                .map_or(0, |(_, n)| *n)
+        // The curve is in time order: the last sample at or before `t`.
+        let published_at = |t: Duration| match curve.partition_point(|(at, _)| *at <= t) {
+            0 => 0,
+            after => curve[after - 1].1,
         };
         let rate = |from: Duration, to: Duration| {
             (published_at(to) - published_at(from)) as f64 / (to - from).as_secs_f64()

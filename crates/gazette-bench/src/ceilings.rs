@@ -106,17 +106,14 @@ impl Bench<'_> {
 
         // The joint ceiling first, on a store as fresh as the pipeline's was.
         let (broker_watch, garage_watch) = (rabbitmq(), garage());
-        let counted_before = self.garage.s3_requests().await?;
         let joint_plan = RelayPlan {
             last_relay_work: Some(self.null_publish(sizes, objects_per_article)?),
             ..relay.clone()
         };
-        let joint = gazette_broker::measure_relay(&self.settings("null"), &joint_plan).await?;
-        let null_requests = requests_per_article(
-            &counted_before,
-            &self.garage.s3_requests().await?,
-            self.plan.articles,
-        );
+        let (joint, null_requests) = counted(self.garage, self.plan.articles, async {
+            Ok(gazette_broker::measure_relay(&self.settings("null"), &joint_plan).await?)
+        })
+        .await?;
         let joint_cores = (cores(broker_watch), cores(garage_watch));
 
         let broker_watch = rabbitmq();
@@ -185,7 +182,7 @@ impl Bench<'_> {
 }
 
 /// S3 requests per article between two of Garage's own counts, by endpoint.
-pub(crate) fn requests_per_article(
+fn requests_per_article(
     before: &BTreeMap<String, u64>,
     after: &BTreeMap<String, u64>,
     articles: usize,

@@ -12,7 +12,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use tempfile::TempDir;
@@ -22,7 +21,7 @@ use tempfile::TempDir;
 /// cookie).
 const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
 /// How long a node may take to boot on a loaded two-core machine.
-const BOOT: Duration = Duration::from_secs(120);
+const BOOT_SECONDS: &str = "120";
 
 #[derive(Debug)]
 pub struct RabbitCluster {
@@ -69,13 +68,11 @@ impl RabbitCluster {
             cluster.await_startup(n)?;
         }
         let seed = cluster.nodes[0].name.clone();
+        // `start_app` returns once the node runs again, now in the cluster.
         for n in 1..size {
             cluster.ctl(n, &["stop_app"])?;
             cluster.ctl(n, &["join_cluster", &seed])?;
             cluster.ctl(n, &["start_app"])?;
-        }
-        for n in 0..size {
-            cluster.await_startup(n)?;
         }
         Ok(cluster)
     }
@@ -102,7 +99,7 @@ impl RabbitCluster {
 
     /// SIGKILL to node `n`'s Erlang VM: no goodbye to its peers or its clients.
     pub fn kill(&self, n: usize) -> anyhow::Result<()> {
-        let pid_file = self.nodes[n].dir.join("pid");
+        let pid_file = self.nodes[n].pid_file();
         let pid = std::fs::read_to_string(&pid_file)
             .with_context(|| format!("reading {}", pid_file.display()))?;
         let status = Command::new("kill")
@@ -196,27 +193,21 @@ impl RabbitCluster {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    /// `await_startup` waits for a booting node, but fails at once while
-    /// the node has not yet registered with epmd: asked again until it
-    /// answers or the boot deadline passes.
+    /// Waits for node `n` to write its pid file and boot (`rabbitmqctl
+    /// wait`): unlike `await_startup`, it also covers the moments before
+    /// the node has registered with epmd.
     fn await_startup(&self, n: usize) -> anyhow::Result<()> {
-        let deadline = Instant::now() + BOOT;
-        let timeout = BOOT.as_secs().to_string();
-        loop {
-            match self.ctl(n, &["await_startup", "--timeout", &timeout]) {
-                Ok(_) => return Ok(()),
-                Err(e) if Instant::now() >= deadline => {
-                    return Err(e).with_context(|| {
-                        format!(
-                            "node {} did not start; see {}",
-                            self.nodes[n].name,
-                            self.nodes[n].dir.join("log").display()
-                        )
-                    });
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(250)),
-            }
-        }
+        let pid_file = self.nodes[n].pid_file();
+        let pid_file = pid_file.to_string_lossy();
+        self.ctl(n, &["wait", &pid_file, "--timeout", BOOT_SECONDS])
+            .with_context(|| {
+                format!(
+                    "node {} did not start; see {}",
+                    self.nodes[n].name,
+                    self.nodes[n].dir.join("log").display()
+                )
+            })
+            .map(drop)
     }
 
     fn write_node_files(&self, n: usize) -> anyhow::Result<()> {
@@ -254,7 +245,7 @@ impl RabbitCluster {
             .env("RABBITMQ_DIST_PORT", node.dist_port.to_string())
             .env("RABBITMQ_MNESIA_BASE", file("mnesia"))
             .env("RABBITMQ_LOG_BASE", file("log"))
-            .env("RABBITMQ_PID_FILE", file("pid"))
+            .env("RABBITMQ_PID_FILE", node.pid_file())
             .env("ERL_EPMD_ADDRESS", "127.0.0.1")
             .stdin(Stdio::null())
             .stdout(Stdio::from(out.try_clone()?))
@@ -262,6 +253,13 @@ impl RabbitCluster {
             .spawn()
             .with_context(|| format!("starting RabbitMQ node {}", node.name))?;
         Ok(())
+    }
+}
+
+impl RabbitNode {
+    /// Where the node writes its OS process id once it runs.
+    fn pid_file(&self) -> PathBuf {
+        self.dir.join("pid")
     }
 }
 

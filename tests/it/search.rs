@@ -212,3 +212,52 @@ async fn readers_find_articles_without_tone_marks_and_never_scheduled_or_withdra
     );
     env.teardown().await;
 }
+
+/// The indexer builds in a child process of the `gazette` binary, so its
+/// memory goes back after each build; the child must build exactly what
+/// the process itself would.
+#[tokio::test]
+async fn the_index_built_in_a_child_process_is_the_one_built_in_process() {
+    use gazette_search::{Builder, ENTRY_FILE, SearchDocument};
+    let document = |n: usize| SearchDocument {
+        url: format!("/thong-bao/bai-{n}.html"),
+        title: format!("Đường phố Hà Nội, bài {n}"),
+        date: "23/06/2022 | 15:04".to_owned(),
+        category: "Thông báo".to_owned(),
+        lead: "(NTL) Ủy ban nhân dân phường".to_owned(),
+        body_html: format!("<p>Thân bài số {n} với đường và Đông Anh</p>"),
+    };
+    let documents: Vec<SearchDocument> = (0..40).map(document).collect();
+    let gazette = std::path::PathBuf::from(env!("CARGO_BIN_EXE_gazette"));
+    let child = Builder::Child {
+        program: gazette.clone(),
+        args: vec!["search-index".to_owned()],
+    };
+    let built = child.build(documents.clone()).await.unwrap();
+    let in_process = Builder::InProcess.build(documents).await.unwrap();
+    // The child says what it took, which the indexer reports as a metric.
+    assert!(
+        built.child_peak_rss_bytes.is_some_and(|b| b > 1024 * 1024),
+        "{:?}",
+        built.child_peak_rss_bytes
+    );
+    assert_eq!(in_process.child_peak_rss_bytes, None);
+    let (from_child, in_process) = (built.files, in_process.files);
+    assert!(from_child.iter().any(|f| f.path == ENTRY_FILE));
+    assert_eq!(
+        from_child
+            .iter()
+            .filter(|f| f.path.starts_with("fragment/"))
+            .count(),
+        40
+    );
+    assert_eq!(from_child, in_process);
+
+    // A program that answers something else fails the build; it never
+    // passes for an empty or partial index.
+    let wrong = Builder::Child {
+        program: gazette,
+        args: vec!["manpage".to_owned()],
+    };
+    assert!(wrong.build(Vec::new()).await.is_err());
+}

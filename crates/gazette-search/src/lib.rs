@@ -12,12 +12,16 @@
 //! than d with a mark; each word holding it is indexed once more with d
 //! ([`d_folded_words`]), so "duong" finds "đường" as readers type it.
 
+mod child;
+
 use std::collections::BTreeSet;
 
 use gazette_text::escape_html;
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use serde::{Deserialize, Serialize};
+
+pub use child::{Builder, Built, serve_child};
 
 /// Where the index lives in the public site; `pagefind.js` finds the rest
 /// relative to itself.
@@ -60,6 +64,8 @@ pub enum SearchError {
     Output(String),
     #[error("the search index build stopped: {0}")]
     Runtime(String),
+    #[error("the search index builder process failed: {0}")]
+    Child(String),
 }
 
 /// The files Pagefind writes that Gazette's search page never loads: its

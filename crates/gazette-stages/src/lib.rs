@@ -42,6 +42,7 @@ where
         .map_err(|e| e.to_string())
 }
 
+pub use gazette_search::{Builder as SearchBuilder, serve_child as serve_search_child};
 pub use gazette_site::revision_key;
 pub use index::{
     FlushReport, IndexFailure, IndexSettings, IndexStage, RebuildError, RebuildOptions,

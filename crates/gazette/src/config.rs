@@ -147,6 +147,7 @@ impl Config {
         let index = IndexSettings {
             most_read_refresh: env.duration("GAZETTE_MOST_READ_REFRESH")?,
             search_interval: env.duration("GAZETTE_SEARCH_INTERVAL")?,
+            search_builder: search_builder(),
             ..IndexSettings::default()
         };
         let media = crate::media_config::media_settings(&env)?;
@@ -247,6 +248,23 @@ fn sections<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<Vec<Secti
         });
     }
     Ok(sections)
+}
+
+/// The hidden subcommand the indexer's search builds run as.
+pub const SEARCH_INDEX_COMMAND: &str = "search-index";
+
+/// The indexer builds its search index in a child process of this binary
+/// (`gazette search-index`), which gives the build's memory back when it
+/// exits: built in process, every build left the indexer larger. Where the
+/// binary cannot name itself, it builds in process.
+fn search_builder() -> gazette_stages::SearchBuilder {
+    match std::env::current_exe() {
+        Ok(program) => gazette_stages::SearchBuilder::Child {
+            program,
+            args: vec![SEARCH_INDEX_COMMAND.to_owned()],
+        },
+        Err(_) => gazette_stages::SearchBuilder::InProcess,
+    }
 }
 
 #[cfg(test)]

@@ -48,8 +48,15 @@ use crate::config::Config;
 
 fn main() -> ExitCode {
     let cli = cli::parse();
-    // These two print what the command line is, and need no settings.
+    // These print what the command line is, or build for the indexer from
+    // what it pipes in, and need no settings.
     match cli.command {
+        Command::SearchIndex => {
+            return match gazette_stages::serve_search_child() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&anyhow::Error::new(e).context("cannot build the search index")),
+            };
+        }
         Command::Completions { shell } => return print_all(&cli::completions(shell)),
         Command::Manpage => {
             return match cli::manpage() {
@@ -128,7 +135,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             // Answered above, before the settings load.
-            Command::Completions { .. } | Command::Manpage => Ok(()),
+            Command::Completions { .. } | Command::Manpage | Command::SearchIndex => Ok(()),
         }
     });
     drop(runtime);

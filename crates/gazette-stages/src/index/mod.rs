@@ -109,6 +109,9 @@ pub struct IndexSettings {
     pub most_read_refresh: Duration,
     /// The least time between two builds of the search index.
     pub search_interval: Duration,
+    /// Where those builds run: the `gazette` binary builds in a child
+    /// process of itself, so that the indexer's memory stays flat.
+    pub search_builder: gazette_search::Builder,
 }
 
 impl Default for IndexSettings {
@@ -118,6 +121,7 @@ impl Default for IndexSettings {
             max_batch: usize::from(MAX_BATCH),
             most_read_refresh: Duration::from_secs(60),
             search_interval: Duration::from_secs(30),
+            search_builder: gazette_search::Builder::InProcess,
         }
     }
 }
@@ -260,6 +264,7 @@ impl IndexStage {
         search::start_builder(
             Arc::downgrade(&site),
             index.search_interval,
+            index.search_builder,
             site.searched.subscribe(),
         );
         let flusher = Arc::clone(&site);

@@ -251,9 +251,13 @@ pub async fn rebuild(
     remove_orphan_tags(stores, &index).await?;
     let searching = std::time::Instant::now();
     let search = match options.search {
-        SearchIndex::Build => search::build_once(stores, search::Force::Yes)
-            .await?
-            .unwrap_or_default(),
+        SearchIndex::Build => search::build_once(
+            stores,
+            &gazette_search::Builder::InProcess,
+            search::Force::Yes,
+        )
+        .await?
+        .unwrap_or_default(),
         SearchIndex::Leave => SearchReport::default(),
     };
     info!(

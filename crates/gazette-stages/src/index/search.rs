@@ -133,6 +133,8 @@ pub struct SearchReport {
     pub bytes: u64,
     /// Files this build had to upload (the rest were already there).
     pub uploaded: usize,
+    /// The builder process's peak memory, when the build ran in a child.
+    pub builder_peak_rss_bytes: Option<u64>,
 }
 
 /// The site state's count the public index was last built from; 0 for none.
@@ -153,6 +155,7 @@ pub(crate) enum Force {
 /// from the current site state; what the build did.
 pub(crate) async fn build_once(
     stores: &Stores,
+    builder: &gazette_search::Builder,
     force: Force,
 ) -> Result<Option<SearchReport>, IndexFailure> {
     let archive = &stores.archive;
@@ -170,10 +173,11 @@ pub(crate) async fn build_once(
     let documents: Vec<SearchDocument> =
         shards.into_values().flat_map(|s| s.into_values()).collect();
     let count = documents.len();
-    let files = gazette_search::build(documents).await?;
-    let report = publish(stores, manifest, files, state.search_seq, force).await?;
+    let built = builder.build(documents).await?;
+    let report = publish(stores, manifest, built.files, state.search_seq, force).await?;
     Ok(Some(SearchReport {
         documents: count,
+        builder_peak_rss_bytes: built.child_peak_rss_bytes,
         ..report
     }))
 }
@@ -266,6 +270,7 @@ fn search_object(file: SearchFile) -> PutObject {
 pub(super) fn start_builder(
     site: Weak<Site>,
     interval: Duration,
+    builder: gazette_search::Builder,
     mut changed: tokio::sync::watch::Receiver<u64>,
 ) {
     tokio::spawn(async move {
@@ -275,15 +280,20 @@ pub(super) fn start_builder(
             let Some(site) = site.upgrade() else {
                 return;
             };
-            match build_once(&site.stores, Force::No).await {
+            match build_once(&site.stores, &builder, Force::No).await {
                 Ok(Some(report)) => {
                     metrics::counter!("gazette_search_builds_total").increment(1);
                     metrics::gauge!("gazette_search_index_bytes").set(report.bytes as f64);
+                    if let Some(peak) = report.builder_peak_rss_bytes {
+                        metrics::gauge!("gazette_search_builder_peak_rss_bytes").set(peak as f64);
+                    }
                     tracing::info!(
                         documents = report.documents,
                         files = report.files,
                         bytes = report.bytes,
                         uploaded = report.uploaded,
+                        builder_peak_rss_mb =
+                            report.builder_peak_rss_bytes.map(|b| b / (1024 * 1024)),
                         seconds = started.elapsed().as_secs_f64(),
                         "search index built"
                     );

@@ -10,6 +10,12 @@
 //!
 //! The flusher is a task of its own rather than the first caller, so a
 //! handler cancelled by its timeout cannot strand the others' changes.
+//!
+//! The linger window runs from when the batch's first change was handed
+//! in, not from when the flusher got to it: after a long flush, the changes
+//! that queued up meanwhile have waited long enough, and flush at once.
+//! Otherwise every flush under load would add a whole window to the time
+//! before an article reaches its front page.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +28,8 @@ use super::{IndexFailure, Indexed};
 /// A flush's outcome, shared by every change in the batch.
 pub(crate) type Outcome = Result<(), Arc<IndexFailure>>;
 
-type Request = (Indexed, oneshot::Sender<Outcome>);
+/// A change, who waits for its outcome, and when it was handed in.
+type Request = (Indexed, oneshot::Sender<Outcome>, Instant);
 
 /// The handlers' side of the flusher.
 #[derive(Debug, Clone)]
@@ -41,15 +48,18 @@ impl Batcher {
         tokio::spawn(async move {
             // Ends when the stage, and with it every sender, is dropped.
             while let Some(first) = incoming.recv().await {
+                let deadline = first.2 + linger;
                 let mut batch = vec![first];
-                let deadline = Instant::now() + linger;
                 while batch.len() < max_batch {
                     match tokio::time::timeout_at(deadline, incoming.recv()).await {
                         Ok(Some(request)) => batch.push(request),
                         Ok(None) | Err(_) => break,
                     }
                 }
-                let (changes, waiters): (Vec<Indexed>, Vec<_>) = batch.into_iter().unzip();
+                let (changes, waiters): (Vec<Indexed>, Vec<_>) = batch
+                    .into_iter()
+                    .map(|(change, waiter, _)| (change, waiter))
+                    .unzip();
                 let outcome = flush(changes).await.map_err(Arc::new);
                 for waiter in waiters {
                     // A waiter gone (its handler timed out) is retried by
@@ -64,10 +74,137 @@ impl Batcher {
     /// Queues `change` for the next flush and waits for its outcome.
     pub(crate) async fn submit(&self, change: Indexed) -> Outcome {
         let (tell, told) = oneshot::channel();
-        if self.requests.send((change, tell)).await.is_err() {
+        if self
+            .requests
+            .send((change, tell, Instant::now()))
+            .await
+            .is_err()
+        {
             return Err(Arc::new(IndexFailure::FlusherGone));
         }
         told.await
             .unwrap_or_else(|_| Err(Arc::new(IndexFailure::FlusherGone)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use gazette_site::Change;
+
+    use super::*;
+    use crate::index::search::SearchChange;
+
+    fn change(id: &str) -> Indexed {
+        let unlisted = Change::Unlisted {
+            article_id: id.to_owned(),
+            revision: 1,
+        };
+        let search = SearchChange {
+            article_id: id.to_owned(),
+            revision: 1,
+            document: None,
+        };
+        (unlisted, search)
+    }
+
+    /// When each flush started, with its changes' ids, and a gate that
+    /// holds the first flush until the test opens it.
+    #[derive(Default)]
+    struct Flushes {
+        started: Mutex<Vec<(Instant, Vec<String>)>>,
+        gate: tokio::sync::Notify,
+    }
+
+    fn ids(changes: &[Indexed]) -> Vec<String> {
+        changes
+            .iter()
+            .map(|(_, search)| search.article_id.clone())
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_queued_behind_a_slow_flush_go_at_once_and_not_a_window_later() {
+        let linger = Duration::from_secs(1);
+        let flushes = Arc::new(Flushes::default());
+        let seen = Arc::clone(&flushes);
+        let batcher = Batcher::start(linger, 16, move |changes: Vec<Indexed>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let first = {
+                    let mut started = seen.started.lock().unwrap_or_else(|e| e.into_inner());
+                    started.push((Instant::now(), ids(&changes)));
+                    started.len() == 1
+                };
+                if first {
+                    seen.gate.notified().await;
+                }
+                Ok(())
+            }
+        });
+        let t0 = Instant::now();
+        let a = tokio::spawn({
+            let batcher = batcher.clone();
+            async move { batcher.submit(change("a")).await }
+        });
+        // The first batch flushes a window after its change: at t0 + 1 s.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let b = tokio::spawn({
+            let batcher = batcher.clone();
+            async move { batcher.submit(change("b")).await }
+        });
+        // The first flush is slow: it ends at t0 + 4 s, long after b's window.
+        tokio::time::sleep(Duration::from_millis(2800)).await;
+        flushes.gate.notify_one();
+        assert!(a.await.is_ok_and(|outcome| outcome.is_ok()));
+        assert!(b.await.is_ok_and(|outcome| outcome.is_ok()));
+
+        let started = flushes
+            .started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        assert_eq!(started.len(), 2, "{started:?}");
+        assert_eq!(started[0].1, ["a"]);
+        assert_eq!(started[0].0 - t0, linger);
+        assert_eq!(started[1].1, ["b"]);
+        // b had waited 2.8 s already: flushed when the slow flush ended.
+        assert_eq!(started[1].0 - t0, Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_within_one_window_share_a_flush() {
+        let flushes = Arc::new(Flushes::default());
+        let seen = Arc::clone(&flushes);
+        flushes.gate.notify_one(); // no flush is held
+        let batcher = Batcher::start(Duration::from_secs(1), 16, move |changes: Vec<Indexed>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                seen.started
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((Instant::now(), ids(&changes)));
+                Ok(())
+            }
+        });
+        let mut waiting = Vec::new();
+        for id in ["a", "b", "c"] {
+            let batcher = batcher.clone();
+            waiting.push(tokio::spawn(
+                async move { batcher.submit(change(id)).await },
+            ));
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        for handle in waiting {
+            assert!(handle.await.is_ok_and(|outcome| outcome.is_ok()));
+        }
+        let started = flushes
+            .started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        assert_eq!(started.len(), 1, "{started:?}");
+        assert_eq!(started[0].1, ["a", "b", "c"]);
     }
 }

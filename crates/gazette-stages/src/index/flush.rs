@@ -62,6 +62,7 @@ pub(crate) async fn flush(
     batch: Vec<Indexed>,
 ) -> Result<FlushReport, IndexFailure> {
     let count = batch.len();
+    let reading = std::time::Instant::now();
     let (changes, search_changes): (Vec<Change>, Vec<SearchChange>) = batch.into_iter().unzip();
     let store = &stores.archive;
     let mut index = SiteIndex {
@@ -137,7 +138,12 @@ pub(crate) async fn flush(
         index.most_read = get_json(store, MOST_READ_KEY).await?;
         index.most_read_changed = index.most_read.follow(&index.records, &index.pages);
     }
+    let writing = std::time::Instant::now();
+    metrics::histogram!("gazette_index_flush_seconds", "part" => "read")
+        .record((writing - reading).as_secs_f64());
     let written = write(stores, outputs, &index, &dirty).await?;
+    metrics::histogram!("gazette_index_flush_seconds", "part" => "write")
+        .record(writing.elapsed().as_secs_f64());
     Ok(FlushReport {
         changes: count,
         objects_written: written,

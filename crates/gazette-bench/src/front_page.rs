@@ -18,7 +18,7 @@ use gazette_store::Store;
 use tokio::sync::mpsc;
 
 use crate::articles::Submission;
-use crate::pipeline::{Pipeline, paced_watching};
+use crate::pipeline::{Pipeline, StageTime, paced_watching};
 use crate::stats::{self, Percentiles};
 use crate::{Bench, Part, specs_of};
 
@@ -44,7 +44,7 @@ impl Bench<'_> {
         settings: &BrokerSettings,
         env: &[(String, String)],
         run: &str,
-    ) -> anyhow::Result<Percentiles> {
+    ) -> anyhow::Result<(Percentiles, Vec<StageTime>)> {
         ensure_topology(settings, &specs_of(Part::Site)).await?;
         pipeline
             .add_worker(&self.plan.gazette_binary, "index", env, self.logs.path())
@@ -57,7 +57,14 @@ impl Bench<'_> {
             self.plan.latency_per_second,
         )
         .await?;
-        Ok(stats::percentiles(&linked))
+        // The indexer's own rows: its deliveries, its flushes' two parts and its requests.
+        let index_times = pipeline
+            .stage_times()
+            .await
+            .into_iter()
+            .filter(|time| time.process.starts_with("index"))
+            .collect();
+        Ok((stats::percentiles(&linked), index_times))
     }
 }
 

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use gazette_broker::{BrokerSettings, Exchange, Outbound, Publisher, Routed, Tap};
-use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -16,6 +15,8 @@ use gazette_testkit::http::{free_local_addr, http_get};
 use gazette_testkit::process::GazetteProcess;
 
 use crate::processes::Watched;
+pub use crate::timings::StageTime;
+use crate::timings::parse_stage_times;
 
 /// How long the bench waits for the next `article.published` before it
 /// calls the run stuck.
@@ -60,18 +61,6 @@ pub struct Pipeline {
     processes: Vec<GazetteProcess>,
     /// Where each process serves `/metrics` and `/readyz`.
     http_addrs: Vec<std::net::SocketAddr>,
-}
-
-/// One process's handling time for one stage, from its `/metrics`: the
-/// time from taking a delivery to acking it, outputs confirmed.
-#[derive(Debug, Clone, Serialize)]
-pub struct StageTime {
-    pub process: String,
-    pub stage: String,
-    pub handled: u64,
-    pub mean_ms: f64,
-    /// Deliveries that took longer than 50 ms.
-    pub over_50_ms: u64,
 }
 
 impl Pipeline {
@@ -162,6 +151,22 @@ impl Pipeline {
             }
         }
         times
+    }
+
+    /// A gauge's value from the first process that has it.
+    pub async fn gauge(&self, name: &str) -> Option<f64> {
+        for addr in &self.http_addrs {
+            if let Some((200, metrics)) = http_get(*addr, "/metrics").await {
+                let value = metrics.lines().find_map(|line| {
+                    let (series, value) = line.rsplit_once(' ')?;
+                    (series == name).then(|| value.parse::<f64>().ok())?
+                });
+                if value.is_some() {
+                    return value;
+                }
+            }
+        }
+        None
     }
 
     /// Starts watching every process's CPU and memory from now.
@@ -330,81 +335,4 @@ async fn collect(
         }
     }
     Ok(())
-}
-
-const PROCESSING: &str = "gazette_message_processing_seconds";
-
-/// Reads the processing-time histogram out of Prometheus text.
-fn parse_stage_times(process: &str, metrics: &str) -> Vec<StageTime> {
-    let mut times: Vec<StageTime> = Vec::new();
-    let mut sums = Vec::new();
-    let mut within_50_ms = Vec::new();
-    for line in metrics.lines().filter(|l| l.starts_with(PROCESSING)) {
-        let Some((series, value)) = line.rsplit_once(' ') else {
-            continue;
-        };
-        let Ok(value) = value.parse::<f64>() else {
-            continue;
-        };
-        let Some(stage) = label(series, "stage") else {
-            continue;
-        };
-        let i = entry(&mut times, process, stage);
-        if series.starts_with(&format!("{PROCESSING}_count")) {
-            times[i].handled = value as u64;
-        } else if series.starts_with(&format!("{PROCESSING}_sum")) {
-            sums.push((i, value));
-        } else if label(series, "le") == Some("0.05") {
-            within_50_ms.push((i, value as u64));
-        }
-    }
-    for (i, sum) in sums {
-        times[i].mean_ms = sum * 1e3 / times[i].handled.max(1) as f64;
-    }
-    for (i, within) in within_50_ms {
-        times[i].over_50_ms = times[i].handled.saturating_sub(within);
-    }
-    times
-}
-
-/// The index of `stage`'s entry in `times`, added if new.
-fn entry(times: &mut Vec<StageTime>, process: &str, stage: &str) -> usize {
-    if let Some(i) = times.iter().position(|t| t.stage == stage) {
-        return i;
-    }
-    times.push(StageTime {
-        process: process.to_owned(),
-        stage: stage.to_owned(),
-        handled: 0,
-        mean_ms: 0.0,
-        over_50_ms: 0,
-    });
-    times.len() - 1
-}
-
-fn label<'a>(series: &'a str, name: &str) -> Option<&'a str> {
-    let start = series.find(&format!("{name}=\""))? + name.len() + 2;
-    let rest = &series[start..];
-    Some(&rest[..rest.find('"')?])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn processing_times_are_read_per_stage() {
-        let metrics = "\
-gazette_message_processing_seconds_bucket{stage=\"publish\",le=\"0.025\"} 90
-gazette_message_processing_seconds_bucket{stage=\"publish\",le=\"0.05\"} 97
-gazette_message_processing_seconds_bucket{stage=\"publish\",le=\"+Inf\"} 100
-gazette_message_processing_seconds_sum{stage=\"publish\"} 2.5
-gazette_message_processing_seconds_count{stage=\"publish\"} 100
-gazette_messages_consumed_total{stage=\"publish\"} 100
-";
-        let times = parse_stage_times("publish-0", metrics);
-        assert_eq!(times.len(), 1);
-        assert_eq!((times[0].handled, times[0].over_50_ms), (100, 3));
-        assert!((times[0].mean_ms - 25.0).abs() < 1e-9);
-    }
 }

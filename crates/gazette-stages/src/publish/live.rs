@@ -25,10 +25,12 @@ pub(super) async fn publish(
 ) -> Result<Vec<Outbound>, PublishFailure> {
     // A page of half a megabyte checked against its schema is CPU work.
     let (schemas, copy) = (context.schemas.clone(), message.clone());
-    let event: Envelope<Rendered> =
-        off_reactor(move || decode_event(&schemas, EventType::Rendered, &copy))
-            .await
-            .map_err(PublishFailure::Crashed)??;
+    let event: Envelope<Rendered> = timed(
+        "decode",
+        off_reactor(move || decode_event(&schemas, EventType::Rendered, &copy)),
+    )
+    .await
+    .map_err(PublishFailure::Crashed)??;
     let correlation = event.correlation().to_owned();
     // Taken apart, not copied: the page and the article are the bulk of the message.
     let Rendered {
@@ -41,10 +43,13 @@ pub(super) async fn publish(
     let json = Bytes::from(serde_json::to_vec_pretty(&validated).map_err(PublishFailure::Encode)?);
     // The copies first: whatever the registry names must be readable, and
     // a held revision is published from them.
-    context
-        .objects(&article.id)
-        .put_copies(article.revision, json, html.clone())
-        .await?;
+    timed(
+        "copies",
+        context
+            .objects(&article.id)
+            .put_copies(article.revision, json, html.clone()),
+    )
+    .await?;
     if article.published_at > Utc::now() {
         match context
             .registry
@@ -109,11 +114,14 @@ pub(super) async fn go_live(
     let article = &validated.article;
     let objects = context.objects(&article.id);
     let sha256 = sha256_hex(&html);
-    let (first, redirects) = match context
-        .registry
-        .advance(&article.id, article.revision, &key)
-        .await?
-    {
+    let advanced = timed(
+        "advance",
+        context
+            .registry
+            .advance(&article.id, article.revision, &key),
+    )
+    .await?;
+    let (first, redirects) = match advanced {
         Advance::Newest { first, redirects } => (first, redirects),
         Advance::Stale(newest) => {
             // Never written, unless an earlier attempt of this very
@@ -137,20 +145,28 @@ pub(super) async fn go_live(
             });
         }
     };
-    objects
-        .put_page(&key, article.revision, html, &sha256)
-        .await?;
+    timed(
+        "page",
+        objects.put_page(&key, article.revision, html, &sha256),
+    )
+    .await?;
     objects.put_redirects(&redirects, &key).await?;
-    if !objects
-        .converge(&context.registry, article.revision, &key)
-        .await?
+    if !timed(
+        "converge",
+        objects.converge(&context.registry, article.revision, &key),
+    )
+    .await?
     {
         // Superseded or withdrawn while we worked: "published" for this
         // revision would tell subscribers something no longer true.
         warn!(article_id = %article.id, revision = article.revision, "overtaken while publishing; the page shows what the registry says, not announcing this revision");
         return Ok(Vec::new());
     }
-    follow_pictures(context, &article.id, Some(validated)).await?;
+    timed(
+        "pictures",
+        follow_pictures(context, &article.id, Some(validated)),
+    )
+    .await?;
 
     let url = context.public_url(&key);
     let lifecycle = if first {
@@ -180,4 +196,15 @@ pub(super) async fn go_live(
     Ok(vec![
         encode_event(lifecycle, &published).map_err(PublishFailure::Encode)?,
     ])
+}
+
+/// Runs one step of publishing, recording its time in
+/// `gazette_publish_step_seconds{step}`: the stage's slow deliveries are
+/// found by the step they spent their time in.
+async fn timed<T>(step: &'static str, work: impl Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let output = work.await;
+    metrics::histogram!("gazette_publish_step_seconds", "step" => step)
+        .record(started.elapsed().as_secs_f64());
+    output
 }

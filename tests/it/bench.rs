@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use crate::support;
 use crate::support::needs;
 use gazette_bench::BenchPlan;
+use gazette_bench::peer::PythonPeer;
 use gazette_bench::report::{JSON_FILE, LATENCY_CHART, MARKDOWN_FILE, WORKERS_CHART};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,6 +20,10 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_gazette"));
     let mut plan = BenchPlan::smoke(binary, &support::repo_root());
     plan.amqp_url = support::amqp_url();
+    plan.python_peer = Some(
+        PythonPeer::ensure(&support::repo_root())
+            .expect("scripts/ensure-python-peer installs the Python peer"),
+    );
     let report = gazette_bench::run(&plan)
         .await
         .expect("the smoke bench runs");
@@ -63,6 +68,20 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
             "{stage}: {time:?}"
         );
     }
+    // And inside publish, each step and each S3 request kind that was made.
+    let row = |name: &str| {
+        report
+            .latency
+            .stages
+            .iter()
+            .find(|t| t.stage == name && t.process.starts_with("publish"))
+    };
+    for step in ["copies", "advance", "page", "converge"] {
+        let time = row(&format!("publish step: {step}"));
+        assert!(time.is_some_and(|t| t.handled >= 20), "{step}: {time:?}");
+    }
+    let puts = row("S3 put");
+    assert!(puts.is_some_and(|t| t.handled >= 60), "{puts:?}");
 
     // Two copies and the page: what the publish stage writes, counted from the store.
     assert_eq!(report.workload.objects_per_article, 3);
@@ -123,7 +142,19 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
             .all(|p| p.peak_rss_mb > 1.0 && p.cpu_seconds >= 0.0)
     );
     assert!(report.up.peak_rss_mb > 1.0 && report.up.articles_per_second > 0.0);
-    assert_eq!(report.targets.len(), 4);
+    // The Python peer carried every article of its burst, each stage in a
+    // process of its own that did some work.
+    let peer = report.peer.as_ref().expect("the peer ran");
+    assert_eq!(peer.articles, plan.articles);
+    assert!(peer.articles_per_second > 0.0 && peer.seconds > 0.0);
+    let stages: Vec<&str> = peer.workers.iter().map(|w| w.stage.as_str()).collect();
+    assert_eq!(stages, ["validate", "render", "publish"]);
+    assert!(
+        peer.workers
+            .iter()
+            .all(|w| w.cpu_seconds > 0.0 && w.peak_rss_mb > 1.0)
+    );
+    assert_eq!(report.targets.len(), 5);
 
     let out = tempfile::tempdir().unwrap();
     report.write(out.path()).unwrap();
@@ -134,6 +165,7 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     assert!(markdown.contains("cargo xtask bench --smoke"));
     assert!(markdown.contains("joint ceiling") && markdown.contains("| PutObject |"));
     assert!(markdown.contains(LATENCY_CHART) && markdown.contains(WORKERS_CHART));
+    assert!(markdown.contains("## The Python peer"), "{markdown}");
     let chart = std::fs::read_to_string(out.path().join(LATENCY_CHART)).unwrap();
     assert_eq!(
         chart.matches("<rect x=").count(),

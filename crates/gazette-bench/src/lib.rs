@@ -10,6 +10,7 @@ pub mod articles;
 mod ceilings;
 mod front_page;
 pub mod media;
+pub mod peer;
 pub mod pipeline;
 pub mod processes;
 pub mod report;
@@ -18,6 +19,7 @@ mod stats;
 mod storage;
 mod svg;
 mod targets;
+mod timings;
 pub mod views;
 
 use std::path::PathBuf;
@@ -31,6 +33,7 @@ use gazette_store::Store;
 
 use crate::articles::{ArticleFactory, Submission};
 use crate::ceilings::HopScales;
+use crate::peer::PythonPeer;
 use crate::pipeline::{Layout, Pipeline, burst, paced};
 use crate::processes::{ProcessUsage, Watched, find_by_name};
 use crate::report::{Latency, Machine, Report, ThroughputPoint, UpRun, Workload};
@@ -66,6 +69,8 @@ pub struct BenchPlan {
     pub command: String,
     /// "release", "debug": how the measured binary was built.
     pub build: String,
+    /// The Python peer to run on the same articles; none skips it.
+    pub python_peer: Option<PythonPeer>,
 }
 
 impl BenchPlan {
@@ -86,6 +91,7 @@ impl BenchPlan {
             publish_window: 64,
             command: "cargo xtask bench".to_owned(),
             build: "release".to_owned(),
+            python_peer: None,
         }
     }
 
@@ -141,6 +147,10 @@ pub async fn run(plan: &BenchPlan) -> anyhow::Result<Report> {
         .objects
         .clone()
         .context("the headline run weighed no objects")?;
+    let peer = match &plan.python_peer {
+        Some(peer) => Some(bench.run_peer(peer).await?),
+        None => None,
+    };
     let up = bench.run_pipeline(Layout::Up).await?;
     let up_rss = up
         .usage
@@ -158,7 +168,14 @@ pub async fn run(plan: &BenchPlan) -> anyhow::Result<Report> {
     let latency = headline
         .latency
         .context("the headline run measured no latency")?;
-    let targets = targets::judged(plan, &ceilings, &latency, up_rss);
+    let targets = targets::judged(
+        plan,
+        &ceilings,
+        &latency,
+        up_rss,
+        &headline.point,
+        peer.as_ref(),
+    );
     Ok(Report {
         command: plan.command.clone(),
         machine: Machine {
@@ -187,8 +204,10 @@ pub async fn run(plan: &BenchPlan) -> anyhow::Result<Report> {
         up: UpRun {
             articles_per_second: up.point.articles_per_second,
             peak_rss_mb: up_rss,
+            search_builder_peak_rss_mb: up.search_builder_peak_rss_mb,
         },
         processes: headline.usage,
+        peer,
         targets,
     })
 }
@@ -205,6 +224,8 @@ struct Run {
     /// Objects per published article and a sample of their sizes, read
     /// after the headline run's pipeline runs and before its indexer does.
     objects: Option<(usize, Vec<usize>)>,
+    /// The search builder's peak, where an indexer built an index.
+    search_builder_peak_rss_mb: Option<f64>,
 }
 
 /// What every run shares: the plan, the store and the workers' environment.
@@ -387,13 +408,19 @@ impl<'a> Bench<'a> {
                 let (count, sample) =
                     storage::object_sizes(&[&self.store, &self.archive], SIZE_SAMPLE).await?;
                 objects = Some((storage::objects_per(count, published)?, sample));
-                latency.front_page = self
+                let (front_page, index_times) = self
                     .front_page_latency(&mut pipeline, settings, &env, run)
                     .await?;
+                latency.front_page = front_page;
+                latency.stages.extend(index_times);
                 Some(latency)
             }
             None => None,
         };
+        let search_builder_peak_rss_mb = pipeline
+            .gauge("gazette_search_builder_peak_rss_bytes")
+            .await
+            .map(|bytes| bytes / (1024.0 * 1024.0));
         pipeline.stop();
         Ok(Run {
             point: ThroughputPoint {
@@ -408,6 +435,7 @@ impl<'a> Bench<'a> {
             hop_bytes,
             store_requests,
             objects,
+            search_builder_peak_rss_mb,
         })
     }
 }

@@ -36,6 +36,8 @@ pub struct Report {
     pub up: UpRun,
     /// Every process of the headline throughput run, the broker and the store.
     pub processes: Vec<ProcessUsage>,
+    /// The Python peer (Celery) on the same number of articles, when run.
+    pub peer: Option<crate::peer::PeerRun>,
     pub targets: Vec<Target>,
 }
 
@@ -124,6 +126,9 @@ pub struct Ceilings {
 pub struct UpRun {
     pub articles_per_second: f64,
     pub peak_rss_mb: f64,
+    /// The search index builder's peak, a child process of `up`'s own
+    /// (`gazette_search_builder_peak_rss_bytes`); none when no build ended.
+    pub search_builder_peak_rss_mb: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -270,7 +275,8 @@ impl Report {
              - context, each with the machine to itself: broker {:.1} messages/s through {} hops \
              ({:.2} cores); storage {:.1} PUTs/s → {:.1} articles/s ({:.2} cores); the pipeline \
              against the lower of the two (the {}): {:.2}\n\
-             - `gazette up`: {:.1} articles/s, peak RSS {:.1} MB\n",
+             - `gazette up`: {:.1} articles/s, peak RSS {:.1} MB; its search builds run in a \
+             child process, whose peak was {}\n",
             c.broker_hops,
             c.hop_bytes
                 .iter()
@@ -293,7 +299,11 @@ impl Report {
             c.binding,
             c.separate_ratio,
             self.up.articles_per_second,
-            self.up.peak_rss_mb
+            self.up.peak_rss_mb,
+            self.up.search_builder_peak_rss_mb.map_or(
+                "not reached (no build finished during the run)".to_owned(),
+                |mb| { format!("{mb:.1} MB") }
+            ),
         );
         let _ = writeln!(
             md,
@@ -364,7 +374,8 @@ impl Report {
         let _ = writeln!(
             md,
             "Handling time per stage over those runs (delivery taken to delivery acked, outputs \
-             confirmed):\n\n| process | stage | handled | mean ms | over 50 ms |\n|---|---|---|---|---|"
+             confirmed), then each step of publish and each kind of S3 request inside it:\n\n\
+             | process | stage | handled | mean ms | over 50 ms |\n|---|---|---|---|---|"
         );
         for t in &self.latency.stages {
             let _ = writeln!(
@@ -389,6 +400,9 @@ impl Report {
                 "| {} | {:.2} | {:.2} | {:.1}{note} |",
                 p.name, p.cpu_seconds, p.cores, p.peak_rss_mb
             );
+        }
+        if let Some(peer) = &self.peer {
+            md.push_str(&peer.markdown(self.headline.articles_per_second));
         }
         md
     }

@@ -1,20 +1,23 @@
-//! The targets, each judged on the report's figures: the ratio to the joint ceiling, the p99 of every paced run, the front-page latency and `gazette up`'s memory.
+//! The targets, each judged on the report's figures: the ratio to the joint ceiling, the p99 of every paced run, the front-page latency, `gazette up`'s memory and the multiple of the Python peer's throughput.
 
 use crate::BenchPlan;
-use crate::report::{Ceilings, Latency, Target};
+use crate::peer::PeerRun;
+use crate::report::{Ceilings, Latency, Target, ThroughputPoint};
 
 pub(crate) fn judged(
     plan: &BenchPlan,
     ceilings: &Ceilings,
     latency: &Latency,
     up_rss: f64,
+    headline: &ThroughputPoint,
+    peer: Option<&PeerRun>,
 ) -> Vec<Target> {
     let p99s: Vec<String> = latency
         .runs
         .iter()
         .map(|run| format!("{:.1}", run.p99_ms))
         .collect();
-    vec![
+    let mut targets = vec![
         Target {
             name: "throughput ÷ joint ceiling (null pipeline)".to_owned(),
             goal: "≥ 0.7".to_owned(),
@@ -45,5 +48,18 @@ pub(crate) fn judged(
             measured: format!("{up_rss:.1} MB"),
             met: up_rss <= 150.0,
         },
-    ]
+    ];
+    if let Some(peer) = peer {
+        let times = headline.articles_per_second / peer.articles_per_second;
+        targets.push(Target {
+            name: "throughput ÷ the Python peer's (Celery) on the same articles".to_owned(),
+            goal: "≥ 3×".to_owned(),
+            measured: format!(
+                "{:.1} ÷ {:.1} = {times:.2}×",
+                headline.articles_per_second, peer.articles_per_second
+            ),
+            met: times >= 3.0,
+        });
+    }
+    targets
 }

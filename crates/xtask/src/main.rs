@@ -103,6 +103,7 @@ fn main() -> anyhow::Result<()> {
                 BenchPlan::full(binary, &root)
             };
             plan.build = "release".to_owned();
+            plan.python_peer = Some(gazette_bench::peer::PythonPeer::ensure(&root)?);
             if let Some(articles) = articles {
                 plan.articles = articles;
                 plan.command = format!("{} --articles {articles}", plan.command);

@@ -129,11 +129,6 @@ pub(crate) async fn flush(
             refresh_latest(state, pages);
         }
     }
-    index.search_shards = search::apply_changes(store, search_changes, &index.records).await?;
-    let search_changed = !index.search_shards.is_empty();
-    if search_changed {
-        index.site.search_seq += 1;
-    }
     if dirty.touches_site() {
         index.most_read = get_json(store, MOST_READ_KEY).await?;
         index.most_read_changed = index.most_read.follow(&index.records, &index.pages);
@@ -141,7 +136,18 @@ pub(crate) async fn flush(
     let writing = std::time::Instant::now();
     metrics::histogram!("gazette_index_flush_seconds", "part" => "read")
         .record((writing - reading).as_secs_f64());
-    let written = write(stores, outputs, &index, &dirty).await?;
+    // The pages readers see first, before the search documents' shards are
+    // even read: those are one read per changed article, and nothing a
+    // reader sees waits for them.
+    let pages = public_pages(outputs, &index, &dirty)?;
+    let written_pages = pages.len();
+    put_all(&stores.site, pages).await?;
+    index.search_shards = search::apply_changes(store, search_changes, &index.records).await?;
+    let search_changed = !index.search_shards.is_empty();
+    if search_changed {
+        index.site.search_seq += 1;
+    }
+    let written = written_pages + write_state(stores, &index, &dirty).await?;
     metrics::histogram!("gazette_index_flush_seconds", "part" => "write")
         .record(writing.elapsed().as_secs_f64());
     Ok(FlushReport {
@@ -188,6 +194,18 @@ pub(crate) async fn write(
     index: &SiteIndex,
     dirty: &Dirty,
 ) -> Result<usize, IndexFailure> {
+    let pages = public_pages(outputs, index, dirty)?;
+    let written_pages = pages.len();
+    put_all(&stores.site, pages).await?;
+    Ok(written_pages + write_state(stores, index, dirty).await?)
+}
+
+/// The public pages `dirty` names, rendered from `index`.
+fn public_pages(
+    outputs: &Outputs<'_>,
+    index: &SiteIndex,
+    dirty: &Dirty,
+) -> Result<Vec<PutObject>, IndexFailure> {
     let mut pages: Vec<PutObject> = Vec::new();
     for (listing, number) in &dirty.pages {
         let state = match tag_of_listing(listing) {
@@ -229,6 +247,16 @@ pub(crate) async fn write(
     if dirty.news {
         pages.push(outputs.news_sitemap(&index.site.news, chrono::Utc::now()));
     }
+    Ok(pages)
+}
+
+/// Writes the state `dirty` names to the archive: page and shard state,
+/// then the articles' records, the tags' states, and the site state last.
+async fn write_state(
+    stores: &Stores,
+    index: &SiteIndex,
+    dirty: &Dirty,
+) -> Result<usize, IndexFailure> {
     let mut state = Vec::new();
     for key in &dirty.pages {
         if let Some(page) = index.pages.get(key) {
@@ -259,8 +287,7 @@ pub(crate) async fn write(
         }
     }
     let site = json_object(SITE_STATE_KEY.to_owned(), &index.site)?;
-    let total = pages.len() + state.len() + records.len() + tag_states.len() + 1;
-    put_all(&stores.site, pages).await?;
+    let total = state.len() + records.len() + tag_states.len() + 1;
     for group in [state, records, tag_states, vec![site]] {
         put_all(&stores.archive, group).await?;
     }

@@ -117,7 +117,10 @@ pub struct IndexSettings {
 impl Default for IndexSettings {
     fn default() -> Self {
         Self {
-            linger: Duration::from_secs(1),
+            // Half a second: a burst still shares its flushes, and an
+            // article reaches its front page within the 1.5 s a reader
+            // refreshing after the alert would allow (window, flush, pipeline).
+            linger: Duration::from_millis(500),
             max_batch: usize::from(MAX_BATCH),
             most_read_refresh: Duration::from_secs(60),
             search_interval: Duration::from_secs(30),

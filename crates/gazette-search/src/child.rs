@@ -1,11 +1,11 @@
 //! Building the index in a child process, so a long-running indexer gives each build's memory back to the system.
 //!
-//! A Pagefind build of a large site takes hundreds of megabytes for a few
-//! seconds. In a process that lives for weeks and builds every 30 s, the
-//! allocator keeps much of that after each build (measured: `gazette up`
-//! at 1.45 GB after repeated builds of 3,000 articles, 221 MB after one).
-//! A child process that exits after its build returns all of it, and a
-//! build that runs out of memory takes down only itself.
+//! A Pagefind build needs memory in proportion to the site for a few
+//! seconds: 1.1 to 1.3 GB for 3,000 articles, measured in the child. Built
+//! in a process that lives for weeks, that memory stayed with it
+//! (`gazette up` at 1.45 GB after repeated builds). A child process that
+//! exits after its build returns all of it, and a build that runs out of
+//! memory takes down only itself.
 //!
 //! The protocol is private to one binary talking to itself: the documents
 //! go to the child's standard input as a JSON array, and the files come

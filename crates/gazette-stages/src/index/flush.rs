@@ -139,9 +139,7 @@ pub(crate) async fn flush(
     // The pages readers see first, before the search documents' shards are
     // even read: those are one read per changed article, and nothing a
     // reader sees waits for them.
-    let pages = public_pages(outputs, &index, &dirty)?;
-    let written_pages = pages.len();
-    put_all(&stores.site, pages).await?;
+    let written_pages = put_public_pages(stores, outputs, &index, &dirty).await?;
     index.search_shards = search::apply_changes(store, search_changes, &index.records).await?;
     let search_changed = !index.search_shards.is_empty();
     if search_changed {
@@ -194,10 +192,21 @@ pub(crate) async fn write(
     index: &SiteIndex,
     dirty: &Dirty,
 ) -> Result<usize, IndexFailure> {
-    let pages = public_pages(outputs, index, dirty)?;
-    let written_pages = pages.len();
-    put_all(&stores.site, pages).await?;
+    let written_pages = put_public_pages(stores, outputs, index, dirty).await?;
     Ok(written_pages + write_state(stores, index, dirty).await?)
+}
+
+/// Renders and writes the public pages `dirty` names; how many.
+async fn put_public_pages(
+    stores: &Stores,
+    outputs: &Outputs<'_>,
+    index: &SiteIndex,
+    dirty: &Dirty,
+) -> Result<usize, IndexFailure> {
+    let pages = public_pages(outputs, index, dirty)?;
+    let count = pages.len();
+    put_all(&stores.site, pages).await?;
+    Ok(count)
 }
 
 /// The public pages `dirty` names, rendered from `index`.

@@ -161,11 +161,6 @@ pub enum Command {
     /// Print gazette's man page (roff) to standard output
     /// (`gazette manpage > gazette.1`); docs/gazette.1 is this, kept fresh by a test.
     Manpage,
-    /// Internal: build the site's search index from the documents on
-    /// standard input and write its files to standard output. The indexer
-    /// runs it as a child process.
-    #[command(name = crate::config::SEARCH_INDEX_COMMAND, hide = true)]
-    SearchIndex,
 }
 
 #[derive(Debug, Subcommand)]

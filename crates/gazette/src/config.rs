@@ -250,7 +250,8 @@ fn sections<F: Fn(&str) -> Option<String>>(env: &Env<'_, F>) -> Result<Vec<Secti
     Ok(sections)
 }
 
-/// The hidden subcommand the indexer's search builds run as.
+/// The internal command the indexer's search builds run as: `gazette
+/// search-index`, answered in `main` before the command line is parsed.
 pub const SEARCH_INDEX_COMMAND: &str = "search-index";
 
 /// The indexer builds its search index in a child process of this binary

@@ -54,16 +54,18 @@ use crate::cli::{Command, ConfigCommand};
 use crate::config::Config;
 
 fn main() -> ExitCode {
+    // The indexer's search builds run this binary as a child. The command is
+    // not part of the command line people use (help, completions, man page),
+    // so it is answered before the command line is parsed.
+    if std::env::args_os().nth(1).as_deref() == Some(config::SEARCH_INDEX_COMMAND.as_ref()) {
+        return match gazette_stages::serve_search_child() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&anyhow::Error::new(e).context("cannot build the search index")),
+        };
+    }
     let cli = cli::parse();
-    // These print what the command line is, or build for the indexer from
-    // what it pipes in, and need no settings.
+    // These two print what the command line is, and need no settings.
     match cli.command {
-        Command::SearchIndex => {
-            return match gazette_stages::serve_search_child() {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(&anyhow::Error::new(e).context("cannot build the search index")),
-            };
-        }
         Command::Completions { shell } => return print_all(&cli::completions(shell)),
         Command::Manpage => {
             return match cli::manpage() {
@@ -142,7 +144,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             // Answered above, before the settings load.
-            Command::Completions { .. } | Command::Manpage | Command::SearchIndex => Ok(()),
+            Command::Completions { .. } | Command::Manpage => Ok(()),
         }
     });
     drop(runtime);

@@ -336,9 +336,8 @@ def run(submissions_path, warmup):
             "seconds": seconds,
             "articles_per_second": articles / seconds,
             "workers": [
-                {"stage": stage, "cpu_seconds": _usage(p.pid)[0] - usage_before[stage],
-                 "peak_rss_mb": _usage(p.pid)[1]}
-                for stage, p in workers
+                {"stage": stage, "cpu_seconds": cpu - usage_before[stage], "peak_rss_mb": peak}
+                for stage, (cpu, peak) in ((stage, _usage(p.pid)) for stage, p in workers)
             ],
         }
     finally:

@@ -109,62 +109,77 @@ mod tests {
         (unlisted, search)
     }
 
-    /// When each flush started, with its changes' ids, and a gate that
-    /// holds the first flush until the test opens it.
+    /// When each flush started, with its changes' ids; the first flush
+    /// waits for `gate` when the batcher was started to hold it.
     #[derive(Default)]
     struct Flushes {
         started: Mutex<Vec<(Instant, Vec<String>)>>,
         gate: tokio::sync::Notify,
     }
 
-    fn ids(changes: &[Indexed]) -> Vec<String> {
-        changes
-            .iter()
-            .map(|(_, search)| search.article_id.clone())
-            .collect()
+    impl Flushes {
+        fn started(&self) -> Vec<(Instant, Vec<String>)> {
+            self.started
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn changes_queued_behind_a_slow_flush_go_at_once_and_not_a_window_later() {
-        let linger = Duration::from_secs(1);
+    /// A batcher whose flushes are recorded, and told on `began` as they
+    /// start; with `hold_first`, the first flush lasts until the gate opens.
+    fn recording(
+        linger: Duration,
+        hold_first: bool,
+    ) -> (Batcher, Arc<Flushes>, mpsc::UnboundedReceiver<()>) {
         let flushes = Arc::new(Flushes::default());
+        let (tell, began) = mpsc::unbounded_channel();
         let seen = Arc::clone(&flushes);
         let batcher = Batcher::start(linger, 16, move |changes: Vec<Indexed>| {
-            let seen = Arc::clone(&seen);
+            let (seen, tell) = (Arc::clone(&seen), tell.clone());
             async move {
+                let ids = changes.iter().map(|(_, s)| s.article_id.clone()).collect();
                 let first = {
                     let mut started = seen.started.lock().unwrap_or_else(|e| e.into_inner());
-                    started.push((Instant::now(), ids(&changes)));
+                    started.push((Instant::now(), ids));
                     started.len() == 1
                 };
-                if first {
+                let _ = tell.send(());
+                if first && hold_first {
                     seen.gate.notified().await;
                 }
                 Ok(())
             }
         });
+        (batcher, flushes, began)
+    }
+
+    /// Hands `id` in from a task of its own, and lets that task run up to
+    /// its wait, so the change is stamped at the current (paused) time.
+    async fn hand_in(batcher: &Batcher, id: &'static str) -> tokio::task::JoinHandle<Outcome> {
+        let batcher = batcher.clone();
+        let handle = tokio::spawn(async move { batcher.submit(change(id)).await });
+        tokio::task::yield_now().await;
+        handle
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn changes_queued_behind_a_slow_flush_go_at_once_and_not_a_window_later() {
+        let linger = Duration::from_secs(1);
+        let (batcher, flushes, mut began) = recording(linger, true);
         let t0 = Instant::now();
-        let a = tokio::spawn({
-            let batcher = batcher.clone();
-            async move { batcher.submit(change("a")).await }
-        });
+        let a = hand_in(&batcher, "a").await;
         // The first batch flushes a window after its change: at t0 + 1 s.
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        let b = tokio::spawn({
-            let batcher = batcher.clone();
-            async move { batcher.submit(change("b")).await }
-        });
+        assert!(began.recv().await.is_some());
+        tokio::time::advance(Duration::from_millis(200)).await;
+        let b = hand_in(&batcher, "b").await;
         // The first flush is slow: it ends at t0 + 4 s, long after b's window.
-        tokio::time::sleep(Duration::from_millis(2800)).await;
+        tokio::time::advance(Duration::from_millis(2800)).await;
         flushes.gate.notify_one();
         assert!(a.await.is_ok_and(|outcome| outcome.is_ok()));
         assert!(b.await.is_ok_and(|outcome| outcome.is_ok()));
 
-        let started = flushes
-            .started
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let started = flushes.started();
         assert_eq!(started.len(), 2, "{started:?}");
         assert_eq!(started[0].1, ["a"]);
         assert_eq!(started[0].0 - t0, linger);
@@ -175,35 +190,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn changes_within_one_window_share_a_flush() {
-        let flushes = Arc::new(Flushes::default());
-        let seen = Arc::clone(&flushes);
-        flushes.gate.notify_one(); // no flush is held
-        let batcher = Batcher::start(Duration::from_secs(1), 16, move |changes: Vec<Indexed>| {
-            let seen = Arc::clone(&seen);
-            async move {
-                seen.started
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((Instant::now(), ids(&changes)));
-                Ok(())
-            }
-        });
+        let (batcher, flushes, _began) = recording(Duration::from_secs(1), false);
         let mut waiting = Vec::new();
         for id in ["a", "b", "c"] {
-            let batcher = batcher.clone();
-            waiting.push(tokio::spawn(
-                async move { batcher.submit(change(id)).await },
-            ));
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            waiting.push(hand_in(&batcher, id).await);
+            tokio::time::advance(Duration::from_millis(300)).await;
         }
         for handle in waiting {
             assert!(handle.await.is_ok_and(|outcome| outcome.is_ok()));
         }
-        let started = flushes
-            .started
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let started = flushes.started();
         assert_eq!(started.len(), 1, "{started:?}");
         assert_eq!(started[0].1, ["a", "b", "c"]);
     }

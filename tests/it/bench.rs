@@ -206,7 +206,7 @@ async fn the_site_bench_times_rebuild_against_hugo_and_counts_what_indexing_writ
     assert!(report.search.index_chunks >= 1, "{:?}", report.search);
     // Its category's newest page with its state, the category front and
     // feeds, the home page, the site feeds, the sitemap and its shard
-    // state, the article's record, its search shard and the site state: 13, and 2 more (the
+    // state, the article's record, the flush's search journal and the site state: 13, and 2 more (the
     // page before, and its state) when the article opens a page. Then per
     // tag (the example's two, which every generated article carries: the
     // site's 154 others come first, so the new ones take tag places 154 and

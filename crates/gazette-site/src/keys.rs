@@ -150,8 +150,8 @@ pub const SITE_STATE_KEY: &str = "_gazette/index/site.json";
 /// The home page's "most read" block as last rendered (`MostRead`).
 pub const MOST_READ_KEY: &str = "_gazette/index/most-read.json";
 
-/// How many objects the search documents are spread over: a change
-/// rewrites one of them, and a build of the search index reads them all.
+/// How many objects the search documents are spread over: a build of the
+/// search index folds the flushes' journals into them and reads them all.
 pub const SEARCH_SHARDS: u16 = 256;
 
 /// The search documents' shard holding `article_id`.
@@ -164,6 +164,13 @@ pub fn search_shard_of(article_id: &str) -> u16 {
 /// `_gazette/index/search/<n>.json`: one shard of the search documents, by article id.
 pub fn search_shard_key(shard: u16) -> String {
     format!("{STATE_PREFIX}search/{shard}.json")
+}
+
+/// `_gazette/index/search/journal/<n>.json`: what the flush that counted
+/// `search_seq` up to `n` changed in search, for the search builder to fold
+/// into the shards. Zero-padded, so that a listing sorts them in order.
+pub fn search_journal_key(search_seq: u64) -> String {
+    format!("{STATE_PREFIX}search/journal/{search_seq:020}.json")
 }
 
 /// What the search index in the public site was built from, and its files.

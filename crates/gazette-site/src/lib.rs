@@ -28,8 +28,8 @@ pub use keys::{
     SEARCH_MANIFEST_KEY, SEARCH_SHARDS, SITE_STATE_KEY, SITEMAP_KEY, STATE_PREFIX, TAG_FOLDER,
     category_front_key, category_page_key, category_state_prefix, is_reserved_category, media_key,
     media_original_key, media_record_key, page_key_candidates, page_state_key, record_key,
-    revision_key, search_shard_key, search_shard_of, shard_state_key, social_key, tag_listing,
-    tag_of_listing, tag_slug, tag_state_key,
+    revision_key, search_journal_key, search_shard_key, search_shard_of, shard_state_key,
+    social_key, tag_listing, tag_of_listing, tag_slug, tag_state_key,
 };
 pub use model::{
     ArticleRecord, CategoryState, Entry, EntryCover, PageState, Placement, ShardState, SiteState,

@@ -127,8 +127,10 @@ pub struct SiteState {
     /// from a state written before there was one.
     #[serde(default)]
     pub news: crate::NewsState,
-    /// Counts the flushes that changed what search finds; the search index
-    /// is current when it was built from this count (`SEARCH_MANIFEST_KEY`).
+    /// Counts the flushes that changed what search finds; each wrote its
+    /// changes as the journal of its count (`search_journal_key`) before
+    /// committing it. The search index is current when it was built from
+    /// this count (`SEARCH_MANIFEST_KEY`).
     #[serde(default)]
     pub search_seq: u64,
 }

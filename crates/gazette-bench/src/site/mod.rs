@@ -385,13 +385,13 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
          article lands on its category's newest page (pages count from the oldest), and the \
          rest is a fixed set: the category's front page and two feeds, the home page and two \
          site feeds, the sitemap (past 50,000 URLs its shard and the index), and the state \
-         (the page's, the shard's, the article's record, the site's, and the shard of search \
-         documents that holds the article). The search index itself is rebuilt from those \
-         shards at most once per `GAZETTE_SEARCH_INTERVAL`, apart from the flush. Every 20th article in a \
+         (the page's, the shard's, the article's record, the site's, and the flush's search \
+         journal, which holds only the text of the articles it flushed). The search builder \
+         folds the journals into the search documents and rebuilds the search index at most \
+         once per `GAZETTE_SEARCH_INTERVAL`, apart from the flush. Every 20th article in a \
          category opens a new page and rewrites the page before it too. Files changed are \
          counted on disk independently of the indexer. Bytes grow with the sitemap shard \
-         (up to 50,000 URLs) and its state, and with the article's shard of search documents \
-         (1/256 of the site's text).\n",
+         (up to 50,000 URLs) and its state.\n",
         articles = report.articles,
         g = seconds(&report.gazette_seconds),
         gm = report.gazette_median,

@@ -1,10 +1,11 @@
 //! One flush of the index: load the state a batch needs from the archive, apply it, write what went stale (pages to the public store, state to the archive), state last.
 //!
 //! Write order is what makes a crash harmless: the pages readers see
-//! first, then page and shard state, then the articles' records, and the
-//! site state last. The site state's counters are the commit: a placement
-//! past them belongs to a flush that died and is ignored when the same
-//! messages come back (`gazette_site::plan_changes`).
+//! first, then page and shard state and the search journal, then the
+//! articles' records, and the site state last. The site state's counters
+//! are the commit: a placement past them belongs to a flush that died and
+//! is ignored when the same messages come back (`gazette_site::plan_changes`),
+//! and a search journal past its `search_seq` is overwritten by the next flush.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -20,7 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::outputs::{Outputs, object};
-use super::search::{self, SearchChange, SearchShard};
+use super::search::{self, SearchChange, SearchJournal, SearchShard};
 use super::{IndexFailure, Indexed};
 use crate::Stores;
 
@@ -40,8 +41,11 @@ pub(crate) struct SiteIndex {
     pub(crate) most_read: MostRead,
     /// Whether the batch changed the block, so that it is written back.
     pub(crate) most_read_changed: bool,
-    /// The search documents' shards the batch rewrites.
+    /// Search documents' shards to write as they are: only a rebuild has them.
     pub(crate) search_shards: BTreeMap<u16, SearchShard>,
+    /// What the batch changed in search, written as the journal of the site
+    /// state's `search_seq` before that state; `None` when nothing changed.
+    pub(crate) search_journal: Option<SearchJournal>,
 }
 
 /// What a flush did, for logs and the cost report.
@@ -136,16 +140,13 @@ pub(crate) async fn flush(
     let writing = std::time::Instant::now();
     metrics::histogram!("gazette_index_flush_seconds", "part" => "read")
         .record((writing - reading).as_secs_f64());
-    // The pages readers see first, before the search documents' shards are
-    // even read: those are one read per changed article, and nothing a
-    // reader sees waits for them.
-    let written_pages = put_public_pages(stores, outputs, &index, &dirty).await?;
-    index.search_shards = search::apply_changes(store, search_changes, &index.records).await?;
-    let search_changed = !index.search_shards.is_empty();
+    let journal = search::journal_of(search_changes, &index.records);
+    let search_changed = !journal.is_empty();
     if search_changed {
         index.site.search_seq += 1;
+        index.search_journal = Some(journal);
     }
-    let written = written_pages + write_state(stores, &index, &dirty).await?;
+    let written = write(stores, outputs, &index, &dirty).await?;
     metrics::histogram!("gazette_index_flush_seconds", "part" => "write")
         .record(writing.elapsed().as_secs_f64());
     Ok(FlushReport {
@@ -209,39 +210,24 @@ async fn put_public_pages(
     Ok(count)
 }
 
-/// The public pages `dirty` names, rendered from `index`.
+/// The public pages `dirty` names, rendered from `index`: the category
+/// fronts and the home page first, since a reader comes to a new article
+/// through them and the writes start in this order.
 fn public_pages(
     outputs: &Outputs<'_>,
     index: &SiteIndex,
     dirty: &Dirty,
 ) -> Result<Vec<PutObject>, IndexFailure> {
+    let mut fronts: Vec<PutObject> = Vec::new();
     let mut pages: Vec<PutObject> = Vec::new();
-    for (listing, number) in &dirty.pages {
-        let state = match tag_of_listing(listing) {
-            Some(slug) => index.tags.get(slug),
-            None => index.site.categories.get(listing),
-        };
-        let (Some(state), Some(page)) = (state, index.pages.get(&(listing.clone(), *number)))
-        else {
-            continue;
-        };
-        pages.push(outputs.category_page(listing, state, *number, page)?);
-    }
-    for slug in &dirty.tags {
-        if let Some(state) = index.tags.get(slug) {
-            let listing = tag_listing(slug);
-            pages.push(outputs.category_front(&listing, state)?);
-            pages.extend(outputs.category_feeds(&listing, state));
-        }
-    }
     for category in &dirty.categories {
         if let Some(state) = index.site.categories.get(category) {
-            pages.push(outputs.category_front(category, state)?);
+            fronts.push(outputs.category_front(category, state)?);
             pages.extend(outputs.category_feeds(category, state));
         }
     }
     if dirty.touches_site() {
-        pages.push(outputs.home(&index.site, &index.most_read)?);
+        fronts.push(outputs.home(&index.site, &index.most_read)?);
         pages.extend(outputs.site_feeds(&index.site));
         let all_shards = shard_count(index.site.next_site_seq);
         for sitemap in sitemap_objects(
@@ -253,10 +239,29 @@ fn public_pages(
             pages.push(outputs.sitemap(sitemap.key, sitemap.xml));
         }
     }
+    for slug in &dirty.tags {
+        if let Some(state) = index.tags.get(slug) {
+            let listing = tag_listing(slug);
+            fronts.push(outputs.category_front(&listing, state)?);
+            pages.extend(outputs.category_feeds(&listing, state));
+        }
+    }
+    for (listing, number) in &dirty.pages {
+        let state = match tag_of_listing(listing) {
+            Some(slug) => index.tags.get(slug),
+            None => index.site.categories.get(listing),
+        };
+        let (Some(state), Some(page)) = (state, index.pages.get(&(listing.clone(), *number)))
+        else {
+            continue;
+        };
+        pages.push(outputs.category_page(listing, state, *number, page)?);
+    }
     if dirty.news {
         pages.push(outputs.news_sitemap(&index.site.news, chrono::Utc::now()));
     }
-    Ok(pages)
+    fronts.extend(pages);
+    Ok(fronts)
 }
 
 /// Writes the state `dirty` names to the archive: page and shard state,
@@ -278,6 +283,9 @@ async fn write_state(
         }
     }
     state.extend(search::shard_objects(&index.search_shards)?);
+    if let Some(journal) = &index.search_journal {
+        state.push(search::journal_object(index.site.search_seq, journal)?);
+    }
     let mut records = Vec::new();
     for id in &dirty.records {
         if let Some(record) = index.records.get(id) {

@@ -228,8 +228,11 @@ pub async fn rebuild(
     // Every shard, so that none keeps an article the registry no longer lists.
     index.search_shards = search::all_shards(documents);
     // Past whatever the index was last built from, so that an index the
-    // rebuild leaves is seen to be behind.
+    // rebuild leaves is seen to be behind. The shards above are complete,
+    // so the journal of that count is empty: it replaces any a flush
+    // before the rebuild left there, which no builder may fold over them.
     index.site.search_seq = search::built_from(&stores.archive).await? + 1;
+    index.search_journal = Some(search::SearchJournal::new());
     let outputs = Outputs {
         renderer: &renderer,
         site: &site,

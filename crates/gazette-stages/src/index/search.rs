@@ -1,10 +1,18 @@
-//! The site's search: what search finds of each live article, kept in sharded documents by every flush, and the static index built from them at most once per interval.
+//! The site's search: what search finds of each live article, journaled by every flush, folded into sharded documents and built into the static index at most once per interval.
 //!
-//! A flush only rewrites the shard of each article it changed (bounded work
-//! per article, like the rest of the index) and counts the change in the
-//! site state (`search_seq`). Building the index reads every shard, so it
-//! is debounced: a builder task builds at most once per
-//! `GAZETTE_SEARCH_INTERVAL`, and within that interval of any change.
+//! A flush writes one journal object with what its batch changed in search
+//! (bounded work per flush, whatever the batch's size) and counts it in the
+//! site state (`search_seq`): the journal of count `n` is written before the
+//! site state that commits `n`, so a journal past the committed count is a
+//! dead flush's and is overwritten by the next one. The builder, debounced
+//! to at most once per `GAZETTE_SEARCH_INTERVAL`, folds the committed
+//! journals into the shards in order, then builds the index from every
+//! shard. Folding is idempotent (the journals say what to set, in order),
+//! so a fold that dies, or two builders at once, leave the same shards.
+//!
+//! Flushes used to read and rewrite each changed article's shard: two
+//! requests per article on the way to the front page, on shards that grow
+//! with the site. The journal takes one.
 //!
 //! The index is uploaded so that a reader mid-query never meets a missing
 //! file: files named by their content's hash first, `pagefind-entry.json`
@@ -15,10 +23,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Weak;
 use std::time::Duration;
 
+use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_search::{ENTRY_FILE, SEARCH_FOLDER, SearchDocument, SearchFile};
 use gazette_site::{
     ArticleRecord, Entry, SEARCH_MANIFEST_KEY, SEARCH_SHARDS, SITE_STATE_KEY, SiteState,
-    search_shard_key, search_shard_of,
+    search_journal_key, search_shard_key, search_shard_of,
 };
 use gazette_store::{Precondition, PutObject, Store};
 use serde::{Deserialize, Serialize};
@@ -51,15 +60,23 @@ struct Manifest {
     retired: BTreeSet<String>,
 }
 
-/// The shards a batch rewrites, with their documents changed; empty when
-/// the batch changes nothing search finds. A change whose revision the
-/// records passed over (a stale redelivery) changes nothing.
-pub(crate) async fn apply_changes(
-    archive: &Store,
+/// What one flush changed in search, by article id: the document search
+/// should find, or `None` for nothing (withdrawn).
+pub(crate) type SearchJournal = BTreeMap<String, Option<SearchDocument>>;
+
+/// Journals kept after they were folded. A builder that read the shards
+/// before another one folded may still write them back and record the
+/// older count; the journals it left out are then there to fold again.
+const JOURNALS_KEPT: u64 = 256;
+
+/// What a batch changes in search; empty when it changes nothing search
+/// finds. A change whose revision the records passed over (a stale
+/// redelivery) changes nothing.
+pub(crate) fn journal_of(
     changes: Vec<SearchChange>,
     records: &std::collections::HashMap<String, ArticleRecord>,
-) -> Result<BTreeMap<u16, SearchShard>, IndexFailure> {
-    let mut latest: BTreeMap<String, Option<SearchDocument>> = BTreeMap::new();
+) -> SearchJournal {
+    let mut journal = SearchJournal::new();
     for change in changes {
         let Some(record) = records.get(&change.article_id) else {
             continue;
@@ -70,22 +87,37 @@ pub(crate) async fn apply_changes(
             None => !listed,
         };
         if current {
-            latest.insert(change.article_id, change.document);
+            journal.insert(change.article_id, change.document);
         }
     }
-    let wanted: BTreeSet<u16> = latest.keys().map(|id| search_shard_of(id)).collect();
-    let mut shards: BTreeMap<u16, SearchShard> =
-        load_all(archive, wanted, |shard| search_shard_key(*shard)).await?;
-    for (id, document) in latest {
-        let Some(shard) = shards.get_mut(&search_shard_of(&id)) else {
+    journal
+}
+
+/// The journal as the object that count `search_seq` commits.
+pub(crate) fn journal_object(
+    search_seq: u64,
+    journal: &SearchJournal,
+) -> Result<PutObject, IndexFailure> {
+    json_object(search_journal_key(search_seq), journal)
+}
+
+/// Applies `journal` to `shards`; the numbers of the shards it changed.
+fn fold(shards: &mut BTreeMap<u16, SearchShard>, journal: SearchJournal) -> BTreeSet<u16> {
+    let mut changed = BTreeSet::new();
+    for (id, document) in journal {
+        let number = search_shard_of(&id);
+        let shard = shards.entry(number).or_default();
+        let before = shard.get(&id);
+        if before == document.as_ref() {
             continue;
-        };
+        }
         match document {
             Some(document) => shard.insert(id, document),
             None => shard.remove(&id),
         };
+        changed.insert(number);
     }
-    Ok(shards)
+    changed
 }
 
 /// What search finds of a listed article: its listing entry and its body.
@@ -151,8 +183,9 @@ pub(crate) enum Force {
     No,
 }
 
-/// Builds the public index from the shards, unless it is already built
-/// from the current site state; what the build did.
+/// Folds the committed journals into the shards and builds the public
+/// index from them, unless it is already built from the current site
+/// state; what the build did.
 pub(crate) async fn build_once(
     stores: &Stores,
     builder: &gazette_search::Builder,
@@ -165,21 +198,65 @@ pub(crate) async fn build_once(
     if current && force == Force::No {
         return Ok(None);
     }
-    let shards: BTreeMap<u16, SearchShard> =
+    let mut shards: BTreeMap<u16, SearchShard> =
         load_all(archive, (0..SEARCH_SHARDS).collect(), |shard| {
             search_shard_key(*shard)
         })
         .await?;
+    let pending = manifest.built_from + 1..=state.search_seq;
+    let journals: BTreeMap<u64, Option<SearchJournal>> =
+        load_all(archive, pending.clone().collect(), |n| {
+            search_journal_key(*n)
+        })
+        .await?;
+    let mut changed = BTreeSet::new();
+    let mut missing = 0_usize;
+    for journal in journals.into_values() {
+        match journal {
+            Some(journal) => changed.extend(fold(&mut shards, journal)),
+            // Folded and deleted long ago (a builder that fell far behind),
+            // or counted before flushes kept journals: already in the shards.
+            None => missing += 1,
+        }
+    }
+    if missing > 0 {
+        tracing::warn!(
+            missing,
+            "search journals were not found; their changes are taken to be in the shards already"
+        );
+    }
+    let folded: Vec<PutObject> = changed
+        .iter()
+        .filter_map(|number| shards.get(number).map(|shard| (number, shard)))
+        .map(|(number, shard)| json_object(search_shard_key(*number), shard))
+        .collect::<Result<_, _>>()?;
+    put_all(archive, folded).await?;
     let documents: Vec<SearchDocument> =
         shards.into_values().flat_map(|s| s.into_values()).collect();
     let count = documents.len();
     let built = builder.build(documents).await?;
     let report = publish(stores, manifest, built.files, state.search_seq, force).await?;
+    forget_journals(archive, pending).await;
     Ok(Some(SearchReport {
         documents: count,
         builder_peak_rss_bytes: built.child_peak_rss_bytes,
         ..report
     }))
+}
+
+/// Deletes the journals [`JOURNALS_KEPT`] behind those just folded. One
+/// left behind is only a stray object, so a failure is logged, not raised.
+async fn forget_journals(archive: &Store, folded: std::ops::RangeInclusive<u64>) {
+    let (start, end) = folded.into_inner();
+    let expired = start.saturating_sub(JOURNALS_KEPT).max(1)..=end.saturating_sub(JOURNALS_KEPT);
+    let deleting: Result<Vec<()>, _> = stream::iter(expired)
+        .map(|n| async move { archive.delete(&search_journal_key(n)).await })
+        .buffer_unordered(8)
+        .try_collect()
+        .await;
+    if let Err(error) = deleting {
+        tracing::warn!(%error, "old search journals could not be deleted; they are only stray objects");
+    }
 }
 
 /// Uploads what changed of `files`, the entry file last, retires what the
@@ -313,3 +390,7 @@ pub(super) fn start_builder(
         }
     });
 }
+
+#[cfg(test)]
+#[path = "search_tests.rs"]
+mod tests;

@@ -1,6 +1,6 @@
 //! `cargo xtask`: the project's automation, in Rust so that it runs wherever cargo does.
 //!
-//! - `cargo xtask bench [--smoke] [--out DIR]` builds `gazette` in release
+//! - `cargo xtask bench [--smoke] [--out DIR] [--articles N] [--rate R]` builds `gazette` in release
 //!   mode, runs the benchmark (see the `gazette-bench` crate) and writes
 //!   `DIR/benchmarks.{json,md}` and the charts (DIR defaults to `docs/`).
 //! - `cargo xtask profile [--articles N]` counts the instructions the hot

@@ -43,15 +43,30 @@ pub async fn http_request(
 /// time the process that was given it binds it. Seen in the fault suite.
 const QUIET_PORTS: std::ops::Range<u16> = 20_000..32_768;
 
-/// A loopback address nothing listens on right now, for a process to bind.
+/// Ports this process has handed out. Nobody holds a port between the draw
+/// and the bind of the process it was given to, so two draws could name
+/// the same one: seen in the fault suite, where one of six workers given
+/// the same port failed to start and the other answered its readiness.
+static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// A loopback address nothing listens on right now and that this process
+/// has not handed out before, for a process to bind.
 pub fn free_local_addr() -> std::io::Result<SocketAddr> {
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
     for _ in 0..200 {
         let port = rand::random_range(QUIET_PORTS);
+        if handed_out.contains(&port) {
+            continue;
+        }
         if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            handed_out.insert(port);
             return listener.local_addr();
         }
     }
-    std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    handed_out.insert(addr.port());
+    Ok(addr)
 }
 
 /// `count` distinct free loopback ports, for a server with several listeners.
@@ -64,4 +79,22 @@ pub fn free_ports(count: usize) -> std::io::Result<Vec<u16>> {
         }
     }
     Ok(ports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_port_is_handed_out_twice() {
+        // 2,000 draws from 12,768 ports would repeat one about 150 times by chance.
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..2_000 {
+            let port = free_local_addr().map(|addr| addr.port());
+            assert!(
+                port.as_ref().is_ok_and(|port| seen.insert(*port)),
+                "{port:?}"
+            );
+        }
+    }
 }

@@ -35,7 +35,7 @@ pub(crate) fn ghost_journal(count: u64) -> gazette_store::PutObject {
         "body_html": "<p>Bóng ma giao thông Hà Nội.</p>",
     });
     gazette_store::PutObject {
-        key: format!("_gazette/index/search/journal/{count:020}.json"),
+        key: gazette_site::search_journal_key(count),
         body: json!({ format!("bong-ma-{count}"): document })
             .to_string()
             .into(),

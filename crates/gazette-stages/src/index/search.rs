@@ -133,11 +133,11 @@ pub(crate) fn document_of(entry: &Entry, body_html: String, zone: chrono_tz::Tz)
 }
 
 /// The shards as objects for the archive.
-pub(crate) fn shard_objects(
-    shards: &BTreeMap<u16, SearchShard>,
+pub(crate) fn shard_objects<'a>(
+    shards: impl IntoIterator<Item = (&'a u16, &'a SearchShard)>,
 ) -> Result<Vec<PutObject>, IndexFailure> {
     shards
-        .iter()
+        .into_iter()
         .map(|(number, shard)| json_object(search_shard_key(*number), shard))
         .collect()
 }
@@ -225,11 +225,11 @@ pub(crate) async fn build_once(
             "search journals were not found; their changes are taken to be in the shards already"
         );
     }
-    let folded: Vec<PutObject> = changed
-        .iter()
-        .filter_map(|number| shards.get(number).map(|shard| (number, shard)))
-        .map(|(number, shard)| json_object(search_shard_key(*number), shard))
-        .collect::<Result<_, _>>()?;
+    let folded = shard_objects(
+        shards
+            .iter()
+            .filter(|(number, _)| changed.contains(*number)),
+    )?;
     put_all(archive, folded).await?;
     let documents: Vec<SearchDocument> =
         shards.into_values().flat_map(|s| s.into_values()).collect();

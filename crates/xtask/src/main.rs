@@ -45,7 +45,7 @@ enum Task {
         /// Articles per second offered in the latency runs (the targets are
         /// set at 100). On a machine whose pipeline cannot carry 100, a
         /// lower rate measures the tail at the same share of its capacity.
-        #[arg(long)]
+        #[arg(long, value_parser = positive_rate)]
         rate: Option<f64>,
     },
     /// Count instructions per article on the hot path with callgrind.
@@ -115,10 +115,6 @@ fn main() -> anyhow::Result<()> {
                 plan.command = format!("{} --articles {articles}", plan.command);
             }
             if let Some(rate) = rate {
-                anyhow::ensure!(
-                    rate.is_finite() && rate > 0.0,
-                    "--rate must be a positive number of articles per second, not {rate}"
-                );
                 plan.latency_per_second = rate;
                 plan.command = format!("{} --rate {rate}", plan.command);
             }
@@ -347,6 +343,56 @@ fn build(root: &Path, profile: &str, package: &str, bin: &str) -> anyhow::Result
     Ok(target.join(dir).join(bin))
 }
 
+/// `--rate`: checked as the command line is read, so that a rate the bench
+/// cannot pace is refused before the release build, not 13 minutes after.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a rate: give a positive number of articles per second, such as 50"
+        )),
+    }
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Task, positive_rate};
+
+    #[test]
+    fn a_rate_must_be_a_positive_finite_number() {
+        for refused in [
+            "0", "-0", "-5", "0.0", "inf", "-inf", "NaN", "", "fifty", "1e400",
+        ] {
+            let error = positive_rate(refused).expect_err(refused);
+            assert!(error.contains("positive number"), "{refused}: {error}");
+        }
+        for (given, rate) in [
+            ("50", 50.0),
+            ("0.5", 0.5),
+            (" 100 ", 100.0),
+            ("1e-3", 0.001),
+        ] {
+            assert_eq!(positive_rate(given), Ok(rate), "{given}");
+        }
+    }
+
+    #[test]
+    fn the_bench_refuses_a_bad_rate_as_it_reads_the_command_line() {
+        let refused = Cli::try_parse_from(["xtask", "bench", "--rate", "0"]);
+        assert!(refused.is_err());
+        let read = Cli::try_parse_from(["xtask", "bench", "--rate", "25"]);
+        let Ok(Cli {
+            task: Task::Bench { rate, .. },
+        }) = read
+        else {
+            panic!("bench --rate 25 was not read as the bench");
+        };
+        assert_eq!(rate, Some(25.0));
+    }
 }

@@ -1,11 +1,12 @@
 //! One flush of the index: load the state a batch needs from the archive, apply it, write what went stale (pages to the public store, state to the archive), state last.
 //!
-//! Write order is what makes a crash harmless: the pages readers see
-//! first, then page and shard state and the search journal, then the
-//! articles' records, and the site state last. The site state's counters
-//! are the commit: a placement past them belongs to a flush that died and
-//! is ignored when the same messages come back (`gazette_site::plan_changes`),
-//! and a search journal past its `search_seq` is overwritten by the next flush.
+//! Write order is what makes a crash harmless: the pages readers see,
+//! with page and shard state and the search journal, first; then the
+//! articles' records, the tags' states, and the site state last. The site
+//! state's counters are the commit: a placement past them belongs to a
+//! flush that died and is ignored when the same messages come back
+//! (`gazette_site::plan_changes`), and a search journal past its
+//! `search_seq` is overwritten by the next flush.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -25,8 +26,9 @@ use super::search::{self, SearchChange, SearchJournal, SearchShard};
 use super::{IndexFailure, Indexed};
 use crate::Stores;
 
-/// Requests to the store in flight at once during a flush.
-const PARALLEL_REQUESTS: usize = 16;
+/// Requests to the store in flight at once during a flush, and revision
+/// copies the indexer reads at once.
+pub(crate) const PARALLEL_REQUESTS: usize = 16;
 
 /// Everything one flush reads and changes.
 #[derive(Debug, Default)]
@@ -69,12 +71,18 @@ pub(crate) async fn flush(
     let reading = std::time::Instant::now();
     let (changes, search_changes): (Vec<Change>, Vec<SearchChange>) = batch.into_iter().unzip();
     let store = &stores.archive;
+    let ids: BTreeSet<String> = changes.iter().map(|c| article_id(c).to_owned()).collect();
+    // Reads that do not depend on each other go together: each round trip
+    // to the store is on the path to the front page.
+    let (site, records) = tokio::try_join!(
+        get_json(store, SITE_STATE_KEY),
+        load_all(store, ids, |id| record_key(id)),
+    )?;
     let mut index = SiteIndex {
-        site: get_json(store, SITE_STATE_KEY).await?,
+        site,
+        records,
         ..SiteIndex::default()
     };
-    let ids: BTreeSet<String> = changes.iter().map(|c| article_id(c).to_owned()).collect();
-    index.records = load_all(store, ids, |id| record_key(id)).await?;
     // Every tag the batch's entries carry or its records name.
     let mut tag_slugs: BTreeSet<String> = index
         .records
@@ -117,11 +125,22 @@ pub(crate) async fn flush(
         wanted_shards.insert(1);
         dirty.shards.insert(1);
     }
-    index.pages = load_all(store, wanted_pages, |(category, number)| {
-        page_state_key(category, *number)
-    })
-    .await?;
-    index.shards = load_all(store, wanted_shards, |number| shard_state_key(*number)).await?;
+    let most_read = async {
+        if dirty.touches_site() {
+            get_json(store, MOST_READ_KEY).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (pages, shards, most_read) = tokio::try_join!(
+        load_all(store, wanted_pages, |(category, number)| {
+            page_state_key(category, *number)
+        }),
+        load_all(store, wanted_shards, |number| shard_state_key(*number)),
+        most_read,
+    )?;
+    index.pages = pages;
+    index.shards = shards;
     prune_uncommitted(&committed.0, &committed.1, &mut index);
     apply_ops(ops, &mut index.pages, &mut index.shards);
     for listing in &dirty.refill {
@@ -133,8 +152,8 @@ pub(crate) async fn flush(
             refresh_latest(state, pages);
         }
     }
-    if dirty.touches_site() {
-        index.most_read = get_json(store, MOST_READ_KEY).await?;
+    if let Some(most_read) = most_read {
+        index.most_read = most_read;
         index.most_read_changed = index.most_read.follow(&index.records, &index.pages);
     }
     let writing = std::time::Instant::now();
@@ -185,29 +204,37 @@ fn prune_uncommitted(
     }
 }
 
-/// Renders and writes everything `dirty` names from `index`: pages to the
-/// public store, then state to the archive, the site state last.
+/// Renders and writes everything `dirty` names from `index`: the pages
+/// and the state derived from the batch first, then the articles'
+/// records, the tags' states, and the site state last.
+///
+/// The first wave mixes the public store's pages with the archive's page
+/// and shard state and the search journal: nothing reads any of them as a
+/// commit, so their order within the wave does not matter, and one wave
+/// waits for its slowest request once rather than once per store. The
+/// records must wait for it: a record at the new revision tells a retry
+/// that the revision was indexed, so it may exist only once the pages it
+/// stands for do. The category fronts lead the wave because readers come
+/// to a new article through them.
 pub(crate) async fn write(
     stores: &Stores,
     outputs: &Outputs<'_>,
     index: &SiteIndex,
     dirty: &Dirty,
 ) -> Result<usize, IndexFailure> {
-    let written_pages = put_public_pages(stores, outputs, index, dirty).await?;
-    Ok(written_pages + write_state(stores, index, dirty).await?)
-}
-
-/// Renders and writes the public pages `dirty` names; how many.
-async fn put_public_pages(
-    stores: &Stores,
-    outputs: &Outputs<'_>,
-    index: &SiteIndex,
-    dirty: &Dirty,
-) -> Result<usize, IndexFailure> {
     let pages = public_pages(outputs, index, dirty)?;
-    let count = pages.len();
-    put_all(&stores.site, pages).await?;
-    Ok(count)
+    let state = state_objects(index, dirty)?;
+    let total =
+        pages.len() + state.derived.len() + state.records.len() + state.tag_states.len() + 1;
+    let first_wave = pages
+        .into_iter()
+        .map(|page| (&stores.site, page))
+        .chain(state.derived.into_iter().map(|s| (&stores.archive, s)));
+    put_each(first_wave).await?;
+    for group in [state.records, state.tag_states, vec![state.site]] {
+        put_all(&stores.archive, group).await?;
+    }
+    Ok(total)
 }
 
 /// The public pages `dirty` names, rendered from `index`: the category
@@ -264,27 +291,33 @@ fn public_pages(
     Ok(fronts)
 }
 
-/// Writes the state `dirty` names to the archive: page and shard state,
-/// then the articles' records, the tags' states, and the site state last.
-async fn write_state(
-    stores: &Stores,
-    index: &SiteIndex,
-    dirty: &Dirty,
-) -> Result<usize, IndexFailure> {
-    let mut state = Vec::new();
+/// The archive's objects a flush writes, in the groups `write` orders.
+struct StateObjects {
+    /// Page and shard state, search shards and the search journal.
+    derived: Vec<PutObject>,
+    /// The articles' records and the "most read" block.
+    records: Vec<PutObject>,
+    /// After the records: a tag state's counter commits the places records
+    /// name in it, as the site state's do for categories.
+    tag_states: Vec<PutObject>,
+    site: PutObject,
+}
+
+fn state_objects(index: &SiteIndex, dirty: &Dirty) -> Result<StateObjects, IndexFailure> {
+    let mut derived = Vec::new();
     for key in &dirty.pages {
         if let Some(page) = index.pages.get(key) {
-            state.push(json_object(page_state_key(&key.0, key.1), page)?);
+            derived.push(json_object(page_state_key(&key.0, key.1), page)?);
         }
     }
     for number in &dirty.shards {
         if let Some(shard) = index.shards.get(number) {
-            state.push(json_object(shard_state_key(*number), shard)?);
+            derived.push(json_object(shard_state_key(*number), shard)?);
         }
     }
-    state.extend(search::shard_objects(&index.search_shards)?);
+    derived.extend(search::shard_objects(&index.search_shards)?);
     if let Some(journal) = &index.search_journal {
-        state.push(search::journal_object(index.site.search_seq, journal)?);
+        derived.push(search::journal_object(index.site.search_seq, journal)?);
     }
     let mut records = Vec::new();
     for id in &dirty.records {
@@ -295,25 +328,37 @@ async fn write_state(
     if index.most_read_changed {
         records.push(json_object(MOST_READ_KEY.to_owned(), &index.most_read)?);
     }
-    // After the records: a tag state's counter commits the places records
-    // name in it, as the site state's do for categories.
     let mut tag_states = Vec::new();
     for slug in &dirty.tags {
         if let Some(tag) = index.tags.get(slug) {
             tag_states.push(json_object(tag_state_key(slug), tag)?);
         }
     }
-    let site = json_object(SITE_STATE_KEY.to_owned(), &index.site)?;
-    let total = state.len() + records.len() + tag_states.len() + 1;
-    for group in [state, records, tag_states, vec![site]] {
-        put_all(&stores.archive, group).await?;
-    }
-    Ok(total)
+    Ok(StateObjects {
+        derived,
+        records,
+        tag_states,
+        site: json_object(SITE_STATE_KEY.to_owned(), &index.site)?,
+    })
 }
 
 pub(crate) async fn put_all(store: &Store, objects: Vec<PutObject>) -> Result<(), StoreError> {
-    stream::iter(objects)
-        .map(|object| store.put(object))
+    put_each(objects.into_iter().map(|object| (store, object))).await
+}
+
+/// Writes each object to its store, `PARALLEL_REQUESTS` at a time, started
+/// in the order given.
+async fn put_each<'a>(
+    objects: impl IntoIterator<Item = (&'a Store, PutObject)>,
+) -> Result<(), StoreError> {
+    // The writes are made before they are streamed: a stream over a
+    // closure that takes a borrowed store is not `Send` for every lifetime,
+    // and the flush runs on a spawned task.
+    let puts: Vec<_> = objects
+        .into_iter()
+        .map(|(store, object)| store.put(object))
+        .collect();
+    stream::iter(puts)
         .buffer_unordered(PARALLEL_REQUESTS)
         .try_collect()
         .await

@@ -229,6 +229,12 @@ fn wake_for(
 pub struct IndexStage {
     site: Arc<Site>,
     batcher: Batcher,
+    /// Bounds the revision copies read at once. The stage holds up to
+    /// [`MAX_BATCH`] deliveries, and unbounded, a backlog opened one store
+    /// connection per delivery: hundreds of them, each with its buffers in
+    /// the indexer's memory, and all of them competing with the flush that
+    /// is on the way to the front page.
+    copy_reads: tokio::sync::Semaphore,
 }
 
 /// The absolute base every feed and sitemap URL starts from.
@@ -293,7 +299,11 @@ impl IndexStage {
                 Ok(())
             }
         });
-        Ok(Self { site, batcher })
+        Ok(Self {
+            site,
+            batcher,
+            copy_reads: tokio::sync::Semaphore::new(flush::PARALLEL_REQUESTS),
+        })
     }
 
     /// The change a lifecycle event makes to the index.
@@ -323,12 +333,15 @@ impl IndexStage {
         let data = event.data;
         // The lead and byline are not in the event; the revision's stored
         // copy has them (written before the event was sent).
-        let copy = self
-            .site
-            .stores
-            .archive
-            .get(&revision_key(&data.article_id, data.revision, "json"))
-            .await?;
+        let copy = {
+            // Never closed: the semaphore lives as long as the stage.
+            let _permit = self.copy_reads.acquire().await;
+            self.site
+                .stores
+                .archive
+                .get(&revision_key(&data.article_id, data.revision, "json"))
+                .await?
+        };
         let (lead, author, tags, body_html, cover) = copy
             .and_then(|bytes| serde_json::from_slice::<ValidatedArticle>(&bytes).ok())
             .map(|v| {

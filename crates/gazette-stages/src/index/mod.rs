@@ -230,10 +230,9 @@ pub struct IndexStage {
     site: Arc<Site>,
     batcher: Batcher,
     /// Bounds the revision copies read at once. The stage holds up to
-    /// [`MAX_BATCH`] deliveries, and unbounded, a backlog opened one store
-    /// connection per delivery: hundreds of them, each with its buffers in
-    /// the indexer's memory, and all of them competing with the flush that
-    /// is on the way to the front page.
+    /// [`MAX_BATCH`] deliveries; unbounded, a backlog read all their copies
+    /// at once, one store connection each, competing for the store with
+    /// the flush that is on the way to the front page.
     copy_reads: tokio::sync::Semaphore,
 }
 

@@ -79,7 +79,7 @@ pub const SETTINGS: [Setting; 35] = [
         var: "GAZETTE_AMQP_URL",
         kind: Kind::Text("amqp://guest:guest@127.0.0.1:5672/%2f"),
         secret: true,
-        doc: "the broker, or a cluster's nodes separated by commas (each process starts at its own node and moves to the next when one is lost); passwords never appear in logs",
+        doc: "the broker, or a cluster's nodes separated by commas (each process starts at its own node and moves to the next when one is lost); passwords never appear in logs. Gazette asks for 32 KiB frames (`?frame_max=32768`) unless the URL names its own `frame_max`: the AMQP client keeps 64 frames of buffer per connection, so RabbitMQ's 128 KiB default costs 8 MiB per connection, two per stage",
     },
     Setting {
         var: "GAZETTE_NAMESPACE",

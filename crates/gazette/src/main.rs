@@ -50,6 +50,18 @@ mod views;
 
 use std::process::ExitCode;
 
+/// Tokio's own variable for its async threads, which it reads when the
+/// program does not choose: an operator may still set it.
+const TOKIO_THREADS: &str = "TOKIO_WORKER_THREADS";
+
+/// The async threads of a `gazette worker`. One stage's async side is I/O
+/// (the broker, the store, the database): its CPU work (checking,
+/// Markdown, rendering, decoding big events) runs on the blocking pool, so
+/// one thread keeps up, and a second per process only hands tasks back
+/// and forth: one stage per process is how Gazette scales, and on a
+/// shared machine every idle async thread parks and wakes for each message.
+const WORKER_ASYNC_THREADS: usize = 1;
+
 use crate::cli::{Command, ConfigCommand};
 use crate::config::Config;
 
@@ -94,10 +106,11 @@ fn main() -> ExitCode {
             "{unknown} is not a Gazette setting and is ignored; check its spelling against README.md"
         );
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if matches!(cli.command, Command::Worker { .. }) && std::env::var_os(TOKIO_THREADS).is_none() {
+        runtime.worker_threads(WORKER_ASYNC_THREADS);
+    }
+    let runtime = match runtime.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
     };

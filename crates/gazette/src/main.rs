@@ -62,6 +62,26 @@ const TOKIO_THREADS: &str = "TOKIO_WORKER_THREADS";
 /// shared machine every idle async thread parks and wakes for each message.
 const WORKER_ASYNC_THREADS: usize = 1;
 
+/// How many async threads to ask tokio for; `None` leaves its default,
+/// one per core. `TOKIO_WORKER_THREADS` is read here rather than by tokio,
+/// which panics on a value it cannot use.
+fn async_threads(
+    is_worker: bool,
+    tokio_threads: Option<std::ffi::OsString>,
+) -> Result<Option<usize>, String> {
+    match tokio_threads {
+        Some(value) => match value.to_str().map(str::trim).map(str::parse::<usize>) {
+            Some(Ok(threads)) if threads > 0 => Ok(Some(threads)),
+            _ => Err(format!(
+                "{TOKIO_THREADS} is {value:?}, not a number of threads of at least 1; \
+                 set it to a whole number or unset it"
+            )),
+        },
+        None if is_worker => Ok(Some(WORKER_ASYNC_THREADS)),
+        None => Ok(None),
+    }
+}
+
 use crate::cli::{Command, ConfigCommand};
 use crate::config::Config;
 
@@ -107,8 +127,13 @@ fn main() -> ExitCode {
         );
     }
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if matches!(cli.command, Command::Worker { .. }) && std::env::var_os(TOKIO_THREADS).is_none() {
-        runtime.worker_threads(WORKER_ASYNC_THREADS);
+    let is_worker = matches!(cli.command, Command::Worker { .. });
+    match async_threads(is_worker, std::env::var_os(TOKIO_THREADS)) {
+        Ok(Some(threads)) => {
+            runtime.worker_threads(threads);
+        }
+        Ok(None) => {}
+        Err(e) => return fail(&anyhow::anyhow!(e)),
     }
     let runtime = match runtime.enable_all().build() {
         Ok(runtime) => runtime,
@@ -182,4 +207,31 @@ fn print_all(bytes: &[u8]) -> ExitCode {
 fn fail(error: &anyhow::Error) -> ExitCode {
     eprintln!("gazette: {error:#}");
     ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_runs_one_async_thread_and_up_keeps_tokios_default() {
+        assert_eq!(async_threads(true, None), Ok(Some(1)));
+        assert_eq!(async_threads(false, None), Ok(None));
+    }
+
+    #[test]
+    fn tokio_worker_threads_overrides_either_command() {
+        assert_eq!(async_threads(true, Some("3".into())), Ok(Some(3)));
+        assert_eq!(async_threads(false, Some(" 2 ".into())), Ok(Some(2)));
+    }
+
+    #[test]
+    fn an_unusable_thread_count_is_one_sentence_not_a_panic() {
+        for value in ["0", "-1", "two", "", "1.5"] {
+            let refused = async_threads(true, Some(value.into()));
+            let message = refused.expect_err(value);
+            assert!(message.starts_with("TOKIO_WORKER_THREADS is"), "{message}");
+            assert!(message.contains("at least 1"), "{message}");
+        }
+    }
 }

@@ -50,6 +50,9 @@ mod views;
 
 use std::process::ExitCode;
 
+use crate::cli::{Command, ConfigCommand};
+use crate::config::Config;
+
 /// Tokio's own variable for its async threads, which it reads when the
 /// program does not choose: an operator may still set it.
 const TOKIO_THREADS: &str = "TOKIO_WORKER_THREADS";
@@ -81,9 +84,6 @@ fn async_threads(
         None => Ok(None),
     }
 }
-
-use crate::cli::{Command, ConfigCommand};
-use crate::config::Config;
 
 fn main() -> ExitCode {
     // The indexer's search builds run this binary as a child. The command is

@@ -60,9 +60,8 @@ const TOKIO_THREADS: &str = "TOKIO_WORKER_THREADS";
 /// The async threads of a `gazette worker`. One stage's async side is I/O
 /// (the broker, the store, the database): its CPU work (checking,
 /// Markdown, rendering, decoding big events) runs on the blocking pool, so
-/// one thread keeps up, and a second per process only hands tasks back
-/// and forth: one stage per process is how Gazette scales, and on a
-/// shared machine every idle async thread parks and wakes for each message.
+/// one thread keeps up; a second did not measurably help in the bench
+/// (docs/performance.md), and copies of the process are how a stage scales.
 const WORKER_ASYNC_THREADS: usize = 1;
 
 /// How many async threads to ask tokio for; `None` leaves its default,

@@ -10,6 +10,8 @@ use gazette_subscribers::{Advance, KeyClaim, Registry, Takedown};
 mod databases;
 #[path = "registry/images.rs"]
 mod images;
+#[path = "registry/index_records.rs"]
+mod index_records;
 #[path = "registry/schedule.rs"]
 mod schedule;
 #[path = "registry/views.rs"]
@@ -255,6 +257,7 @@ async fn every_case(db: &Registry) {
     schedule::every_case(db).await;
     views::every_case(db).await;
     images::every_case(db).await;
+    index_records::every_case(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use sqlx::AnyPool;
 
 mod images;
+mod index_records;
 mod rows;
 mod schedule;
 mod views;

@@ -35,6 +35,7 @@ mod scaling;
 mod schedule;
 mod search;
 mod site;
+mod site_upgrade;
 mod slugs;
 mod store;
 mod subscriptions;

@@ -176,9 +176,10 @@ pub fn search_journal_key(search_seq: u64) -> String {
 /// What the search index in the public site was built from, and its files.
 pub const SEARCH_MANIFEST_KEY: &str = "_gazette/index/search.json";
 
-pub fn record_key(article_id: &str) -> String {
-    format!("{STATE_PREFIX}articles/{article_id}.json")
-}
+/// Where versions before the registry kept the indexer's record of an
+/// article, `<this><id>.json`; an indexer copies them once and then
+/// keeps them in the registry (`gazette-stages`, `index/records.rs`).
+pub const LEGACY_RECORD_PREFIX: &str = "_gazette/index/articles/";
 
 pub fn category_state_prefix(category: &str) -> String {
     format!("{STATE_PREFIX}categories/{category}/")

@@ -24,10 +24,10 @@ mod xml;
 pub use apply::{apply_ops, is_committed, listing_mut, plan_changes, refresh_latest};
 pub use feeds::{Feed, atom, rss};
 pub use keys::{
-    BaseUrl, IMMUTABLE, MOST_READ_KEY, PageKeys, RESERVED_CATEGORIES, RESERVED_SLUGS,
-    SEARCH_MANIFEST_KEY, SEARCH_SHARDS, SITE_STATE_KEY, SITEMAP_KEY, STATE_PREFIX, TAG_FOLDER,
-    category_front_key, category_page_key, category_state_prefix, is_reserved_category, media_key,
-    media_original_key, media_record_key, page_key_candidates, page_state_key, record_key,
+    BaseUrl, IMMUTABLE, LEGACY_RECORD_PREFIX, MOST_READ_KEY, PageKeys, RESERVED_CATEGORIES,
+    RESERVED_SLUGS, SEARCH_MANIFEST_KEY, SEARCH_SHARDS, SITE_STATE_KEY, SITEMAP_KEY, STATE_PREFIX,
+    TAG_FOLDER, category_front_key, category_page_key, category_state_prefix, is_reserved_category,
+    media_key, media_original_key, media_record_key, page_key_candidates, page_state_key,
     revision_key, search_journal_key, search_shard_key, search_shard_of, shard_state_key,
     social_key, tag_listing, tag_of_listing, tag_slug, tag_state_key,
 };

@@ -75,7 +75,7 @@ pub struct Placement {
     pub site_seq: u64,
 }
 
-/// `_gazette/index/articles/<id>.json`: how the indexer last saw an article.
+/// How the indexer last saw an article; the registry keeps it (`index_records`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleRecord {
     /// The newest revision listed or withdrawn; older events are stale.
@@ -133,6 +133,11 @@ pub struct SiteState {
     /// this count (`SEARCH_MANIFEST_KEY`).
     #[serde(default)]
     pub search_seq: u64,
+    /// The articles' records are in the registry: every flush of this
+    /// version says so. A state without it was written by a version that
+    /// kept them in the archive, whose records are copied over on start.
+    #[serde(default)]
+    pub records_in_registry: bool,
 }
 
 impl SiteState {

@@ -14,14 +14,16 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_site::{
     ArticleRecord, CategoryState, Change, Dirty, LATEST_PAGES_SCANNED, MOST_READ_KEY, MostRead,
     PageState, SITE_STATE_KEY, ShardState, SiteState, apply_ops, listing_mut, page_state_key,
-    plan_changes, record_key, refresh_latest, shard_count, shard_state_key, sitemap_objects,
-    tag_listing, tag_of_listing, tag_slug, tag_state_key,
+    plan_changes, refresh_latest, shard_count, shard_state_key, sitemap_objects, tag_listing,
+    tag_of_listing, tag_slug, tag_state_key,
 };
 use gazette_store::{PutObject, Store, StoreError};
+use gazette_subscribers::Registry;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::outputs::{Outputs, object};
+use super::records;
 use super::search::{self, SearchChange, SearchJournal, SearchShard};
 use super::{IndexFailure, Indexed};
 use crate::Stores;
@@ -64,6 +66,7 @@ pub struct FlushReport {
 /// Applies `changes` to the index and writes what they make stale.
 pub(crate) async fn flush(
     stores: &Stores,
+    registry: &Registry,
     outputs: &Outputs<'_>,
     batch: Vec<Indexed>,
 ) -> Result<FlushReport, IndexFailure> {
@@ -74,10 +77,13 @@ pub(crate) async fn flush(
     let ids: BTreeSet<String> = changes.iter().map(|c| article_id(c).to_owned()).collect();
     // Reads that do not depend on each other go together: each round trip
     // to the store is on the path to the front page.
-    let (site, records) = tokio::try_join!(
-        get_json(store, SITE_STATE_KEY),
-        load_all(store, ids, |id| record_key(id)),
+    let (site, mut records) = tokio::try_join!(
+        get_json::<SiteState>(store, SITE_STATE_KEY),
+        records::load(registry, ids.clone()),
     )?;
+    if !site.records_in_registry && records::import_legacy(store, registry).await? > 0 {
+        records = records::load(registry, ids).await?;
+    }
     let mut index = SiteIndex {
         site,
         records,
@@ -165,7 +171,8 @@ pub(crate) async fn flush(
         index.site.search_seq += 1;
         index.search_journal = Some(journal);
     }
-    let written = write(stores, outputs, &index, &dirty).await?;
+    index.site.records_in_registry = true;
+    let written = write(stores, registry, outputs, &index, &dirty).await?;
     metrics::histogram!("gazette_index_flush_seconds", "part" => "write")
         .record(writing.elapsed().as_secs_f64());
     Ok(FlushReport {
@@ -218,6 +225,7 @@ fn prune_uncommitted(
 /// to a new article through them.
 pub(crate) async fn write(
     stores: &Stores,
+    registry: &Registry,
     outputs: &Outputs<'_>,
     index: &SiteIndex,
     dirty: &Dirty,
@@ -225,13 +233,21 @@ pub(crate) async fn write(
     let pages = public_pages(outputs, index, dirty)?;
     let state = state_objects(index, dirty)?;
     let total =
-        pages.len() + state.derived.len() + state.records.len() + state.tag_states.len() + 1;
+        pages.len() + state.derived.len() + state.most_read.len() + state.tag_states.len() + 1;
     let first_wave = pages
         .into_iter()
         .map(|page| (&stores.site, page))
         .chain(state.derived.into_iter().map(|s| (&stores.archive, s)));
     put_each(first_wave).await?;
-    for group in [state.records, state.tag_states, vec![state.site]] {
+    tokio::try_join!(
+        records::save(registry, &index.records, &dirty.records),
+        async {
+            put_all(&stores.archive, state.most_read)
+                .await
+                .map_err(IndexFailure::from)
+        },
+    )?;
+    for group in [state.tag_states, vec![state.site]] {
         put_all(&stores.archive, group).await?;
     }
     Ok(total)
@@ -295,8 +311,8 @@ fn public_pages(
 struct StateObjects {
     /// Page and shard state, search shards and the search journal.
     derived: Vec<PutObject>,
-    /// The articles' records and the "most read" block.
-    records: Vec<PutObject>,
+    /// The "most read" block, written beside the articles' records.
+    most_read: Vec<PutObject>,
     /// After the records: a tag state's counter commits the places records
     /// name in it, as the site state's do for categories.
     tag_states: Vec<PutObject>,
@@ -319,14 +335,9 @@ fn state_objects(index: &SiteIndex, dirty: &Dirty) -> Result<StateObjects, Index
     if let Some(journal) = &index.search_journal {
         derived.push(search::journal_object(index.site.search_seq, journal)?);
     }
-    let mut records = Vec::new();
-    for id in &dirty.records {
-        if let Some(record) = index.records.get(id) {
-            records.push(json_object(record_key(id), record)?);
-        }
-    }
+    let mut most_read = Vec::new();
     if index.most_read_changed {
-        records.push(json_object(MOST_READ_KEY.to_owned(), &index.most_read)?);
+        most_read.push(json_object(MOST_READ_KEY.to_owned(), &index.most_read)?);
     }
     let mut tag_states = Vec::new();
     for slug in &dirty.tags {
@@ -336,7 +347,7 @@ fn state_objects(index: &SiteIndex, dirty: &Dirty) -> Result<StateObjects, Index
     }
     Ok(StateObjects {
         derived,
-        records,
+        most_read,
         tag_states,
         site: json_object(SITE_STATE_KEY.to_owned(), &index.site)?,
     })

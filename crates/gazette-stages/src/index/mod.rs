@@ -10,6 +10,7 @@ mod flush;
 mod most_read;
 mod outputs;
 mod rebuild;
+mod records;
 mod search;
 mod site_files;
 
@@ -137,6 +138,8 @@ const NEWS_REFRESH: Duration = Duration::from_secs(600);
 #[derive(Debug)]
 struct Site {
     stores: Stores,
+    /// Keeps the articles' index records (`records.rs`).
+    registry: gazette_subscribers::Registry,
     schemas: Schemas,
     renderer: Arc<Renderer>,
     settings: SiteSettings,
@@ -258,6 +261,7 @@ impl IndexStage {
         let base_url = base_url(&stores.site, &settings);
         let site = Arc::new(Site {
             stores,
+            registry: registry.clone(),
             schemas,
             renderer,
             settings,
@@ -281,7 +285,7 @@ impl IndexStage {
             async move {
                 let report = {
                     let _writing = site.writing.lock().await;
-                    flush::flush(&site.stores, &site.outputs(), changes).await?
+                    flush::flush(&site.stores, &site.registry, &site.outputs(), changes).await?
                 };
                 site.flushed.send_replace(report.news_expiry);
                 if report.search_changed {

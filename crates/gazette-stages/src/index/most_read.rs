@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use gazette_site::{
     MOST_READ_KEY, MOST_READ_LEN, MostRead, SITE_STATE_KEY, SiteState, page_state_key,
-    pages_to_rank, record_key,
+    pages_to_rank,
 };
 use gazette_subscribers::Registry;
 
@@ -52,7 +52,7 @@ async fn ranked(
 ) -> Result<MostRead, IndexFailure> {
     let ranking = registry.most_read(CANDIDATES).await?;
     let ids = ranking.iter().map(|(id, _)| id.clone()).collect();
-    let records = load_all(archive, ids, |id: &String| record_key(id)).await?;
+    let records = super::records::load(registry, ids).await?;
     let pages = load_all(archive, pages_to_rank(&records), |(listing, number)| {
         page_state_key(listing, *number)
     })

@@ -135,7 +135,7 @@ pub struct SiteState {
     pub search_seq: u64,
     /// The articles' records are in the registry: every flush of this
     /// version says so. A state without it was written by a version that
-    /// kept them in the archive, whose records are copied over on start.
+    /// kept them in the archive; the next flush copies them over first.
     #[serde(default)]
     pub records_in_registry: bool,
 }

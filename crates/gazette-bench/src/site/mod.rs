@@ -385,8 +385,9 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
          article lands on its category's newest page (pages count from the oldest), and the \
          rest is a fixed set: the category's front page and two feeds, the home page and two \
          site feeds, the sitemap (past 50,000 URLs its shard and the index), and the state \
-         (the page's, the shard's, the article's record, the site's, and the flush's search \
-         journal, which holds only the text of the articles it flushed). The search builder \
+         (the page's, the shard's, the site's, and the flush's search journal, which holds \
+         only the text of the articles it flushed); the article's record is a row of the \
+         registry, not a file. The search builder \
          folds the journals into the search documents and rebuilds the search index at most \
          once per `GAZETTE_SEARCH_INTERVAL`, apart from the flush. Every 20th article in a \
          category opens a new page and rewrites the page before it too. Files changed are \

@@ -9,11 +9,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_site::{ArticleRecord, LEGACY_RECORD_PREFIX};
 use gazette_store::Store;
 use gazette_subscribers::Registry;
 
 use super::IndexFailure;
+use super::flush::PARALLEL_REQUESTS;
 
 /// The records of `ids`; an article the index never saw has the default record.
 pub(crate) async fn load(
@@ -62,40 +64,51 @@ pub(crate) async fn save<'a>(
 /// Copies the records an older version kept in the archive into the
 /// registry; how many it found. A flush calls it when the committed site
 /// state lacks the mark every flush of this version sets, before it reads
-/// its batch's records, so the first flush after an upgrade, and the first
-/// after an older replica flushed, finds every record.
+/// its batch's records, so the first flush after an upgrade finds every
+/// record.
 ///
 /// A copy never replaces a record already in the registry: those were
 /// written by a flush of this version and are newer. A copy cut short is
 /// finished by the next flush, since the mark is only set by a flush that
-/// got past it. An older replica that flushes after a newer one did keeps
-/// its records where the newer one no longer looks, so an upgrade stops the
-/// older indexers before it starts the new ones (README, "Upgrading" under the site).
+/// got past it. An older replica that flushes after a newer one did would
+/// write records the newer one no longer reads, so an upgrade stops the
+/// older indexers before it starts the new ones (README, "Upgrading"
+/// under the site).
 pub(crate) async fn import_legacy(
     archive: &Store,
     registry: &Registry,
 ) -> Result<usize, IndexFailure> {
-    let mut rows = Vec::new();
-    for key in archive.list(LEGACY_RECORD_PREFIX).await? {
-        let Some(id) = key
-            .strip_prefix(LEGACY_RECORD_PREFIX)
-            .and_then(|rest| rest.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        let Some(body) = archive.get(&key).await? else {
-            continue;
-        };
-        // Checked here, not at the first flush that needs it: a record that
-        // does not parse would stop that flush, far from its cause.
-        let record: ArticleRecord =
-            serde_json::from_slice(&body).map_err(|error| IndexFailure::CorruptState {
-                key: key.clone(),
-                error,
-            })?;
-        let json = serde_json::to_string(&record).map_err(IndexFailure::Encode)?;
-        rows.push((id.to_owned(), json));
-    }
+    let found: Vec<(String, String)> = archive
+        .list(LEGACY_RECORD_PREFIX)
+        .await?
+        .into_iter()
+        .filter_map(|key| {
+            let id = key
+                .strip_prefix(LEGACY_RECORD_PREFIX)?
+                .strip_suffix(".json")?
+                .to_owned();
+            Some((id, key))
+        })
+        .collect();
+    // A site of many articles has as many objects: read them as a flush
+    // reads its state, several at once.
+    let rows: Vec<(String, String)> = stream::iter(found)
+        .map(|(id, key)| async move {
+            let Some(body) = archive.get(&key).await? else {
+                return Ok(None);
+            };
+            // Parsed before it is copied: a record that does not parse
+            // stops this flush naming its archive key, not a later flush
+            // naming only the article.
+            let record: ArticleRecord = serde_json::from_slice(&body)
+                .map_err(|error| IndexFailure::CorruptState { key, error })?;
+            let json = serde_json::to_string(&record).map_err(IndexFailure::Encode)?;
+            Ok::<_, IndexFailure>(Some((id, json)))
+        })
+        .buffer_unordered(PARALLEL_REQUESTS)
+        .try_filter_map(|row| async move { Ok(row) })
+        .try_collect()
+        .await?;
     registry.import_index_records(&rows).await?;
     if !rows.is_empty() {
         tracing::info!(

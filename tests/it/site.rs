@@ -38,7 +38,7 @@ async fn next_event(tap: &mut gazette_broker::Tap, routing_key: &str) -> Value {
 }
 
 /// The object at `key` once `holds` is true of it.
-async fn wait_for(store: &Store, key: &str, holds: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_for(store: &Store, key: &str, holds: impl Fn(&str) -> bool) -> String {
     let holds = &holds;
     eventually(|| async move {
         match text(store, key).await {

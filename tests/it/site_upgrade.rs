@@ -5,9 +5,10 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
+use crate::site::wait_for;
 use crate::support::needs;
 use crate::support::notifier::{publish, published};
-use crate::support::{TestEnv, eventually, sqlite_url};
+use crate::support::{TestEnv, sqlite_url};
 use gazette_broker::ensure_topology;
 use gazette_site::{LEGACY_RECORD_PREFIX, SITE_STATE_KEY};
 use gazette_store::{Precondition, PutObject, Store};
@@ -16,21 +17,7 @@ use gazette_subscribers::{DatabaseUrl, Registry};
 const CATEGORY: &str = "tin-tuc-su-kien";
 
 async fn front_page(store: &Store, holds: impl Fn(&str) -> bool) -> String {
-    let holds = &holds;
-    eventually(|| async move {
-        let body = store
-            .get(&format!("{CATEGORY}/index.html"))
-            .await
-            .map_err(|e| e.to_string())?
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default();
-        if holds(&body) {
-            Ok(body)
-        } else {
-            Err(body.chars().take(400).collect::<String>())
-        }
-    })
-    .await
+    wait_for(store, &format!("{CATEGORY}/index.html"), holds).await
 }
 
 fn json_object(key: String, body: Vec<u8>) -> PutObject {

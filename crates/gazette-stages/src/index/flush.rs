@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, TryFutureExt, TryStreamExt, stream};
 use gazette_site::{
     ArticleRecord, CategoryState, Change, Dirty, LATEST_PAGES_SCANNED, MOST_READ_KEY, MostRead,
     PageState, SITE_STATE_KEY, ShardState, SiteState, apply_ops, listing_mut, page_state_key,
@@ -171,8 +171,7 @@ pub(crate) async fn flush(
         index.site.search_seq += 1;
         index.search_journal = Some(journal);
     }
-    index.site.records_in_registry = true;
-    let written = write(stores, registry, outputs, &index, &dirty).await?;
+    let written = write(stores, registry, outputs, &mut index, &dirty).await?;
     metrics::histogram!("gazette_index_flush_seconds", "part" => "write")
         .record(writing.elapsed().as_secs_f64());
     Ok(FlushReport {
@@ -227,9 +226,12 @@ pub(crate) async fn write(
     stores: &Stores,
     registry: &Registry,
     outputs: &Outputs<'_>,
-    index: &SiteIndex,
+    index: &mut SiteIndex,
     dirty: &Dirty,
 ) -> Result<usize, IndexFailure> {
+    // Whatever commits through here wrote its records to the registry.
+    index.site.records_in_registry = true;
+    let index = &*index;
     let pages = public_pages(outputs, index, dirty)?;
     let state = state_objects(index, dirty)?;
     let total =
@@ -241,11 +243,7 @@ pub(crate) async fn write(
     put_each(first_wave).await?;
     tokio::try_join!(
         records::save(registry, &index.records, &dirty.records),
-        async {
-            put_all(&stores.archive, state.most_read)
-                .await
-                .map_err(IndexFailure::from)
-        },
+        put_all(&stores.archive, state.most_read).map_err(IndexFailure::from),
     )?;
     for group in [state.tag_states, vec![state.site]] {
         put_all(&stores.archive, group).await?;

@@ -241,8 +241,7 @@ pub async fn rebuild(
     let fixed = outputs.fixed_pages().map_err(IndexFailure::from)?;
     let fixed_count = fixed.len();
     put_all(&stores.site, fixed).await?;
-    index.site.records_in_registry = true;
-    let derived = write(stores, registry, &outputs, &index, &dirty).await?;
+    let derived = write(stores, registry, &outputs, &mut index, &dirty).await?;
     // One count for the log and the summary: they had disagreed, the log
     // leaving out the 404 page and the theme's assets.
     let derived_objects = (derived + fixed_count) as u64;

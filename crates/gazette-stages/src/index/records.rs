@@ -54,9 +54,6 @@ pub(crate) async fn save<'a>(
             Ok((id.clone(), json))
         })
         .collect::<Result<Vec<_>, IndexFailure>>()?;
-    if rows.is_empty() {
-        return Ok(());
-    }
     registry.put_index_records(&rows).await?;
     Ok(())
 }

@@ -69,7 +69,7 @@ impl Subscribers {
         .bind(subscription)
         .bind(key)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map_err(DatabaseError::query("recording a due notification"))?;
         let state = self.delivery_state(subscription, key).await?;
@@ -98,7 +98,7 @@ impl Subscribers {
         .bind(now)
         .bind(subscription)
         .bind(key)
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map_err(DatabaseError::query("claiming a notification"))?;
         if claimed.rows_affected() == 1 {
@@ -109,7 +109,7 @@ impl Subscribers {
         )
         .bind(subscription)
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("reading a notification"))?;
         let Some(row) = row else {
@@ -171,7 +171,7 @@ impl Subscribers {
         .bind(now())
         .bind(subscription)
         .bind(key)
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map(|_| ())
     }
@@ -187,7 +187,7 @@ impl Subscribers {
         )
         .bind(subscription)
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("reading a notification"))?;
         let read = DatabaseError::query("reading a notification");

@@ -142,7 +142,7 @@ impl Subscribers {
              WHERE kind = 'webhook' AND target = $1 AND status = 'active'"
         ))
         .bind(url)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("looking for the same webhook"))?;
         for row in &rows {
@@ -163,7 +163,7 @@ impl Subscribers {
         .bind(secret.reveal())
         .bind(new_token())
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map_err(DatabaseError::query("adding a webhook"))?;
         let subscription = self.get(&id).await?.ok_or_else(|| DatabaseError::Query {
@@ -200,7 +200,7 @@ impl Subscribers {
                 .bind(now())
                 .bind(&s.id)
                 .bind(quiet_since)
-                .execute(&self.pool)
+                .execute(&self.pools.writer)
                 .await
                 .map_err(DatabaseError::query("renewing an email request"))?;
                 if renewed.rows_affected() == 0 {
@@ -221,7 +221,7 @@ impl Subscribers {
                 .bind(&token)
                 .bind(new_token())
                 .bind(now())
-                .execute(&self.pool)
+                .execute(&self.pools.writer)
                 .await
                 .map_err(DatabaseError::query("recording an email request"))?;
                 id
@@ -243,7 +243,7 @@ impl Subscribers {
             "SELECT id FROM subscriptions WHERE confirm_token = $1 AND status = 'pending'",
         )
         .bind(token)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("looking up a confirmation"))?;
         let Some(row) = row else { return Ok(None) };
@@ -254,7 +254,7 @@ impl Subscribers {
             "UPDATE subscriptions SET status = 'active', confirm_token = NULL WHERE id = $1",
         )
         .bind(&id)
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map_err(DatabaseError::query("confirming an email"))?;
         self.get(&id).await
@@ -265,7 +265,7 @@ impl Subscribers {
     pub async fn unsubscribe(&self, token: &str) -> Result<Option<Subscription>, DatabaseError> {
         let row = sqlx::query("SELECT id FROM subscriptions WHERE unsubscribe_token = $1")
             .bind(token)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pools.pool)
             .await
             .map_err(DatabaseError::query("looking up an unsubscribe token"))?;
         let Some(row) = row else { return Ok(None) };
@@ -283,7 +283,7 @@ impl Subscribers {
         )
         .bind(reason)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map(|_| ())
         .map_err(DatabaseError::query("disabling a subscription"))
@@ -293,12 +293,12 @@ impl Subscribers {
     pub async fn remove(&self, id: &str) -> Result<bool, DatabaseError> {
         sqlx::query("DELETE FROM deliveries WHERE subscription_id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.pools.writer)
             .await
             .map_err(DatabaseError::query("removing deliveries"))?;
         let deleted = sqlx::query("DELETE FROM subscriptions WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.pools.writer)
             .await
             .map_err(DatabaseError::query("removing a subscription"))?;
         Ok(deleted.rows_affected() > 0)
@@ -320,7 +320,7 @@ impl Subscribers {
         .bind(until)
         .bind(secret.reveal())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map_err(DatabaseError::query("rotating a secret"))?;
         Ok((updated.rows_affected() > 0).then_some(secret))
@@ -331,7 +331,7 @@ impl Subscribers {
             "SELECT {COLUMNS} FROM subscriptions WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("reading a subscription"))?;
         row.map(|row| from_row(&row)).transpose()
@@ -342,7 +342,7 @@ impl Subscribers {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM subscriptions ORDER BY created_at, id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("listing subscriptions"))?;
         rows.iter().map(from_row).collect()
@@ -356,7 +356,7 @@ impl Subscribers {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM subscriptions WHERE status = 'active' ORDER BY id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("finding subscribers"))?;
         let all: Vec<Subscription> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
@@ -368,7 +368,7 @@ impl Subscribers {
             "SELECT {COLUMNS} FROM subscriptions WHERE kind = 'email' AND LOWER(target) = LOWER($1)"
         ))
         .bind(address)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("looking up an address"))?;
         row.map(|row| from_row(&row)).transpose()

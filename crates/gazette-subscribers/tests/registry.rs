@@ -292,3 +292,49 @@ async fn many_processes_may_open_a_fresh_sqlite_file_at_once() {
         opened.unwrap().unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// Writes go through a pool of their own on SQLite; an in-memory database
+/// is one per pool, so there the two must be one pool, or a read would not
+/// see the write before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_memory_registry_reads_what_it_wrote() {
+    let db = Registry::open(&gazette_subscribers::DatabaseUrl::parse("sqlite::memory:").unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(
+        publish(&db, "mem", 1, &["thoi-su/bo-nho.html"]).await,
+        Advance::Newest { first: true, .. }
+    ));
+    let state = db.article("mem").await.unwrap().unwrap();
+    assert_eq!(state.revision, 1);
+    assert_eq!(state.page_key.as_deref(), Some("thoi-su/bo-nho.html"));
+}
+
+/// One process's writers on one SQLite file take turns on its single
+/// writing connection: many more at once than the pool has connections
+/// all commit, none times out waiting, and each reads back its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_s_concurrent_writers_on_sqlite_all_commit() {
+    let (db, _dir) = sqlite().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..64 {
+        let db = db.clone();
+        tasks.spawn(async move {
+            let id = format!("turn-{n}");
+            let advanced = publish(&db, &id, 1, &[&format!("thoi-su/luot-{n}.html")]).await;
+            db.add_views(&[(id.clone(), 1)]).await.unwrap();
+            (id, advanced)
+        });
+    }
+    let mut done = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let (id, advanced) = joined.unwrap();
+        assert!(
+            matches!(advanced, Advance::Newest { first: true, .. }),
+            "{id}: {advanced:?}"
+        );
+        assert_eq!(db.views(&id).await.unwrap(), 1, "{id}");
+        done += 1;
+    }
+    assert_eq!(done, 64);
+}

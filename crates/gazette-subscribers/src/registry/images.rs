@@ -15,7 +15,8 @@ impl Registry {
     ) -> Result<Vec<String>, DatabaseError> {
         let failed = DatabaseError::query;
         let mut tx = self
-            .pool
+            .pools
+            .writer
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
@@ -71,7 +72,7 @@ impl Registry {
         let users: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM article_images WHERE image_id = $1")
                 .bind(image_id)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.pools.pool)
                 .await
                 .map_err(DatabaseError::query("counting a picture's articles"))?;
         Ok(users > 0)

@@ -33,7 +33,7 @@ impl Registry {
                 query = query.bind(id);
             }
             let rows = query
-                .fetch_all(&self.pool)
+                .fetch_all(&self.pools.pool)
                 .await
                 .map_err(DatabaseError::query("reading the index's records"))?;
             found.extend(rows);
@@ -76,7 +76,8 @@ impl Registry {
         let at = now();
         for chunk in records.chunks(ROWS_PER_TRANSACTION) {
             let mut tx = self
-                .pool
+                .pools
+                .writer
                 .begin()
                 .await
                 .map_err(failed("starting a transaction"))?;

@@ -15,8 +15,6 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::AnyPool;
-
 mod images;
 mod index_records;
 mod rows;
@@ -30,14 +28,14 @@ use self::rows::{
 pub use self::rows::{ArticleState, Withdrawn};
 pub use self::schedule::{Hold, ScheduledRevision, Takedown};
 use self::schedule::{cancel_schedule, supersede_schedule};
-use crate::database::connect;
+use crate::database::{Pools, connect};
 use crate::tokens::now;
 use crate::{DatabaseError, DatabaseUrl};
 
 /// Articles, their revisions and their keys, behind a connection pool.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    pool: AnyPool,
+    pools: Pools,
     url: DatabaseUrl,
 }
 
@@ -77,7 +75,7 @@ impl Registry {
     /// Connects and applies the migrations not yet applied.
     pub async fn open(url: &DatabaseUrl) -> Result<Self, DatabaseError> {
         Ok(Self {
-            pool: connect(url).await?,
+            pools: connect(url).await?,
             url: url.clone(),
         })
     }
@@ -104,7 +102,7 @@ impl Registry {
         let sql = "SELECT revision, withdrawn_through FROM articles WHERE article_id = $1";
         let row: Option<(i64, Option<i64>)> = sqlx::query_as(sql)
             .bind(article_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pools.pool)
             .await
             .map_err(DatabaseError::query("reading an article's revision"))?;
         if let Some((newest, withdrawn)) = row.map(|(r, w)| (to_u64(r), w.map(to_u64))) {
@@ -128,7 +126,7 @@ impl Registry {
             .bind(key)
             .bind(article_id)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.pools.writer)
             .await
             .map_err(DatabaseError::query("claiming a page key"))?;
             if self.key_owner(key).await?.as_deref() == Some(article_id) {
@@ -141,7 +139,7 @@ impl Registry {
     async fn key_owner(&self, key: &str) -> Result<Option<String>, DatabaseError> {
         sqlx::query_scalar("SELECT article_id FROM page_keys WHERE page_key = $1")
             .bind(key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pools.pool)
             .await
             .map_err(DatabaseError::query("reading a page key's owner"))
     }
@@ -157,7 +155,8 @@ impl Registry {
         let failed = DatabaseError::query;
         let revision_i64 = to_i64(revision);
         let mut tx = self
-            .pool
+            .pools
+            .writer
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
@@ -248,7 +247,8 @@ impl Registry {
     ) -> Result<Takedown, DatabaseError> {
         let failed = DatabaseError::query;
         let mut tx = self
-            .pool
+            .pools
+            .writer
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
@@ -294,6 +294,7 @@ impl Registry {
     /// One article, with its redirects.
     pub async fn article(&self, article_id: &str) -> Result<Option<ArticleState>, DatabaseError> {
         let mut connection = self
+            .pools
             .pool
             .acquire()
             .await
@@ -308,13 +309,13 @@ impl Registry {
              WHERE revision > 0 AND page_key IS NOT NULL AND withdrawn_through IS NULL \
              ORDER BY article_id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("listing live articles"))?;
         let redirect_rows = sqlx::query(
             "SELECT article_id, page_key FROM page_keys WHERE state = 'redirect' ORDER BY page_key",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("listing redirects"))?;
         let mut redirects: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -340,7 +341,7 @@ impl Registry {
         let rows = sqlx::query(
             "SELECT article_id, withdrawn_through FROM articles              WHERE withdrawn_through IS NOT NULL ORDER BY article_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("listing withdrawn articles"))?;
         rows.iter()
@@ -354,6 +355,6 @@ impl Registry {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.pools.close().await;
     }
 }

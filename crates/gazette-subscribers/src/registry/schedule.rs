@@ -110,7 +110,8 @@ impl Registry {
     ) -> Result<Hold, DatabaseError> {
         let failed = DatabaseError::query;
         let mut tx = self
-            .pool
+            .pools
+            .writer
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
@@ -183,7 +184,7 @@ impl Registry {
         )
         .bind(now_ms)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(failed("finding due revisions"))?;
         let mut claimed = Vec::with_capacity(candidates.len());
@@ -197,7 +198,7 @@ impl Registry {
             .bind(revision)
             .bind(until)
             .bind(now_ms)
-            .execute(&self.pool)
+            .execute(&self.pools.writer)
             .await
             .map_err(failed("claiming a due revision"))?
             .rows_affected()
@@ -211,7 +212,7 @@ impl Registry {
             ))
             .bind(&article_id)
             .bind(revision)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pools.pool)
             .await
             .map_err(failed("reading a claimed revision"))?;
             if let Some(row) = row {
@@ -230,7 +231,7 @@ impl Registry {
         sqlx::query("DELETE FROM schedule WHERE article_id = $1 AND revision = $2")
             .bind(article_id)
             .bind(to_i64(revision))
-            .execute(&self.pool)
+            .execute(&self.pools.writer)
             .await
             .map(|_| ())
             .map_err(DatabaseError::query("finishing a schedule"))
@@ -250,7 +251,7 @@ impl Registry {
         .bind(article_id)
         .bind(to_i64(revision))
         .bind(millis(retry_at))
-        .execute(&self.pool)
+        .execute(&self.pools.writer)
         .await
         .map(|_| ())
         .map_err(DatabaseError::query("postponing a scheduled revision"))
@@ -261,7 +262,7 @@ impl Registry {
         let rows = sqlx::query(&format!(
             "SELECT {SCHEDULE_COLUMNS} FROM schedule ORDER BY due_at, article_id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("listing scheduled revisions"))?;
         rows.iter().map(scheduled_from_row).collect()
@@ -270,7 +271,7 @@ impl Registry {
     /// When the soonest held revision is due; `None` when nothing is held.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, DatabaseError> {
         let soonest: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM schedule")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.pools.pool)
             .await
             .map_err(DatabaseError::query("reading the next due revision"))?;
         Ok(soonest.map(from_millis))

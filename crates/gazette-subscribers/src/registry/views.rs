@@ -17,7 +17,8 @@ impl Registry {
     pub async fn add_views(&self, counts: &[(String, u64)]) -> Result<u64, DatabaseError> {
         let failed = DatabaseError::query;
         let mut tx = self
-            .pool
+            .pools
+            .writer
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
@@ -51,7 +52,7 @@ impl Registry {
             "SELECT views FROM article_views WHERE article_id = $1 AND EXISTS ({LIVE})"
         ))
         .bind(article_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("reading an article's views"))?;
         Ok(views.map_or(0, to_u64))
@@ -66,7 +67,7 @@ impl Registry {
              ORDER BY v.views DESC, v.article_id LIMIT $1",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pools.pool)
         .await
         .map_err(DatabaseError::query("reading the most read articles"))?;
         Ok(rows

@@ -134,8 +134,9 @@ pub struct SiteState {
     #[serde(default)]
     pub search_seq: u64,
     /// The articles' records are in the registry: every flush and rebuild
-    /// of this version says so (`write` in the indexer's `flush.rs`). A state without it was written by a version that
-    /// kept them in the archive; the next flush copies them over first.
+    /// of this version says so (`write` in the indexer's `flush.rs`). A
+    /// state without it was written by a version that kept them in the
+    /// archive; the next flush copies them over first.
     #[serde(default)]
     pub records_in_registry: bool,
 }

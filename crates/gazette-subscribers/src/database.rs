@@ -178,9 +178,10 @@ pub async fn probe(url: &DatabaseUrl) -> Result<bool, DatabaseError> {
 /// 1,600 articles had a p99 of 58 ms and a longest wait of 1.4 s, where in
 /// a queue every transaction took under 18 ms (docs/performance.md). For
 /// SQLite, `writer` is a pool of its own with a single connection, so a
-/// process's writers wait their turn in the pool's fair queue and only
-/// other processes meet the busy handler. PostgreSQL locks rows, not the
-/// file: there `writer` is the same pool as `pool`.
+/// process's writers wait their turn in the pool's fair queue. Writers of
+/// another pool still meet the busy handler: other processes, and in
+/// `gazette up` the subscriptions' pool beside the registry's. PostgreSQL
+/// locks rows, not the file: there `writer` is the same pool as `pool`.
 #[derive(Debug, Clone)]
 pub(crate) struct Pools {
     pub(crate) pool: AnyPool,

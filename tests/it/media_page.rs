@@ -1,4 +1,4 @@
-//! An article with a cover and two inline pictures, and its category's listing, in headless Chromium: every picture loads from the site's own `media/`, nothing shifts as they load (CLS 0), and the browser check's rules still hold.
+//! An article with a cover and two inline pictures, and its category's listing, in headless Chromium: every picture loads from the site's own `media/`, no line moves as they load or as the web fonts swap in, and the browser check's rules still hold.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,6 +11,14 @@ use serde_json::{Value, json};
 
 use crate::support::pictures::{image_server, with_cover};
 use crate::support::{TestEnv, Worker, cms, eventually, needs, repo_root, stdout_of};
+
+/// The layout shift allowed when the web fonts arrive after the first
+/// paint (the browser check delays them on purpose). Pictures reserve their
+/// box, and the fallback face has Noto Sans's ascent, descent and, on
+/// Vietnamese text, its width, so no line moves; a word after Latin text
+/// ("RSS · Atom") may still slide sideways by a pixel, about 0.0001. A
+/// picture without its box would push a screenful down: 0.05 and more.
+const MOST_SHIFT_FROM_THE_FONT_SWAP: f64 = 0.001;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_with_pictures_loads_them_all_without_layout_shift_at_phone_and_desktop_widths() {
@@ -95,11 +103,17 @@ async fn a_page_with_pictures_loads_them_all_without_layout_shift_at_phone_and_d
         );
         let pictures = &entry["pictures"];
         assert_eq!(pictures["broken"], json!([]), "every picture loads: {what}");
-        assert_eq!(
-            pictures["cls"].as_f64(),
-            Some(0.0),
+        let cls = pictures["cls"].as_f64().unwrap();
+        assert!(
+            cls <= MOST_SHIFT_FROM_THE_FONT_SWAP,
             "nothing shifts: {what}"
         );
+        for shift in pictures["shifts"].as_array().unwrap() {
+            for source in shift["sources"].as_array().unwrap() {
+                let moved = source["to"].as_f64().unwrap() - source["from"].as_f64().unwrap();
+                assert!(moved.abs() < 0.5, "no line moves up or down: {what}");
+            }
+        }
         let chosen: Vec<&str> = pictures["chosen"]
             .as_array()
             .unwrap()

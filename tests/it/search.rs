@@ -264,7 +264,7 @@ async fn readers_find_articles_without_tone_marks_and_never_scheduled_or_withdra
 /// the process itself would.
 #[tokio::test]
 async fn the_index_built_in_a_child_process_is_the_one_built_in_process() {
-    use gazette_search::{Builder, ENTRY_FILE, SearchDocument};
+    use gazette_search::{Builder, ENTRY_FILE, Feed, SearchDocument, SearchError};
     let document = |n: usize| SearchDocument {
         url: format!("/thong-bao/bai-{n}.html"),
         title: format!("Đường phố Hà Nội, bài {n}"),
@@ -279,8 +279,21 @@ async fn the_index_built_in_a_child_process_is_the_one_built_in_process() {
         program: gazette.clone(),
         args: vec!["search-index".to_owned()],
     };
-    let built = child.build(documents.clone()).await.unwrap();
-    let in_process = Builder::InProcess.build(documents).await.unwrap();
+    // To the child a few at a time, as the indexer sends shards.
+    let (sender, feed) = gazette_search::feed(2);
+    let batches: Vec<Vec<SearchDocument>> = documents.chunks(7).map(<[_]>::to_vec).collect();
+    let sending = async move {
+        for batch in batches {
+            sender.send(batch).await.unwrap();
+        }
+        sender.finish().await.unwrap();
+    };
+    let (built, ()) = tokio::join!(child.build(feed), sending);
+    let built = built.unwrap();
+    let in_process = Builder::InProcess
+        .build(Feed::of(documents.clone()))
+        .await
+        .unwrap();
     // The child says what it took, which the indexer reports as a metric.
     assert!(
         built.child_peak_rss_bytes.is_some_and(|b| b > 1024 * 1024),
@@ -305,5 +318,21 @@ async fn the_index_built_in_a_child_process_is_the_one_built_in_process() {
         program: gazette,
         args: vec!["manpage".to_owned()],
     };
-    assert!(wrong.build(Vec::new()).await.is_err());
+    assert!(wrong.build(Feed::of(Vec::new())).await.is_err());
+
+    // A feed that stops before its end (the store failed mid-read) builds
+    // nothing, in the child or in process.
+    for builder in [child, Builder::InProcess] {
+        let (sender, feed) = gazette_search::feed(2);
+        let first = documents[..7].to_vec();
+        let sending = async move {
+            sender.send(first).await.unwrap();
+            drop(sender);
+        };
+        let (built, ()) = tokio::join!(builder.build(feed), sending);
+        assert!(
+            matches!(built, Err(SearchError::Incomplete)),
+            "{builder:?}: {built:?}"
+        );
+    }
 }

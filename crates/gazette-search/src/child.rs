@@ -8,16 +8,17 @@
 //! memory takes down only itself.
 //!
 //! The protocol is private to one binary talking to itself: the documents
-//! go to the child's standard input as a JSON array, and the files come
-//! back on its standard output, each as a length-prefixed frame.
+//! go to the child's standard input a batch at a time as they are read
+//! (`feed.rs`), and the files come back on its standard output, each as a
+//! length-prefixed frame read straight into its own buffer.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncRead, AsyncReadExt as _};
 
-use crate::{SearchDocument, SearchError, SearchFile};
+use crate::{Feed, SearchError, SearchFile};
 
 /// Where an index is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,14 +45,15 @@ pub struct Built {
 const PEAK_RSS_LINE: &str = "gazette-search peak-rss-kib=";
 
 impl Builder {
-    /// The index of `documents`, built where this builder builds.
-    pub async fn build(&self, documents: Vec<SearchDocument>) -> Result<Built, SearchError> {
+    /// The index of the documents `feed` brings, built where this builder
+    /// builds. An incomplete feed builds nothing.
+    pub async fn build(&self, feed: Feed) -> Result<Built, SearchError> {
         match self {
             Self::InProcess => Ok(Built {
-                files: crate::build(documents).await?,
+                files: crate::build(feed.collect().await?).await?,
                 child_peak_rss_bytes: None,
             }),
-            Self::Child { program, args } => build_in_child(program, args, &documents).await,
+            Self::Child { program, args } => build_in_child(program, args, feed).await,
         }
     }
 }
@@ -59,9 +61,8 @@ impl Builder {
 async fn build_in_child(
     program: &PathBuf,
     args: &[String],
-    documents: &[SearchDocument],
+    feed: Feed,
 ) -> Result<Built, SearchError> {
-    let input = serde_json::to_vec(documents).map_err(|e| SearchError::Child(e.to_string()))?;
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -71,35 +72,43 @@ async fn build_in_child(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| SearchError::Child(format!("cannot start {}: {e}", program.display())))?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| SearchError::Child("no standard input".to_owned()))?;
-    // Written while the output is read: the child reads everything before
-    // it writes, but a child that fails early must not leave us blocked.
+    let missing = |what: &str| SearchError::Child(format!("no standard {what}"));
+    let mut stdin = child.stdin.take().ok_or_else(|| missing("input"))?;
+    let stdout = child.stdout.take().ok_or_else(|| missing("output"))?;
+    let mut stderr = child.stderr.take().ok_or_else(|| missing("error"))?;
+    // All three at once: the child reads everything before it writes, but
+    // one that fails early must not leave either side blocked on a pipe.
     let writer = async move {
-        let written = stdin.write_all(&input).await;
+        let written = feed.write_to(&mut stdin).await;
         drop(stdin);
         written
     };
-    let (written, output) = tokio::join!(writer, child.wait_with_output());
-    let output = output.map_err(|e| SearchError::Child(e.to_string()))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let reader = read_files(tokio::io::BufReader::new(stdout));
+    let errors = async move {
+        let mut text = Vec::new();
+        stderr.read_to_end(&mut text).await.map(|_| text)
+    };
+    let (written, files, errors) = tokio::join!(writer, reader, errors);
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| SearchError::Child(e.to_string()))?;
+    let errors = String::from_utf8_lossy(&errors.unwrap_or_default()).into_owned();
+    // A feed that stopped short is the cause whatever the child then said.
+    written?;
+    if !status.success() {
         return Err(SearchError::Child(format!(
-            "{} exited with {}: {}",
+            "{} exited with {status}: {}",
             program.display(),
-            output.status,
-            stderr.trim()
+            errors.trim()
         )));
     }
-    written.map_err(|e| SearchError::Child(format!("writing the documents: {e}")))?;
-    let child_peak_rss_bytes = String::from_utf8_lossy(&output.stderr)
+    let child_peak_rss_bytes = errors
         .lines()
         .find_map(|line| line.strip_prefix(PEAK_RSS_LINE)?.trim().parse::<u64>().ok())
         .map(|kib| kib * 1024);
     Ok(Built {
-        files: decode_files(&output.stdout)?,
+        files: files?,
         child_peak_rss_bytes,
     })
 }
@@ -122,12 +131,7 @@ const NICENESS: i32 = 10;
 pub fn serve_child() -> Result<(), SearchError> {
     // Best effort: a build at normal priority is still a build.
     let _ = rustix::process::nice(NICENESS);
-    let mut input = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut input)
-        .map_err(|e| SearchError::Child(format!("reading the documents: {e}")))?;
-    let documents: Vec<SearchDocument> = serde_json::from_slice(&input)
-        .map_err(|e| SearchError::Child(format!("the documents are not JSON: {e}")))?;
+    let documents = crate::feed::read_documents(std::io::stdin().lock())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -160,41 +164,52 @@ fn encode_files(files: &[SearchFile]) -> Vec<u8> {
     out
 }
 
-fn decode_files(mut input: &[u8]) -> Result<Vec<SearchFile>, SearchError> {
-    fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8], SearchError> {
-        if input.len() < n {
-            return Err(SearchError::Child(
-                "the builder's output ends mid-file".to_owned(),
-            ));
+/// The longest file a builder may send back. Pagefind's largest files
+/// are its WebAssembly and chunks of a few megabytes; a length past this is
+/// a broken frame, not a file, and is not allocated.
+const LONGEST_FILE: u64 = 1 << 30;
+
+/// The files [`encode_files`] wrote, read frame by frame from the child's
+/// output, so that each file's bytes are held once, not also as one
+/// buffer of the whole output. Output cut mid-frame is an error.
+async fn read_files(mut input: impl AsyncRead + Unpin) -> Result<Vec<SearchFile>, SearchError> {
+    let cut = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            SearchError::Child("the builder's output ends mid-file".to_owned())
         }
-        let (head, rest) = input.split_at(n);
-        *input = rest;
-        Ok(head)
-    }
+        _ => SearchError::Child(format!("reading the index: {e}")),
+    };
     let mut files = Vec::new();
-    while !input.is_empty() {
+    loop {
         let mut length = [0u8; 4];
-        length.copy_from_slice(take(&mut input, 4)?);
-        let path = take(&mut input, u32::from_le_bytes(length) as usize)?;
-        let path = String::from_utf8(path.to_vec())
+        // The end of the output is allowed only between frames.
+        match input.read(&mut length[..1]).await.map_err(cut)? {
+            0 => return Ok(files),
+            _ => input.read_exact(&mut length[1..]).await.map_err(cut)?,
+        };
+        let mut path = vec![0u8; u32::from_le_bytes(length) as usize];
+        input.read_exact(&mut path).await.map_err(cut)?;
+        let path = String::from_utf8(path)
             .map_err(|_| SearchError::Child("a file's path is not UTF-8".to_owned()))?;
-        let immutable = match take(&mut input, 1)? {
-            [0] => false,
-            [1] => true,
+        let immutable = match input.read_u8().await.map_err(cut)? {
+            0 => false,
+            1 => true,
             _ => return Err(SearchError::Child(format!("{path}: a bad flag"))),
         };
-        let mut length = [0u8; 8];
-        length.copy_from_slice(take(&mut input, 8)?);
-        let length = usize::try_from(u64::from_le_bytes(length))
-            .map_err(|_| SearchError::Child(format!("{path}: too long")))?;
-        let bytes = take(&mut input, length)?.to_vec();
+        let length = input.read_u64_le().await.map_err(cut)?;
+        if length > LONGEST_FILE {
+            return Err(SearchError::Child(format!(
+                "{path}: {length} bytes is too long"
+            )));
+        }
+        let mut bytes = vec![0u8; usize::try_from(length).unwrap_or(usize::MAX)];
+        input.read_exact(&mut bytes).await.map_err(cut)?;
         files.push(SearchFile {
             path,
             bytes,
             immutable,
         });
     }
-    Ok(files)
 }
 
 #[cfg(test)]
@@ -221,34 +236,50 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn files_come_back_as_they_went() {
-        assert_eq!(decode_files(&encode_files(&files())).ok(), Some(files()));
-        assert_eq!(decode_files(&[]).ok(), Some(Vec::new()));
+    async fn decode_files(input: &[u8]) -> Result<Vec<SearchFile>, SearchError> {
+        read_files(input).await
     }
 
-    #[test]
-    fn output_cut_anywhere_is_an_error_not_a_shorter_index() {
+    #[tokio::test]
+    async fn files_come_back_as_they_went() {
+        assert_eq!(
+            decode_files(&encode_files(&files())).await.ok(),
+            Some(files())
+        );
+        assert_eq!(decode_files(&[]).await.ok(), Some(Vec::new()));
+    }
+
+    #[tokio::test]
+    async fn output_cut_anywhere_is_an_error_not_a_shorter_index() {
         let whole = encode_files(&files());
         // Every cut that is not at a frame boundary fails.
         let boundaries: Vec<usize> = (1..=files().len())
             .map(|n| encode_files(&files()[..n]).len())
             .collect();
         for cut in 1..whole.len() {
-            let decoded = decode_files(&whole[..cut]);
+            let decoded = decode_files(&whole[..cut]).await;
             assert_eq!(decoded.is_ok(), boundaries.contains(&cut), "cut at {cut}");
         }
     }
 
-    #[test]
-    fn a_bad_flag_or_path_is_refused() {
+    #[tokio::test]
+    async fn a_bad_flag_path_or_length_is_refused() {
         let mut bad = encode_files(&files()[..1]);
         let flag = 4 + "pagefind-entry.json".len();
         bad[flag] = 7;
-        assert!(decode_files(&bad).is_err());
+        assert!(decode_files(&bad).await.is_err());
         let mut bad = encode_files(&files()[..1]);
         bad[4] = 0xff;
-        assert!(decode_files(&bad).is_err());
+        assert!(decode_files(&bad).await.is_err());
+        // A length no file has is refused before anything is allocated for it.
+        let mut bad = encode_files(&files()[..1]);
+        let length = flag + 1;
+        bad[length..length + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        let error = decode_files(&bad).await.err().map(|e| e.to_string());
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("too long")),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]
@@ -257,7 +288,11 @@ mod tests {
             program: PathBuf::from("/nonexistent/gazette"),
             args: vec!["search-index".to_owned()],
         };
-        let error = builder.build(Vec::new()).await.err().map(|e| e.to_string());
+        let error = builder
+            .build(Feed::of(Vec::new()))
+            .await
+            .err()
+            .map(|e| e.to_string());
         assert!(
             error
                 .as_deref()

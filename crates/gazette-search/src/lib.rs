@@ -13,6 +13,7 @@
 //! ([`d_folded_words`]), so "duong" finds "đường" as readers type it.
 
 mod child;
+mod feed;
 
 use std::collections::BTreeSet;
 
@@ -22,6 +23,7 @@ use pagefind::options::PagefindServiceConfig;
 use serde::{Deserialize, Serialize};
 
 pub use child::{Builder, Built, serve_child};
+pub use feed::{BuilderGone, Feed, FeedSender, feed};
 
 /// Where the index lives in the public site; `pagefind.js` finds the rest
 /// relative to itself.
@@ -66,6 +68,10 @@ pub enum SearchError {
     Runtime(String),
     #[error("the search index builder process failed: {0}")]
     Child(String),
+    #[error(
+        "the documents for the search index stopped before their end; nothing was built from part of the site"
+    )]
+    Incomplete,
 }
 
 /// The files Pagefind writes that Gazette's search page never loads: its

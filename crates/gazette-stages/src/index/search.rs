@@ -198,32 +198,33 @@ pub(crate) async fn build_once(
     if current && force == Force::No {
         return Ok(None);
     }
-    let mut shards: BTreeMap<u16, SearchShard> =
-        load_all(archive, (0..SEARCH_SHARDS).collect(), |shard| {
-            search_shard_key(*shard)
-        })
-        .await?;
     let pending = manifest.built_from + 1..=state.search_seq;
     let journals: BTreeMap<u64, Option<SearchJournal>> =
         load_all(archive, pending.clone().collect(), |n| {
             search_journal_key(*n)
         })
         .await?;
-    let mut changed = BTreeSet::new();
-    let mut missing = 0_usize;
-    for journal in journals.into_values() {
-        match journal {
-            Some(journal) => changed.extend(fold(&mut shards, journal)),
-            // Folded and deleted long ago (a builder that fell far behind),
-            // or counted before flushes kept journals: already in the shards.
-            None => missing += 1,
-        }
-    }
+    let journals: Vec<SearchJournal> = journals.into_values().flatten().collect();
+    let missing = pending.clone().count() - journals.len();
     if missing > 0 {
+        // Folded and deleted long ago (a builder that fell far behind), or
+        // counted before flushes kept journals: already in the shards.
         tracing::warn!(
             missing,
             "search journals were not found; their changes are taken to be in the shards already"
         );
+    }
+    // Only the shards the journals touch are read to fold; the rest go to
+    // the builder straight from the store, a few at a time.
+    let touched: BTreeSet<u16> = journals
+        .iter()
+        .flat_map(|journal| journal.keys().map(|id| search_shard_of(id)))
+        .collect();
+    let mut shards: BTreeMap<u16, SearchShard> =
+        load_all(archive, touched, |shard| search_shard_key(*shard)).await?;
+    let mut changed = BTreeSet::new();
+    for journal in journals {
+        changed.extend(fold(&mut shards, journal));
     }
     let folded = shard_objects(
         shards
@@ -231,10 +232,12 @@ pub(crate) async fn build_once(
             .filter(|(number, _)| changed.contains(*number)),
     )?;
     put_all(archive, folded).await?;
-    let documents: Vec<SearchDocument> =
-        shards.into_values().flat_map(|s| s.into_values()).collect();
-    let count = documents.len();
-    let built = builder.build(documents).await?;
+    let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
+    let (built, fed) = tokio::join!(builder.build(feed), feed_shards(archive, shards, sender));
+    // A store that failed mid-read is the cause (and is retried), whatever
+    // the builder then said of its cut-off feed.
+    let count = fed?;
+    let built = built?;
     let report = publish(stores, manifest, built.files, state.search_seq, force).await?;
     forget_journals(archive, pending).await;
     Ok(Some(SearchReport {
@@ -242,6 +245,42 @@ pub(crate) async fn build_once(
         builder_peak_rss_bytes: built.child_peak_rss_bytes,
         ..report
     }))
+}
+
+/// Shards read ahead of the builder: the indexer holds these, not the site.
+const SHARDS_IN_FLIGHT: usize = 8;
+
+/// Sends every shard's documents to `sender` in shard order: the folded
+/// ones from `folded`, the rest read from the archive; the documents sent.
+/// Finishes the feed only when every shard was sent, so that a failed read
+/// builds nothing.
+async fn feed_shards(
+    archive: &Store,
+    mut folded: BTreeMap<u16, SearchShard>,
+    sender: gazette_search::FeedSender,
+) -> Result<usize, IndexFailure> {
+    let mut shards = stream::iter(0..SEARCH_SHARDS)
+        .map(|number| {
+            let done = folded.remove(&number);
+            async move {
+                match done {
+                    Some(shard) => Ok(shard),
+                    None => get_json::<SearchShard>(archive, &search_shard_key(number)).await,
+                }
+            }
+        })
+        .buffered(SHARDS_IN_FLIGHT);
+    let mut documents = 0;
+    while let Some(shard) = shards.try_next().await? {
+        documents += shard.len();
+        if sender.send(shard.into_values().collect()).await.is_err() {
+            // The builder stopped; its own error says why.
+            return Ok(documents);
+        }
+    }
+    // As above: a builder gone by now has failed and says so.
+    let _ = sender.finish().await;
+    Ok(documents)
 }
 
 /// Deletes the journals [`JOURNALS_KEPT`] behind those just folded. One

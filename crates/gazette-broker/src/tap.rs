@@ -11,6 +11,26 @@ use crate::connect::{close_quietly, connect_with_channel, subscribe};
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Exchange, Inbound, Topology};
 
+/// How long a tap waits for the broker to answer one request (setting up,
+/// an ack). A connection that dies mid-request, as when a cluster node is
+/// killed, can leave lapin's answer pending for ever: the fault suite's
+/// collector once waited 17 minutes on one, with no socket left open.
+const ANSWER_WITHIN: Duration = Duration::from_secs(15);
+
+async fn answered<T>(
+    doing: &'static str,
+    request: impl Future<Output = Result<T, BrokerError>>,
+) -> Result<T, BrokerError> {
+    tokio::time::timeout(ANSWER_WITHIN, request)
+        .await
+        .unwrap_or_else(|_| {
+            Err(BrokerError::Channel {
+                doing,
+                detail: format!("no answer within {} s", ANSWER_WITHIN.as_secs()),
+            })
+        })
+}
+
 /// A consumer that acks what it reads.
 #[derive(Debug)]
 pub struct Tap {
@@ -73,6 +93,21 @@ impl Tap {
         exchange: Exchange,
         routing_keys: &[&str],
     ) -> Result<Self, BrokerError> {
+        answered(
+            "setting up the tap",
+            Self::set_up(settings, queue, options, arguments, exchange, routing_keys),
+        )
+        .await
+    }
+
+    async fn set_up(
+        settings: &BrokerSettings,
+        queue: &str,
+        options: QueueDeclareOptions,
+        arguments: FieldTable,
+        exchange: Exchange,
+        routing_keys: &[&str],
+    ) -> Result<Self, BrokerError> {
         let (connection, channel) = connect_with_channel(settings, "tap").await?;
         declare(&channel, settings, &[]).await?;
         let declared = channel
@@ -102,13 +137,16 @@ impl Tap {
 
     /// Consumes an existing queue by name, such as `<ns>.validate.dead`.
     pub async fn queue(settings: &BrokerSettings, queue: &str) -> Result<Self, BrokerError> {
-        let (connection, channel) = connect_with_channel(settings, "tap").await?;
-        let consumer = subscribe(&channel, queue).await?;
-        Ok(Self {
-            connection,
-            _channel: channel,
-            consumer,
+        answered("setting up the tap", async {
+            let (connection, channel) = connect_with_channel(settings, "tap").await?;
+            let consumer = subscribe(&channel, queue).await?;
+            Ok(Self {
+                connection,
+                _channel: channel,
+                consumer,
+            })
         })
+        .await
     }
 
     /// The next message, acked, or `None` if none arrives `within`.
@@ -118,11 +156,14 @@ impl Tap {
         };
         match next {
             Some(Ok(mut delivery)) => {
-                delivery
-                    .acker
-                    .ack(BasicAckOptions::default())
-                    .await
-                    .map_err(|e| BrokerError::channel("acking", &e))?;
+                answered("acking", async {
+                    delivery
+                        .acker
+                        .ack(BasicAckOptions::default())
+                        .await
+                        .map_err(|e| BrokerError::channel("acking", &e))
+                })
+                .await?;
                 Ok(Some(Inbound::as_delivered(&mut delivery)))
             }
             Some(Err(e)) => Err(BrokerError::channel("consuming", &e)),

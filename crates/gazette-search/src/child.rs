@@ -94,8 +94,11 @@ async fn build_in_child(
         .await
         .map_err(|e| SearchError::Child(e.to_string()))?;
     let errors = String::from_utf8_lossy(&errors.unwrap_or_default()).into_owned();
-    // A feed that stopped short is the cause whatever the child then said.
-    written?;
+    // A feed that stopped short is the cause whatever the child then said;
+    // otherwise a child that failed says why better than the broken pipe.
+    if let Err(SearchError::Incomplete) = written {
+        return Err(SearchError::Incomplete);
+    }
     if !status.success() {
         return Err(SearchError::Child(format!(
             "{} exited with {status}: {}",
@@ -103,6 +106,7 @@ async fn build_in_child(
             errors.trim()
         )));
     }
+    written?;
     let child_peak_rss_bytes = errors
         .lines()
         .find_map(|line| line.strip_prefix(PEAK_RSS_LINE)?.trim().parse::<u64>().ok())
@@ -168,6 +172,8 @@ fn encode_files(files: &[SearchFile]) -> Vec<u8> {
 /// are its WebAssembly and chunks of a few megabytes; a length past this is
 /// a broken frame, not a file, and is not allocated.
 const LONGEST_FILE: u64 = 1 << 30;
+/// Likewise for a file's path: Pagefind's are a folder and a hash.
+const LONGEST_PATH: usize = 4096;
 
 /// The files [`encode_files`] wrote, read frame by frame from the child's
 /// output, so that each file's bytes are held once, not also as one
@@ -187,7 +193,13 @@ async fn read_files(mut input: impl AsyncRead + Unpin) -> Result<Vec<SearchFile>
             0 => return Ok(files),
             _ => input.read_exact(&mut length[1..]).await.map_err(cut)?,
         };
-        let mut path = vec![0u8; u32::from_le_bytes(length) as usize];
+        let path_length = u32::from_le_bytes(length) as usize;
+        if path_length > LONGEST_PATH {
+            return Err(SearchError::Child(format!(
+                "a path of {path_length} bytes is too long"
+            )));
+        }
+        let mut path = vec![0u8; path_length];
         input.read_exact(&mut path).await.map_err(cut)?;
         let path = String::from_utf8(path)
             .map_err(|_| SearchError::Child("a file's path is not UTF-8".to_owned()))?;
@@ -271,6 +283,13 @@ mod tests {
         let mut bad = encode_files(&files()[..1]);
         bad[4] = 0xff;
         assert!(decode_files(&bad).await.is_err());
+        let mut bad = encode_files(&files()[..1]);
+        bad[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let error = decode_files(&bad).await.err().map(|e| e.to_string());
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("too long")),
+            "{error:?}"
+        );
         // A length no file has is refused before anything is allocated for it.
         let mut bad = encode_files(&files()[..1]);
         let length = flag + 1;

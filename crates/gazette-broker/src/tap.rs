@@ -7,26 +7,25 @@ use lapin::options::{BasicAckOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection, Consumer};
 
-use crate::connect::{close_quietly, connect_with_channel, subscribe};
+use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel, subscribe};
 use crate::topology::declare;
 use crate::{BrokerError, BrokerSettings, Exchange, Inbound, Topology};
 
-/// How long a tap waits for the broker to answer one request (setting up,
-/// an ack). A connection that dies mid-request, as when a cluster node is
-/// killed, can leave lapin's answer pending for ever: the fault suite's
-/// collector once waited 17 minutes on one, with no socket left open.
-const ANSWER_WITHIN: Duration = Duration::from_secs(15);
-
+/// `request`, or a channel error once the broker has not answered it in
+/// [`BROKER_ANSWER_TIMEOUT`]. A connection that dies mid-request, as when
+/// a cluster node is killed, can leave lapin's answer pending for ever:
+/// the fault suite's collector once waited 17 minutes on one, with no
+/// socket left open. Connecting has its own deadline, per node.
 async fn answered<T>(
     doing: &'static str,
     request: impl Future<Output = Result<T, BrokerError>>,
 ) -> Result<T, BrokerError> {
-    tokio::time::timeout(ANSWER_WITHIN, request)
+    tokio::time::timeout(BROKER_ANSWER_TIMEOUT, request)
         .await
         .unwrap_or_else(|_| {
             Err(BrokerError::Channel {
                 doing,
-                detail: format!("no answer within {} s", ANSWER_WITHIN.as_secs()),
+                detail: format!("no answer within {BROKER_ANSWER_TIMEOUT:?}"),
             })
         })
 }
@@ -93,41 +92,29 @@ impl Tap {
         exchange: Exchange,
         routing_keys: &[&str],
     ) -> Result<Self, BrokerError> {
-        answered(
-            "setting up the tap",
-            Self::set_up(settings, queue, options, arguments, exchange, routing_keys),
-        )
-        .await
-    }
-
-    async fn set_up(
-        settings: &BrokerSettings,
-        queue: &str,
-        options: QueueDeclareOptions,
-        arguments: FieldTable,
-        exchange: Exchange,
-        routing_keys: &[&str],
-    ) -> Result<Self, BrokerError> {
         let (connection, channel) = connect_with_channel(settings, "tap").await?;
-        declare(&channel, settings, &[]).await?;
-        let declared = channel
-            .queue_declare(queue.into(), options, arguments)
-            .await
-            .map_err(|e| BrokerError::channel("declaring the tap's queue", &e))?;
-        let exchange = Topology::new(&settings.namespace).exchange(exchange);
-        for key in routing_keys {
-            channel
-                .queue_bind(
-                    declared.name().clone(),
-                    exchange.as_str().into(),
-                    (*key).into(),
-                    QueueBindOptions::default(),
-                    FieldTable::default(),
-                )
+        let consumer = answered("setting up the tap", async {
+            declare(&channel, settings, &[]).await?;
+            let declared = channel
+                .queue_declare(queue.into(), options, arguments)
                 .await
-                .map_err(|e| BrokerError::channel("binding the tap's queue", &e))?;
-        }
-        let consumer = subscribe(&channel, declared.name().as_str()).await?;
+                .map_err(|e| BrokerError::channel("declaring the tap's queue", &e))?;
+            let exchange = Topology::new(&settings.namespace).exchange(exchange);
+            for key in routing_keys {
+                channel
+                    .queue_bind(
+                        declared.name().clone(),
+                        exchange.as_str().into(),
+                        (*key).into(),
+                        QueueBindOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await
+                    .map_err(|e| BrokerError::channel("binding the tap's queue", &e))?;
+            }
+            subscribe(&channel, declared.name().as_str()).await
+        })
+        .await?;
         Ok(Self {
             connection,
             _channel: channel,
@@ -137,16 +124,13 @@ impl Tap {
 
     /// Consumes an existing queue by name, such as `<ns>.validate.dead`.
     pub async fn queue(settings: &BrokerSettings, queue: &str) -> Result<Self, BrokerError> {
-        answered("setting up the tap", async {
-            let (connection, channel) = connect_with_channel(settings, "tap").await?;
-            let consumer = subscribe(&channel, queue).await?;
-            Ok(Self {
-                connection,
-                _channel: channel,
-                consumer,
-            })
+        let (connection, channel) = connect_with_channel(settings, "tap").await?;
+        let consumer = answered("setting up the tap", subscribe(&channel, queue)).await?;
+        Ok(Self {
+            connection,
+            _channel: channel,
+            consumer,
         })
-        .await
     }
 
     /// The next message, acked, or `None` if none arrives `within`.

@@ -10,15 +10,22 @@
 //! The protocol is private to one binary talking to itself: the documents
 //! go to the child's standard input a batch at a time as they are read
 //! (`feed.rs`), and the files come back on its standard output, each as a
-//! length-prefixed frame read straight into its own buffer.
+//! length-prefixed frame read straight into its own buffer and handed on
+//! at once, so the caller can upload a file while the next is read and
+//! never holds the whole index.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Stdio;
 
 use tokio::io::{AsyncRead, AsyncReadExt as _};
+use tokio::sync::mpsc;
 
 use crate::{Feed, SearchError, SearchFile};
+
+/// Where a build hands its files, one at a time; the build waits while
+/// the receiver is behind, and stops when the receiver is gone.
+pub type FileSender = mpsc::Sender<SearchFile>;
 
 /// Where an index is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,19 +48,52 @@ pub struct Built {
     pub child_peak_rss_bytes: Option<u64>,
 }
 
+/// What building an index took, its files having gone to a [`FileSender`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BuildCost {
+    /// As [`Built::child_peak_rss_bytes`].
+    pub child_peak_rss_bytes: Option<u64>,
+}
+
 /// The line a child's standard error ends with: its peak resident memory.
 const PEAK_RSS_LINE: &str = "gazette-search peak-rss-kib=";
 
 impl Builder {
     /// The index of the documents `feed` brings, built where this builder
-    /// builds. An incomplete feed builds nothing.
+    /// builds, its files collected. An incomplete feed builds nothing.
     pub async fn build(&self, feed: Feed) -> Result<Built, SearchError> {
+        let (sender, mut receiver) = mpsc::channel(1);
+        let collecting = async move {
+            let mut files = Vec::new();
+            while let Some(file) = receiver.recv().await {
+                files.push(file);
+            }
+            files
+        };
+        let (cost, files) = tokio::join!(self.build_into(feed, sender), collecting);
+        Ok(Built {
+            files,
+            child_peak_rss_bytes: cost?.child_peak_rss_bytes,
+        })
+    }
+
+    /// As [`Builder::build`], each file sent to `files` as it comes. A
+    /// file is sent only once the whole feed was read, so an incomplete
+    /// feed sends none. A receiver dropped part-way stops the build with
+    /// [`SearchError::Abandoned`].
+    pub async fn build_into(
+        &self,
+        feed: Feed,
+        files: FileSender,
+    ) -> Result<BuildCost, SearchError> {
         match self {
-            Self::InProcess => Ok(Built {
-                files: crate::build(feed.collect().await?).await?,
-                child_peak_rss_bytes: None,
-            }),
-            Self::Child { program, args } => build_in_child(program, args, feed).await,
+            Self::InProcess => {
+                for file in crate::build(feed.collect().await?).await? {
+                    files.send(file).await.map_err(|_| SearchError::Abandoned)?;
+                }
+                Ok(BuildCost::default())
+            }
+            Self::Child { program, args } => build_in_child(program, args, feed, files).await,
         }
     }
 }
@@ -62,7 +102,8 @@ async fn build_in_child(
     program: &PathBuf,
     args: &[String],
     feed: Feed,
-) -> Result<Built, SearchError> {
+    files: FileSender,
+) -> Result<BuildCost, SearchError> {
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -83,12 +124,14 @@ async fn build_in_child(
         drop(stdin);
         written
     };
-    let reader = read_files(tokio::io::BufReader::new(stdout));
+    // A reader that stops drops the child's output, so a child still
+    // writing gets a broken pipe and exits rather than blocking.
+    let reader = read_files(tokio::io::BufReader::new(stdout), files);
     let errors = async move {
         let mut text = Vec::new();
         stderr.read_to_end(&mut text).await.map(|_| text)
     };
-    let (written, files, errors) = tokio::join!(writer, reader, errors);
+    let (written, read, errors) = tokio::join!(writer, reader, errors);
     let status = child
         .wait()
         .await
@@ -98,6 +141,10 @@ async fn build_in_child(
     // otherwise a child that failed says why better than the broken pipe.
     if let Err(SearchError::Incomplete) = written {
         return Err(SearchError::Incomplete);
+    }
+    // Likewise a caller that stopped taking the files broke the pipe itself.
+    if let Err(SearchError::Abandoned) = read {
+        return Err(SearchError::Abandoned);
     }
     if !status.success() {
         return Err(SearchError::Child(format!(
@@ -111,8 +158,8 @@ async fn build_in_child(
         .lines()
         .find_map(|line| line.strip_prefix(PEAK_RSS_LINE)?.trim().parse::<u64>().ok())
         .map(|kib| kib * 1024);
-    Ok(Built {
-        files: files?,
+    read?;
+    Ok(BuildCost {
         child_peak_rss_bytes,
     })
 }
@@ -141,9 +188,8 @@ pub fn serve_child() -> Result<(), SearchError> {
         .build()
         .map_err(|e| SearchError::Runtime(e.to_string()))?;
     let files = runtime.block_on(crate::build_here(documents))?;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&encode_files(&files))
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    write_files(&files, &mut stdout)
         .and_then(|()| stdout.flush())
         .map_err(|e| SearchError::Child(format!("writing the index: {e}")))?;
     if let Some(kib) = own_peak_rss_kib() {
@@ -154,18 +200,18 @@ pub fn serve_child() -> Result<(), SearchError> {
 }
 
 /// Each file as: path length (u32, little-endian), path, immutable (one
-/// byte), content length (u64), content.
-fn encode_files(files: &[SearchFile]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(files.iter().map(|f| f.bytes.len() + 64).sum());
+/// byte), content length (u64), content. Written frame by frame, not as
+/// one more copy of the whole index.
+fn write_files(files: &[SearchFile], out: &mut impl std::io::Write) -> std::io::Result<()> {
     for file in files {
         let path = file.path.as_bytes();
-        out.extend_from_slice(&u32::try_from(path.len()).unwrap_or(u32::MAX).to_le_bytes());
-        out.extend_from_slice(path);
-        out.push(u8::from(file.immutable));
-        out.extend_from_slice(&(file.bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(&file.bytes);
+        out.write_all(&u32::try_from(path.len()).unwrap_or(u32::MAX).to_le_bytes())?;
+        out.write_all(path)?;
+        out.write_all(&[u8::from(file.immutable)])?;
+        out.write_all(&(file.bytes.len() as u64).to_le_bytes())?;
+        out.write_all(&file.bytes)?;
     }
-    out
+    Ok(())
 }
 
 /// The longest file a builder may send back. Pagefind's largest files
@@ -175,22 +221,26 @@ const LONGEST_FILE: u64 = 1 << 30;
 /// Likewise for a file's path: Pagefind's are a folder and a hash.
 const LONGEST_PATH: usize = 4096;
 
-/// The files [`encode_files`] wrote, read frame by frame from the child's
-/// output, so that each file's bytes are held once, not also as one
-/// buffer of the whole output. Output cut mid-frame is an error.
-async fn read_files(mut input: impl AsyncRead + Unpin) -> Result<Vec<SearchFile>, SearchError> {
+/// The files [`write_files`] wrote, read frame by frame from the child's
+/// output and sent to `files` one by one, so that no more of the index is
+/// held than the receiver has not yet taken. Output cut mid-frame is an
+/// error, after the files before the cut were sent: the caller publishes
+/// nothing of a build that failed.
+async fn read_files(
+    mut input: impl AsyncRead + Unpin,
+    files: FileSender,
+) -> Result<(), SearchError> {
     let cut = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => {
             SearchError::Child("the builder's output ends mid-file".to_owned())
         }
         _ => SearchError::Child(format!("reading the index: {e}")),
     };
-    let mut files = Vec::new();
     loop {
         let mut length = [0u8; 4];
         // The end of the output is allowed only between frames.
         match input.read(&mut length[..1]).await.map_err(cut)? {
-            0 => return Ok(files),
+            0 => return Ok(()),
             _ => input.read_exact(&mut length[1..]).await.map_err(cut)?,
         };
         let path_length = u32::from_le_bytes(length) as usize;
@@ -216,11 +266,12 @@ async fn read_files(mut input: impl AsyncRead + Unpin) -> Result<Vec<SearchFile>
         }
         let mut bytes = vec![0u8; usize::try_from(length).unwrap_or(usize::MAX)];
         input.read_exact(&mut bytes).await.map_err(cut)?;
-        files.push(SearchFile {
+        let file = SearchFile {
             path,
             bytes,
             immutable,
-        });
+        };
+        files.send(file).await.map_err(|_| SearchError::Abandoned)?;
     }
 }
 
@@ -248,8 +299,23 @@ mod tests {
         ]
     }
 
+    fn encode_files(files: &[SearchFile]) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_files(files, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        out
+    }
+
     async fn decode_files(input: &[u8]) -> Result<Vec<SearchFile>, SearchError> {
-        read_files(input).await
+        let (sender, mut receiver) = mpsc::channel(1);
+        let collecting = async move {
+            let mut files = Vec::new();
+            while let Some(file) = receiver.recv().await {
+                files.push(file);
+            }
+            files
+        };
+        let (read, files) = tokio::join!(read_files(input, sender), collecting);
+        read.map(|()| files)
     }
 
     #[tokio::test]
@@ -272,6 +338,14 @@ mod tests {
             let decoded = decode_files(&whole[..cut]).await;
             assert_eq!(decoded.is_ok(), boundaries.contains(&cut), "cut at {cut}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_receiver_gone_stops_the_reading_at_the_next_file() {
+        let (sender, receiver) = mpsc::channel(1);
+        drop(receiver);
+        let read = read_files(&encode_files(&files())[..], sender).await;
+        assert!(matches!(read, Err(SearchError::Abandoned)), "{read:?}");
     }
 
     #[tokio::test]

@@ -22,7 +22,7 @@ use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 use serde::{Deserialize, Serialize};
 
-pub use child::{Builder, Built, serve_child};
+pub use child::{BuildCost, Builder, Built, FileSender, serve_child};
 pub use feed::{BuilderGone, Feed, FeedSender, feed};
 
 /// Where the index lives in the public site; `pagefind.js` finds the rest
@@ -72,6 +72,8 @@ pub enum SearchError {
         "the documents for the search index stopped before their end; nothing was built from part of the site"
     )]
     Incomplete,
+    #[error("the search index's files were no longer taken; the build was stopped")]
+    Abandoned,
 }
 
 /// The files Pagefind writes that Gazette's search page never loads: its

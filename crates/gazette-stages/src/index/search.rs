@@ -15,9 +15,10 @@
 //! with the site. The journal takes one.
 //!
 //! The index is uploaded so that a reader mid-query never meets a missing
-//! file: files named by their content's hash first, `pagefind-entry.json`
-//! (which names the rest) last, and a file the new index no longer names
-//! is deleted only one build later.
+//! file: files named by their content's hash first, each as the builder
+//! hands it over, `pagefind-entry.json` (which names the rest) last, once
+//! the build is whole, and a file the new index no longer names is deleted
+//! only one build later.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Weak;
@@ -233,16 +234,23 @@ pub(crate) async fn build_once(
     )?;
     put_all(archive, folded).await?;
     let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
-    let (built, fed) = tokio::join!(builder.build(feed), feed_shards(archive, shards, sender));
-    // A store that failed mid-read is the cause (and is retried), whatever
-    // the builder then said of its cut-off feed.
+    let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
+    let (built, fed, uploaded) = tokio::join!(
+        builder.build_into(feed, files),
+        feed_shards(archive, shards, sender),
+        upload_files(&stores.site, &manifest, arriving, force),
+    );
+    // A store that failed mid-read or mid-upload is the cause (and is
+    // retried), whatever the builder then said of its cut-off feed or of
+    // its files no longer taken.
     let count = fed?;
-    let built = built?;
-    let report = publish(stores, manifest, built.files, state.search_seq, force).await?;
+    let uploaded = uploaded?;
+    let cost = built?;
+    let report = commit(stores, manifest, uploaded, state.search_seq).await?;
     forget_journals(archive, pending).await;
     Ok(Some(SearchReport {
         documents: count,
-        builder_peak_rss_bytes: built.child_peak_rss_bytes,
+        builder_peak_rss_bytes: cost.child_peak_rss_bytes,
         ..report
     }))
 }
@@ -298,44 +306,96 @@ async fn forget_journals(archive: &Store, folded: std::ops::RangeInclusive<u64>)
     }
 }
 
-/// Uploads what changed of `files`, the entry file last, retires what the
-/// index no longer names, and records the new manifest.
-async fn publish(
-    stores: &Stores,
-    previous: Manifest,
-    files: Vec<SearchFile>,
-    built_from: u64,
-    force: Force,
-) -> Result<SearchReport, IndexFailure> {
-    let mut report = SearchReport {
-        files: files.len(),
-        bytes: files.iter().map(|f| f.bytes.len() as u64).sum(),
-        ..SearchReport::default()
-    };
-    let mut next = Manifest {
-        built_from,
-        ..Manifest::default()
-    };
-    let mut first = Vec::new();
-    let mut entry = Vec::new();
-    for file in files {
+/// Index files the indexer holds at once, arrived or being uploaded:
+/// its memory for a build no longer grows with the site.
+const FILES_IN_FLIGHT: usize = 8;
+
+/// The index's files as they arrived: their digests, what was uploaded,
+/// and the entry file, held back until the build is known to be whole.
+#[derive(Default)]
+struct Uploaded {
+    files: BTreeMap<String, String>,
+    entry: Option<PutObject>,
+    report: SearchReport,
+}
+
+impl Uploaded {
+    /// Records `file`; the object to upload now, if it changed and is not
+    /// the entry file.
+    fn take(&mut self, file: SearchFile, previous: &Manifest, force: Force) -> Option<PutObject> {
         let digest = hex::encode(sha2::Sha256::digest(&file.bytes));
+        self.report.files += 1;
+        self.report.bytes += file.bytes.len() as u64;
         // A rebuild writes every file: the public site may be new or wiped.
         let unchanged = force == Force::No && previous.files.get(&file.path) == Some(&digest);
-        next.files.insert(file.path.clone(), digest);
+        self.files.insert(file.path.clone(), digest);
         if unchanged {
-            continue;
+            return None;
         }
+        self.report.uploaded += 1;
         let is_entry = file.path == ENTRY_FILE;
         let object = search_object(file);
         match is_entry {
-            true => entry.push(object),
-            false => first.push(object),
+            true => {
+                self.entry = Some(object);
+                None
+            }
+            false => Some(object),
         }
     }
-    report.uploaded = first.len() + entry.len();
-    put_all(&stores.site, first).await?;
-    put_all(&stores.site, entry).await?;
+}
+
+/// Uploads each file that changed as it arrives, [`FILES_IN_FLIGHT`] at
+/// a time, all but the entry file. Files uploaded by a build that then
+/// fails are named by their content's hash (or are the scripts, which the
+/// previous entry file works with too), so nothing a reader loads changes
+/// until [`commit`] writes the entry file.
+async fn upload_files(
+    site: &Store,
+    previous: &Manifest,
+    mut arriving: tokio::sync::mpsc::Receiver<SearchFile>,
+    force: Force,
+) -> Result<Uploaded, IndexFailure> {
+    let mut uploaded = Uploaded::default();
+    let mut uploading = futures_util::stream::FuturesUnordered::new();
+    let mut open = true;
+    while open || !uploading.is_empty() {
+        tokio::select! {
+            Some(done) = uploading.next(), if !uploading.is_empty() => done?,
+            file = arriving.recv(), if open && uploading.len() < FILES_IN_FLIGHT => match file {
+                Some(file) => {
+                    if let Some(object) = uploaded.take(file, previous, force) {
+                        uploading.push(site.put(object));
+                    }
+                }
+                None => open = false,
+            },
+        }
+    }
+    Ok(uploaded)
+}
+
+/// Makes a whole build public: the entry file last, then retires what the
+/// index no longer names and records the new manifest.
+async fn commit(
+    stores: &Stores,
+    previous: Manifest,
+    uploaded: Uploaded,
+    built_from: u64,
+) -> Result<SearchReport, IndexFailure> {
+    if !uploaded.files.contains_key(ENTRY_FILE) {
+        return Err(
+            gazette_search::SearchError::Output(format!("the index has no {ENTRY_FILE}")).into(),
+        );
+    }
+    if let Some(entry) = uploaded.entry {
+        stores.site.put(entry).await?;
+    }
+    let mut next = Manifest {
+        built_from,
+        files: uploaded.files,
+        retired: BTreeSet::new(),
+    };
     next.retired = previous
         .files
         .keys()
@@ -357,7 +417,7 @@ async fn publish(
         .archive
         .put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &next)?)
         .await?;
-    Ok(report)
+    Ok(uploaded.report)
 }
 
 fn search_object(file: SearchFile) -> PutObject {

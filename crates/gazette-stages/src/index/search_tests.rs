@@ -109,3 +109,200 @@ fn a_journal_says_removed_apart_from_missing() {
     let empty: Option<SearchJournal> = serde_json::from_str("{}").unwrap_or_default();
     assert_eq!(empty, Some(SearchJournal::new()));
 }
+
+/// Archive and site as folders under `dir`, the archive holding a site
+/// state whose one committed journal lists `count` articles.
+async fn seeded_stores(dir: &std::path::Path, count: usize) -> (Stores, SearchJournal) {
+    let open = |name: &str| format!("file://{}/{name}", dir.display());
+    let stores = Stores {
+        site: Store::open(&open("site"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        archive: Store::open(&open("archive"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    };
+    let journal: SearchJournal = (0..count)
+        .map(|n| (format!("bai-{n}"), Some(document(&format!("bai-{n}")))))
+        .collect();
+    let state = SiteState {
+        search_seq: 1,
+        ..SiteState::default()
+    };
+    let objects = vec![
+        json_object(SITE_STATE_KEY.to_owned(), &state).unwrap_or_else(|e| panic!("{e}")),
+        journal_object(1, &journal).unwrap_or_else(|e| panic!("{e}")),
+    ];
+    put_all(&stores.archive, objects)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (stores, journal)
+}
+
+fn entry_path(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("site").join(SEARCH_FOLDER).join(ENTRY_FILE)
+}
+
+#[tokio::test]
+async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everything() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (stores, _) = seeded_stores(dir.path(), 12).await;
+    // The fragments cannot be written (their folder is a file); the
+    // chunks before them can.
+    let fragments = dir.path().join("site").join(SEARCH_FOLDER).join("fragment");
+    std::fs::create_dir_all(fragments.parent().unwrap_or(dir.path())).unwrap_or_default();
+    std::fs::write(&fragments, b"").unwrap_or_default();
+    let builder = gazette_search::Builder::InProcess;
+
+    let failed = build_once(&stores, &builder, Force::No).await;
+    assert!(matches!(failed, Err(IndexFailure::Store(_))), "{failed:?}");
+    assert!(
+        !entry_path(dir.path()).exists(),
+        "no entry file for a build cut short"
+    );
+    assert_eq!(built_from(&stores.archive).await.ok(), Some(0));
+
+    std::fs::remove_file(&fragments).unwrap_or_default();
+    let report = build_once(&stores, &builder, Force::No).await;
+    let report = report.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.map(|r| r.documents), Some(12));
+    assert!(entry_path(dir.path()).exists());
+    let manifest: Manifest = get_json(&stores.archive, SEARCH_MANIFEST_KEY)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(manifest.built_from, 1);
+    let site = dir.path().join("site").join(SEARCH_FOLDER);
+    for path in manifest.files.keys() {
+        assert!(site.join(path).is_file(), "{path} is named but not there");
+    }
+    assert_eq!(
+        manifest
+            .files
+            .keys()
+            .filter(|p| p.starts_with("fragment/"))
+            .count(),
+        12
+    );
+    // Current now: nothing to build.
+    let again = build_once(&stores, &builder, Force::No).await;
+    assert!(matches!(again, Ok(None)), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_shard_unreadable_mid_feed_builds_and_uploads_nothing() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (stores, journal) = seeded_stores(dir.path(), 5).await;
+    let touched: BTreeSet<u16> = journal.keys().map(|id| search_shard_of(id)).collect();
+    // The last shard the journal leaves alone: read from the store after
+    // the others were already fed to the builder.
+    let Some(untouched) = (0..SEARCH_SHARDS).rev().find(|n| !touched.contains(n)) else {
+        panic!("5 articles touched every shard");
+    };
+    let corrupt = PutObject {
+        key: search_shard_key(untouched),
+        body: bytes::Bytes::from_static(b"{not json"),
+        content_type: "application/json",
+        cache_control: "no-cache",
+        metadata: Default::default(),
+        precondition: Precondition::None,
+    };
+    put_all(&stores.archive, vec![corrupt])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let failed = build_once(&stores, &gazette_search::Builder::InProcess, Force::No).await;
+    assert!(
+        matches!(&failed, Err(IndexFailure::CorruptState { key, .. }) if *key == search_shard_key(untouched)),
+        "{failed:?}"
+    );
+    let site = dir.path().join("site").join(SEARCH_FOLDER);
+    assert!(
+        !site.exists(),
+        "a file of an index built from part of the site"
+    );
+    assert_eq!(built_from(&stores.archive).await.ok(), Some(0));
+}
+
+#[tokio::test]
+async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (stores, _) = seeded_stores(dir.path(), 0).await;
+    let file = |path: &str| SearchFile {
+        path: path.to_owned(),
+        bytes: path.as_bytes().to_vec(),
+        immutable: path != ENTRY_FILE,
+    };
+    // The entry file first, then one that cannot be written.
+    let blocked = dir.path().join("site").join(SEARCH_FOLDER).join("fragment");
+    std::fs::create_dir_all(blocked.parent().unwrap_or(dir.path())).unwrap_or_default();
+    std::fs::write(&blocked, b"").unwrap_or_default();
+    let (sender, arriving) = tokio::sync::mpsc::channel(1);
+    let sending = async move {
+        for path in [
+            ENTRY_FILE,
+            "index/vi_1.pf_index",
+            "fragment/vi_2.pf_fragment",
+        ] {
+            if sender.send(file(path)).await.is_err() {
+                return;
+            }
+        }
+    };
+    let previous = Manifest::default();
+    let (uploaded, ()) = tokio::join!(
+        upload_files(&stores.site, &previous, arriving, Force::No),
+        sending
+    );
+    assert!(matches!(uploaded, Err(IndexFailure::Store(_))));
+    assert!(!entry_path(dir.path()).exists());
+
+    // Once all arrived, the entry is held for the commit; what the
+    // previous manifest has byte for byte is not uploaded again.
+    std::fs::remove_file(&blocked).unwrap_or_default();
+    let previous = Manifest {
+        files: [(
+            "index/vi_1.pf_index".to_owned(),
+            hex::encode(sha2::Sha256::digest(b"index/vi_1.pf_index")),
+        )]
+        .into(),
+        ..Manifest::default()
+    };
+    let (sender, arriving) = tokio::sync::mpsc::channel(1);
+    let sending = async move {
+        for path in [
+            ENTRY_FILE,
+            "index/vi_1.pf_index",
+            "fragment/vi_2.pf_fragment",
+        ] {
+            let _ = sender.send(file(path)).await;
+        }
+    };
+    let (uploaded, ()) = tokio::join!(
+        upload_files(&stores.site, &previous, arriving, Force::No),
+        sending
+    );
+    let uploaded = uploaded.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!entry_path(dir.path()).exists());
+    assert!(uploaded.entry.is_some());
+    assert_eq!((uploaded.report.files, uploaded.report.uploaded), (3, 2));
+    let report = commit(&stores, previous, uploaded, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(entry_path(dir.path()).exists());
+    assert_eq!(report.files, 3);
+
+    // A build that sent no entry file commits nothing.
+    let (sender, arriving) = tokio::sync::mpsc::channel(1);
+    let sending = async move {
+        let _ = sender.send(file("fragment/vi_3.pf_fragment")).await;
+    };
+    let none = Manifest::default();
+    let (uploaded, ()) = tokio::join!(
+        upload_files(&stores.site, &none, arriving, Force::No),
+        sending
+    );
+    let uploaded = uploaded.unwrap_or_else(|e| panic!("{e}"));
+    let committed = commit(&stores, none, uploaded, 2).await;
+    assert!(committed.is_err());
+    assert_eq!(built_from(&stores.archive).await.ok(), Some(1));
+}

@@ -5,9 +5,9 @@
 //! site state (`search_seq`): the journal of count `n` is written before the
 //! site state that commits `n`, so a journal past the committed count is a
 //! dead flush's and is overwritten by the next one. The builder, debounced
-//! to at most once per `GAZETTE_SEARCH_INTERVAL`, folds the committed
-//! journals into the shards in order, then builds the index from every
-//! shard. Folding is idempotent (the journals say what to set, in order),
+//! to at most once per `GAZETTE_SEARCH_INTERVAL`, feeds every shard to
+//! the index build, folding the committed journals into each, in order, on
+//! its way. Folding is idempotent (the journals say what to set, in order),
 //! so a fold that dies, or two builders at once, leave the same shards.
 //!
 //! Flushes used to read and rewrite each changed article's shard: two
@@ -34,7 +34,7 @@ use gazette_store::{Precondition, PutObject, Store};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
-use super::flush::{get_json, json_object, load_all, put_all};
+use super::flush::{get_json, json_object, load_all};
 use super::{IndexFailure, Site};
 use crate::Stores;
 
@@ -102,21 +102,35 @@ pub(crate) fn journal_object(
     json_object(search_journal_key(search_seq), journal)
 }
 
-/// Applies `journal` to `shards`; the numbers of the shards it changed.
-fn fold(shards: &mut BTreeMap<u16, SearchShard>, journal: SearchJournal) -> BTreeSet<u16> {
-    let mut changed = BTreeSet::new();
-    for (id, document) in journal {
-        let number = search_shard_of(&id);
-        let shard = shards.entry(number).or_default();
-        let before = shard.get(&id);
-        if before == document.as_ref() {
+/// What a shard's folding applies, in the journals' order.
+type ShardChanges = Vec<(String, Option<SearchDocument>)>;
+
+/// The journals' changes grouped by shard, each shard's in journal order.
+fn by_shard(journals: Vec<SearchJournal>) -> BTreeMap<u16, ShardChanges> {
+    let mut shards: BTreeMap<u16, ShardChanges> = BTreeMap::new();
+    for journal in journals {
+        for (id, document) in journal {
+            shards
+                .entry(search_shard_of(&id))
+                .or_default()
+                .push((id, document));
+        }
+    }
+    shards
+}
+
+/// Applies `changes` to `shard`, in order; whether it changed.
+fn fold_shard(shard: &mut SearchShard, changes: ShardChanges) -> bool {
+    let mut changed = false;
+    for (id, document) in changes {
+        if shard.get(&id) == document.as_ref() {
             continue;
         }
         match document {
             Some(document) => shard.insert(id, document),
             None => shard.remove(&id),
         };
-        changed.insert(number);
+        changed = true;
     }
     changed
 }
@@ -215,29 +229,15 @@ pub(crate) async fn build_once(
             "search journals were not found; their changes are taken to be in the shards already"
         );
     }
-    // Only the shards the journals touch are read to fold; the rest go to
-    // the builder straight from the store, a few at a time.
-    let touched: BTreeSet<u16> = journals
-        .iter()
-        .flat_map(|journal| journal.keys().map(|id| search_shard_of(id)))
-        .collect();
-    let mut shards: BTreeMap<u16, SearchShard> =
-        load_all(archive, touched, |shard| search_shard_key(*shard)).await?;
-    let mut changed = BTreeSet::new();
-    for journal in journals {
-        changed.extend(fold(&mut shards, journal));
-    }
-    let folded = shard_objects(
-        shards
-            .iter()
-            .filter(|(number, _)| changed.contains(*number)),
-    )?;
-    put_all(archive, folded).await?;
+    // Each shard is folded as it is read on its way to the builder, so the
+    // indexer holds a few shards and the pending changes, never the site
+    // (after a burst, the journals touch every shard).
+    let changes = by_shard(journals);
     let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
     let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
     let (built, fed, uploaded) = tokio::join!(
         builder.build_into(feed, files),
-        feed_shards(archive, shards, sender),
+        feed_shards(archive, changes, sender),
         upload_files(&stores.site, &manifest, arriving, force),
     );
     // A store that failed mid-read or mid-upload is the cause (and is
@@ -258,23 +258,28 @@ pub(crate) async fn build_once(
 /// Shards read ahead of the builder: the indexer holds these, not the site.
 const SHARDS_IN_FLIGHT: usize = 8;
 
-/// Sends every shard's documents to `sender` in shard order: the folded
-/// ones from `folded`, the rest read from the archive; the documents sent.
-/// Finishes the feed only when every shard was sent, so that a failed read
-/// builds nothing.
+/// Sends every shard's documents to `sender` in shard order, each read
+/// from the archive and, where `changes` has some for it, folded and
+/// written back first; the documents sent. Finishes the feed only when
+/// every shard was sent, so that a failed read or write builds nothing.
+/// A shard folded and written before a failure is folded again, to the
+/// same result, by the next build: the manifest still names the older
+/// count, so the same journals are pending.
 async fn feed_shards(
     archive: &Store,
-    mut folded: BTreeMap<u16, SearchShard>,
+    mut changes: BTreeMap<u16, ShardChanges>,
     sender: gazette_search::FeedSender,
 ) -> Result<usize, IndexFailure> {
     let mut shards = stream::iter(0..SEARCH_SHARDS)
         .map(|number| {
-            let done = folded.remove(&number);
+            let pending = changes.remove(&number);
             async move {
-                match done {
-                    Some(shard) => Ok(shard),
-                    None => get_json::<SearchShard>(archive, &search_shard_key(number)).await,
+                let key = search_shard_key(number);
+                let mut shard: SearchShard = get_json(archive, &key).await?;
+                if pending.is_some_and(|pending| fold_shard(&mut shard, pending)) {
+                    archive.put(json_object(key, &shard)?).await?;
                 }
+                Ok::<_, IndexFailure>(shard)
             }
         })
         .buffered(SHARDS_IN_FLIGHT);

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use gazette_site::Placement;
 
 use super::*;
+use crate::index::flush::put_all;
 
 fn document(title: &str) -> SearchDocument {
     SearchDocument {
@@ -34,6 +35,18 @@ fn change(id: &str, revision: u64, title: Option<&str>) -> SearchChange {
         revision,
         document: title.map(document),
     }
+}
+
+/// Applies `journal` to `shards` as the builder does, one shard at a
+/// time; the numbers of the shards it changed.
+fn fold(shards: &mut BTreeMap<u16, SearchShard>, journal: SearchJournal) -> BTreeSet<u16> {
+    let mut changed = BTreeSet::new();
+    for (number, changes) in by_shard(vec![journal]) {
+        if fold_shard(shards.entry(number).or_default(), changes) {
+            changed.insert(number);
+        }
+    }
+    changed
 }
 
 #[test]
@@ -186,6 +199,35 @@ async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everyth
     // Current now: nothing to build.
     let again = build_once(&stores, &builder, Force::No).await;
     assert!(matches!(again, Ok(None)), "{again:?}");
+
+    // A withdrawal journaled next is folded into its shard on the way.
+    let withdrawal: SearchJournal = [("bai-3".to_owned(), None)].into();
+    let state = SiteState {
+        search_seq: 2,
+        ..SiteState::default()
+    };
+    let objects = vec![
+        journal_object(2, &withdrawal).unwrap_or_else(|e| panic!("{e}")),
+        json_object(SITE_STATE_KEY.to_owned(), &state).unwrap_or_else(|e| panic!("{e}")),
+    ];
+    put_all(&stores.archive, objects)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = build_once(&stores, &builder, Force::No).await;
+    let report = report.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.map(|r| r.documents), Some(11));
+    let shard: SearchShard = get_json(&stores.archive, &search_shard_key(search_shard_of("bai-3")))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!shard.contains_key("bai-3"));
+    let mut stored = 0;
+    for number in 0..SEARCH_SHARDS {
+        let shard: SearchShard = get_json(&stores.archive, &search_shard_key(number))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        stored += shard.len();
+    }
+    assert_eq!(stored, 11);
 }
 
 #[tokio::test]

@@ -62,15 +62,8 @@ impl Builder {
     /// The index of the documents `feed` brings, built where this builder
     /// builds, its files collected. An incomplete feed builds nothing.
     pub async fn build(&self, feed: Feed) -> Result<Built, SearchError> {
-        let (sender, mut receiver) = mpsc::channel(1);
-        let collecting = async move {
-            let mut files = Vec::new();
-            while let Some(file) = receiver.recv().await {
-                files.push(file);
-            }
-            files
-        };
-        let (cost, files) = tokio::join!(self.build_into(feed, sender), collecting);
+        let (sender, receiver) = mpsc::channel(1);
+        let (cost, files) = tokio::join!(self.build_into(feed, sender), collected(receiver));
         Ok(Built {
             files,
             child_peak_rss_bytes: cost?.child_peak_rss_bytes,
@@ -96,6 +89,15 @@ impl Builder {
             Self::Child { program, args } => build_in_child(program, args, feed, files).await,
         }
     }
+}
+
+/// Every file sent to `receiver`, until its senders are gone.
+async fn collected(mut receiver: mpsc::Receiver<SearchFile>) -> Vec<SearchFile> {
+    let mut files = Vec::new();
+    while let Some(file) = receiver.recv().await {
+        files.push(file);
+    }
+    files
 }
 
 async fn build_in_child(
@@ -306,15 +308,8 @@ mod tests {
     }
 
     async fn decode_files(input: &[u8]) -> Result<Vec<SearchFile>, SearchError> {
-        let (sender, mut receiver) = mpsc::channel(1);
-        let collecting = async move {
-            let mut files = Vec::new();
-            while let Some(file) = receiver.recv().await {
-                files.push(file);
-            }
-            files
-        };
-        let (read, files) = tokio::join!(read_files(input, sender), collecting);
+        let (sender, receiver) = mpsc::channel(1);
+        let (read, files) = tokio::join!(read_files(input, sender), collected(receiver));
         read.map(|()| files)
     }
 

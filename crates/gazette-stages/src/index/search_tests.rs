@@ -4,6 +4,11 @@ use std::collections::HashMap;
 
 use gazette_site::Placement;
 
+use gazette_search::{ENTRY_FILE, SEARCH_FOLDER, SearchFile};
+use gazette_store::Precondition;
+use sha2::Digest as _;
+
+use super::upload::Uploaded;
 use super::*;
 use crate::index::flush::put_all;
 
@@ -265,36 +270,51 @@ async fn a_shard_unreadable_mid_feed_builds_and_uploads_nothing() {
     assert_eq!(built_from(&stores.archive).await.ok(), Some(0));
 }
 
-#[tokio::test]
-async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (stores, _) = seeded_stores(dir.path(), 0).await;
-    let file = |path: &str| SearchFile {
-        path: path.to_owned(),
-        bytes: path.as_bytes().to_vec(),
-        immutable: path != ENTRY_FILE,
-    };
-    // The entry file first, then one that cannot be written.
-    let blocked = dir.path().join("site").join(SEARCH_FOLDER).join("fragment");
-    std::fs::create_dir_all(blocked.parent().unwrap_or(dir.path())).unwrap_or_default();
-    std::fs::write(&blocked, b"").unwrap_or_default();
+/// The entry file before the files it names: the order a builder may
+/// send them in, though Pagefind's own sends it last.
+const IN_ORDER: [&str; 3] = [
+    ENTRY_FILE,
+    "index/vi_1.pf_index",
+    "fragment/vi_2.pf_fragment",
+];
+
+/// [`upload_files`] of files named `paths` (each file's bytes its path),
+/// sent in that order until the uploader stops taking them.
+async fn upload(
+    stores: &Stores,
+    previous: &Manifest,
+    paths: &[&'static str],
+) -> Result<Uploaded, IndexFailure> {
     let (sender, arriving) = tokio::sync::mpsc::channel(1);
+    let paths = paths.to_vec();
     let sending = async move {
-        for path in [
-            ENTRY_FILE,
-            "index/vi_1.pf_index",
-            "fragment/vi_2.pf_fragment",
-        ] {
-            if sender.send(file(path)).await.is_err() {
+        for path in paths {
+            let file = SearchFile {
+                path: path.to_owned(),
+                bytes: path.as_bytes().to_vec(),
+                immutable: path != ENTRY_FILE,
+            };
+            if sender.send(file).await.is_err() {
                 return;
             }
         }
     };
-    let previous = Manifest::default();
     let (uploaded, ()) = tokio::join!(
-        upload_files(&stores.site, &previous, arriving, Force::No),
+        upload_files(&stores.site, previous, arriving, Force::No),
         sending
     );
+    uploaded
+}
+
+#[tokio::test]
+async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (stores, _) = seeded_stores(dir.path(), 0).await;
+    // The entry file first, then one that cannot be written.
+    let blocked = dir.path().join("site").join(SEARCH_FOLDER).join("fragment");
+    std::fs::create_dir_all(blocked.parent().unwrap_or(dir.path())).unwrap_or_default();
+    std::fs::write(&blocked, b"").unwrap_or_default();
+    let uploaded = upload(&stores, &Manifest::default(), &IN_ORDER).await;
     assert!(matches!(uploaded, Err(IndexFailure::Store(_))));
     assert!(!entry_path(dir.path()).exists());
 
@@ -309,20 +329,7 @@ async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in()
         .into(),
         ..Manifest::default()
     };
-    let (sender, arriving) = tokio::sync::mpsc::channel(1);
-    let sending = async move {
-        for path in [
-            ENTRY_FILE,
-            "index/vi_1.pf_index",
-            "fragment/vi_2.pf_fragment",
-        ] {
-            let _ = sender.send(file(path)).await;
-        }
-    };
-    let (uploaded, ()) = tokio::join!(
-        upload_files(&stores.site, &previous, arriving, Force::No),
-        sending
-    );
+    let uploaded = upload(&stores, &previous, &IN_ORDER).await;
     let uploaded = uploaded.unwrap_or_else(|e| panic!("{e}"));
     assert!(!entry_path(dir.path()).exists());
     assert!(uploaded.entry.is_some());
@@ -334,15 +341,8 @@ async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in()
     assert_eq!(report.files, 3);
 
     // A build that sent no entry file commits nothing.
-    let (sender, arriving) = tokio::sync::mpsc::channel(1);
-    let sending = async move {
-        let _ = sender.send(file("fragment/vi_3.pf_fragment")).await;
-    };
     let none = Manifest::default();
-    let (uploaded, ()) = tokio::join!(
-        upload_files(&stores.site, &none, arriving, Force::No),
-        sending
-    );
+    let uploaded = upload(&stores, &none, &["fragment/vi_3.pf_fragment"]).await;
     let uploaded = uploaded.unwrap_or_else(|e| panic!("{e}"));
     let committed = commit(&stores, none, uploaded, 2).await;
     assert!(committed.is_err());

@@ -13,8 +13,9 @@ use super::super::flush::json_object;
 use super::{Force, Manifest, SearchReport};
 use crate::Stores;
 
-/// Index files the indexer holds at once, arrived or being uploaded:
-/// its memory for a build no longer grows with the site.
+/// Index files being uploaded at once; as many more may wait for them in
+/// the channel from the builder. The indexer holds these, not the index,
+/// so its memory for a build does not grow with the site.
 pub(super) const FILES_IN_FLIGHT: usize = 8;
 
 /// The index's files as they arrived: their digests, what was uploaded,

@@ -161,15 +161,22 @@ fn entry_path(dir: &std::path::Path) -> std::path::PathBuf {
     dir.join("site").join(SEARCH_FOLDER).join(ENTRY_FILE)
 }
 
+/// Makes the site's `fragment/` folder a file, so no fragment can be
+/// written until it is removed; the file's path.
+fn block_fragments(dir: &std::path::Path) -> std::path::PathBuf {
+    let blocked = dir.join("site").join(SEARCH_FOLDER).join("fragment");
+    std::fs::create_dir_all(blocked.parent().unwrap_or(dir)).unwrap_or_default();
+    std::fs::write(&blocked, b"").unwrap_or_default();
+    blocked
+}
+
 #[tokio::test]
 async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everything() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (stores, _) = seeded_stores(dir.path(), 12).await;
     // The fragments cannot be written (their folder is a file); the
     // chunks before them can.
-    let fragments = dir.path().join("site").join(SEARCH_FOLDER).join("fragment");
-    std::fs::create_dir_all(fragments.parent().unwrap_or(dir.path())).unwrap_or_default();
-    std::fs::write(&fragments, b"").unwrap_or_default();
+    let fragments = block_fragments(dir.path());
     let builder = gazette_search::Builder::InProcess;
 
     let failed = build_once(&stores, &builder, Force::No).await;
@@ -311,9 +318,7 @@ async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in()
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (stores, _) = seeded_stores(dir.path(), 0).await;
     // The entry file first, then one that cannot be written.
-    let blocked = dir.path().join("site").join(SEARCH_FOLDER).join("fragment");
-    std::fs::create_dir_all(blocked.parent().unwrap_or(dir.path())).unwrap_or_default();
-    std::fs::write(&blocked, b"").unwrap_or_default();
+    let blocked = block_fragments(dir.path());
     let uploaded = upload(&stores, &Manifest::default(), &IN_ORDER).await;
     assert!(matches!(uploaded, Err(IndexFailure::Store(_))));
     assert!(!entry_path(dir.path()).exists());

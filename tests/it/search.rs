@@ -1,4 +1,4 @@
-//! Site search in headless Chromium against Garage's website endpoint: Vietnamese found with or without tone marks (đ too), nothing scheduled or withdrawn ever found (nor what a flush that died journaled), the page safe from what articles say, and the view count shown on an article.
+//! Site search in headless Chromium against Garage's website endpoint: Vietnamese found with or without tone marks (đ too), nothing scheduled or withdrawn ever found (nor what a flush that died journaled), the page safe from what articles say, the view count shown on an article, and a site with search switched off offering none.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -335,4 +335,57 @@ async fn the_index_built_in_a_child_process_is_the_one_built_in_process() {
             "{builder:?}: {built:?}"
         );
     }
+}
+
+/// A site too large for one index runs with `GAZETTE_SEARCH=off`: no
+/// search box in any header, no `/search/` (one left from before is taken
+/// down), and no journal for a builder that never comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_without_search_offers_none_and_journals_nothing() {
+    needs!(RabbitMq, Garage);
+    let mut env = TestEnv::start("no-search").await;
+    env.extra_env.extend([
+        ("GAZETTE_SEARCH".to_owned(), "off".to_owned()),
+        ("GAZETTE_SEARCH_INTERVAL".to_owned(), "1s".to_owned()),
+    ]);
+    let store = env.store().await;
+    let archive = env.archive().await;
+    let mut left_behind = ghost_journal(1);
+    left_behind.key = "search/index.html".to_owned();
+    store.put(left_behind).await.unwrap();
+
+    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    env.submit_and_wait(&[article(
+        "khong-tim",
+        "Phường Đông Ngạc không có ô tìm kiếm",
+        "(NTL) Trang không có tìm kiếm.",
+        "Nội dung bài.",
+    )]);
+    let text = |bytes: Option<Vec<u8>>| String::from_utf8(bytes.unwrap_or_default());
+    let front = eventually(|| async {
+        let front = text(store.get("thong-bao/index.html").await.unwrap()).unwrap();
+        match front.contains("không có ô tìm kiếm") {
+            true => Ok(front),
+            false => Err(format!("not on its front page yet: {front}")),
+        }
+    })
+    .await;
+    let page = text(
+        store
+            .get("thong-bao/phuong-dong-ngac-khong-co-o-tim-kiem.html")
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    for html in [&front, &page] {
+        assert!(!html.contains("role=\"search\""), "{html}");
+        assert!(!html.contains("/search/"), "{html}");
+    }
+    assert_eq!(store.get("search/index.html").await.unwrap(), None);
+    // The journal would have been written before the flush that listed it.
+    let journals = gazette_site::search_journal_key(0);
+    let journals = journals.trim_end_matches(|c: char| c != '/');
+    assert_eq!(archive.list(journals).await.unwrap(), Vec::<String>::new());
+    assert_eq!(store.list("pagefind/").await.unwrap(), Vec::<String>::new());
+    env.teardown().await;
 }

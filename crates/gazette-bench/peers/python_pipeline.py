@@ -216,6 +216,7 @@ def render(article):
         },
         "structured_data": structured,
         "nav": [],
+        "search": True,
         "category_name": category["name"],
         "category_href": f"/{category['slug']}/",
         "published_iso": published,

@@ -37,6 +37,8 @@ pub struct Chrome<'a> {
     pub structured_data: &'a str,
     /// The site's categories in the header, in the operator's order.
     pub nav: &'a [NavItem],
+    /// Whether the header offers the site's search (`GAZETTE_SEARCH`).
+    pub search: bool,
 }
 
 /// A category the operator lists in the header (`GAZETTE_SITE_SECTIONS`).

@@ -282,6 +282,7 @@ mod tests {
                 article_meta: None,
                 structured_data: "",
                 nav: &[],
+                search: true,
             },
             category_name: "Tin tức",
             category_href: "/tin-tuc/",

@@ -91,6 +91,9 @@ pub struct SiteSettings {
     /// The public base URL of Gazette's API, where article pages' view
     /// counter records visits and reads counts; `None` for no counter.
     pub views_api: Option<String>,
+    /// Whether the site has search: the header's search box, `/search/`
+    /// and the index the indexer builds for it.
+    pub search: bool,
 }
 
 /// The site's addresses structured data gives, when it has a public URL.
@@ -276,6 +279,7 @@ impl ArticlePages {
                 article_meta: Some(&article_meta),
                 structured_data: &structured_data,
                 nav: &nav,
+                search: self.site.search,
             },
             category_name: &article.category.name,
             category_href: &category_href,

@@ -45,6 +45,7 @@ fn pages_counting(public_url: Option<&str>, views_api: Option<&str>) -> ArticleP
                 },
             ],
             views_api: views_api.map(str::to_owned),
+            search: true,
         },
     )
 }

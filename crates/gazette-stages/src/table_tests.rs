@@ -94,6 +94,7 @@ async fn resources_for(needs: Needs, dir: &std::path::Path) -> Resources {
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             sections: Vec::new(),
             views_api: None,
+            search: true,
         },
         publish: PublishSettings::default(),
         index: IndexSettings::default(),

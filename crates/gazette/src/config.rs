@@ -133,8 +133,14 @@ impl Config {
                 "expected an IANA time zone such as Asia/Ho_Chi_Minh",
             )
         })?;
+        let search = match env.text("GAZETTE_SEARCH")?.as_str() {
+            "on" => true,
+            "off" => false,
+            other => return Err(env.invalid("GAZETTE_SEARCH", other, "expected on or off")),
+        };
         let mut site = SiteSettings {
             name: env.text("GAZETTE_SITE_NAME")?,
+            search,
             public_url: public_url.clone(),
             time_zone,
             sections: sections(&env)?,
@@ -369,6 +375,25 @@ pub(crate) mod tests {
         assert!(!err.contains("secret"), "{err}");
         assert!(config(&[("GAZETTE_NAMESPACE", "a b")]).is_err());
         assert!(config(&[("GAZETTE_TIMEZONE", "Mars/Olympus")]).is_err());
+    }
+
+    #[test]
+    fn search_is_on_unless_switched_off_by_its_exact_word() {
+        let search = |value: &str| config(&[("GAZETTE_SEARCH", value)]).map(|c| c.site.search);
+        assert!(config(&[]).is_ok_and(|c| c.site.search));
+        assert!(matches!(search("off"), Ok(false)));
+        assert!(matches!(search("on"), Ok(true)));
+        // Not a yes/no guess: a word it does not know is named back.
+        for wrong in ["OFF", "false", "0", "no"] {
+            let err = search(wrong)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.starts_with("GAZETTE_SEARCH=") && err.ends_with("expected on or off"),
+                "{wrong:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -59,6 +59,14 @@ impl Config {
                 format!("{:?}", self.index.most_read_refresh),
             ),
             (
+                "search",
+                match self.site.search {
+                    true => "on",
+                    false => "off",
+                }
+                .to_owned(),
+            ),
+            (
                 "search_interval",
                 format!("{:?}", self.index.search_interval),
             ),

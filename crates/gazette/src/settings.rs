@@ -74,7 +74,7 @@ impl Setting {
     }
 }
 
-pub const SETTINGS: [Setting; 35] = [
+pub const SETTINGS: [Setting; 36] = [
     Setting {
         var: "GAZETTE_AMQP_URL",
         kind: Kind::Text("amqp://guest:guest@127.0.0.1:5672/%2f"),
@@ -130,6 +130,12 @@ pub const SETTINGS: [Setting; 35] = [
         kind: Kind::Duration("60s"),
         secret: false,
         doc: "how often the indexer redraws the home page's \"most read\" block from the view counts",
+    },
+    Setting {
+        var: "GAZETTE_SEARCH",
+        kind: Kind::Text("on"),
+        secret: false,
+        doc: "`on` or `off`: whether the site has search (the header's search box, `/search/` and its index); off for a site whose one index would not fit in the indexer's memory (docs/capacity.md). Switching it back on takes `gazette rebuild`",
     },
     Setting {
         var: "GAZETTE_SEARCH_INTERVAL",

@@ -43,6 +43,7 @@ fn main() -> anyhow::Result<()> {
                 time_zone: chrono_tz::Asia::Ho_Chi_Minh,
                 sections: Vec::new(),
                 views_api: None,
+                search: true,
             },
             schemas.clone(),
             registry.clone(),

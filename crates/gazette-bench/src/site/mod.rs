@@ -381,15 +381,18 @@ pub fn markdown(report: &SiteReport, command: &str) -> String {
          | article | place in its category | opens a page | objects written (the indexer's count) | files changed on disk | bytes written |\n|---|---|---|---|---|---|\n\
          {rows}\n\
          The site was built by `gazette rebuild`; then `gazette worker index` indexed one \
-         `article.published` at a time. The count does not depend on the site's size: an \
+         `article.published` at a time, both with `GAZETTE_SEARCH=off`: one Pagefind index \
+         of this many articles would not fit in this machine's memory (about 400 KB an \
+         article while it is built; docs/capacity.md). The count does not depend on the \
+         site's size: an \
          article lands on its category's newest page (pages count from the oldest), and the \
          rest is a fixed set: the category's front page and two feeds, the home page and two \
          site feeds, the sitemap (past 50,000 URLs its shard and the index), and the state \
-         (the page's, the shard's, the site's, and the flush's search journal, which holds \
-         only the text of the articles it flushed); the article's record is a row of the \
-         registry, not a file. The search builder \
-         folds the journals into the search documents and rebuilds the search index at most \
-         once per `GAZETTE_SEARCH_INTERVAL`, apart from the flush. Every 20th article in a \
+         (the page's, the shard's and the site's); the article's record is a row of the \
+         registry, not a file. A site with search writes one object more per flush, its \
+         search journal, which holds only the text of the articles it flushed; the search \
+         builder folds the journals into the search documents and rebuilds the search index \
+         at most once per `GAZETTE_SEARCH_INTERVAL`, apart from the flush. Every 20th article in a \
          category opens a new page and rewrites the page before it too. Files changed are \
          counted on disk independently of the indexer. Bytes grow with the sitemap shard \
          (up to 50,000 URLs) and its state.\n",

@@ -165,7 +165,11 @@ pub(crate) async fn flush(
     let writing = std::time::Instant::now();
     metrics::histogram!("gazette_index_flush_seconds", "part" => "read")
         .record((writing - reading).as_secs_f64());
-    let journal = search::journal_of(search_changes, &index.records);
+    // A site without search journals nothing: no builder would fold it.
+    let journal = match outputs.site.search {
+        true => search::journal_of(search_changes, &index.records),
+        false => SearchJournal::new(),
+    };
     let search_changed = !journal.is_empty();
     if search_changed {
         index.site.search_seq += 1;

@@ -28,7 +28,7 @@ use crate::wire::{MalformedEvent, parse_body, read_announcement};
 use crate::{SiteSettings, Stores, decode_event, revision_key};
 use batch::Batcher;
 pub use flush::FlushReport;
-pub(crate) use flush::{SiteIndex, put_all, write};
+pub(crate) use flush::{SiteIndex, write};
 pub(crate) use outputs::Outputs;
 pub use rebuild::{
     RebuildError, RebuildOptions, RebuildProgress, RebuildReport, SearchIndex, WhenEmpty, rebuild,
@@ -270,15 +270,17 @@ impl IndexStage {
             flushed: tokio::sync::watch::Sender::new(None),
             searched: tokio::sync::watch::Sender::new(0),
         });
-        put_all(&site.stores.site, site.outputs().fixed_pages()?).await?;
+        site_files::write_fixed_pages(&site.stores.site, &site.outputs()).await?;
         start_news_timer(Arc::downgrade(&site), site.flushed.subscribe());
         most_read::start_timer(Arc::downgrade(&site), registry, index.most_read_refresh);
-        search::start_builder(
-            Arc::downgrade(&site),
-            index.search_interval,
-            index.search_builder,
-            site.searched.subscribe(),
-        );
+        if site.settings.search {
+            search::start_builder(
+                Arc::downgrade(&site),
+                index.search_interval,
+                index.search_builder,
+                site.searched.subscribe(),
+            );
+        }
         let flusher = Arc::clone(&site);
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);

@@ -166,6 +166,7 @@ impl Outputs<'_> {
             article_meta: None,
             structured_data: page.structured_data,
             nav: page.nav,
+            search: self.site.search,
         }
     }
 
@@ -379,16 +380,16 @@ impl Outputs<'_> {
         Ok(object("index.html".to_owned(), html, PAGE_CONTENT_TYPE))
     }
 
-    /// The 404 page, the search page, `robots.txt`, the web app manifest and the theme's
-    /// static files: written when the indexer starts and by every rebuild,
-    /// so a theme or site-name change reaches the store.
+    /// The 404 page, the search page (when the site has search),
+    /// `robots.txt`, the web app manifest and the theme's static files:
+    /// written when the indexer starts and by every rebuild, so a theme or
+    /// site-name change reaches the store. [`Outputs::retired_pages`] are
+    /// deleted beside them.
     pub(crate) fn fixed_pages(&self) -> Result<Vec<PutObject>, RenderError> {
-        let mut objects = vec![
-            self.not_found()?,
-            self.search_page()?,
-            self.robots_txt(),
-            self.manifest(),
-        ];
+        let mut objects = vec![self.not_found()?, self.robots_txt(), self.manifest()];
+        if self.site.search {
+            objects.push(self.search_page()?);
+        }
         for asset in self.renderer.assets() {
             objects.push(PutObject {
                 key: asset.path.to_owned(),

@@ -26,7 +26,7 @@ use tracing::info;
 
 use super::outputs::Outputs;
 use super::search::{self, SearchReport};
-use super::{IndexFailure, SiteIndex, base_url, put_all, write};
+use super::{IndexFailure, SiteIndex, base_url, write};
 use crate::pages::{PAGE_CONTENT_TYPE, location_of, revision_metadata, sha256_hex};
 use crate::render::ArticlePages;
 use crate::{SiteSettings, Stores, revision_key};
@@ -95,7 +95,8 @@ pub struct RebuildOptions {
 /// Whether the rebuild builds the search index itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchIndex {
-    /// Build it before the rebuild ends.
+    /// Build it before the rebuild ends, unless the site has no search
+    /// (`SiteSettings::search`).
     Build,
     /// Leave it to the indexer's search builder, which finds it behind
     /// the rebuilt site state and builds it when it starts or next flushes.
@@ -238,9 +239,7 @@ pub async fn rebuild(
         site: &site,
         base_url: &base,
     };
-    let fixed = outputs.fixed_pages().map_err(IndexFailure::from)?;
-    let fixed_count = fixed.len();
-    put_all(&stores.site, fixed).await?;
+    let fixed_count = super::site_files::write_fixed_pages(&stores.site, &outputs).await?;
     let derived = write(stores, registry, &outputs, &mut index, &dirty).await?;
     // One count for the log and the summary: they had disagreed, the log
     // leaving out the 404 page and the theme's assets.
@@ -254,14 +253,14 @@ pub async fn rebuild(
     remove_orphan_tags(stores, &index).await?;
     let searching = std::time::Instant::now();
     let search = match options.search {
-        SearchIndex::Build => search::build_once(
+        SearchIndex::Build if site.search => search::build_once(
             stores,
             &gazette_search::Builder::InProcess,
             search::Force::Yes,
         )
         .await?
         .unwrap_or_default(),
-        SearchIndex::Leave => SearchReport::default(),
+        SearchIndex::Build | SearchIndex::Leave => SearchReport::default(),
     };
     info!(
         documents = search.documents,

@@ -2,8 +2,10 @@
 
 use gazette_render::{Chrome, MANIFEST_ICONS, NotFoundPage, RenderError, SearchPage};
 use gazette_site::{NEWS_SITEMAP_KEY, SITEMAP_KEY};
-use gazette_store::PutObject;
+use gazette_store::{PutObject, Store};
 
+use super::IndexFailure;
+use super::flush::put_all;
 use super::outputs::{Outputs, PageFacts, SITE_LANGUAGE, object};
 use crate::pages::PAGE_CONTENT_TYPE;
 
@@ -16,6 +18,20 @@ const TEXT_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 const MANIFEST_CONTENT_TYPE: &str = "application/manifest+json";
 const ROBOTS_KEY: &str = "robots.txt";
 const MANIFEST_KEY: &str = "manifest.webmanifest";
+
+/// Writes the fixed pages and deletes the retired ones; how many were written.
+pub(crate) async fn write_fixed_pages(
+    store: &Store,
+    outputs: &Outputs<'_>,
+) -> Result<usize, IndexFailure> {
+    let fixed = outputs.fixed_pages()?;
+    let written = fixed.len();
+    put_all(store, fixed).await?;
+    for key in outputs.retired_pages() {
+        store.delete(key).await?;
+    }
+    Ok(written)
+}
 
 impl Outputs<'_> {
     /// What the website endpoint answers for a missing or withdrawn page.
@@ -31,6 +47,16 @@ impl Outputs<'_> {
         self.unlisted_page(SEARCH_PAGE_KEY, "Tìm kiếm", |chrome| {
             self.renderer.render_search(&SearchPage { chrome })
         })
+    }
+
+    /// Fixed pages this site no longer has: the search page of a site
+    /// whose search was switched off, so that no reader is sent to an
+    /// index no one updates.
+    pub(crate) fn retired_pages(&self) -> Vec<&'static str> {
+        match self.site.search {
+            true => Vec::new(),
+            false => vec![SEARCH_PAGE_KEY],
+        }
     }
 
     /// A page of the site's own that search engines leave out: no

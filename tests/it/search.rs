@@ -350,9 +350,18 @@ async fn a_site_without_search_offers_none_and_journals_nothing() {
     ]);
     let store = env.store().await;
     let archive = env.archive().await;
-    let mut left_behind = ghost_journal(1);
-    left_behind.key = "search/index.html".to_owned();
-    store.put(left_behind).await.unwrap();
+    // A search page from when the site had search.
+    store
+        .put(gazette_store::PutObject {
+            key: "search/index.html".to_owned(),
+            body: "<!DOCTYPE html><title>Tìm kiếm</title>".into(),
+            content_type: "text/html; charset=utf-8",
+            cache_control: "no-cache",
+            metadata: Default::default(),
+            precondition: gazette_store::Precondition::None,
+        })
+        .await
+        .unwrap();
 
     let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
     env.submit_and_wait(&[article(

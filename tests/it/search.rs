@@ -338,8 +338,9 @@ async fn the_index_built_in_a_child_process_is_the_one_built_in_process() {
 }
 
 /// A site too large for one index runs with `GAZETTE_SEARCH=off`: no
-/// search box in any header, no `/search/` (one left from before is taken
-/// down), and no journal for a builder that never comes.
+/// search box in any header, no `/search/` and no index (what was left
+/// from before is taken down, the index's manifest with it), no journal
+/// for a builder that never comes, and a rebuild writes no search state.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_site_without_search_offers_none_and_journals_nothing() {
     needs!(RabbitMq, Garage);
@@ -350,20 +351,32 @@ async fn a_site_without_search_offers_none_and_journals_nothing() {
     ]);
     let store = env.store().await;
     let archive = env.archive().await;
-    // A search page from when the site had search.
-    store
-        .put(gazette_store::PutObject {
-            key: "search/index.html".to_owned(),
-            body: "<!DOCTYPE html><title>Tìm kiếm</title>".into(),
-            content_type: "text/html; charset=utf-8",
-            cache_control: "no-cache",
-            metadata: Default::default(),
-            precondition: gazette_store::Precondition::None,
-        })
+    // A search page, an index and its manifest from when the site had search.
+    let planted = |key: &str, body: &str| gazette_store::PutObject {
+        key: key.to_owned(),
+        body: body.to_owned().into(),
+        content_type: "text/html; charset=utf-8",
+        cache_control: "no-cache",
+        metadata: Default::default(),
+        precondition: gazette_store::Precondition::None,
+    };
+    for (key, body) in [
+        (
+            "search/index.html",
+            "<!DOCTYPE html><title>Tìm kiếm</title>",
+        ),
+        ("pagefind/pagefind-entry.json", "{}"),
+        ("pagefind/fragment/vi_0a1b2c.pf_fragment", "Hà Nội"),
+    ] {
+        store.put(planted(key, body)).await.unwrap();
+    }
+    let manifest = r#"{"built_from":1,"files":{"pagefind-entry.json":"00"},"retired":[]}"#;
+    archive
+        .put(planted(gazette_site::SEARCH_MANIFEST_KEY, manifest))
         .await
         .unwrap();
 
-    let _up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
+    let mut up = Worker::spawn(&["up"], &env.env(), &env.garage.dir.path().join("up.log"));
     env.submit_and_wait(&[article(
         "khong-tim",
         "Phường Đông Ngạc không có ô tìm kiếm",
@@ -396,5 +409,26 @@ async fn a_site_without_search_offers_none_and_journals_nothing() {
     let journals = journals.trim_end_matches(|c: char| c != '/');
     assert_eq!(archive.list(journals).await.unwrap(), Vec::<String>::new());
     assert_eq!(store.list("pagefind/").await.unwrap(), Vec::<String>::new());
+    assert_eq!(
+        archive
+            .get(gazette_site::SEARCH_MANIFEST_KEY)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // A running indexer refuses the rebuild: stopped, as an operator would.
+    up.terminate();
+    let (ok, stdout, stderr) = env.run_gazette(&["rebuild"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("rebuilt 1 articles"), "{stdout}");
+    let shards = gazette_site::search_shard_key(0);
+    let shards = shards.trim_end_matches(|c: char| c != '/');
+    assert_eq!(archive.list(shards).await.unwrap(), Vec::<String>::new());
+    assert_eq!(store.list("pagefind/").await.unwrap(), Vec::<String>::new());
+    assert_eq!(store.get("search/index.html").await.unwrap(), None);
+    let rebuilt = text(store.get("thong-bao/index.html").await.unwrap()).unwrap();
+    assert!(rebuilt.contains("không có ô tìm kiếm"), "{rebuilt}");
+    assert!(!rebuilt.contains("role=\"search\""), "{rebuilt}");
     env.teardown().await;
 }

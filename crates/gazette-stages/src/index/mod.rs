@@ -270,7 +270,7 @@ impl IndexStage {
             flushed: tokio::sync::watch::Sender::new(None),
             searched: tokio::sync::watch::Sender::new(0),
         });
-        site_files::write_fixed_pages(&site.stores.site, &site.outputs()).await?;
+        site_files::write_fixed_pages(&site.stores, &site.outputs()).await?;
         start_news_timer(Arc::downgrade(&site), site.flushed.subscribe());
         most_read::start_timer(Arc::downgrade(&site), registry, index.most_read_refresh);
         if site.settings.search {

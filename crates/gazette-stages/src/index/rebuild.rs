@@ -189,13 +189,18 @@ pub async fn rebuild(
         entries.extend(part);
     }
     progress(RebuildProgress::Indexing);
-    let documents = entries
-        .iter_mut()
-        .map(|(entry, body_html)| {
-            let document = search::document_of(entry, std::mem::take(body_html), site.time_zone);
-            (entry.article_id.clone(), document)
-        })
-        .collect();
+    // A site without search keeps no documents: nothing would fold or read them.
+    let documents: Vec<_> = match site.search {
+        true => entries
+            .iter_mut()
+            .map(|(entry, body_html)| {
+                let body_html = std::mem::take(body_html);
+                let document = search::document_of(entry, body_html, site.time_zone);
+                (entry.article_id.clone(), document)
+            })
+            .collect(),
+        false => Vec::new(),
+    };
     let entries: Vec<Entry> = entries.into_iter().map(|(entry, _)| entry).collect();
     info!(
         articles = entries.len(),
@@ -226,20 +231,22 @@ pub async fn rebuild(
         &index.pages,
     );
     index.most_read_changed = true;
-    // Every shard, so that none keeps an article the registry no longer lists.
-    index.search_shards = search::all_shards(documents);
-    // Past whatever the index was last built from, so that an index the
-    // rebuild leaves is seen to be behind. The shards above are complete,
-    // so the journal of that count is empty: it replaces any a flush
-    // before the rebuild left there, which no builder may fold over them.
-    index.site.search_seq = search::built_from(&stores.archive).await? + 1;
-    index.search_journal = Some(search::SearchJournal::new());
+    if site.search {
+        // Every shard, so that none keeps an article the registry no longer lists.
+        index.search_shards = search::all_shards(documents);
+        // Past whatever the index was last built from, so that an index the
+        // rebuild leaves is seen to be behind. The shards above are complete,
+        // so the journal of that count is empty: it replaces any a flush
+        // before the rebuild left there, which no builder may fold over them.
+        index.site.search_seq = search::built_from(&stores.archive).await? + 1;
+        index.search_journal = Some(search::SearchJournal::new());
+    }
     let outputs = Outputs {
         renderer: &renderer,
         site: &site,
         base_url: &base,
     };
-    let fixed_count = super::site_files::write_fixed_pages(&stores.site, &outputs).await?;
+    let fixed_count = super::site_files::write_fixed_pages(stores, &outputs).await?;
     let derived = write(stores, registry, &outputs, &mut index, &dirty).await?;
     // One count for the log and the summary: they had disagreed, the log
     // leaving out the 404 page and the theme's assets.

@@ -362,6 +362,7 @@ pub(super) fn start_builder(
 
 #[path = "search_upload.rs"]
 mod upload;
+pub(crate) use upload::remove_index;
 use upload::{FILES_IN_FLIGHT, commit, upload_files};
 
 #[cfg(test)]

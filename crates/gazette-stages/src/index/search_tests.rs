@@ -353,3 +353,30 @@ async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in()
     assert!(committed.is_err());
     assert_eq!(built_from(&stores.archive).await.ok(), Some(1));
 }
+
+/// Switched off: the public index and its manifest go, so nothing links to
+/// an index no one updates, and a builder switched on again builds anew
+/// rather than taking the deleted files for current.
+#[tokio::test]
+async fn a_removed_index_leaves_no_file_and_is_built_again_when_search_returns() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (stores, _) = seeded_stores(dir.path(), 5).await;
+    let builder = gazette_search::Builder::InProcess;
+    let built = build_once(&stores, &builder, Force::No).await;
+    assert!(built.is_ok_and(|report| report.is_some()));
+    let listed = stores.site.list(SEARCH_FOLDER).await;
+    assert!(listed.is_ok_and(|files| files.iter().any(|f| f.ends_with(ENTRY_FILE))));
+
+    for _ in 0..2 {
+        remove_index(&stores)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listed = stores.site.list(SEARCH_FOLDER).await;
+        assert_eq!(listed.ok(), Some(Vec::new()));
+        assert_eq!(built_from(&stores.archive).await.ok(), Some(0));
+    }
+
+    let again = build_once(&stores, &builder, Force::No).await;
+    assert_eq!(again.ok().flatten().map(|r| r.documents), Some(5));
+    assert!(entry_path(dir.path()).exists());
+}

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use gazette_search::{ENTRY_FILE, SEARCH_FOLDER, SearchFile};
 use gazette_site::SEARCH_MANIFEST_KEY;
 use gazette_store::{Precondition, PutObject, Store};
@@ -126,6 +126,33 @@ pub(super) async fn commit(
         .put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &next)?)
         .await?;
     Ok(uploaded.report)
+}
+
+/// Takes the public index of a site whose search was switched off out of
+/// the site: every file under [`SEARCH_FOLDER`], the entry file first so
+/// that no reader starts a query on a half-deleted index, then the
+/// manifest, so that a builder switched on again builds afresh rather than
+/// taking the deleted files for current. Idempotent: a start that dies
+/// midway leaves the rest to the next.
+pub(crate) async fn remove_index(stores: &Stores) -> Result<(), IndexFailure> {
+    let entry = format!("{SEARCH_FOLDER}{ENTRY_FILE}");
+    let (entries, files): (Vec<String>, Vec<String>) = stores
+        .site
+        .list(SEARCH_FOLDER)
+        .await?
+        .into_iter()
+        .partition(|key| *key == entry);
+    for key in entries {
+        stores.site.delete(&key).await?;
+    }
+    let site = &stores.site;
+    futures_util::stream::iter(files)
+        .map(|key| async move { site.delete(&key).await })
+        .buffer_unordered(FILES_IN_FLIGHT)
+        .try_collect::<Vec<()>>()
+        .await?;
+    stores.archive.delete(SEARCH_MANIFEST_KEY).await?;
+    Ok(())
 }
 
 fn search_object(file: SearchFile) -> PutObject {

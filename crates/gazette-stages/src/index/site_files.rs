@@ -2,11 +2,12 @@
 
 use gazette_render::{Chrome, MANIFEST_ICONS, NotFoundPage, RenderError, SearchPage};
 use gazette_site::{NEWS_SITEMAP_KEY, SITEMAP_KEY};
-use gazette_store::{PutObject, Store};
+use gazette_store::PutObject;
 
 use super::IndexFailure;
 use super::flush::put_all;
 use super::outputs::{Outputs, PageFacts, SITE_LANGUAGE, object};
+use crate::Stores;
 use crate::pages::PAGE_CONTENT_TYPE;
 
 /// What the website endpoint answers for a missing page.
@@ -19,16 +20,20 @@ const MANIFEST_CONTENT_TYPE: &str = "application/manifest+json";
 const ROBOTS_KEY: &str = "robots.txt";
 const MANIFEST_KEY: &str = "manifest.webmanifest";
 
-/// Writes the fixed pages and deletes the retired ones; how many were written.
+/// Writes the fixed pages and deletes the retired ones, with the public
+/// search index when search is off; how many were written.
 pub(crate) async fn write_fixed_pages(
-    store: &Store,
+    stores: &Stores,
     outputs: &Outputs<'_>,
 ) -> Result<usize, IndexFailure> {
     let fixed = outputs.fixed_pages()?;
     let written = fixed.len();
-    put_all(store, fixed).await?;
+    put_all(&stores.site, fixed).await?;
     for key in outputs.retired_pages() {
-        store.delete(key).await?;
+        stores.site.delete(key).await?;
+    }
+    if !outputs.site.search {
+        super::search::remove_index(stores).await?;
     }
     Ok(written)
 }

@@ -27,6 +27,16 @@ pub(crate) async fn every_case(db: &Registry) {
         db.set_images("img-a", &ids(&["shared"])).await.unwrap(),
         ids(&[])
     );
+    // The same pictures in another order, one twice: still nothing changes.
+    assert_eq!(
+        db.set_images("img-b", &ids(&["only-b", "shared", "only-b"]))
+            .await
+            .unwrap(),
+        ids(&[])
+    );
+    assert!(db.image_in_use("only-b").await.unwrap());
+    // An article that never showed one, with none: nothing to record.
+    assert_eq!(db.set_images("img-none", &[]).await.unwrap(), ids(&[]));
     // Withdrawing a: the shared picture is still b's.
     assert_eq!(db.set_images("img-a", &[]).await.unwrap(), ids(&[]));
     assert!(db.image_in_use("shared").await.unwrap());

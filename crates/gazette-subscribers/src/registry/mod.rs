@@ -2,7 +2,7 @@
 //!
 //! Invariants, each kept by the database rather than by the stores:
 //! - **Revision order.** Every change to an article happens in one
-//!   transaction that first locks the article's row (a no-op `UPDATE`, which
+//!   transaction that first locks the article's row (a no-op update, which
 //!   PostgreSQL row-locks and SQLite turns into its write lock), then reads
 //!   it and decides. A revision lower than or equal to the newest never
 //!   becomes the newest; a withdrawn revision never becomes live again.
@@ -13,7 +13,7 @@
 //!   had before is a `redirect` to that one, and is re-pointed whenever
 //!   the page moves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 mod images;
 mod index_records;
@@ -22,8 +22,8 @@ mod schedule;
 mod views;
 
 use self::rows::{
-    ARTICLE_COLUMNS, article_from_row, column, lock_article, read_article, record_and_lock,
-    redirect_keys, to_i64, to_u64,
+    ARTICLE_COLUMNS, article_from_row, column, lock_article, read_article, record_and_lock, to_i64,
+    to_u64,
 };
 pub use self::rows::{ArticleState, Withdrawn};
 pub use self::schedule::{Hold, ScheduledRevision, Takedown};
@@ -179,13 +179,19 @@ impl Registry {
                 redirects: current.redirects,
             });
         }
-        let owner: Option<String> =
-            sqlx::query_scalar("SELECT article_id FROM page_keys WHERE page_key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(failed("reading a page key's owner"))?;
-        if owner.as_deref() != Some(article_id) {
+        // The key becomes the page and the article's other page becomes a
+        // redirect, in one statement that also tells whether the article
+        // owns the key: no row for it, and the transaction is dropped.
+        let changed: Vec<String> = sqlx::query_scalar(
+            "UPDATE page_keys SET state = CASE WHEN page_key = $2 THEN 'page' ELSE 'redirect' END \
+             WHERE article_id = $1 AND (page_key = $2 OR state = 'page') RETURNING page_key",
+        )
+        .bind(article_id)
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(failed("making a key the page"))?;
+        if !changed.iter().any(|changed| changed == key) {
             return Ok(Advance::NotOwner {
                 key: key.to_owned(),
             });
@@ -208,24 +214,18 @@ impl Registry {
         .execute(&mut *tx)
         .await
         .map_err(failed("advancing an article"))?;
-        let moved = sqlx::query(
-            "UPDATE page_keys SET state = 'redirect' \
-             WHERE article_id = $1 AND state = 'page' AND page_key <> $2",
-        )
-        .bind(article_id)
-        .bind(key)
-        .execute(&mut *tx)
-        .await
-        .map_err(failed("turning an old key into a redirect"))?
-        .rows_affected()
-            > 0;
-        sqlx::query("UPDATE page_keys SET state = 'page' WHERE page_key = $1")
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map_err(failed("making a key the page"))?;
         supersede_schedule(&mut tx, article_id, revision).await?;
-        let redirects = redirect_keys(&mut tx, article_id).await?;
+        // The redirects were read under the article's lock, and only an
+        // advance, under that lock, changes a key's state: the statement
+        // above is all that changed since, so no second read is needed.
+        let moved = changed.iter().any(|changed| changed != key);
+        let redirects: BTreeSet<String> = current
+            .redirects
+            .into_iter()
+            .chain(changed)
+            .filter(|redirect| redirect != key)
+            .collect();
+        let redirects: Vec<String> = redirects.into_iter().collect();
         tx.commit().await.map_err(failed("committing an advance"))?;
         Ok(Advance::Newest {
             first: live_since == revision,

@@ -53,26 +53,30 @@ pub(super) async fn lock_article(
 /// Records the article if it is new (revision 0), locks its row until the
 /// transaction ends, and reads it: how every change to an article starts.
 /// A write first, so SQLite takes its write lock here, not halfway through.
+///
+/// One statement for all three (an upsert whose no-op update row-locks on
+/// PostgreSQL, returning the row): SQLite's write lock is held from here to
+/// the commit, and every round trip under it is one more wait for the other
+/// processes' writers. The three statements it replaced took a quarter of
+/// an advance's round trips.
 pub(super) async fn record_and_lock(
     connection: &mut sqlx::AnyConnection,
     article_id: &str,
 ) -> Result<ArticleState, DatabaseError> {
-    sqlx::query(
+    let row = sqlx::query(&format!(
         "INSERT INTO articles (article_id, revision, live_since, updated_at) \
-         VALUES ($1, 0, 0, $2) ON CONFLICT (article_id) DO NOTHING",
-    )
+         VALUES ($1, 0, 0, $2) \
+         ON CONFLICT (article_id) DO UPDATE SET updated_at = articles.updated_at \
+         RETURNING {ARTICLE_COLUMNS}"
+    ))
     .bind(article_id)
     .bind(crate::tokens::now())
-    .execute(&mut *connection)
+    .fetch_one(&mut *connection)
     .await
-    .map_err(DatabaseError::query("recording an article"))?;
-    lock_article(connection, article_id).await?;
-    read_article(connection, article_id)
-        .await?
-        .ok_or_else(|| DatabaseError::Query {
-            doing: "reading an article just recorded",
-            detail: format!("{article_id} is missing"),
-        })
+    .map_err(DatabaseError::query("recording and locking an article"))?;
+    let mut state = article_from_row(&row)?;
+    state.redirects = redirect_keys(connection, article_id).await?;
+    Ok(state)
 }
 
 pub(super) async fn read_article(
@@ -92,7 +96,7 @@ pub(super) async fn read_article(
     Ok(Some(state))
 }
 
-pub(super) async fn redirect_keys(
+async fn redirect_keys(
     connection: &mut sqlx::AnyConnection,
     article_id: &str,
 ) -> Result<Vec<String>, DatabaseError> {

@@ -190,17 +190,16 @@ pub async fn rebuild(
     }
     progress(RebuildProgress::Indexing);
     // A site without search keeps no documents: nothing would fold or read them.
-    let documents: Vec<_> = match site.search {
-        true => entries
+    let documents = site.search.then(|| {
+        entries
             .iter_mut()
             .map(|(entry, body_html)| {
                 let body_html = std::mem::take(body_html);
                 let document = search::document_of(entry, body_html, site.time_zone);
                 (entry.article_id.clone(), document)
             })
-            .collect(),
-        false => Vec::new(),
-    };
+            .collect::<Vec<_>>()
+    });
     let entries: Vec<Entry> = entries.into_iter().map(|(entry, _)| entry).collect();
     info!(
         articles = entries.len(),
@@ -231,7 +230,7 @@ pub async fn rebuild(
         &index.pages,
     );
     index.most_read_changed = true;
-    if site.search {
+    if let Some(documents) = documents {
         // Every shard, so that none keeps an article the registry no longer lists.
         index.search_shards = search::all_shards(documents);
         // Past whatever the index was last built from, so that an index the

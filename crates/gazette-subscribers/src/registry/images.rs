@@ -3,6 +3,9 @@
 use super::Registry;
 use crate::DatabaseError;
 
+/// The pictures an article's live page shows.
+const PICTURES_SHOWN: &str = "SELECT image_id FROM article_images WHERE article_id = $1";
+
 impl Registry {
     /// Records that `article_id`'s live page shows exactly `image_ids`
     /// (none for a withdrawal), in one transaction. Returns the pictures
@@ -18,12 +21,11 @@ impl Registry {
         // articles none): a transaction that would change nothing is the
         // same as this read, and leaves the one writer connection to those
         // that write.
-        let mut shown: Vec<String> =
-            sqlx::query_scalar("SELECT image_id FROM article_images WHERE article_id = $1")
-                .bind(article_id)
-                .fetch_all(&self.pools.pool)
-                .await
-                .map_err(failed("reading an article's pictures"))?;
+        let mut shown: Vec<String> = sqlx::query_scalar(PICTURES_SHOWN)
+            .bind(article_id)
+            .fetch_all(&self.pools.pool)
+            .await
+            .map_err(failed("reading an article's pictures"))?;
         shown.sort();
         let mut wanted = image_ids.to_vec();
         wanted.sort();
@@ -37,12 +39,11 @@ impl Registry {
             .begin()
             .await
             .map_err(failed("starting a transaction"))?;
-        let before: Vec<String> =
-            sqlx::query_scalar("SELECT image_id FROM article_images WHERE article_id = $1")
-                .bind(article_id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(failed("reading an article's pictures"))?;
+        let before: Vec<String> = sqlx::query_scalar(PICTURES_SHOWN)
+            .bind(article_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(failed("reading an article's pictures"))?;
         let dropped: Vec<String> = before
             .into_iter()
             .filter(|id| !image_ids.contains(id))

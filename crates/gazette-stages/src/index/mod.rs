@@ -13,6 +13,7 @@ mod rebuild;
 mod records;
 mod search;
 mod site_files;
+mod turns;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub use rebuild::{
 };
 use search::SearchChange;
 pub use search::SearchReport;
+use turns::StoreTurns;
 
 /// One change to the listings, and what it means for search.
 pub(crate) type Indexed = (Change, SearchChange);
@@ -64,6 +66,8 @@ pub enum IndexFailure {
     Search(#[from] gazette_search::SearchError),
     #[error("the index flusher stopped")]
     FlusherGone,
+    #[error("a request of the search build stopped: {0}")]
+    BuildRequest(#[from] tokio::task::JoinError),
     /// The shared outcome of the batch this message was flushed in.
     #[error("{0}")]
     Batch(Arc<IndexFailure>),
@@ -73,7 +77,9 @@ impl Failure for IndexFailure {
     fn disposition(&self) -> Disposition {
         match self {
             Self::Store(e) if e.is_transient() => Disposition::Retry,
-            Self::FlusherGone | Self::Registry(_) | Self::Search(_) => Disposition::Retry,
+            Self::FlusherGone | Self::BuildRequest(_) | Self::Registry(_) | Self::Search(_) => {
+                Disposition::Retry
+            }
             Self::Store(_) => Disposition::DeadLetter {
                 reason: "store-refused",
             },
@@ -144,9 +150,11 @@ struct Site {
     renderer: Arc<Renderer>,
     settings: SiteSettings,
     base_url: String,
-    /// Held by a flush and by the news timer, so that the timer never
-    /// writes a news sitemap read before a flush over the flush's newer one.
-    writing: tokio::sync::Mutex<()>,
+    /// Held alone by a flush and by the news and "most read" timers, so
+    /// that the timer never writes a news sitemap read before a flush over
+    /// the flush's newer one; shared by each of the search build's
+    /// requests, which wait for the flushes (`turns.rs`).
+    turns: StoreTurns,
     /// The news sitemap's next expiry as each flush committed it: the
     /// timer's wake-up may have to come sooner.
     flushed: tokio::sync::watch::Sender<Option<chrono::DateTime<chrono::Utc>>>,
@@ -207,7 +215,7 @@ fn start_news_timer(
 
 /// Writes the news sitemap as it stands now; when to write it next.
 async fn refresh_news(site: &Site) -> Result<tokio::time::Instant, IndexFailure> {
-    let _writing = site.writing.lock().await;
+    let _writing = site.turns.foreground().await;
     let state: gazette_site::SiteState =
         flush::get_json(&site.stores.archive, gazette_site::SITE_STATE_KEY).await?;
     let now = chrono::Utc::now();
@@ -266,7 +274,7 @@ impl IndexStage {
             renderer,
             settings,
             base_url,
-            writing: tokio::sync::Mutex::new(()),
+            turns: StoreTurns::default(),
             flushed: tokio::sync::watch::Sender::new(None),
             searched: tokio::sync::watch::Sender::new(0),
         });
@@ -285,8 +293,9 @@ impl IndexStage {
         let batcher = Batcher::start(index.linger, index.max_batch, move |changes| {
             let site = Arc::clone(&flusher);
             async move {
+                let flushing = std::time::Instant::now();
                 let report = {
-                    let _writing = site.writing.lock().await;
+                    let _writing = site.turns.foreground().await;
                     flush::flush(&site.stores, &site.registry, &site.outputs(), changes).await?
                 };
                 site.flushed.send_replace(report.news_expiry);
@@ -299,6 +308,7 @@ impl IndexStage {
                 info!(
                     changes = report.changes,
                     objects_written = report.objects_written,
+                    seconds = flushing.elapsed().as_secs_f64(),
                     "index flushed"
                 );
                 Ok(())

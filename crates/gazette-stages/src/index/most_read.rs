@@ -70,7 +70,7 @@ async fn ranked(
 async fn refresh(site: &Arc<Site>, registry: &Registry) -> Result<bool, IndexFailure> {
     let archive = &site.stores.archive;
     let fresh = ranked(archive, registry).await?;
-    let _writing = site.writing.lock().await;
+    let _writing = site.turns.foreground().await;
     let shown: MostRead = get_json(archive, MOST_READ_KEY).await?;
     if shown == fresh {
         return Ok(false);

@@ -26,7 +26,7 @@ use tracing::info;
 
 use super::outputs::Outputs;
 use super::search::{self, SearchReport};
-use super::{IndexFailure, SiteIndex, base_url, write};
+use super::{IndexFailure, SiteIndex, StoreTurns, base_url, write};
 use crate::pages::{PAGE_CONTENT_TYPE, location_of, revision_metadata, sha256_hex};
 use crate::render::ArticlePages;
 use crate::{SiteSettings, Stores, revision_key};
@@ -263,6 +263,8 @@ pub async fn rebuild(
             stores,
             &gazette_search::Builder::InProcess,
             search::Force::Yes,
+            // No flush runs beside a rebuild: it holds the indexer's queue.
+            &StoreTurns::default(),
         )
         .await?
         .unwrap_or_default(),

@@ -34,7 +34,7 @@ use gazette_store::{PutObject, Store};
 use serde::{Deserialize, Serialize};
 
 use super::flush::{get_json, json_object, load_all};
-use super::{IndexFailure, Site};
+use super::{IndexFailure, Site, StoreTurns};
 use crate::Stores;
 
 /// One shard of the search documents, by article id.
@@ -204,6 +204,7 @@ pub(crate) async fn build_once(
     stores: &Stores,
     builder: &gazette_search::Builder,
     force: Force,
+    turns: &StoreTurns,
 ) -> Result<Option<SearchReport>, IndexFailure> {
     let archive = &stores.archive;
     let state: SiteState = get_json(archive, SITE_STATE_KEY).await?;
@@ -236,8 +237,8 @@ pub(crate) async fn build_once(
     let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
     let (built, fed, uploaded) = tokio::join!(
         builder.build_into(feed, files),
-        feed_shards(archive, changes, sender),
-        upload_files(&stores.site, &manifest, arriving, force),
+        feed_shards(archive, changes, sender, turns),
+        upload_files(&stores.site, &manifest, arriving, force, turns),
     );
     // A store that failed mid-read or mid-upload is the cause (and is
     // retried), whatever the builder then said of its cut-off feed or of
@@ -245,6 +246,7 @@ pub(crate) async fn build_once(
     let count = fed?;
     let uploaded = uploaded?;
     let cost = built?;
+    // A handful of requests, awaited as they go: they take no turn.
     let report = commit(stores, manifest, uploaded, state.search_seq).await?;
     forget_journals(archive, pending).await;
     Ok(Some(SearchReport {
@@ -268,18 +270,21 @@ async fn feed_shards(
     archive: &Store,
     mut changes: BTreeMap<u16, ShardChanges>,
     sender: gazette_search::FeedSender,
+    turns: &StoreTurns,
 ) -> Result<usize, IndexFailure> {
     let mut shards = stream::iter(0..SEARCH_SHARDS)
         .map(|number| {
             let pending = changes.remove(&number);
-            async move {
+            let archive = archive.clone();
+            let request = turns.background(async move {
                 let key = search_shard_key(number);
-                let mut shard: SearchShard = get_json(archive, &key).await?;
+                let mut shard: SearchShard = get_json(&archive, &key).await?;
                 if pending.is_some_and(|pending| fold_shard(&mut shard, pending)) {
                     archive.put(json_object(key, &shard)?).await?;
                 }
                 Ok::<_, IndexFailure>(shard)
-            }
+            });
+            async move { request.await.map_err(IndexFailure::from)? }
         })
         .buffered(SHARDS_IN_FLIGHT);
     let mut documents = 0;
@@ -326,7 +331,7 @@ pub(super) fn start_builder(
             let Some(site) = site.upgrade() else {
                 return;
             };
-            match build_once(&site.stores, &builder, Force::No).await {
+            match build_once(&site.stores, &builder, Force::No, &site.turns).await {
                 Ok(Some(report)) => {
                     metrics::counter!("gazette_search_builds_total").increment(1);
                     metrics::gauge!("gazette_search_index_bytes").set(report.bytes as f64);

@@ -179,7 +179,7 @@ async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everyth
     let fragments = block_fragments(dir.path());
     let builder = gazette_search::Builder::InProcess;
 
-    let failed = build_once(&stores, &builder, Force::No).await;
+    let failed = build_once(&stores, &builder, Force::No, &StoreTurns::default()).await;
     assert!(matches!(failed, Err(IndexFailure::Store(_))), "{failed:?}");
     assert!(
         !entry_path(dir.path()).exists(),
@@ -188,7 +188,7 @@ async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everyth
     assert_eq!(built_from(&stores.archive).await.ok(), Some(0));
 
     std::fs::remove_file(&fragments).unwrap_or_default();
-    let report = build_once(&stores, &builder, Force::No).await;
+    let report = build_once(&stores, &builder, Force::No, &StoreTurns::default()).await;
     let report = report.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.map(|r| r.documents), Some(12));
     assert!(entry_path(dir.path()).exists());
@@ -209,7 +209,7 @@ async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everyth
         12
     );
     // Current now: nothing to build.
-    let again = build_once(&stores, &builder, Force::No).await;
+    let again = build_once(&stores, &builder, Force::No, &StoreTurns::default()).await;
     assert!(matches!(again, Ok(None)), "{again:?}");
 
     // A withdrawal journaled next is folded into its shard on the way.
@@ -225,7 +225,7 @@ async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everyth
     put_all(&stores.archive, objects)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let report = build_once(&stores, &builder, Force::No).await;
+    let report = build_once(&stores, &builder, Force::No, &StoreTurns::default()).await;
     let report = report.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.map(|r| r.documents), Some(11));
     let shard: SearchShard = get_json(&stores.archive, &search_shard_key(search_shard_of("bai-3")))
@@ -264,7 +264,13 @@ async fn a_shard_unreadable_mid_feed_builds_and_uploads_nothing() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let failed = build_once(&stores, &gazette_search::Builder::InProcess, Force::No).await;
+    let failed = build_once(
+        &stores,
+        &gazette_search::Builder::InProcess,
+        Force::No,
+        &StoreTurns::default(),
+    )
+    .await;
     assert!(
         matches!(&failed, Err(IndexFailure::CorruptState { key, .. }) if *key == search_shard_key(untouched)),
         "{failed:?}"
@@ -306,8 +312,9 @@ async fn upload(
             }
         }
     };
+    let turns = StoreTurns::default();
     let (uploaded, ()) = tokio::join!(
-        upload_files(&stores.site, previous, arriving, Force::No),
+        upload_files(&stores.site, previous, arriving, Force::No, &turns),
         sending
     );
     uploaded
@@ -362,7 +369,7 @@ async fn a_removed_index_leaves_no_file_and_is_built_again_when_search_returns()
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (stores, _) = seeded_stores(dir.path(), 5).await;
     let builder = gazette_search::Builder::InProcess;
-    let built = build_once(&stores, &builder, Force::No).await;
+    let built = build_once(&stores, &builder, Force::No, &StoreTurns::default()).await;
     assert!(built.is_ok_and(|report| report.is_some()));
     let listed = stores.site.list(SEARCH_FOLDER).await;
     assert!(listed.is_ok_and(|files| files.iter().any(|f| f.ends_with(ENTRY_FILE))));
@@ -376,7 +383,7 @@ async fn a_removed_index_leaves_no_file_and_is_built_again_when_search_returns()
         assert_eq!(built_from(&stores.archive).await.ok(), Some(0));
     }
 
-    let again = build_once(&stores, &builder, Force::No).await;
+    let again = build_once(&stores, &builder, Force::No, &StoreTurns::default()).await;
     assert_eq!(again.ok().flatten().map(|r| r.documents), Some(5));
     assert!(entry_path(dir.path()).exists());
 }

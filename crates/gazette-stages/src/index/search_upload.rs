@@ -8,8 +8,8 @@ use gazette_site::SEARCH_MANIFEST_KEY;
 use gazette_store::{Precondition, PutObject, Store};
 use sha2::Digest as _;
 
-use super::super::IndexFailure;
 use super::super::flush::json_object;
+use super::super::{IndexFailure, StoreTurns};
 use super::{Force, Manifest, SearchReport};
 use crate::Stores;
 
@@ -63,17 +63,19 @@ pub(super) async fn upload_files(
     previous: &Manifest,
     mut arriving: tokio::sync::mpsc::Receiver<SearchFile>,
     force: Force,
+    turns: &StoreTurns,
 ) -> Result<Uploaded, IndexFailure> {
     let mut uploaded = Uploaded::default();
     let mut uploading = futures_util::stream::FuturesUnordered::new();
     let mut open = true;
     while open || !uploading.is_empty() {
         tokio::select! {
-            Some(done) = uploading.next(), if !uploading.is_empty() => done?,
+            Some(done) = uploading.next(), if !uploading.is_empty() => done??,
             file = arriving.recv(), if open && uploading.len() < FILES_IN_FLIGHT => match file {
                 Some(file) => {
                     if let Some(object) = uploaded.take(file, previous, force) {
-                        uploading.push(site.put(object));
+                        let site = site.clone();
+                        uploading.push(turns.background(async move { site.put(object).await }));
                     }
                 }
                 None => open = false,

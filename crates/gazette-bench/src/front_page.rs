@@ -106,8 +106,13 @@ async fn watch(
     expected: usize,
 ) -> anyhow::Result<Vec<Duration>> {
     let mut waiting: BTreeMap<String, Vec<Awaited>> = BTreeMap::new();
-    // Every article of each category published so far: (index, page file).
+    // Each category's articles published and not yet seen on its front
+    // page: (index, page file). Once one is seen, every earlier one is
+    // placed, so only later ones are looked for again: the watcher's own
+    // CPU stays small beside the pipeline it measures.
     let mut known: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+    // The newest article each category's front page was seen to show.
+    let mut newest_seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut linked: HashMap<usize, Duration> = HashMap::new();
     let mut last_progress = Instant::now();
     let mut ticks = tokio::time::interval(READ_EVERY);
@@ -144,13 +149,19 @@ async fn watch(
             // them by date, so a front page that shows article n has placed
             // every earlier one of its category, even one that twenty newer
             // ones in the same flush pushed on to the next page.
-            let newest_shown = known
-                .get(category)
-                .into_iter()
-                .flatten()
+            let unseen = known.entry(category.clone()).or_default();
+            let shown_now = unseen
+                .iter()
                 .filter(|(_, file)| front.contains(&format!("{file}\"")))
                 .map(|(index, _)| *index)
                 .max();
+            // An article published late but submitted earlier than one
+            // already seen is placed too: seen or not, it is older.
+            let newest_shown = shown_now.max(newest_seen.get(category).copied());
+            if let Some(newest) = newest_shown {
+                newest_seen.insert(category.clone(), newest);
+                unseen.retain(|(index, _)| *index > newest);
+            }
             articles.retain(|article| {
                 let placed = newest_shown.is_some_and(|newest| article.index <= newest);
                 if placed {

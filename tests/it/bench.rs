@@ -52,11 +52,14 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     );
 
     // Every article of the front-page run was seen linked from its
-    // category's front page, after its publication.
+    // category's front page. The watcher looks for an article only once
+    // it was published, so each one's figure is at least its own time to
+    // publication; the paced runs above are other runs, which a loaded
+    // machine may make slower, so their p50 bounds nothing here.
     let front = &report.latency.front_page;
     assert_eq!(front.samples, 20);
     assert!(
-        front.p50_ms > latency.p50_ms && front.p99_ms <= front.max_ms,
+        front.p50_ms > 0.0 && front.p50_ms <= front.p99_ms && front.p99_ms <= front.max_ms,
         "{front:?}"
     );
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use tokio::sync::{RwLock, RwLockWriteGuard};
 use tokio::task::{JoinError, JoinHandle};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct StoreTurns(Arc<RwLock<()>>);
 
 impl StoreTurns {
@@ -62,32 +62,42 @@ impl<T> Drop for AbortOnDrop<T> {
 
 #[cfg(test)]
 mod tests {
-    use std::pin::pin;
+    use std::future::Future;
+    use std::pin::{Pin, pin};
     use std::time::Duration;
 
     use futures_util::poll;
+    use tokio::sync::oneshot;
+    use tokio::task::JoinError;
 
     use super::StoreTurns;
+
+    type Request<'a> = Pin<Box<dyn Future<Output = Result<bool, JoinError>> + Send + 'a>>;
+
+    /// A background request that has begun, so holds its turn, and ends
+    /// when told; it answers whether it was told.
+    async fn begun(turns: &StoreTurns) -> (Request<'_>, oneshot::Sender<()>) {
+        let (finish, finished) = oneshot::channel::<()>();
+        let (began, beginning) = oneshot::channel::<()>();
+        let mut request: Request<'_> = Box::pin(turns.background(async move {
+            let _ = began.send(());
+            finished.await.is_ok()
+        }));
+        assert!(poll!(request.as_mut()).is_pending());
+        assert!(beginning.await.is_ok());
+        (request, finish)
+    }
 
     #[tokio::test]
     async fn a_waiting_flush_goes_before_background_requests_that_come_after_it() {
         let turns = StoreTurns::default();
-        // A background request in flight holds a shared turn.
-        let (finish, finished) = tokio::sync::oneshot::channel::<()>();
-        let (began, beginning) = tokio::sync::oneshot::channel::<()>();
-        let in_flight = turns.background(async move {
-            let _ = began.send(());
-            finished.await.is_ok()
-        });
-        let mut in_flight = pin!(in_flight);
-        assert!(poll!(in_flight.as_mut()).is_pending());
-        assert!(beginning.await.is_ok());
+        let (in_flight, finish) = begun(&turns).await;
 
         // A flush asks for the store: it waits for the request in flight…
         let mut flush = pin!(turns.foreground());
         assert!(poll!(flush.as_mut()).is_pending());
         // …and a request asked for after it waits for the flush.
-        let (later_began, later_beginning) = tokio::sync::oneshot::channel::<()>();
+        let (later_began, later_beginning) = oneshot::channel::<()>();
         let mut later = pin!(turns.background(async move {
             let _ = later_began.send(());
         }));
@@ -107,14 +117,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_gives_up_its_turn_though_nobody_awaits_its_answer() {
         let turns = StoreTurns::default();
-        let (finish, finished) = tokio::sync::oneshot::channel::<()>();
-        let (began, beginning) = tokio::sync::oneshot::channel::<()>();
-        let mut unawaited = pin!(turns.background(async move {
-            let _ = began.send(());
-            finished.await.is_ok()
-        }));
-        assert!(poll!(unawaited.as_mut()).is_pending());
-        assert!(beginning.await.is_ok());
+        let (unawaited, finish) = begun(&turns).await;
         assert!(finish.send(()).is_ok());
         // Its caller never polls it again, yet the flush gets the store.
         let flush = tokio::time::timeout(Duration::from_secs(30), turns.foreground()).await;
@@ -126,9 +129,9 @@ mod tests {
     #[tokio::test]
     async fn a_request_dropped_by_its_caller_stops_and_gives_up_its_turn() {
         let turns = StoreTurns::default();
-        let (began, beginning) = tokio::sync::oneshot::channel::<()>();
-        let (_never, never_sent) = tokio::sync::oneshot::channel::<()>();
-        let (ended, ending) = tokio::sync::oneshot::channel::<()>();
+        let (began, beginning) = oneshot::channel::<()>();
+        let (_never, never_sent) = oneshot::channel::<()>();
+        let (ended, ending) = oneshot::channel::<()>();
         let mut dropped = Box::pin(turns.background(async move {
             // Told when the request is dropped mid-way.
             let _ended = ended;
@@ -148,14 +151,7 @@ mod tests {
     #[tokio::test]
     async fn background_requests_share_the_store_with_each_other() {
         let turns = StoreTurns::default();
-        let (finish, finished) = tokio::sync::oneshot::channel::<()>();
-        let (began, beginning) = tokio::sync::oneshot::channel::<()>();
-        let mut first = pin!(turns.background(async move {
-            let _ = began.send(());
-            finished.await.is_ok()
-        }));
-        assert!(poll!(first.as_mut()).is_pending());
-        assert!(beginning.await.is_ok());
+        let (first, finish) = begun(&turns).await;
         // Another build request is not held up by the first.
         assert!(matches!(turns.background(async { 2 }).await, Ok(2)));
         assert!(finish.send(()).is_ok());

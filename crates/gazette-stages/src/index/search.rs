@@ -284,7 +284,7 @@ async fn feed_shards(
                 }
                 Ok::<_, IndexFailure>(shard)
             });
-            async move { request.await.map_err(IndexFailure::from)? }
+            async move { request.await? }
         })
         .buffered(SHARDS_IN_FLIGHT);
     let mut documents = 0;

@@ -62,7 +62,7 @@ async fn ranked(
 
 /// Redraws the block if the counts changed it; whether it did.
 ///
-/// Under the writing lock, so no flush of this process interleaves. A
+/// In the store's foreground turn (`turns.rs`), so no flush of this process interleaves. A
 /// standby replica's timer may still read the site state just before the
 /// active replica's flush commits a newer one; so after writing the home
 /// page it reads the state again, and draws the page once more from the

@@ -62,11 +62,12 @@ async fn ranked(
 
 /// Redraws the block if the counts changed it; whether it did.
 ///
-/// In the store's foreground turn (`turns.rs`), so no flush of this process interleaves. A
-/// standby replica's timer may still read the site state just before the
-/// active replica's flush commits a newer one; so after writing the home
-/// page it reads the state again, and draws the page once more from the
-/// newer state if there is one, leaving the last word to the newest state.
+/// In the store's foreground turn (`turns.rs`), so no flush of this
+/// process interleaves. A standby replica's timer may still read the site
+/// state just before the active replica's flush commits a newer one; so
+/// after writing the home page it reads the state again, and draws the
+/// page once more from the newer state if there is one, leaving the last
+/// word to the newest state.
 async fn refresh(site: &Arc<Site>, registry: &Registry) -> Result<bool, IndexFailure> {
     let archive = &site.stores.archive;
     let fresh = ranked(archive, registry).await?;

@@ -176,7 +176,7 @@ pub const SETTINGS: [Setting; 36] = [
     Setting {
         var: "GAZETTE_PREFETCH",
         kind: Kind::Whole {
-            default: 16,
+            default: 32,
             min: 1,
         },
         secret: false,
@@ -184,7 +184,10 @@ pub const SETTINGS: [Setting; 36] = [
     },
     Setting {
         var: "GAZETTE_CONCURRENCY",
-        kind: Kind::Whole { default: 8, min: 1 },
+        kind: Kind::Whole {
+            default: 16,
+            min: 1,
+        },
         secret: false,
         doc: "messages one worker handles at once",
     },

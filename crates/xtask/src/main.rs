@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, in Rust so that it runs wherever cargo does.
 //!
-//! - `cargo xtask bench [--smoke] [--out DIR] [--articles N] [--rate R]` builds `gazette` in release
+//! - `cargo xtask bench [--smoke] [--out DIR] [--articles N] [--rate R] [--prefetch P]
+//!   [--concurrency C]` builds `gazette` in release
 //!   mode, runs the benchmark (see the `gazette-bench` crate) and writes
 //!   `DIR/benchmarks.{json,md}` and the charts (DIR defaults to `docs/`).
 //! - `cargo xtask profile [--articles N]` counts the instructions the hot
@@ -47,6 +48,14 @@ enum Task {
         /// lower rate measures the tail at the same share of its capacity.
         #[arg(long, value_parser = positive_rate)]
         rate: Option<f64>,
+        /// `GAZETTE_PREFETCH` for every worker and the null pipeline
+        /// (default: Gazette's own default).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        prefetch: Option<u16>,
+        /// `GAZETTE_CONCURRENCY` for every worker and the null pipeline
+        /// (default: Gazette's own default).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        concurrency: Option<u16>,
     },
     /// Count instructions per article on the hot path with callgrind.
     Profile {
@@ -101,6 +110,8 @@ fn main() -> anyhow::Result<()> {
             out,
             articles,
             rate,
+            prefetch,
+            concurrency,
         } => {
             let binary = build(&root, "release", "gazette", "gazette")?;
             let mut plan = if smoke {
@@ -117,6 +128,14 @@ fn main() -> anyhow::Result<()> {
             if let Some(rate) = rate {
                 plan.latency_per_second = rate;
                 plan.command = format!("{} --rate {rate}", plan.command);
+            }
+            if let Some(prefetch) = prefetch {
+                plan.prefetch = prefetch;
+                plan.command = format!("{} --prefetch {prefetch}", plan.command);
+            }
+            if let Some(concurrency) = concurrency {
+                plan.concurrency = usize::from(concurrency);
+                plan.command = format!("{} --concurrency {concurrency}", plan.command);
             }
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(gazette_bench::run(&plan))?;
@@ -394,5 +413,29 @@ mod tests {
             panic!("bench --rate 25 was not read as the bench");
         };
         assert_eq!(rate, Some(25.0));
+    }
+
+    #[test]
+    fn the_bench_refuses_no_messages_in_flight() {
+        for flag in ["--prefetch", "--concurrency"] {
+            for refused in ["0", "-1", "65536", "many"] {
+                let read = Cli::try_parse_from(["xtask", "bench", flag, refused]);
+                assert!(read.is_err(), "{flag} {refused} was accepted");
+            }
+        }
+        let read =
+            Cli::try_parse_from(["xtask", "bench", "--prefetch", "32", "--concurrency", "16"]);
+        let Ok(Cli {
+            task:
+                Task::Bench {
+                    prefetch,
+                    concurrency,
+                    ..
+                },
+        }) = read
+        else {
+            panic!("bench --prefetch 32 --concurrency 16 was not read as the bench");
+        };
+        assert_eq!((prefetch, concurrency), (Some(32), Some(16)));
     }
 }

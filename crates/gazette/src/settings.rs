@@ -153,7 +153,7 @@ pub const SETTINGS: [Setting; 36] = [
         var: "GAZETTE_MEDIA_THREADS",
         kind: Kind::Unset("the machine's cores"),
         secret: false,
-        doc: "pictures one media worker decodes and encodes at once, off the threads that answer health checks and send acks",
+        doc: "pictures one media worker decodes and encodes at once, off the threads that answer health checks and send acks; it holds at most twice as many in memory, fetched or being processed, however many messages it has in hand",
     },
     Setting {
         var: "GAZETTE_MEDIA_FETCH_TIMEOUT",

@@ -32,6 +32,7 @@ use crate::rejection::rejection;
 use crate::wire::MalformedEvent;
 use crate::{Stores, decode_event, encode_event};
 pub use pool::CpuPool;
+use pool::Holding;
 
 const SOURCE: &str = "/gazette/media";
 
@@ -114,6 +115,7 @@ pub struct MediaStage {
     stores: Stores,
     fetcher: ImageFetcher,
     pool: CpuPool,
+    holding: Holding,
     settings: std::sync::Arc<MediaSettings>,
     schemas: Schemas,
 }
@@ -146,6 +148,7 @@ impl MediaStage {
             stores,
             fetcher,
             pool: CpuPool::new(settings.threads),
+            holding: Holding::for_pool(settings.threads),
             settings: std::sync::Arc::new(settings),
             schemas,
         })
@@ -175,6 +178,7 @@ impl MediaStage {
                 Err(e) => MediaFailure::Encode(e),
             }
         };
+        let _held = self.holding.enter().await.map_err(MediaFailure::Crashed)?;
         let bytes = match self.fetcher.get(&wanted.src).await {
             Ok(bytes) => bytes,
             Err(error) if error.is_transient() => {

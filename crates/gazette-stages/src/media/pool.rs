@@ -1,8 +1,8 @@
-//! The bounded pool pictures are decoded and encoded on, apart from the async workers that answer health checks and send acks.
+//! The bounded pool pictures are decoded and encoded on, apart from the async workers that answer health checks and send acks, and the bound on pictures held in memory.
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// At most `threads` pieces of picture work at once, each on tokio's
 /// blocking pool. A burst of large photos queues here instead of taking
@@ -39,6 +39,36 @@ impl CpuPool {
     }
 }
 
+/// Pictures held per thread of the pool: one being processed while the
+/// next is fetched, so the pool never waits for the network.
+pub const HELD_PER_THREAD: usize = 2;
+
+/// At most `count` pictures in memory at once, from the start of their
+/// fetch to their last stored variant. The worker takes
+/// `GAZETTE_CONCURRENCY` messages at once and each picture may be as
+/// large as the decoder's byte limit, so without this a burst of large
+/// photos would hold that many originals while they queue for the pool.
+#[derive(Debug, Clone)]
+pub struct Holding {
+    permits: Arc<Semaphore>,
+}
+
+impl Holding {
+    pub fn for_pool(threads: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(threads.max(1) * HELD_PER_THREAD)),
+        }
+    }
+
+    /// Waits for room; the picture may be held until the permit is dropped.
+    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, String> {
+        Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +100,31 @@ mod tests {
             task.await.unwrap().unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn holds_two_pictures_per_thread_and_lets_the_next_in_as_one_leaves() {
+        let holding = Holding::for_pool(2);
+        let mut held = Vec::new();
+        for _ in 0..2 * HELD_PER_THREAD {
+            held.push(holding.enter().await.unwrap_or_else(|e| panic!("{e}")));
+        }
+        let waiting = tokio::spawn({
+            let holding = holding.clone();
+            async move { holding.enter().await.map(drop) }
+        });
+        tokio::task::yield_now().await;
+        assert!(
+            !waiting.is_finished(),
+            "a fifth picture was let in beside four"
+        );
+        drop(held.pop());
+        let entered = waiting.await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(entered, Ok(()));
+        // No threads still means one picture at a time, not none.
+        let lone = Holding::for_pool(0);
+        let first = lone.enter().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lone.permits.available_permits(), HELD_PER_THREAD - 1);
+        drop(first);
     }
 }

@@ -43,8 +43,8 @@ impl CpuPool {
 /// next is fetched, so the pool never waits for the network.
 pub const HELD_PER_THREAD: usize = 2;
 
-/// At most `count` pictures in memory at once, from the start of their
-/// fetch to their last stored variant. The worker takes
+/// At most [`HELD_PER_THREAD`] pictures per pool thread in memory at once,
+/// from the start of their fetch to their last stored variant. The worker takes
 /// `GAZETTE_CONCURRENCY` messages at once and each picture may be as
 /// large as the decoder's byte limit, so without this a burst of large
 /// photos would hold that many originals while they queue for the pool.
@@ -121,7 +121,7 @@ mod tests {
         drop(held.pop());
         let entered = waiting.await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(entered, Ok(()));
-        // No threads still means one picture at a time, not none.
+        // No threads counts as one: two pictures at a time, not none.
         let lone = Holding::for_pool(0);
         let first = lone.enter().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(lone.permits.available_permits(), HELD_PER_THREAD - 1);

@@ -32,7 +32,6 @@ use crate::rejection::rejection;
 use crate::wire::MalformedEvent;
 use crate::{Stores, decode_event, encode_event};
 pub use pool::CpuPool;
-use pool::Holding;
 
 const SOURCE: &str = "/gazette/media";
 
@@ -115,7 +114,6 @@ pub struct MediaStage {
     stores: Stores,
     fetcher: ImageFetcher,
     pool: CpuPool,
-    holding: Holding,
     settings: std::sync::Arc<MediaSettings>,
     schemas: Schemas,
 }
@@ -148,7 +146,6 @@ impl MediaStage {
             stores,
             fetcher,
             pool: CpuPool::new(settings.threads),
-            holding: Holding::for_pool(settings.threads),
             settings: std::sync::Arc::new(settings),
             schemas,
         })
@@ -178,7 +175,7 @@ impl MediaStage {
                 Err(e) => MediaFailure::Encode(e),
             }
         };
-        let _held = self.holding.enter().await.map_err(MediaFailure::Crashed)?;
+        let _held = self.pool.hold().await.map_err(MediaFailure::Crashed)?;
         let bytes = match self.fetcher.get(&wanted.src).await {
             Ok(bytes) => bytes,
             Err(error) if error.is_transient() => {

@@ -1,4 +1,4 @@
-//! The bounded pool pictures are decoded and encoded on, apart from the async workers that answer health checks and send acks, and the bound on pictures held in memory.
+//! The bounded pool pictures are decoded and encoded on, apart from the async workers that answer health checks and send acks, and its bound on pictures held in memory.
 
 use std::sync::Arc;
 
@@ -8,15 +8,29 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// blocking pool. A burst of large photos queues here instead of taking
 /// every thread the process has; the permit travels with the work, so a
 /// cancelled caller does not let a second one start beside it.
+///
+/// It also bounds the pictures held in memory, [`HELD_PER_THREAD`] per
+/// thread from the start of their fetch to their last stored variant
+/// ([`CpuPool::hold`]). The worker takes `GAZETTE_CONCURRENCY` messages at
+/// once and each picture may be as large as the decoder's byte limit, so
+/// without it a burst of large photos would hold that many originals
+/// while they queue for the threads.
 #[derive(Debug, Clone)]
 pub struct CpuPool {
     permits: Arc<Semaphore>,
+    held: Arc<Semaphore>,
 }
+
+/// Pictures held per thread of the pool: one being processed while the
+/// next is fetched, so the pool never waits for the network.
+const HELD_PER_THREAD: usize = 2;
 
 impl CpuPool {
     pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
         Self {
-            permits: Arc::new(Semaphore::new(threads.max(1))),
+            permits: Arc::new(Semaphore::new(threads)),
+            held: Arc::new(Semaphore::new(threads * HELD_PER_THREAD)),
         }
     }
 
@@ -26,10 +40,7 @@ impl CpuPool {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|e| e.to_string())?;
+        let permit = enter(&self.permits).await?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()
@@ -37,36 +48,19 @@ impl CpuPool {
         .await
         .map_err(|e| e.to_string())
     }
+
+    /// Waits for room to hold one more picture; it is held until the
+    /// permit is dropped.
+    pub async fn hold(&self) -> Result<OwnedSemaphorePermit, String> {
+        enter(&self.held).await
+    }
 }
 
-/// Pictures held per thread of the pool: one being processed while the
-/// next is fetched, so the pool never waits for the network.
-pub const HELD_PER_THREAD: usize = 2;
-
-/// At most [`HELD_PER_THREAD`] pictures per pool thread in memory at once,
-/// from the start of their fetch to their last stored variant. The worker takes
-/// `GAZETTE_CONCURRENCY` messages at once and each picture may be as
-/// large as the decoder's byte limit, so without this a burst of large
-/// photos would hold that many originals while they queue for the pool.
-#[derive(Debug, Clone)]
-pub struct Holding {
-    permits: Arc<Semaphore>,
-}
-
-impl Holding {
-    pub fn for_pool(threads: usize) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(threads.max(1) * HELD_PER_THREAD)),
-        }
-    }
-
-    /// Waits for room; the picture may be held until the permit is dropped.
-    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, String> {
-        Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|e| e.to_string())
-    }
+async fn enter(permits: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, String> {
+    Arc::clone(permits)
+        .acquire_owned()
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -104,14 +98,14 @@ mod tests {
 
     #[tokio::test]
     async fn holds_two_pictures_per_thread_and_lets_the_next_in_as_one_leaves() {
-        let holding = Holding::for_pool(2);
+        let pool = CpuPool::new(2);
         let mut held = Vec::new();
         for _ in 0..2 * HELD_PER_THREAD {
-            held.push(holding.enter().await.unwrap_or_else(|e| panic!("{e}")));
+            held.push(pool.hold().await.unwrap_or_else(|e| panic!("{e}")));
         }
         let waiting = tokio::spawn({
-            let holding = holding.clone();
-            async move { holding.enter().await.map(drop) }
+            let pool = pool.clone();
+            async move { pool.hold().await.map(drop) }
         });
         tokio::task::yield_now().await;
         assert!(
@@ -122,9 +116,9 @@ mod tests {
         let entered = waiting.await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(entered, Ok(()));
         // No threads counts as one: two pictures at a time, not none.
-        let lone = Holding::for_pool(0);
-        let first = lone.enter().await.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(lone.permits.available_permits(), HELD_PER_THREAD - 1);
+        let lone = CpuPool::new(0);
+        let first = lone.hold().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lone.held.available_permits(), HELD_PER_THREAD - 1);
         drop(first);
     }
 }

@@ -148,6 +148,19 @@ fn each_service_has_a_least_privilege_user() {
     ));
     assert!(may_publish(
         &d,
+        "gazette-validate",
+        "gazette.internal",
+        "article.validated.no-pictures"
+    ));
+    // Validate may send an article past media, never as media's output.
+    assert!(!may_publish(
+        &d,
+        "gazette-validate",
+        "gazette.internal",
+        "article.illustrated"
+    ));
+    assert!(may_publish(
+        &d,
         "gazette-render",
         "gazette.internal",
         "article.rendered"

@@ -24,6 +24,7 @@ mod dlq;
 mod faults;
 mod kubernetes;
 mod media;
+mod media_hop;
 mod media_page;
 mod notify;
 mod operating;

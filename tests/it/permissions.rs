@@ -192,6 +192,32 @@ async fn each_user_can_publish_its_own_events_and_no_others() {
             "article.validated",
             true,
         ),
+        // An article without pictures goes past media, and only validate
+        // may send it there.
+        (
+            user("validate"),
+            Exchange::Internal,
+            "article.validated.no-pictures",
+            true,
+        ),
+        (
+            user("render"),
+            Exchange::Internal,
+            "article.validated.no-pictures",
+            false,
+        ),
+        (
+            user("media"),
+            Exchange::Internal,
+            "article.validated.no-pictures",
+            false,
+        ),
+        (
+            user("validate"),
+            Exchange::Internal,
+            "article.illustrated",
+            false,
+        ),
         (
             user("validate"),
             Exchange::Events,

@@ -1,7 +1,8 @@
 //! What the pipeline is judged against: the null pipeline's joint ceiling, and the broker's and the store's separate ceilings as context.
 //!
 //! The null pipeline is the pipeline with its work taken out: the same hops
-//! (one per stage in the stage table, and the `article.published` reader),
+//! (one per stage an article without pictures meets, and the
+//! `article.published` reader),
 //! each message the size the real one was on that hop, quorum queues,
 //! persistent messages, confirms before acks, the same prefetch and
 //! concurrency and consumers per hop, and at the publish stage's hop the
@@ -19,6 +20,7 @@ use std::time::Duration;
 use anyhow::Context;
 use bytes::Bytes;
 use gazette_broker::{BrokerSettings, Exchange, RelayPlan, RelayWork, Tap};
+use gazette_contract::{EventType, VALIDATED_WITHOUT_PICTURES};
 use gazette_stages::{Part, specs_of};
 
 use crate::Bench;
@@ -26,15 +28,31 @@ use crate::processes::{Watched, find_by_name};
 use crate::report::{Ceilings, ThroughputPoint};
 use crate::storage;
 
-/// The routing key each hop carries, first to last: what each pipeline
-/// stage consumes (its first binding, the article's path), then
-/// `article.published` to its reader.
+/// The routing key each hop carries, first to last, then
+/// `article.published` to its reader. The bench's articles name no
+/// pictures, so validate hands them straight to render: each pipeline
+/// stage's first binding (the article's path), except that the stage bound
+/// to [`VALIDATED_WITHOUT_PICTURES`] takes them on that key, and the stage
+/// that takes `article.validated` (media, for articles with pictures) sees
+/// none of them.
 pub(crate) fn hop_keys() -> Vec<(Exchange, &'static str)> {
     let mut keys: Vec<(Exchange, &'static str)> = specs_of(Part::Pipeline)
         .iter()
-        .filter_map(|spec| spec.consumes.first().copied())
+        .filter_map(|spec| {
+            let past_media = spec
+                .consumes
+                .iter()
+                .copied()
+                .find(|(_, key)| *key == VALIDATED_WITHOUT_PICTURES);
+            let first = spec.consumes.first().copied();
+            match (past_media, first) {
+                (Some(hop), _) => Some(hop),
+                (None, Some((_, key))) if key == EventType::Validated.as_str() => None,
+                (None, first) => first,
+            }
+        })
         .collect();
-    keys.push((Exchange::Events, "article.published"));
+    keys.push((Exchange::Events, EventType::Published.as_str()));
     keys
 }
 
@@ -212,4 +230,22 @@ pub(crate) async fn counted<T>(
         .await
         .context("reading Garage's counts")?;
     Ok((value, requests_per_article(&before, &after, articles)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_article_without_pictures_skips_the_media_hop() {
+        assert_eq!(
+            hop_keys(),
+            [
+                (Exchange::Events, "article.submitted"),
+                (Exchange::Internal, "article.validated.no-pictures"),
+                (Exchange::Internal, "article.rendered"),
+                (Exchange::Events, "article.published"),
+            ]
+        );
+    }
 }

@@ -171,6 +171,13 @@ pub struct Scheduled {
     pub published_at: DateTime<FixedOffset>,
 }
 
+/// Routing key of validate's hand-off of an article that names no pictures:
+/// straight to render, past the media stage, which would have nothing to
+/// store for it and would only cost the article a broker hop. The body is
+/// `article.validated` (its schema pins the type, and `images` is empty);
+/// render checks again that the article names no picture.
+pub const VALIDATED_WITHOUT_PICTURES: &str = "article.validated.no-pictures";
+
 /// Routing key of the notifier's internal hand-off from `notify` to `deliver`.
 pub const NOTIFICATION_DUE: &str = "notification.due";
 

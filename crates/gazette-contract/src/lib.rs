@@ -19,7 +19,8 @@ pub use decode::{DocumentError, Subject, parse_document, read_event};
 pub use envelope::{CONTENT_TYPE, Envelope, EventType};
 pub use events::{
     FieldError, NOTIFICATION_DUE, NotificationDue, Published, Rejected, Rendered, Scheduled,
-    SocialCrop, StoredImage, Unpublished, ValidatedArticle, Withdrawal, join_errors,
+    SocialCrop, StoredImage, Unpublished, VALIDATED_WITHOUT_PICTURES, ValidatedArticle, Withdrawal,
+    join_errors,
 };
 pub use ids::{article_urn, content_event_id, event_id, rejection_id};
 pub use limits::{JsonLimitError, MAX_BODY_HTML_BYTES, MAX_JSON_DEPTH, check_json_depth};

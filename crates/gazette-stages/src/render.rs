@@ -5,7 +5,9 @@
 //! registry already knows to be stale or withdrawn is not rendered at all.
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, EventType, Rendered, Schemas, ValidatedArticle, event_id};
+use gazette_contract::{
+    Envelope, EventType, Rendered, Schemas, VALIDATED_WITHOUT_PICTURES, ValidatedArticle, event_id,
+};
 use gazette_render::{
     ArticleMeta, ArticlePage, Chrome, LOGO, NavItem, NewsArticleFacts, Publisher, RenderError,
     Renderer, Section, TagLink, news_article_json_ld, og_locale,
@@ -18,6 +20,7 @@ use gazette_contract::FieldError;
 use gazette_site::{BaseUrl, PageKeys, tag_listing, tag_slug};
 use gazette_subscribers::{DatabaseError, KeyClaim, Registry};
 
+use crate::media::names_pictures;
 use crate::rejection::rejection;
 use pictures::{body_with_pictures, cover_figure, social_image};
 
@@ -302,12 +305,22 @@ impl Handler for RenderStage {
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, RenderFailure> {
         let span = tracing::Span::current();
+        // Validate's hand-off of an article without pictures, or media's of
+        // one whose pictures are stored; the broker's routing key says which.
+        let expected = if message.routing_key == VALIDATED_WITHOUT_PICTURES {
+            EventType::Validated
+        } else {
+            EventType::Illustrated
+        };
         // A schema check of the whole message is CPU work too.
         let (schemas, copy) = (self.schemas.clone(), message.clone());
         let event: Envelope<ValidatedArticle> =
-            off_reactor(move || decode_event(&schemas, EventType::Illustrated, &copy))
+            off_reactor(move || decode_event(&schemas, expected, &copy))
                 .await
                 .map_err(RenderFailure::Crashed)??;
+        if expected == EventType::Validated {
+            refuse_unstored_pictures(&event.data)?;
+        }
         let validated = &event.data;
         let article = &validated.article;
         let keys = PageKeys::for_title(
@@ -355,6 +368,22 @@ impl Handler for RenderStage {
             .map_err(RenderFailure::Crashed)??;
         Ok(vec![rendered])
     }
+}
+
+/// An article handed to render past the media stage must name no picture
+/// and carry no stored ones: its pictures would be shown from wherever the
+/// article says, or from variants no media stage made.
+fn refuse_unstored_pictures(validated: &ValidatedArticle) -> Result<(), MalformedEvent> {
+    if names_pictures(validated) || !validated.images.is_empty() {
+        return Err(MalformedEvent {
+            expected: EventType::Validated,
+            detail: format!(
+                "article {} came as {VALIDATED_WITHOUT_PICTURES} but has pictures; an article with pictures goes through the media stage",
+                validated.article.id
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The article's tags, each linked to its page (`/tag/<slug>/`).

@@ -247,3 +247,46 @@ fn pictures_become_picture_elements_with_their_size_and_the_cover_a_social_card(
         .unwrap();
     assert!(!html.contains("og:image") && html.contains("fetchpriority"));
 }
+
+#[test]
+fn a_hand_off_past_the_media_stage_must_name_no_picture() {
+    let text_only = validated("Thông báo", None);
+    assert!(refuse_unstored_pictures(&text_only).is_ok());
+    // A tag without a source names nothing to fetch, as media sees it.
+    let mut no_source = validated("Thông báo", None);
+    no_source.body_html = r#"<p>x <img alt="trống"></p>"#.to_owned();
+    assert!(refuse_unstored_pictures(&no_source).is_ok());
+
+    let mut in_body = validated("Thông báo", None);
+    in_body.body_html = r#"<p>x <IMG SRC="https://cms.example.vn/a.png" alt=""></p>"#.to_owned();
+    let mut cover = validated("Thông báo", None);
+    cover.article.cover_image = Some(gazette_contract::CoverImage {
+        src: "https://cms.example.vn/bia.jpg".to_owned(),
+        alt: "Bìa".to_owned(),
+        decorative: false,
+        caption: None,
+        credit: None,
+        focal_point: None,
+    });
+    // Stored pictures nobody names: variants no media stage vouched for.
+    let mut carried = validated("Thông báo", None);
+    carried.images = vec![stored(
+        "https://cms.example.vn/a.png",
+        'a',
+        500,
+        1000,
+        &[320],
+        false,
+    )];
+    for (what, article) in [("body", in_body), ("cover", cover), ("images", carried)] {
+        let refused = refuse_unstored_pictures(&article)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: a picture passed the media stage by"));
+        assert_eq!(refused.expected, EventType::Validated, "{what}");
+        assert!(
+            refused.detail.contains("ntl-1") && refused.detail.contains(VALIDATED_WITHOUT_PICTURES),
+            "{what}: {}",
+            refused.detail
+        );
+    }
+}

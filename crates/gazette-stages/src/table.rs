@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use gazette_broker::{BrokerSettings, Exchange, Floors, RetryClass, StageSpec};
-use gazette_contract::Schemas;
+use gazette_contract::{Schemas, VALIDATED_WITHOUT_PICTURES};
 use gazette_email::Mailer;
 use gazette_render::Renderer;
 use gazette_subscribers::{Registry, Subscribers};
@@ -229,7 +229,12 @@ pub static STAGES: [Stage; 7] = [
     Stage {
         spec: StageSpec {
             name: "render",
-            consumes: &[(Exchange::Internal, "article.illustrated")],
+            // Media's hand-off, and validate's of an article that names no
+            // pictures, which media would only pass on.
+            consumes: &[
+                (Exchange::Internal, "article.illustrated"),
+                (Exchange::Internal, VALIDATED_WITHOUT_PICTURES),
+            ],
             single_active_consumer: false,
             // Before the media stage, render took validate's hand-off
             // directly; left bound, articles would skip their pictures.

@@ -2,12 +2,15 @@
 //!
 //! Nothing else consumes `<ns>.events` for upstream's sake: whatever an
 //! upstream system sends is judged here, by its schema and Gazette's rules,
-//! before any stage that writes the site acts on it.
+//! before any stage that writes the site acts on it. An article that names
+//! pictures goes to the media stage; one that names none goes straight to
+//! render under [`VALIDATED_WITHOUT_PICTURES`], one broker hop shorter.
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
 use gazette_contract::{
     Article, BodyFormat, DocumentError, Envelope, EventType, FieldError, MAX_BODY_HTML_BYTES,
-    Schemas, ValidatedArticle, Withdrawal, content_event_id, event_id, parse_document, read_event,
+    Schemas, VALIDATED_WITHOUT_PICTURES, ValidatedArticle, Withdrawal, content_event_id, event_id,
+    parse_document, read_event,
 };
 use gazette_site::is_reserved_category;
 use gazette_text::{BodySanitizer, Lines, nfc, printable, slugify};
@@ -16,6 +19,7 @@ use tracing::info;
 
 use std::sync::Arc;
 
+use crate::media::names_pictures;
 use crate::rejection::rejection_notice;
 use images::check_images;
 
@@ -93,8 +97,13 @@ impl ValidateStage {
         match EventType::parse(routing_key) {
             Some(EventType::Submitted) => {
                 let validated = self.validate(body)?;
-                info!(article_id = %validated.subject, revision = validated.data.article.revision, slug = %validated.data.slug, "validated");
-                Ok(encode_event(EventType::Validated, &validated)?)
+                let pictures = names_pictures(&validated.data);
+                info!(article_id = %validated.subject, revision = validated.data.article.revision, slug = %validated.data.slug, pictures, "validated");
+                let mut handed_on = encode_event(EventType::Validated, &validated)?;
+                if !pictures {
+                    handed_on.routing_key = VALIDATED_WITHOUT_PICTURES.to_owned();
+                }
+                Ok(handed_on)
             }
             Some(EventType::Withdrawn) => {
                 let withdrawal = self.validate_withdrawal(body)?;
@@ -338,6 +347,54 @@ impl Handler for ValidateStage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example `article.submitted` with `changes` applied to its article.
+    fn submission(changes: serde_json::Value) -> Vec<u8> {
+        let mut event: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../schemas/examples/article.submitted.json"
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        if let (Some(article), Some(changes)) = (event["data"].as_object_mut(), changes.as_object())
+        {
+            article.extend(changes.clone());
+        }
+        serde_json::to_vec(&event).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn only_an_article_with_pictures_is_handed_to_the_media_stage() {
+        let stage = ValidateStage::new(Schemas::load().unwrap_or_else(|e| panic!("{e}")));
+        let key = |changes| match stage.judge("article.submitted", &submission(changes)) {
+            Ok(out) => (out.routing_key, out.exchange),
+            Err(e) => panic!("{e}"),
+        };
+        let cover = serde_json::json!({"cover_image": {"src": "https://cms.example.vn/bia.jpg", "alt": "Bìa"}});
+        let inline = serde_json::json!({"body": {"format": "markdown", "content": "Ảnh: ![Hội trường](https://cms.example.vn/a.png)"}});
+        let linked = serde_json::json!({"body": {"format": "markdown", "content": "[Ảnh gốc](https://cms.example.vn/a.png)"}});
+        assert_eq!(
+            key(cover),
+            (
+                "article.validated".to_owned(),
+                gazette_broker::Exchange::Internal
+            )
+        );
+        assert_eq!(
+            key(inline),
+            (
+                "article.validated".to_owned(),
+                gazette_broker::Exchange::Internal
+            )
+        );
+        for text_only in [serde_json::json!({}), linked] {
+            assert_eq!(
+                key(text_only),
+                (
+                    VALIDATED_WITHOUT_PICTURES.to_owned(),
+                    gazette_broker::Exchange::Internal
+                )
+            );
+        }
+    }
 
     #[test]
     fn visible_text_ignores_tags_and_space() {

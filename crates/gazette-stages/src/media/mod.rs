@@ -221,6 +221,15 @@ fn cover_focal(cover: &gazette_contract::CoverImage) -> FocalPoint {
         .map_or(FocalPoint::CENTRE, |f| FocalPoint { x: f.x, y: f.y })
 }
 
+/// Whether `validated` names a picture for this stage to store: if not,
+/// validate hands it straight to render ([`VALIDATED_WITHOUT_PICTURES`]),
+/// and render refuses such a hand-off that names one after all.
+///
+/// [`VALIDATED_WITHOUT_PICTURES`]: gazette_contract::VALIDATED_WITHOUT_PICTURES
+pub(crate) fn names_pictures(validated: &ValidatedArticle) -> bool {
+    !wanted(validated).is_empty()
+}
+
 /// The pictures of `validated`, the cover first, each source once.
 fn wanted(validated: &ValidatedArticle) -> Vec<Wanted> {
     let mut wanted: Vec<Wanted> = Vec::new();

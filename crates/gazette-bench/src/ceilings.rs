@@ -44,12 +44,10 @@ pub(crate) fn hop_keys() -> Vec<(Exchange, &'static str)> {
                 .iter()
                 .copied()
                 .find(|(_, key)| *key == VALIDATED_WITHOUT_PICTURES);
-            let first = spec.consumes.first().copied();
-            match (past_media, first) {
-                (Some(hop), _) => Some(hop),
-                (None, Some((_, key))) if key == EventType::Validated.as_str() => None,
-                (None, first) => first,
-            }
+            past_media.or_else(|| {
+                let first = spec.consumes.first().copied();
+                first.filter(|(_, key)| *key != EventType::Validated.as_str())
+            })
         })
         .collect();
     keys.push((Exchange::Events, EventType::Published.as_str()));

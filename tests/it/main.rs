@@ -23,6 +23,7 @@ mod deploy;
 mod dlq;
 mod faults;
 mod kubernetes;
+mod listing;
 mod media;
 mod media_hop;
 mod media_page;

@@ -6,6 +6,7 @@
 
 mod index;
 mod launch;
+mod listing;
 mod media;
 mod notify;
 mod pages;

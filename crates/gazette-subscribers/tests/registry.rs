@@ -258,6 +258,7 @@ async fn every_case(db: &Registry) {
     views::every_case(db).await;
     images::every_case(db).await;
     index_records::every_case(db).await;
+    index_records::listings(db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

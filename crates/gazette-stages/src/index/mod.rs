@@ -7,6 +7,7 @@
 
 mod batch;
 mod flush;
+mod listing;
 mod most_read;
 mod outputs;
 mod rebuild;
@@ -19,14 +20,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gazette_broker::{Disposition, Failure, Handler, Inbound, Outbound};
-use gazette_contract::{Envelope, EventType, Schemas, Unpublished, ValidatedArticle};
+use gazette_contract::{Envelope, EventType, Schemas, Unpublished};
 use gazette_render::{RenderError, Renderer};
 use gazette_site::{Change, Entry};
 use gazette_store::{Store, StoreError};
 use tracing::info;
 
 use crate::wire::{MalformedEvent, parse_body, read_announcement};
-use crate::{SiteSettings, Stores, decode_event, revision_key};
+use crate::{SiteSettings, Stores, decode_event};
 use batch::Batcher;
 pub use flush::FlushReport;
 pub(crate) use flush::{SiteIndex, write};
@@ -240,7 +241,8 @@ fn wake_for(
 pub struct IndexStage {
     site: Arc<Site>,
     batcher: Batcher,
-    /// Bounds the revision copies read at once. The stage holds up to
+    /// Bounds the revision copies read at once (where the registry kept no
+    /// listing, `listing.rs`). The stage holds up to
     /// [`MAX_BATCH`] deliveries; unbounded, a backlog read all their copies
     /// at once, one store connection each, competing for the store with
     /// the flush that is on the way to the front page.
@@ -294,10 +296,12 @@ impl IndexStage {
             let site = Arc::clone(&flusher);
             async move {
                 let flushing = std::time::Instant::now();
+                let listed = listing::listed(&changes);
                 let report = {
                     let _writing = site.turns.foreground().await;
                     flush::flush(&site.stores, &site.registry, &site.outputs(), changes).await?
                 };
+                listing::forget(&site.registry, &listed).await;
                 site.flushed.send_replace(report.news_expiry);
                 if report.search_changed {
                     site.searched.send_modify(|flushes| *flushes += 1);
@@ -346,30 +350,18 @@ impl IndexStage {
         let document = parse_body(EventType::Published, message)?;
         let event = read_announcement(&self.site.schemas, routing_key, &document)?;
         let data = event.data;
-        // The lead and byline are not in the event; the revision's stored
-        // copy has them (written before the event was sent).
-        let copy = {
-            // Never closed: the semaphore lives as long as the stage.
-            let _permit = self.copy_reads.acquire().await;
-            self.site
-                .stores
-                .archive
-                .get(&revision_key(&data.article_id, data.revision, "json"))
-                .await?
-        };
-        let (lead, author, tags, body_html, cover) = copy
-            .and_then(|bytes| serde_json::from_slice::<ValidatedArticle>(&bytes).ok())
-            .map(|v| {
-                let cover = crate::render::pictures::entry_cover(&v);
-                (
-                    v.article.lead,
-                    v.article.author,
-                    v.article.tags,
-                    v.body_html,
-                    cover,
-                )
-            })
-            .unwrap_or_default();
+        // The lead, byline and body are not in the event: publish kept
+        // them in the registry, else the revision's archive copy has them.
+        let (listing, source) = listing::read(
+            &self.site.registry,
+            &self.site.stores.archive,
+            &self.copy_reads,
+            &data.article_id,
+            data.revision,
+        )
+        .await?;
+        metrics::counter!("gazette_index_listings_read_total", "from" => source.as_str())
+            .increment(1);
         let entry = Entry {
             article_id: data.article_id,
             revision: data.revision,
@@ -380,17 +372,17 @@ impl IndexStage {
             category_name: data.category.name,
             published_at: data.published_at,
             updated_at: event.time.fixed_offset(),
-            lead,
-            author,
-            tags,
-            cover,
+            lead: listing.lead,
+            author: listing.author,
+            tags: listing.tags,
+            cover: listing.cover,
         };
         let search = SearchChange {
             article_id: entry.article_id.clone(),
             revision: entry.revision,
             document: Some(search::document_of(
                 &entry,
-                body_html,
+                listing.body_html,
                 self.site.settings.time_zone,
             )),
         };

@@ -114,11 +114,16 @@ pub(super) async fn go_live(
     let article = &validated.article;
     let objects = context.objects(&article.id);
     let sha256 = sha256_hex(&html);
+    // Kept with the advance, so the indexer lists the article without
+    // reading its archive copy back (`listing.rs`).
+    let listing = crate::listing::Listing::of(validated)
+        .to_json()
+        .map_err(PublishFailure::Encode)?;
     let advanced = timed(
         "advance",
         context
             .registry
-            .advance(&article.id, article.revision, &key),
+            .advance_listed(&article.id, article.revision, &key, Some(&listing)),
     )
     .await?;
     let (first, redirects) = match advanced {

@@ -1,4 +1,4 @@
-//! The indexer's per-article records, kept for it as opaque JSON: read for a batch in one query, written for a flush in one transaction.
+//! The indexer's per-article data, kept for it as opaque JSON: its records, read for a batch in one query and written for a flush in one transaction, and the listing publish keeps with each advance.
 
 use std::collections::HashMap;
 
@@ -39,6 +39,57 @@ impl Registry {
             found.extend(rows);
         }
         Ok(found)
+    }
+
+    /// The listing [`Registry::advance_listed`] kept for `revision`, while
+    /// that revision is the article's newest; `None` once a newer one is,
+    /// or where none was kept.
+    pub async fn listing(
+        &self,
+        article_id: &str,
+        revision: u64,
+    ) -> Result<Option<String>, DatabaseError> {
+        let listing: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT listing FROM articles WHERE article_id = $1 AND revision = $2",
+        )
+        .bind(article_id)
+        .bind(super::to_i64(revision))
+        .fetch_optional(&self.pools.pool)
+        .await
+        .map_err(DatabaseError::query("reading an article's listing"))?;
+        Ok(listing.flatten())
+    }
+
+    /// Clears the listing of each `(article id, revision)` the indexer has
+    /// flushed: a listing is a hand-off to the indexer, not a second
+    /// archive, so the registry does not grow by every article's body.
+    /// A listing of a newer revision stays for its own flush.
+    pub async fn forget_listings(&self, listed: &[(String, u64)]) -> Result<(), DatabaseError> {
+        let failed = DatabaseError::query;
+        for chunk in listed.chunks(IDS_PER_QUERY / 2) {
+            let pairs: Vec<String> = (0..chunk.len())
+                .map(|n| {
+                    format!(
+                        "(article_id = ${} AND revision = ${})",
+                        2 * n + 1,
+                        2 * n + 2
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "UPDATE articles SET listing = NULL WHERE listing IS NOT NULL AND ({})",
+                pairs.join(" OR ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (article_id, revision) in chunk {
+                query = query.bind(article_id).bind(super::to_i64(*revision));
+            }
+            query
+                .execute(&self.pools.writer)
+                .await
+                .map_err(failed("clearing the listings the index has flushed"))?;
+        }
+        Ok(())
     }
 
     /// Writes each `(article id, record)`, replacing what was kept. Each

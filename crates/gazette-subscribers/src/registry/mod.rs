@@ -145,12 +145,27 @@ impl Registry {
     }
 
     /// Makes `revision` the article's newest, with its page at `key`, if
-    /// nothing newer or withdrawn stands in the way.
+    /// nothing newer or withdrawn stands in the way; with no listing kept
+    /// for it (see [`Self::advance_listed`]).
     pub async fn advance(
         &self,
         article_id: &str,
         revision: u64,
         key: &str,
+    ) -> Result<Advance, DatabaseError> {
+        self.advance_listed(article_id, revision, key, None).await
+    }
+
+    /// [`Self::advance`], keeping `listing` (the indexer's JSON of what it
+    /// lists of this revision) in the same statement that makes it the
+    /// newest, for [`Self::listing`] to hand back. A redelivery keeps what
+    /// the first advance wrote.
+    pub async fn advance_listed(
+        &self,
+        article_id: &str,
+        revision: u64,
+        key: &str,
+        listing: Option<&str>,
     ) -> Result<Advance, DatabaseError> {
         let failed = DatabaseError::query;
         let revision_i64 = to_i64(revision);
@@ -204,13 +219,15 @@ impl Registry {
         };
         sqlx::query(
             "UPDATE articles SET revision = $2, page_key = $3, live_since = $4, \
-             withdrawn_through = NULL, withdrawn_reason = NULL, updated_at = $5 WHERE article_id = $1",
+             withdrawn_through = NULL, withdrawn_reason = NULL, updated_at = $5, listing = $6 \
+             WHERE article_id = $1",
         )
         .bind(article_id)
         .bind(revision_i64)
         .bind(key)
         .bind(to_i64(live_since))
         .bind(now())
+        .bind(listing)
         .execute(&mut *tx)
         .await
         .map_err(failed("advancing an article"))?;

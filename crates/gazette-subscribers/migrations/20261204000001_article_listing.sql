@@ -1,0 +1,11 @@
+-- What the indexer lists of an article's newest revision (lead, byline,
+-- tags, cover and the body search indexes), written by the advance that
+-- made that revision the newest. The indexer read the same fields from
+-- the revision's archive copy: a GET per article on the way to the front
+-- page, where this is one column of an UPDATE publish makes anyway.
+-- NULL where no advance of this version wrote it (an article advanced
+-- before the upgrade, or by `gazette migrate`): the indexer then reads
+-- the copy as before. It is a hand-off, not a second archive: the
+-- indexer clears it once the article is flushed, so the table does not
+-- grow by every article's body. The registry keeps it and does not read it.
+ALTER TABLE articles ADD COLUMN listing TEXT;

@@ -1,0 +1,88 @@
+//! The indexer lists an article from the registry row publish advanced, not from its archive copy: with the copy gone, the front page still shows its lead and its tags still get their page, and the registry lets the listing go once it is flushed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+use gazette_broker::ensure_topology;
+use gazette_site::{category_front_key, revision_key, tag_listing, tag_slug};
+use gazette_subscribers::{DatabaseUrl, Registry};
+use serde_json::json;
+
+use crate::site::wait_for;
+use crate::support::{TestEnv, cms, eventually, needs};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_indexer_lists_an_article_from_its_registry_row_without_reading_its_copy() {
+    needs!(RabbitMq, Garage);
+    let env = TestEnv::start("listing").await;
+    env.declare_topology().await;
+    ensure_topology(
+        &env.settings,
+        &gazette_stages::specs_of(gazette_stages::Part::Site),
+    )
+    .await
+    .unwrap();
+    let _pipeline: Vec<_> = ["validate", "render", "publish"]
+        .into_iter()
+        .map(|stage| env.spawn_worker(stage))
+        .collect();
+    let id = "niem-yet-dieu-chinh";
+    let lead = "(NTL) Quận đã niêm yết điều chỉnh giá đất đường Nguyễn Văn Cừ";
+    let tag = "Đất đai & quy hoạch";
+    let mut article = cms::article(id, 1, "Niêm yết điều chỉnh giá đất");
+    article["lead"] = json!(lead);
+    article["author"] = json!("Đặng Hường");
+    article["tags"] = json!([tag]);
+    let out = env.submit_and_wait(std::slice::from_ref(&article));
+    assert!(
+        out.contains(&format!("published revision 1 of {id}")),
+        "{out}"
+    );
+
+    let registry = Registry::open(&DatabaseUrl::parse(&env.database_url()).unwrap())
+        .await
+        .unwrap();
+    let kept = registry
+        .listing(id, 1)
+        .await
+        .unwrap()
+        .expect("publish kept a listing");
+    assert!(
+        kept.contains("Nguyễn Văn Cừ") && kept.contains("body_html"),
+        "{kept}"
+    );
+    // Without its copy, only the registry can tell the indexer the lead and the tags.
+    let archive = env.archive().await;
+    archive.delete(&revision_key(id, 1, "json")).await.unwrap();
+    assert!(
+        archive
+            .get(&revision_key(id, 1, "json"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let _index = env.spawn_worker("index");
+    let store = env.store().await;
+    wait_for(&store, &category_front_key(cms::CATEGORY), |html| {
+        html.contains(lead)
+    })
+    .await;
+    let tag_front = category_front_key(&tag_listing(&tag_slug(tag)));
+    wait_for(&store, &tag_front, |html| html.contains(lead)).await;
+
+    // Flushed, the listing is let go: the registry is not a second archive.
+    eventually(|| {
+        let registry = &registry;
+        async move {
+            match registry.listing(id, 1).await.unwrap() {
+                None => Ok(()),
+                Some(_) => Err("the flushed listing is still kept".to_owned()),
+            }
+        }
+    })
+    .await;
+    env.teardown().await;
+}

@@ -1,4 +1,4 @@
-//! The indexer lists an article from the registry row publish advanced, not from its archive copy: with the copy gone, the front page still shows its lead and its tags still get their page, and the registry lets the listing go once it is flushed.
+//! The indexer lists an article from the registry row publish advanced, not from its archive copy: with the copy gone, the front page still shows its lead and its tags still get their page, and the registry lets the listing go once it is flushed, or once `gazette rebuild` has listed it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -84,5 +84,46 @@ async fn the_indexer_lists_an_article_from_its_registry_row_without_reading_its_
         }
     })
     .await;
+    env.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_with_the_indexer_stopped_lets_the_kept_listings_go() {
+    needs!(RabbitMq, Garage);
+    let env = TestEnv::start("listingrb").await;
+    env.declare_topology().await;
+    ensure_topology(
+        &env.settings,
+        &gazette_stages::specs_of(gazette_stages::Part::Site),
+    )
+    .await
+    .unwrap();
+    let _pipeline: Vec<_> = ["validate", "render", "publish"]
+        .into_iter()
+        .map(|stage| env.spawn_worker(stage))
+        .collect();
+    // As a bulk migration runs: no indexer, so nothing flushes the listings.
+    let ids = ["di-doi-1", "di-doi-2"];
+    let articles: Vec<_> = ids
+        .iter()
+        .map(|id| cms::article(id, 1, &format!("Bản tin {id}")))
+        .collect();
+    let out = env.submit_and_wait(&articles);
+    let registry = Registry::open(&DatabaseUrl::parse(&env.database_url()).unwrap())
+        .await
+        .unwrap();
+    for id in ids {
+        assert!(out.contains(&format!("published revision 1 of {id}")), "{out}");
+        assert!(registry.listing(id, 1).await.unwrap().is_some(), "{id}");
+    }
+
+    let (ok, stdout, stderr) = env.run_gazette(&["rebuild"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    for id in ids {
+        assert!(registry.listing(id, 1).await.unwrap().is_none(), "{id}");
+    }
+    let store = env.store().await;
+    let front = wait_for(&store, &category_front_key(cms::CATEGORY), |_| true).await;
+    assert!(ids.iter().all(|id| front.contains(&format!("Bản tin {id}"))), "{front}");
     env.teardown().await;
 }

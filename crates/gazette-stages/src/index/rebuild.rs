@@ -125,6 +125,12 @@ pub async fn rebuild(
     progress: Arc<dyn Fn(RebuildProgress) + Send + Sync>,
 ) -> Result<RebuildReport, RebuildError> {
     let live = registry.live_articles().await?;
+    // Listed below from their copies: the listings publish kept for the
+    // indexer are let go once the derived pages are written.
+    let listed: Vec<(String, u64)> = live
+        .iter()
+        .map(|article| (article.article_id.clone(), article.revision))
+        .collect();
     let records: HashMap<String, ArticleRecord> = registry
         .withdrawn_articles()
         .await?
@@ -247,6 +253,9 @@ pub async fn rebuild(
     };
     let fixed_count = super::site_files::write_fixed_pages(stores, &outputs).await?;
     let derived = write(stores, registry, &outputs, &mut index, &dirty).await?;
+    // A migration runs with the indexer stopped (docs/capacity.md), so
+    // nothing else would let these go.
+    super::listing::forget(registry, &listed).await;
     // One count for the log and the summary: they had disagreed, the log
     // leaving out the 404 page and the theme's assets.
     let derived_objects = (derived + fixed_count) as u64;

@@ -113,7 +113,10 @@ async fn a_rebuild_with_the_indexer_stopped_lets_the_kept_listings_go() {
         .await
         .unwrap();
     for id in ids {
-        assert!(out.contains(&format!("published revision 1 of {id}")), "{out}");
+        assert!(
+            out.contains(&format!("published revision 1 of {id}")),
+            "{out}"
+        );
         assert!(registry.listing(id, 1).await.unwrap().is_some(), "{id}");
     }
 
@@ -124,6 +127,10 @@ async fn a_rebuild_with_the_indexer_stopped_lets_the_kept_listings_go() {
     }
     let store = env.store().await;
     let front = wait_for(&store, &category_front_key(cms::CATEGORY), |_| true).await;
-    assert!(ids.iter().all(|id| front.contains(&format!("Bản tin {id}"))), "{front}");
+    assert!(
+        ids.iter()
+            .all(|id| front.contains(&format!("Bản tin {id}"))),
+        "{front}"
+    );
     env.teardown().await;
 }

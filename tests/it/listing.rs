@@ -11,12 +11,12 @@ use gazette_subscribers::{DatabaseUrl, Registry};
 use serde_json::json;
 
 use crate::site::wait_for;
-use crate::support::{TestEnv, cms, eventually, needs};
+use crate::support::{TestEnv, Worker, cms, eventually, needs};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_indexer_lists_an_article_from_its_registry_row_without_reading_its_copy() {
-    needs!(RabbitMq, Garage);
-    let env = TestEnv::start("listing").await;
+/// A namespace with the site's queues declared and the text pipeline
+/// running, but no indexer: what publish keeps waits for one.
+async fn pipeline_without_indexer(name: &str) -> (TestEnv, Vec<Worker>) {
+    let env = TestEnv::start(name).await;
     env.declare_topology().await;
     ensure_topology(
         &env.settings,
@@ -24,10 +24,17 @@ async fn the_indexer_lists_an_article_from_its_registry_row_without_reading_its_
     )
     .await
     .unwrap();
-    let _pipeline: Vec<_> = ["validate", "render", "publish"]
+    let pipeline = ["validate", "render", "publish"]
         .into_iter()
         .map(|stage| env.spawn_worker(stage))
         .collect();
+    (env, pipeline)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_indexer_lists_an_article_from_its_registry_row_without_reading_its_copy() {
+    needs!(RabbitMq, Garage);
+    let (env, _pipeline) = pipeline_without_indexer("listing").await;
     let id = "niem-yet-dieu-chinh";
     let lead = "(NTL) Quận đã niêm yết điều chỉnh giá đất đường Nguyễn Văn Cừ";
     let tag = "Đất đai & quy hoạch";
@@ -90,18 +97,7 @@ async fn the_indexer_lists_an_article_from_its_registry_row_without_reading_its_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rebuild_with_the_indexer_stopped_lets_the_kept_listings_go() {
     needs!(RabbitMq, Garage);
-    let env = TestEnv::start("listingrb").await;
-    env.declare_topology().await;
-    ensure_topology(
-        &env.settings,
-        &gazette_stages::specs_of(gazette_stages::Part::Site),
-    )
-    .await
-    .unwrap();
-    let _pipeline: Vec<_> = ["validate", "render", "publish"]
-        .into_iter()
-        .map(|stage| env.spawn_worker(stage))
-        .collect();
+    let (env, _pipeline) = pipeline_without_indexer("listingrb").await;
     // As a bulk migration runs: no indexer, so nothing flushes the listings.
     let ids = ["di-doi-1", "di-doi-2"];
     let articles: Vec<_> = ids

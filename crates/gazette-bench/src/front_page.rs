@@ -147,7 +147,7 @@ async fn watch(
             // twenty times a second, and the store's CPU is the pipeline's
             // too. Only a new ETag is worth its body.
             let etag = store.head(&key).await?.and_then(|head| head.etag);
-            if etag.is_some() && etag == read_etag.get(category).cloned().flatten() {
+            if etag.is_some() && read_etag.get(category) == Some(&etag) {
                 continue;
             }
             let front = store

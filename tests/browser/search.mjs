@@ -43,11 +43,16 @@ for (const query of queries) {
   const pageFiles = files.length;
   // The index itself, without the page's check that each result's page is still there.
   const indexed = await page.evaluate(async (q) => {
-    const pf = await import('/pagefind/pagefind.js');
+    const { parts } = await (await fetch('/pagefind/parts.json', { cache: 'no-cache' })).json();
+    if (!parts.length) return [];
+    const pf = await import(`/pagefind/${parts[0]}/pagefind.js`);
+    await pf.options({ basePath: `/pagefind/${parts[0]}/` });
+    for (const part of parts.slice(1)) await pf.mergeIndex(`/pagefind/${part}/`);
     const found = await pf.search(q);
     return Promise.all(found.results.map(async (r) => (await r.data()).url));
   }, query);
-  searches.push({ query, ...shown, indexed, bytes: pageBytes, files: files.slice(0, pageFiles) });
+  const parts = (await (await page.request.get(`${base}/pagefind/parts.json`)).json()).parts;
+  searches.push({ query, ...shown, indexed, parts, bytes: pageBytes, files: files.slice(0, pageFiles) });
   await context.close();
 }
 

@@ -33,6 +33,18 @@ pub const SEARCH_FOLDER: &str = "pagefind/";
 /// Written last, so that it never names files not yet there.
 pub const ENTRY_FILE: &str = "pagefind-entry.json";
 
+/// `pagefind/parts.json`: the parts the site's index is split into, newest
+/// first, each a whole Pagefind index in its own folder (`pagefind/2022/`).
+/// The search page loads the first and merges the rest into it. Written
+/// after every part it names, and never cached.
+pub const PARTS_FILE: &str = "parts.json";
+
+/// What an index's files depend on besides its documents: the Pagefind
+/// that builds it, and the page [`page_of`] makes of a document. A part
+/// built under another format is built again, because the search page
+/// reads every part with the newest part's Pagefind. Change it with either.
+pub const INDEX_FORMAT: &str = "pagefind 1.6.0; gazette page 1";
+
 /// What the index knows of one live article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchDocument {
@@ -199,6 +211,23 @@ mod tests {
             lead: "(NTL) Ủy ban nhân dân phường".to_owned(),
             body_html: body.to_owned(),
         }
+    }
+
+    /// [`INDEX_FORMAT`] names the Pagefind the workspace builds with.
+    #[test]
+    fn the_index_format_names_the_pagefind_in_use() {
+        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+            .unwrap_or_default();
+        let version = lock
+            .split("[[package]]")
+            .find(|package| package.contains("\nname = \"pagefind\"\n"))
+            .and_then(|package| package.lines().find_map(|l| l.strip_prefix("version = ")))
+            .map(|v| v.trim_matches('"').to_owned());
+        assert_eq!(
+            version.map(|v| format!("pagefind {v};")),
+            INDEX_FORMAT.split_inclusive(';').next().map(str::to_owned),
+            "bump INDEX_FORMAT with Pagefind: every part must be built by the same one"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod printable;
 mod slug;
 
 pub use body::BodySanitizer;
-pub use date::{PORTAL_TIME_ZONE, portal_datetime};
+pub use date::{PORTAL_TIME_ZONE, portal_datetime, portal_year};
 pub use escape::escape_html;
 pub use images::{ImgTag, img_tags, replace_img_tags};
 pub use normalize::nfc;

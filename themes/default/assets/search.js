@@ -14,11 +14,33 @@
   var SHOWN = 20;
   var engine = null;
 
+  // The index is split into parts, one a year, each a whole Pagefind
+  // index in its own folder; parts.json names them newest first. The
+  // newest part's Pagefind searches them all, the others merged into it.
+  var PART = /^[a-z0-9-]+$/;
   function pagefind() {
     if (!engine) {
-      engine = import("/pagefind/pagefind.js").then(function (pf) {
-        return pf.options({ excerptLength: 30 }).then(function () { return pf; });
-      });
+      engine = fetch("/pagefind/parts.json", { cache: "no-cache", credentials: "omit" })
+        .then(function (answer) {
+          if (!answer.ok) {
+            throw new Error("no parts list: " + answer.status);
+          }
+          return answer.json();
+        })
+        .then(function (list) {
+          var parts = (list && Array.isArray(list.parts) ? list.parts : []).filter(function (part) {
+            return typeof part === "string" && PART.test(part);
+          });
+          if (!parts.length) {
+            return null; // Nothing is published yet: every query finds nothing.
+          }
+          var base = "/pagefind/" + parts[0] + "/";
+          return import(base + "pagefind.js").then(function (pf) {
+            return parts.slice(1).reduce(function (merged, part) {
+              return merged.then(function () { return pf.mergeIndex("/pagefind/" + part + "/"); });
+            }, pf.options({ excerptLength: 30, basePath: base })).then(function () { return pf; });
+          });
+        });
       // A failed load may be a passing one: the next query tries again.
       engine.catch(function () { engine = null; });
     }
@@ -78,7 +100,7 @@
     }
     status.textContent = "Đang tìm…";
     pagefind()
-      .then(function (pf) { return pf.search(q); })
+      .then(function (pf) { return pf ? pf.search(q) : { results: [] }; })
       .then(function (found) {
         return Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }));
       })

@@ -5,37 +5,34 @@
 //! site state (`search_seq`): the journal of count `n` is written before the
 //! site state that commits `n`, so a journal past the committed count is a
 //! dead flush's and is overwritten by the next one. The builder, debounced
-//! to at most once per `GAZETTE_SEARCH_INTERVAL`, feeds every shard to
-//! the index build, folding the committed journals into each, in order, on
-//! its way. Folding is idempotent (the journals say what to set, in order),
-//! so a fold that dies, or two builders at once, leave the same shards.
+//! to at most once per `GAZETTE_SEARCH_INTERVAL`, folds the committed
+//! journals into the shards, in order, and rebuilds each part of the index
+//! (one year of articles; `search_parts.rs`) whose documents changed.
+//! Folding is idempotent (the journals say what to set, in order), so a
+//! fold that dies, or two builders at once, leave the same shards.
 //!
 //! Flushes used to read and rewrite each changed article's shard: two
 //! requests per article on the way to the front page, on shards that grow
 //! with the site. The journal takes one.
 //!
-//! The index is uploaded so that a reader mid-query never meets a missing
+//! A part is uploaded so that a reader mid-query never meets a missing
 //! file: files named by their content's hash first, each as the builder
-//! hands it over, `pagefind-entry.json` (which names the rest) last, once
-//! the build is whole, and a file the new index no longer names is deleted
-//! only one build later.
+//! hands it over, its `pagefind-entry.json` (which names the rest) last,
+//! once the part is whole, then `parts.json` (which names the parts), and
+//! a file no index names any more is deleted only one build later.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Weak;
 use std::time::Duration;
 
-use futures_util::{StreamExt, TryStreamExt, stream};
 use gazette_search::SearchDocument;
 use gazette_site::{
-    ArticleRecord, Entry, SEARCH_MANIFEST_KEY, SEARCH_SHARDS, SITE_STATE_KEY, SiteState,
-    search_journal_key, search_shard_key, search_shard_of,
+    ArticleRecord, Entry, SEARCH_SHARDS, search_journal_key, search_shard_key, search_shard_of,
 };
-use gazette_store::{PutObject, Store};
-use serde::{Deserialize, Serialize};
+use gazette_store::PutObject;
 
-use super::flush::{get_json, json_object, load_all};
-use super::{IndexFailure, Site, StoreTurns};
-use crate::Stores;
+use super::flush::json_object;
+use super::{IndexFailure, Site};
 
 /// One shard of the search documents, by article id.
 pub(crate) type SearchShard = BTreeMap<String, SearchDocument>;
@@ -47,17 +44,6 @@ pub(crate) struct SearchChange {
     pub(crate) article_id: String,
     pub(crate) revision: u64,
     pub(crate) document: Option<SearchDocument>,
-}
-
-/// `_gazette/index/search.json`: what the public index was built from.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Manifest {
-    /// The site state's `search_seq` the build read.
-    built_from: u64,
-    /// Every file of the current index, by path, with its content's digest.
-    files: BTreeMap<String, String>,
-    /// Files the previous index named and this one does not; deleted by the next build.
-    retired: BTreeSet<String>,
 }
 
 /// What one flush changed in search, by article id: the document search
@@ -170,151 +156,6 @@ pub(crate) fn all_shards(documents: Vec<(String, SearchDocument)>) -> BTreeMap<u
     shards
 }
 
-/// What one build did, for logs and the report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SearchReport {
-    pub documents: usize,
-    /// The index's files and their bytes, all told.
-    pub files: usize,
-    pub bytes: u64,
-    /// Files this build had to upload (the rest were already there).
-    pub uploaded: usize,
-    /// The builder process's peak memory, when the build ran in a child.
-    pub builder_peak_rss_bytes: Option<u64>,
-}
-
-/// The site state's count the public index was last built from; 0 for none.
-pub(crate) async fn built_from(archive: &Store) -> Result<u64, IndexFailure> {
-    let manifest: Manifest = get_json(archive, SEARCH_MANIFEST_KEY).await?;
-    Ok(manifest.built_from)
-}
-
-/// Whether to build an index that looks current.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Force {
-    /// `gazette rebuild`: the site state was made anew, its count with it.
-    Yes,
-    No,
-}
-
-/// Folds the committed journals into the shards and builds the public
-/// index from them, unless it is already built from the current site
-/// state; what the build did.
-pub(crate) async fn build_once(
-    stores: &Stores,
-    builder: &gazette_search::Builder,
-    force: Force,
-    turns: &StoreTurns,
-) -> Result<Option<SearchReport>, IndexFailure> {
-    let archive = &stores.archive;
-    let state: SiteState = get_json(archive, SITE_STATE_KEY).await?;
-    let manifest: Manifest = get_json(archive, SEARCH_MANIFEST_KEY).await?;
-    let current = manifest.built_from >= state.search_seq && !manifest.files.is_empty();
-    if current && force == Force::No {
-        return Ok(None);
-    }
-    let pending = manifest.built_from + 1..=state.search_seq;
-    let journals: BTreeMap<u64, Option<SearchJournal>> =
-        load_all(archive, pending.clone().collect(), |n| {
-            search_journal_key(*n)
-        })
-        .await?;
-    let journals: Vec<SearchJournal> = journals.into_values().flatten().collect();
-    let missing = pending.clone().count() - journals.len();
-    if missing > 0 {
-        // Folded and deleted long ago (a builder that fell far behind), or
-        // counted before flushes kept journals: already in the shards.
-        tracing::warn!(
-            missing,
-            "search journals were not found; their changes are taken to be in the shards already"
-        );
-    }
-    // Each shard is folded as it is read on its way to the builder, so the
-    // indexer holds a few shards and the pending changes, never the site
-    // (after a burst, the journals touch every shard).
-    let changes = by_shard(journals);
-    let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
-    let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
-    let (built, fed, uploaded) = tokio::join!(
-        builder.build_into(feed, files),
-        feed_shards(archive, changes, sender, turns),
-        upload_files(&stores.site, &manifest, arriving, force, turns),
-    );
-    // A store that failed mid-read or mid-upload is the cause (and is
-    // retried), whatever the builder then said of its cut-off feed or of
-    // its files no longer taken.
-    let count = fed?;
-    let uploaded = uploaded?;
-    let cost = built?;
-    // A handful of requests, awaited as they go: they take no turn.
-    let report = commit(stores, manifest, uploaded, state.search_seq).await?;
-    forget_journals(archive, pending).await;
-    Ok(Some(SearchReport {
-        documents: count,
-        builder_peak_rss_bytes: cost.child_peak_rss_bytes,
-        ..report
-    }))
-}
-
-/// Shards read ahead of the builder: the indexer holds these, not the site.
-const SHARDS_IN_FLIGHT: usize = 8;
-
-/// Sends every shard's documents to `sender` in shard order, each read
-/// from the archive and, where `changes` has some for it, folded and
-/// written back first; the documents sent. Finishes the feed only when
-/// every shard was sent, so that a failed read or write builds nothing.
-/// A shard folded and written before a failure is folded again, to the
-/// same result, by the next build: the manifest still names the older
-/// count, so the same journals are pending.
-async fn feed_shards(
-    archive: &Store,
-    mut changes: BTreeMap<u16, ShardChanges>,
-    sender: gazette_search::FeedSender,
-    turns: &StoreTurns,
-) -> Result<usize, IndexFailure> {
-    let mut shards = stream::iter(0..SEARCH_SHARDS)
-        .map(|number| {
-            let pending = changes.remove(&number);
-            let archive = archive.clone();
-            let request = turns.background(async move {
-                let key = search_shard_key(number);
-                let mut shard: SearchShard = get_json(&archive, &key).await?;
-                if pending.is_some_and(|pending| fold_shard(&mut shard, pending)) {
-                    archive.put(json_object(key, &shard)?).await?;
-                }
-                Ok::<_, IndexFailure>(shard)
-            });
-            async move { request.await? }
-        })
-        .buffered(SHARDS_IN_FLIGHT);
-    let mut documents = 0;
-    while let Some(shard) = shards.try_next().await? {
-        documents += shard.len();
-        if sender.send(shard.into_values().collect()).await.is_err() {
-            // The builder stopped; its own error says why.
-            return Ok(documents);
-        }
-    }
-    // As above: a builder gone by now has failed and says so.
-    let _ = sender.finish().await;
-    Ok(documents)
-}
-
-/// Deletes the journals [`JOURNALS_KEPT`] behind those just folded. One
-/// left behind is only a stray object, so a failure is logged, not raised.
-async fn forget_journals(archive: &Store, folded: std::ops::RangeInclusive<u64>) {
-    let (start, end) = folded.into_inner();
-    let expired = start.saturating_sub(JOURNALS_KEPT).max(1)..=end.saturating_sub(JOURNALS_KEPT);
-    let deleting: Result<Vec<()>, _> = stream::iter(expired)
-        .map(|n| async move { archive.delete(&search_journal_key(n)).await })
-        .buffer_unordered(8)
-        .try_collect()
-        .await;
-    if let Err(error) = deleting {
-        tracing::warn!(%error, "old search journals could not be deleted; they are only stray objects");
-    }
-}
-
 /// Builds the index at start if a flush left it behind, then after each
 /// change a flush reports, never sooner than `interval` after the last
 /// build, until the stage is gone (its sender dropped).
@@ -340,6 +181,8 @@ pub(super) fn start_builder(
                     }
                     tracing::info!(
                         documents = report.documents,
+                        parts = report.parts,
+                        parts_built = report.parts_built,
                         files = report.files,
                         bytes = report.bytes,
                         uploaded = report.uploaded,
@@ -365,10 +208,17 @@ pub(super) fn start_builder(
     });
 }
 
+#[path = "search_build.rs"]
+mod build;
+pub use build::SearchReport;
+pub(crate) use build::{Force, build_once, built_from};
+
+#[path = "search_parts.rs"]
+mod parts;
+
 #[path = "search_upload.rs"]
 mod upload;
 pub(crate) use upload::remove_index;
-use upload::{FILES_IN_FLIGHT, commit, upload_files};
 
 #[cfg(test)]
 #[path = "search_tests.rs"]

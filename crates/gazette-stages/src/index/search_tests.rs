@@ -1,6 +1,6 @@
 //! Tests of the search journal: what a flush journals, and folding journals into the shards.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use gazette_site::Placement;
 
@@ -8,11 +8,17 @@ use gazette_search::{ENTRY_FILE, SEARCH_FOLDER, SearchFile};
 use gazette_store::Precondition;
 use sha2::Digest as _;
 
-use super::upload::Uploaded;
+use super::build::Manifest;
+use super::upload::{Uploaded, commit_part, upload_files};
 use super::*;
+use gazette_site::{SEARCH_MANIFEST_KEY, SITE_STATE_KEY, SiteState};
+use gazette_store::Store;
+use crate::Stores;
+use crate::index::StoreTurns;
+use crate::index::flush::get_json;
 use crate::index::flush::put_all;
 
-fn document(title: &str) -> SearchDocument {
+pub(super) fn document(title: &str) -> SearchDocument {
     SearchDocument {
         url: format!("/tin-tuc/{title}.html"),
         title: title.to_owned(),
@@ -130,7 +136,7 @@ fn a_journal_says_removed_apart_from_missing() {
 
 /// Archive and site as folders under `dir`, the archive holding a site
 /// state whose one committed journal lists `count` articles.
-async fn seeded_stores(dir: &std::path::Path, count: usize) -> (Stores, SearchJournal) {
+pub(super) async fn seeded_stores(dir: &std::path::Path, count: usize) -> (Stores, SearchJournal) {
     let open = |name: &str| format!("file://{}/{name}", dir.display());
     let stores = Stores {
         site: Store::open(&open("site"))
@@ -157,14 +163,17 @@ async fn seeded_stores(dir: &std::path::Path, count: usize) -> (Stores, SearchJo
     (stores, journal)
 }
 
+/// The part every seeded document falls in (their date line's year).
+const PART: &str = "2022";
+
 fn entry_path(dir: &std::path::Path) -> std::path::PathBuf {
-    dir.join("site").join(SEARCH_FOLDER).join(ENTRY_FILE)
+    dir.join("site").join(SEARCH_FOLDER).join(PART).join(ENTRY_FILE)
 }
 
 /// Makes the site's `fragment/` folder a file, so no fragment can be
 /// written until it is removed; the file's path.
 fn block_fragments(dir: &std::path::Path) -> std::path::PathBuf {
-    let blocked = dir.join("site").join(SEARCH_FOLDER).join("fragment");
+    let blocked = dir.join("site").join(SEARCH_FOLDER).join(PART).join("fragment");
     std::fs::create_dir_all(blocked.parent().unwrap_or(dir)).unwrap_or_default();
     std::fs::write(&blocked, b"").unwrap_or_default();
     blocked
@@ -196,12 +205,13 @@ async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everyth
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(manifest.built_from, 1);
-    let site = dir.path().join("site").join(SEARCH_FOLDER);
-    for path in manifest.files.keys() {
+    let site = dir.path().join("site").join(SEARCH_FOLDER).join(PART);
+    let part = manifest.parts.unwrap_or_default().remove(PART).unwrap_or_default();
+    for path in part.files.keys() {
         assert!(site.join(path).is_file(), "{path} is named but not there");
     }
     assert_eq!(
-        manifest
+        part
             .files
             .keys()
             .filter(|p| p.starts_with("fragment/"))
@@ -295,7 +305,7 @@ const IN_ORDER: [&str; 3] = [
 /// sent in that order until the uploader stops taking them.
 async fn upload(
     stores: &Stores,
-    previous: &Manifest,
+    previous: &BTreeMap<String, String>,
     paths: &[&'static str],
 ) -> Result<Uploaded, IndexFailure> {
     let (sender, arriving) = tokio::sync::mpsc::channel(1);
@@ -313,8 +323,9 @@ async fn upload(
         }
     };
     let turns = StoreTurns::default();
+    let folder = format!("{SEARCH_FOLDER}{PART}/");
     let (uploaded, ()) = tokio::join!(
-        upload_files(&stores.site, previous, arriving, Force::No, &turns),
+        upload_files(&stores.site, &folder, previous, arriving, Force::No, &turns),
         sending
     );
     uploaded
@@ -326,39 +337,33 @@ async fn the_entry_file_waits_for_the_whole_build_whatever_order_files_come_in()
     let (stores, _) = seeded_stores(dir.path(), 0).await;
     // The entry file first, then one that cannot be written.
     let blocked = block_fragments(dir.path());
-    let uploaded = upload(&stores, &Manifest::default(), &IN_ORDER).await;
+    let uploaded = upload(&stores, &BTreeMap::new(), &IN_ORDER).await;
     assert!(matches!(uploaded, Err(IndexFailure::Store(_))));
     assert!(!entry_path(dir.path()).exists());
 
     // Once all arrived, the entry is held for the commit; what the
-    // previous manifest has byte for byte is not uploaded again.
+    // previous build has byte for byte is not uploaded again.
     std::fs::remove_file(&blocked).unwrap_or_default();
-    let previous = Manifest {
-        files: [(
-            "index/vi_1.pf_index".to_owned(),
-            hex::encode(sha2::Sha256::digest(b"index/vi_1.pf_index")),
-        )]
-        .into(),
-        ..Manifest::default()
-    };
+    let previous: BTreeMap<String, String> = [(
+        "index/vi_1.pf_index".to_owned(),
+        hex::encode(sha2::Sha256::digest(b"index/vi_1.pf_index")),
+    )]
+    .into();
     let uploaded = upload(&stores, &previous, &IN_ORDER).await;
     let uploaded = uploaded.unwrap_or_else(|e| panic!("{e}"));
     assert!(!entry_path(dir.path()).exists());
     assert!(uploaded.entry.is_some());
-    assert_eq!((uploaded.report.files, uploaded.report.uploaded), (3, 2));
-    let report = commit(&stores, previous, uploaded, 1)
+    assert_eq!((uploaded.files.len(), uploaded.uploaded), (3, 2));
+    let (files, _) = commit_part(&stores.site, uploaded)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(entry_path(dir.path()).exists());
-    assert_eq!(report.files, 3);
+    assert_eq!(files.len(), 3);
 
     // A build that sent no entry file commits nothing.
-    let none = Manifest::default();
-    let uploaded = upload(&stores, &none, &["fragment/vi_3.pf_fragment"]).await;
+    let uploaded = upload(&stores, &BTreeMap::new(), &["fragment/vi_3.pf_fragment"]).await;
     let uploaded = uploaded.unwrap_or_else(|e| panic!("{e}"));
-    let committed = commit(&stores, none, uploaded, 2).await;
-    assert!(committed.is_err());
-    assert_eq!(built_from(&stores.archive).await.ok(), Some(1));
+    assert!(commit_part(&stores.site, uploaded).await.is_err());
 }
 
 /// Switched off: the public index and its manifest go, so nothing links to

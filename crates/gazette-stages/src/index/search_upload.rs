@@ -1,16 +1,15 @@
-//! Publishing a search build: each index file uploaded as the builder hands it over, the entry file only once the build is whole, then the manifest.
+//! Publishing one part of the search index: each file uploaded as the builder hands it over, the entry file only once the part is whole; and taking the whole index out of a site.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use futures_util::{StreamExt, TryStreamExt};
-use gazette_search::{ENTRY_FILE, SEARCH_FOLDER, SearchFile};
+use gazette_search::{ENTRY_FILE, PARTS_FILE, SEARCH_FOLDER, SearchFile};
 use gazette_site::SEARCH_MANIFEST_KEY;
 use gazette_store::{Precondition, PutObject, Store};
 use sha2::Digest as _;
 
-use super::super::flush::json_object;
 use super::super::{IndexFailure, StoreTurns};
-use super::{Force, Manifest, SearchReport};
+use super::Force;
 use crate::Stores;
 
 /// Index files being uploaded at once; as many more may wait for them in
@@ -18,31 +17,37 @@ use crate::Stores;
 /// so its memory for a build does not grow with the site.
 pub(super) const FILES_IN_FLIGHT: usize = 8;
 
-/// The index's files as they arrived: their digests, what was uploaded,
-/// and the entry file, held back until the build is known to be whole.
+/// A part's files as they arrived: their digests, what was uploaded, and
+/// the entry file, held back until the part is known to be whole.
 #[derive(Default)]
 pub(super) struct Uploaded {
     pub(super) files: BTreeMap<String, String>,
     pub(super) entry: Option<PutObject>,
-    pub(super) report: SearchReport,
+    pub(super) bytes: u64,
+    pub(super) uploaded: usize,
 }
 
 impl Uploaded {
-    /// Records `file`; the object to upload now, if it changed and is not
-    /// the entry file.
-    fn take(&mut self, file: SearchFile, previous: &Manifest, force: Force) -> Option<PutObject> {
+    /// Records `file`, to go into `folder`; the object to upload now, if
+    /// it is not in `previous` byte for byte and is not the entry file.
+    fn take(
+        &mut self,
+        file: SearchFile,
+        folder: &str,
+        previous: &BTreeMap<String, String>,
+        force: Force,
+    ) -> Option<PutObject> {
         let digest = hex::encode(sha2::Sha256::digest(&file.bytes));
-        self.report.files += 1;
-        self.report.bytes += file.bytes.len() as u64;
+        self.bytes += file.bytes.len() as u64;
         // A rebuild writes every file: the public site may be new or wiped.
-        let unchanged = force == Force::No && previous.files.get(&file.path) == Some(&digest);
+        let unchanged = force == Force::No && previous.get(&file.path) == Some(&digest);
         self.files.insert(file.path.clone(), digest);
         if unchanged {
             return None;
         }
-        self.report.uploaded += 1;
+        self.uploaded += 1;
         let is_entry = file.path == ENTRY_FILE;
-        let object = search_object(file);
+        let object = search_object(file, folder);
         match is_entry {
             true => {
                 self.entry = Some(object);
@@ -53,14 +58,15 @@ impl Uploaded {
     }
 }
 
-/// Uploads each file that changed as it arrives, [`FILES_IN_FLIGHT`] at
-/// a time, all but the entry file. Files uploaded by a build that then
-/// fails are named by their content's hash (or are the scripts, which the
-/// previous entry file works with too), so nothing a reader loads changes
-/// until [`commit`] writes the entry file.
+/// Uploads each file of a part that changed into `folder` as it arrives,
+/// [`FILES_IN_FLIGHT`] at a time, all but the entry file. Files uploaded
+/// by a build that then fails are named by their content's hash (or are
+/// the scripts, which the previous entry file works with too), so nothing
+/// a reader loads changes until [`commit_part`] writes the entry file.
 pub(super) async fn upload_files(
     site: &Store,
-    previous: &Manifest,
+    folder: &str,
+    previous: &BTreeMap<String, String>,
     mut arriving: tokio::sync::mpsc::Receiver<SearchFile>,
     force: Force,
     turns: &StoreTurns,
@@ -73,7 +79,7 @@ pub(super) async fn upload_files(
             Some(done) = uploading.next(), if !uploading.is_empty() => done??,
             file = arriving.recv(), if open && uploading.len() < FILES_IN_FLIGHT => match file {
                 Some(file) => {
-                    if let Some(object) = uploaded.take(file, previous, force) {
+                    if let Some(object) = uploaded.take(file, folder, previous, force) {
                         let site = site.clone();
                         uploading.push(turns.background(async move { site.put(object).await }));
                     }
@@ -85,65 +91,40 @@ pub(super) async fn upload_files(
     Ok(uploaded)
 }
 
-/// Makes a whole build public: the entry file last, then retires what the
-/// index no longer names and records the new manifest.
-pub(super) async fn commit(
-    stores: &Stores,
-    previous: Manifest,
+/// Makes a whole part public by writing its entry file; the part's files
+/// with their digests, and their bytes.
+pub(super) async fn commit_part(
+    site: &Store,
     uploaded: Uploaded,
-    built_from: u64,
-) -> Result<SearchReport, IndexFailure> {
+) -> Result<(BTreeMap<String, String>, u64), IndexFailure> {
     if !uploaded.files.contains_key(ENTRY_FILE) {
         return Err(
             gazette_search::SearchError::Output(format!("the index has no {ENTRY_FILE}")).into(),
         );
     }
     if let Some(entry) = uploaded.entry {
-        stores.site.put(entry).await?;
+        site.put(entry).await?;
     }
-    let mut next = Manifest {
-        built_from,
-        files: uploaded.files,
-        retired: BTreeSet::new(),
-    };
-    next.retired = previous
-        .files
-        .keys()
-        .filter(|path| !next.files.contains_key(*path))
-        .cloned()
-        .collect();
-    // Retired by the build before: no entry file a reader may still hold names them.
-    for path in previous
-        .retired
-        .iter()
-        .filter(|p| !next.files.contains_key(*p))
-    {
-        stores
-            .site
-            .delete(&format!("{SEARCH_FOLDER}{path}"))
-            .await?;
-    }
-    stores
-        .archive
-        .put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &next)?)
-        .await?;
-    Ok(uploaded.report)
+    Ok((uploaded.files, uploaded.bytes))
 }
 
 /// Takes the public index of a site whose search was switched off out of
-/// the site: every file under [`SEARCH_FOLDER`], the entry file first so
-/// that no reader starts a query on a half-deleted index, then the
-/// manifest, so that a builder switched on again builds afresh rather than
+/// the site: every file under [`SEARCH_FOLDER`], the parts list and the
+/// entry files first so that no reader starts a query on a half-deleted
+/// index, then the manifest, so that a builder switched on again builds afresh rather than
 /// taking the deleted files for current. Idempotent: a start that dies
 /// midway leaves the rest to the next.
 pub(crate) async fn remove_index(stores: &Stores) -> Result<(), IndexFailure> {
-    let entry = format!("{SEARCH_FOLDER}{ENTRY_FILE}");
+    let parts = format!("{SEARCH_FOLDER}{PARTS_FILE}");
     let (entries, files): (Vec<String>, Vec<String>) = stores
         .site
         .list(SEARCH_FOLDER)
         .await?
         .into_iter()
-        .partition(|key| *key == entry);
+        .partition(|key| *key == parts || key.ends_with(ENTRY_FILE));
+    // The parts list before the entry files it names.
+    let mut entries = entries;
+    entries.sort_by_key(|key| *key != parts);
     for key in entries {
         stores.site.delete(&key).await?;
     }
@@ -157,14 +138,14 @@ pub(crate) async fn remove_index(stores: &Stores) -> Result<(), IndexFailure> {
     Ok(())
 }
 
-fn search_object(file: SearchFile) -> PutObject {
+fn search_object(file: SearchFile, folder: &str) -> PutObject {
     let content_type = match file.path.rsplit_once('.').map(|(_, ext)| ext) {
         Some("js") => "text/javascript; charset=utf-8",
         Some("json") => "application/json",
         _ => "application/octet-stream",
     };
     PutObject {
-        key: format!("{SEARCH_FOLDER}{}", file.path),
+        key: format!("{folder}{}", file.path),
         body: bytes::Bytes::from(file.bytes),
         content_type,
         cache_control: match file.immutable {

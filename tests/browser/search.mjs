@@ -42,16 +42,18 @@ for (const query of queries) {
   const pageBytes = bytes;
   const pageFiles = files.length;
   // The index itself, without the page's check that each result's page is still there.
-  const indexed = await page.evaluate(async (q) => {
+  // The parts are merged as the search page merges them, newest first.
+  const { parts, indexed } = await page.evaluate(async (q) => {
     const { parts } = await (await fetch('/pagefind/parts.json', { cache: 'no-cache' })).json();
-    if (!parts.length) return [];
-    const pf = await import(`/pagefind/${parts[0]}/pagefind.js`);
+    if (!parts.length) return { parts, indexed: [] };
+    // A module of its own (the query string), not the one the search page
+    // already merged the other years into.
+    const pf = await import(`/pagefind/${parts[0]}/pagefind.js?check`);
     await pf.options({ basePath: `/pagefind/${parts[0]}/` });
     for (const part of parts.slice(1)) await pf.mergeIndex(`/pagefind/${part}/`);
     const found = await pf.search(q);
-    return Promise.all(found.results.map(async (r) => (await r.data()).url));
+    return { parts, indexed: await Promise.all(found.results.map(async (r) => (await r.data()).url)) };
   }, query);
-  const parts = (await (await page.request.get(`${base}/pagefind/parts.json`)).json()).parts;
   searches.push({ query, ...shown, indexed, parts, bytes: pageBytes, files: files.slice(0, pageFiles) });
   await context.close();
 }

@@ -216,8 +216,9 @@ mod tests {
     /// [`INDEX_FORMAT`] names the Pagefind the workspace builds with.
     #[test]
     fn the_index_format_names_the_pagefind_in_use() {
-        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
-            .unwrap_or_default();
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+                .unwrap_or_default();
         let version = lock
             .split("[[package]]")
             .find(|package| package.contains("\nname = \"pagefind\"\n"))

@@ -20,7 +20,8 @@ pub fn portal_year(date_line: &str) -> Option<&str> {
     let (date, _time) = date_line.split_once(" | ")?;
     let mut fields = date.split('/');
     let (day, month, year) = (fields.next()?, fields.next()?, fields.next()?);
-    let digits = |field: &str, len: usize| field.len() == len && field.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        |field: &str, len: usize| field.len() == len && field.bytes().all(|b| b.is_ascii_digit());
     match fields.next().is_none() && digits(day, 2) && digits(month, 2) && digits(year, 4) {
         true => Some(year),
         false => None,
@@ -55,8 +56,13 @@ mod tests {
             ("2021-12-31T16:59:00Z", "2021"),
             ("0999-01-01T12:00:00Z", "0999"),
         ] {
-            let line = DateTime::parse_from_rfc3339(at).map(|d| portal_datetime(&d, PORTAL_TIME_ZONE));
-            assert_eq!(line.as_deref().ok().and_then(portal_year), Some(year), "{at}");
+            let line =
+                DateTime::parse_from_rfc3339(at).map(|d| portal_datetime(&d, PORTAL_TIME_ZONE));
+            assert_eq!(
+                line.as_deref().ok().and_then(portal_year),
+                Some(year),
+                "{at}"
+            );
         }
     }
 

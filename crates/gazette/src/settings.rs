@@ -135,7 +135,7 @@ pub const SETTINGS: [Setting; 36] = [
         var: "GAZETTE_SEARCH",
         kind: Kind::Text("on"),
         secret: false,
-        doc: "`on` or `off`: whether the site has search (the header's search box, `/search/` and its index); off for a site whose one index would not fit in the indexer's memory (docs/capacity.md). Switching it back on takes `gazette rebuild`",
+        doc: "`on` or `off`: whether the site has search (the header's search box, `/search/` and its index); off for a site whose one year of articles would not fit in the indexer's memory (docs/capacity.md). Switching it back on takes `gazette rebuild`",
     },
     Setting {
         var: "GAZETTE_SEARCH_INTERVAL",

@@ -155,8 +155,16 @@ pub(crate) async fn build_once(
     };
     for part in stale {
         let previous = built.remove(&part).unwrap_or_default();
-        let (next, uploaded, cost) =
-            build_part(stores, builder, &part, &contents[&part], &previous, force, turns).await?;
+        let (next, uploaded, cost) = build_part(
+            stores,
+            builder,
+            &part,
+            &contents[&part],
+            &previous,
+            force,
+            turns,
+        )
+        .await?;
         retiring.extend(
             previous
                 .files
@@ -167,23 +175,37 @@ pub(crate) async fn build_once(
         built.insert(part, next);
         report.parts_built += 1;
         report.uploaded += uploaded;
-        report.builder_peak_rss_bytes = report.builder_peak_rss_bytes.max(cost.child_peak_rss_bytes);
+        report.builder_peak_rss_bytes =
+            report.builder_peak_rss_bytes.max(cost.child_peak_rss_bytes);
         // Recorded part by part, so that a build that fails later does not
         // build this part again; its retired files wait with the older ones.
         manifest.parts = Some(built.clone());
         manifest.retired = expiring.union(&retiring).cloned().collect();
-        archive.put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &manifest)?).await?;
+        archive
+            .put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &manifest)?)
+            .await?;
     }
     // Written after every part it names is whole, and before any file of a
     // part it no longer names goes.
-    stores.site.put(parts_object(newest_first(built.keys()))?).await?;
+    stores
+        .site
+        .put(parts_object(newest_first(built.keys()))?)
+        .await?;
     manifest.parts = Some(built);
     for path in expiring.iter().filter(|path| !manifest.names(path)) {
-        stores.site.delete(&format!("{SEARCH_FOLDER}{path}")).await?;
+        stores
+            .site
+            .delete(&format!("{SEARCH_FOLDER}{path}"))
+            .await?;
     }
-    manifest.retired = retiring.into_iter().filter(|path| !manifest.names(path)).collect();
+    manifest.retired = retiring
+        .into_iter()
+        .filter(|path| !manifest.names(path))
+        .collect();
     manifest.built_from = state.search_seq;
-    archive.put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &manifest)?).await?;
+    archive
+        .put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &manifest)?)
+        .await?;
     forget_journals(archive, pending).await;
     let parts = manifest.parts.unwrap_or_default();
     report.parts = parts.len();
@@ -247,7 +269,14 @@ async fn build_part(
     let (built, fed, uploaded) = tokio::join!(
         builder.build_into(feed, files),
         feed_part(&stores.archive, part, sender, turns),
-        upload_files(&stores.site, &folder, &previous.files, arriving, force, turns),
+        upload_files(
+            &stores.site,
+            &folder,
+            &previous.files,
+            arriving,
+            force,
+            turns
+        ),
     );
     // A store that failed mid-read or mid-upload is the cause (and is
     // retried), whatever the builder then said of its cut-off feed or of

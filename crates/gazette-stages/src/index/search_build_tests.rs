@@ -90,13 +90,24 @@ async fn only_the_years_a_change_touches_are_built_again() {
     all_named_there(dir.path(), &before);
 
     // A correction of a 2022 article leaves 2021 as it was built.
-    commit(&stores, 3, [dated("b", "01/01/2022 | 00:00", "Đông Anh, đã sửa")].into()).await;
+    commit(
+        &stores,
+        3,
+        [dated("b", "01/01/2022 | 00:00", "Đông Anh, đã sửa")].into(),
+    )
+    .await;
     let second = build(&stores, Force::No).await;
     assert_eq!((second.parts, second.parts_built), (2, 1));
     let after = manifest(&stores).await;
-    let (old, new) = (before.parts.unwrap_or_default(), after.parts.clone().unwrap_or_default());
+    let (old, new) = (
+        before.parts.unwrap_or_default(),
+        after.parts.clone().unwrap_or_default(),
+    );
     assert_eq!(old.get("2021"), new.get("2021"));
-    assert_ne!(old.get("2022").map(|p| &p.digest), new.get("2022").map(|p| &p.digest));
+    assert_ne!(
+        old.get("2022").map(|p| &p.digest),
+        new.get("2022").map(|p| &p.digest)
+    );
     all_named_there(dir.path(), &after);
 
     // 2021's one article withdrawn: the year leaves the list at once, and
@@ -111,14 +122,23 @@ async fn only_the_years_a_change_touches_are_built_again() {
 
     // An article moved to another year is built in the new one and taken
     // out of the old one; 2021's files go now.
-    commit(&stores, 5, [dated("c", "01/01/2023 | 07:00", "Giao thông")].into()).await;
+    commit(
+        &stores,
+        5,
+        [dated("c", "01/01/2023 | 07:00", "Giao thông")].into(),
+    )
+    .await;
     let fourth = build(&stores, Force::No).await;
     assert_eq!((fourth.parts, fourth.parts_built), (2, 2));
     assert_eq!(parts_list(&stores).await, ["2023", "2022"]);
     assert!(!on_site(dir.path(), &entry_2021));
     let last = manifest(&stores).await;
     assert_eq!(
-        last.parts.iter().flatten().map(|(p, b)| (p.as_str(), b.documents)).collect::<Vec<_>>(),
+        last.parts
+            .iter()
+            .flatten()
+            .map(|(p, b)| (p.as_str(), b.documents))
+            .collect::<Vec<_>>(),
         [("2022", 1), ("2023", 1)]
     );
     all_named_there(dir.path(), &last);
@@ -158,7 +178,10 @@ async fn a_part_built_by_another_format_is_built_again_and_a_rebuild_builds_all(
 
     let rebuilt = build(&stores, Force::Yes).await;
     assert_eq!((rebuilt.parts, rebuilt.parts_built), (2, 2));
-    assert!(rebuilt.uploaded >= rebuilt.files, "a rebuild writes every file");
+    assert!(
+        rebuilt.uploaded >= rebuilt.files,
+        "a rebuild writes every file"
+    );
 }
 
 fn site_file(path: &str) -> PutObject {
@@ -177,7 +200,11 @@ async fn the_one_index_of_before_parts_goes_one_build_after_the_parts_are_up() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // Journal 1 holds three articles of 2022, not yet built.
     let (stores, _) = seeded_stores(dir.path(), 3).await;
-    let legacy = ["pagefind-entry.json", "pagefind.js", "fragment/vi_0a1b.pf_fragment"];
+    let legacy = [
+        "pagefind-entry.json",
+        "pagefind.js",
+        "fragment/vi_0a1b.pf_fragment",
+    ];
     put_all(&stores.site, legacy.iter().map(|p| site_file(p)).collect())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -188,7 +215,10 @@ async fn the_one_index_of_before_parts_goes_one_build_after_the_parts_are_up() {
     });
     put_all(
         &stores.archive,
-        vec![json_object(SEARCH_MANIFEST_KEY.to_owned(), &manifest_before_parts).unwrap_or_else(|e| panic!("{e}"))],
+        vec![
+            json_object(SEARCH_MANIFEST_KEY.to_owned(), &manifest_before_parts)
+                .unwrap_or_else(|e| panic!("{e}")),
+        ],
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));

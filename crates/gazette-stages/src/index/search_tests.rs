@@ -11,12 +11,12 @@ use sha2::Digest as _;
 use super::build::Manifest;
 use super::upload::{Uploaded, commit_part, upload_files};
 use super::*;
-use gazette_site::{SEARCH_MANIFEST_KEY, SITE_STATE_KEY, SiteState};
-use gazette_store::Store;
 use crate::Stores;
 use crate::index::StoreTurns;
 use crate::index::flush::get_json;
 use crate::index::flush::put_all;
+use gazette_site::{SEARCH_MANIFEST_KEY, SITE_STATE_KEY, SiteState};
+use gazette_store::Store;
 
 pub(super) fn document(title: &str) -> SearchDocument {
     SearchDocument {
@@ -167,13 +167,20 @@ pub(super) async fn seeded_stores(dir: &std::path::Path, count: usize) -> (Store
 const PART: &str = "2022";
 
 fn entry_path(dir: &std::path::Path) -> std::path::PathBuf {
-    dir.join("site").join(SEARCH_FOLDER).join(PART).join(ENTRY_FILE)
+    dir.join("site")
+        .join(SEARCH_FOLDER)
+        .join(PART)
+        .join(ENTRY_FILE)
 }
 
 /// Makes the site's `fragment/` folder a file, so no fragment can be
 /// written until it is removed; the file's path.
 fn block_fragments(dir: &std::path::Path) -> std::path::PathBuf {
-    let blocked = dir.join("site").join(SEARCH_FOLDER).join(PART).join("fragment");
+    let blocked = dir
+        .join("site")
+        .join(SEARCH_FOLDER)
+        .join(PART)
+        .join("fragment");
     std::fs::create_dir_all(blocked.parent().unwrap_or(dir)).unwrap_or_default();
     std::fs::write(&blocked, b"").unwrap_or_default();
     blocked
@@ -206,13 +213,16 @@ async fn a_store_failing_mid_upload_publishes_nothing_and_the_next_build_everyth
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(manifest.built_from, 1);
     let site = dir.path().join("site").join(SEARCH_FOLDER).join(PART);
-    let part = manifest.parts.unwrap_or_default().remove(PART).unwrap_or_default();
+    let part = manifest
+        .parts
+        .unwrap_or_default()
+        .remove(PART)
+        .unwrap_or_default();
     for path in part.files.keys() {
         assert!(site.join(path).is_file(), "{path} is named but not there");
     }
     assert_eq!(
-        part
-            .files
+        part.files
             .keys()
             .filter(|p| p.starts_with("fragment/"))
             .count(),

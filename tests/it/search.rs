@@ -106,9 +106,7 @@ async fn readers_find_articles_without_tone_marks_and_never_scheduled_or_withdra
     );
     scheduled["published_at"] =
         json!((chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339());
-    // In another year's part of the index: found through the search page's
-    // merge. 23:30 on New Year's Eve in UTC is already 2021 where the
-    // portal is, and 2021 is the year its reader sees.
+    // In another year's index, 2021 where the portal is (2020 in UTC).
     let mut older = article(
         "tim-cau-cu",
         "Khánh thành cầu Long Biên mới",
@@ -230,11 +228,9 @@ async fn readers_find_articles_without_tone_marks_and_never_scheduled_or_withdra
     for query in ["ha noi", "Hà Nội", "duong nguyen trai", "dong anh"] {
         assert_eq!(found(query), std::slice::from_ref(&meeting), "{query}");
     }
-    // Pagefind leaves out of a query the words an index does not hold at
-    // all, and each year is an index: 2022 holds every word, so it answers
-    // only the article holding them all, ranked first; 2021 holds only
-    // "thông" (of the category, Thông báo), so it answers its article that
-    // holds it, after.
+    // Pagefind drops the words an index lacks, and each year is an index:
+    // 2022 answers the article holding every word, first; 2021 holds only
+    // "thông" (its category, Thông báo), so it answers the article with it.
     assert_eq!(
         found("HA NOI giao thong"),
         [meeting.as_str(), "Khánh thành cầu Long Biên mới"],

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::super::flush::{get_json, json_object, load_all};
 use super::super::{IndexFailure, StoreTurns};
 use super::parts::{PartContent, Survey, newest_first, part_of, parts_object};
-use super::upload::{FILES_IN_FLIGHT, commit_part, upload_files};
+use super::upload::{FILES_IN_FLIGHT, Uploaded, commit_part, upload_files};
 use super::{JOURNALS_KEPT, SearchJournal, SearchShard, ShardChanges, by_shard, fold_shard};
 use crate::Stores;
 
@@ -124,15 +124,40 @@ pub(crate) async fn build_once(
             "search journals were not found; their changes are taken to be in the shards already"
         );
     }
-    // Every shard is read before any part is built, so a shard that cannot
-    // be read builds nothing.
-    let contents = fold_and_survey(archive, by_shard(journals), turns).await?;
+    // Every shard is read before any year is committed, so a shard that
+    // cannot be read builds nothing: the likely year's feed, read on the
+    // way, is finished only once the last shard is.
+    let likely = likely_part(&journals);
+    let changes = by_shard(journals);
+    let (contents, mut guessed) = match likely {
+        None => (fold_and_survey(archive, changes, None, turns).await?, None),
+        Some(part) => {
+            let previous = manifest.parts.as_ref().and_then(|parts| parts.get(&part));
+            let previous = previous
+                .map(|built| built.files.clone())
+                .unwrap_or_default();
+            let folder = format!("{SEARCH_FOLDER}{part}/");
+            let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
+            let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
+            let (built, surveyed, uploaded) = tokio::join!(
+                builder.build_into(feed, files),
+                fold_and_survey(archive, changes, Some((&part, sender)), turns),
+                upload_files(&stores.site, &folder, &previous, arriving, force, turns),
+            );
+            let contents = surveyed?;
+            let uploaded = uploaded?;
+            // The builder's own failure matters only if the year is built.
+            let staged = built.map(|cost| Staged { uploaded, cost });
+            (contents, Some((part, staged)))
+        }
+    };
     let mut built = manifest.parts.take().unwrap_or_default();
-    let stale: Vec<String> = newest_first(contents.keys())
+    let stale: Vec<(String, &PartContent)> = newest_first(contents.keys())
         .into_iter()
-        .filter(|part| {
-            force == Force::Yes
-                || built.get(part).map(|b| &b.digest) != Some(&contents[part].digest)
+        .filter_map(|part| {
+            let content = contents.get(&part)?;
+            let unchanged = built.get(&part).map(|b| &b.digest) == Some(&content.digest);
+            (force == Force::Yes || !unchanged).then_some((part, content))
         })
         .collect();
     // What the build before retired goes once this one is whole; what this
@@ -153,18 +178,14 @@ pub(crate) async fn build_once(
         documents: contents.values().map(|c| c.documents).sum(),
         ..SearchReport::default()
     };
-    for part in stale {
+    for (part, content) in stale {
         let previous = built.remove(&part).unwrap_or_default();
-        let (next, uploaded, cost) = build_part(
-            stores,
-            builder,
-            &part,
-            &contents[&part],
-            &previous,
-            force,
-            turns,
-        )
-        .await?;
+        let staged = match guessed.take_if(|(guess, _)| *guess == part) {
+            Some((_, staged)) => staged?,
+            None => stage_part(stores, builder, &part, &previous.files, force, turns).await?,
+        };
+        let cost = staged.cost;
+        let (next, uploaded) = commit_staged(&stores.site, staged, content).await?;
         retiring.extend(
             previous
                 .files
@@ -184,6 +205,13 @@ pub(crate) async fn build_once(
         archive
             .put(json_object(SEARCH_MANIFEST_KEY.to_owned(), &manifest)?)
             .await?;
+    }
+    // A guess that was not to be built after all committed nothing; a file
+    // it uploaded that no year names (a year emptied meanwhile) goes with
+    // the next build.
+    if let Some((part, Ok(staged))) = guessed {
+        let paths = staged.uploaded.files.into_keys();
+        retiring.extend(paths.map(|path| format!("{part}/{path}")));
     }
     // Written after every part it names is whole, and before any file of a
     // part it no longer names goes.
@@ -225,6 +253,7 @@ const SHARDS_IN_FLIGHT: usize = 8;
 async fn fold_and_survey(
     archive: &Store,
     mut changes: BTreeMap<u16, ShardChanges>,
+    feeding: Option<(&str, gazette_search::FeedSender)>,
     turns: &StoreTurns,
 ) -> Result<BTreeMap<String, PartContent>, IndexFailure> {
     let mut shards = stream::iter(0..SEARCH_SHARDS)
@@ -243,58 +272,77 @@ async fn fold_and_survey(
         })
         .buffered(SHARDS_IN_FLIGHT);
     let mut survey = Survey::default();
+    let mut feeding = feeding;
     while let Some(shard) = shards.try_next().await? {
         for (id, document) in &shard {
             survey.add(id, document)?;
         }
+        if let Some((part, sender)) = &feeding {
+            let of_part = of_part(shard, part);
+            // A builder gone has failed, and its own error says why.
+            if !of_part.is_empty() && sender.send(of_part).await.is_err() {
+                feeding = None;
+            }
+        }
+    }
+    if let Some((_, sender)) = feeding {
+        let _ = sender.finish().await;
     }
     Ok(survey.finish())
 }
 
+/// A year's index built and uploaded, all but its entry file: nothing a
+/// reader loads has changed yet.
+struct Staged {
+    uploaded: Uploaded,
+    cost: gazette_search::BuildCost,
+}
+
 /// Builds `part`'s index from the shards and uploads it into its folder,
-/// the entry file last; the part as built, the files uploaded, and what
-/// the build took.
-async fn build_part(
+/// all but the entry file.
+async fn stage_part(
     stores: &Stores,
     builder: &gazette_search::Builder,
     part: &str,
-    content: &PartContent,
-    previous: &PartManifest,
+    previous: &BTreeMap<String, String>,
     force: Force,
     turns: &StoreTurns,
-) -> Result<(PartManifest, usize, gazette_search::BuildCost), IndexFailure> {
+) -> Result<Staged, IndexFailure> {
     let folder = format!("{SEARCH_FOLDER}{part}/");
     let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
     let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
     let (built, fed, uploaded) = tokio::join!(
         builder.build_into(feed, files),
         feed_part(&stores.archive, part, sender, turns),
-        upload_files(
-            &stores.site,
-            &folder,
-            &previous.files,
-            arriving,
-            force,
-            turns
-        ),
+        upload_files(&stores.site, &folder, previous, arriving, force, turns),
     );
     // A store that failed mid-read or mid-upload is the cause (and is
     // retried), whatever the builder then said of its cut-off feed or of
     // its files no longer taken.
-    let documents = fed?;
+    fed?;
     let uploaded = uploaded?;
     let cost = built?;
-    let count = uploaded.uploaded;
-    let (files, bytes) = commit_part(&stores.site, uploaded).await?;
-    // Another builder may have folded a shard since the survey; the digest
-    // kept is the survey's, so the next build sees the difference.
+    Ok(Staged { uploaded, cost })
+}
+
+/// Makes a staged year public (its entry file); the year as built, and the
+/// files this build uploaded. Another builder may have folded a shard
+/// since the survey; the digest kept is the survey's, so the next build
+/// sees the difference and builds the year again.
+async fn commit_staged(
+    site: &Store,
+    staged: Staged,
+    content: &PartContent,
+) -> Result<(PartManifest, usize), IndexFailure> {
+    let uploaded = staged.uploaded.uploaded;
+    let (files, bytes) = commit_part(site, staged.uploaded).await?;
     let next = PartManifest {
         digest: content.digest.clone(),
-        documents,
+        documents: content.documents,
         files,
         bytes,
     };
-    Ok((next, count, cost))
+    Ok((next, uploaded))
 }
 
 /// Sends the documents of `part` to `sender`, shard by shard in order;
@@ -317,10 +365,7 @@ async fn feed_part(
         .buffered(SHARDS_IN_FLIGHT);
     let mut documents = 0;
     while let Some(shard) = shards.try_next().await? {
-        let of_part: Vec<SearchDocument> = shard
-            .into_values()
-            .filter(|document| part_of(document) == part)
-            .collect();
+        let of_part = of_part(shard, part);
         if of_part.is_empty() {
             continue;
         }
@@ -333,6 +378,27 @@ async fn feed_part(
     // As above: a builder gone by now has failed and says so.
     let _ = sender.finish().await;
     Ok(documents)
+}
+
+/// The documents of `shard` that fall in `part`.
+fn of_part(shard: SearchShard, part: &str) -> Vec<SearchDocument> {
+    shard
+        .into_values()
+        .filter(|document| part_of(document) == part)
+        .collect()
+}
+
+/// The year a build is all but sure to rebuild: the newest a pending
+/// change puts an article in. It is fed to its builder while the shards
+/// are read for the survey, so that a steady stream of news reads the
+/// shards once per build, not once more for its year.
+fn likely_part(journals: &[SearchJournal]) -> Option<String> {
+    let parts: BTreeSet<String> = journals
+        .iter()
+        .flat_map(|journal| journal.values().flatten())
+        .map(|document| part_of(document).to_owned())
+        .collect();
+    newest_first(&parts).into_iter().next()
 }
 
 /// Deletes the journals [`JOURNALS_KEPT`] behind those just folded. One

@@ -255,3 +255,58 @@ async fn a_site_with_no_article_lists_no_part() {
     .await;
     assert!(matches!(again, Ok(None)), "{again:?}");
 }
+
+/// Files under `pagefind/<part>/` on the site.
+fn files_of(dir: &std::path::Path, part: &str) -> Vec<String> {
+    let folder = dir.join("site").join(SEARCH_FOLDER).join(part);
+    let mut found = Vec::new();
+    let mut pending = vec![folder.clone()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).into_iter().flatten().flatten() {
+            match entry.path().is_dir() {
+                true => pending.push(entry.path()),
+                false => found.push(entry.path().display().to_string()),
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn a_year_guessed_from_the_journals_but_unchanged_or_emptied_is_not_published() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (stores, _) = seeded_stores(dir.path(), 0).await;
+    let article = dated("a", "23/06/2022 | 15:04", "Hà Nội");
+    commit(&stores, 2, [article.clone()].into()).await;
+    build(&stores, Force::No).await;
+    let before = (manifest(&stores).await.parts, files_of(dir.path(), "2022"));
+
+    // A redelivery journals the same document again: 2022 is guessed and
+    // built on the way, found unchanged, and nothing of it is published.
+    commit(&stores, 3, [article].into()).await;
+    let same = build(&stores, Force::No).await;
+    assert_eq!((same.parts_built, same.uploaded), (0, 0));
+    assert_eq!(
+        (manifest(&stores).await.parts, files_of(dir.path(), "2022")),
+        before
+    );
+
+    // An article of 2023 published and withdrawn before the build: 2023 is
+    // guessed, but it has no article, so it is never listed, and what its
+    // empty build uploaded goes with the next build.
+    commit(
+        &stores,
+        4,
+        [dated("b", "02/01/2023 | 08:00", "Đường mới")].into(),
+    )
+    .await;
+    commit(&stores, 5, [("b".to_owned(), None)].into()).await;
+    let emptied = build(&stores, Force::No).await;
+    assert_eq!((emptied.parts, emptied.parts_built), (1, 0));
+    assert_eq!(parts_list(&stores).await, ["2022"]);
+    commit(&stores, 6, SearchJournal::new()).await;
+    build(&stores, Force::No).await;
+    assert_eq!(files_of(dir.path(), "2023"), Vec::<String>::new());
+    all_named_there(dir.path(), &manifest(&stores).await);
+}

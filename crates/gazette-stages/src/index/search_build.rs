@@ -136,19 +136,13 @@ pub(crate) async fn build_once(
             let previous = previous
                 .map(|built| built.files.clone())
                 .unwrap_or_default();
-            let folder = format!("{SEARCH_FOLDER}{part}/");
-            let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
-            let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
-            let (built, surveyed, uploaded) = tokio::join!(
-                builder.build_into(feed, files),
-                fold_and_survey(archive, changes, Some((&part, sender)), turns),
-                upload_files(&stores.site, &folder, &previous, arriving, force, turns),
-            );
-            let contents = surveyed?;
-            let uploaded = uploaded?;
+            let (surveyed, staged) =
+                build_and_upload(stores, builder, &part, &previous, force, turns, |sender| {
+                    fold_and_survey(archive, changes, Some((&part, sender)), turns)
+                })
+                .await;
             // The builder's own failure matters only if the year is built.
-            let staged = built.map(|cost| Staged { uploaded, cost });
-            (contents, Some((part, staged)))
+            (surveyed?, Some((part, staged?)))
         }
     };
     let mut built = manifest.parts.take().unwrap_or_default();
@@ -182,7 +176,21 @@ pub(crate) async fn build_once(
         let previous = built.remove(&part).unwrap_or_default();
         let staged = match guessed.take_if(|(guess, _)| *guess == part) {
             Some((_, staged)) => staged?,
-            None => stage_part(stores, builder, &part, &previous.files, force, turns).await?,
+            None => {
+                let feeding = |sender| feed_part(&stores.archive, &part, sender, turns);
+                let (fed, staged) = build_and_upload(
+                    stores,
+                    builder,
+                    &part,
+                    &previous.files,
+                    force,
+                    turns,
+                    feeding,
+                )
+                .await;
+                fed?;
+                staged??
+            }
         };
         let cost = staged.cost;
         let (next, uploaded) = commit_staged(&stores.site, staged, content).await?;
@@ -252,25 +260,11 @@ const SHARDS_IN_FLIGHT: usize = 8;
 /// journals are pending.
 async fn fold_and_survey(
     archive: &Store,
-    mut changes: BTreeMap<u16, ShardChanges>,
+    changes: BTreeMap<u16, ShardChanges>,
     feeding: Option<(&str, gazette_search::FeedSender)>,
     turns: &StoreTurns,
 ) -> Result<BTreeMap<String, PartContent>, IndexFailure> {
-    let mut shards = stream::iter(0..SEARCH_SHARDS)
-        .map(|number| {
-            let pending = changes.remove(&number);
-            let archive = archive.clone();
-            let request = turns.background(async move {
-                let key = search_shard_key(number);
-                let mut shard: SearchShard = get_json(&archive, &key).await?;
-                if pending.is_some_and(|pending| fold_shard(&mut shard, pending)) {
-                    archive.put(json_object(key, &shard)?).await?;
-                }
-                Ok::<_, IndexFailure>(shard)
-            });
-            async move { request.await? }
-        })
-        .buffered(SHARDS_IN_FLIGHT);
+    let mut shards = std::pin::pin!(read_shards(archive, changes, turns));
     let mut survey = Survey::default();
     let mut feeding = feeding;
     while let Some(shard) = shards.try_next().await? {
@@ -298,31 +292,41 @@ struct Staged {
     cost: gazette_search::BuildCost,
 }
 
-/// Builds `part`'s index from the shards and uploads it into its folder,
-/// all but the entry file.
-async fn stage_part(
+/// Builds `part`'s index from what `feeding` sends and uploads its files
+/// into its folder as they come, all but the entry file; what `feeding`
+/// returned, and the staged year, or the builder's failure. A store that
+/// failed mid-read or mid-upload is the cause (and is retried), whatever
+/// the builder then said of its cut-off feed or of its files no longer
+/// taken, so the outer result is the store's.
+async fn build_and_upload<T, Feeding>(
     stores: &Stores,
     builder: &gazette_search::Builder,
     part: &str,
     previous: &BTreeMap<String, String>,
     force: Force,
     turns: &StoreTurns,
-) -> Result<Staged, IndexFailure> {
+    feeding: impl FnOnce(gazette_search::FeedSender) -> Feeding,
+) -> (
+    Result<T, IndexFailure>,
+    Result<Result<Staged, IndexFailure>, IndexFailure>,
+)
+where
+    Feeding: std::future::Future<Output = Result<T, IndexFailure>>,
+{
     let folder = format!("{SEARCH_FOLDER}{part}/");
     let (sender, feed) = gazette_search::feed(SHARDS_IN_FLIGHT);
     let (files, arriving) = tokio::sync::mpsc::channel(FILES_IN_FLIGHT);
     let (built, fed, uploaded) = tokio::join!(
         builder.build_into(feed, files),
-        feed_part(&stores.archive, part, sender, turns),
+        feeding(sender),
         upload_files(&stores.site, &folder, previous, arriving, force, turns),
     );
-    // A store that failed mid-read or mid-upload is the cause (and is
-    // retried), whatever the builder then said of its cut-off feed or of
-    // its files no longer taken.
-    fed?;
-    let uploaded = uploaded?;
-    let cost = built?;
-    Ok(Staged { uploaded, cost })
+    let staged = uploaded.map(|uploaded| {
+        built
+            .map(|cost| Staged { uploaded, cost })
+            .map_err(IndexFailure::from)
+    });
+    (fed, staged)
 }
 
 /// Makes a staged year public (its entry file); the year as built, and the
@@ -354,15 +358,7 @@ async fn feed_part(
     sender: gazette_search::FeedSender,
     turns: &StoreTurns,
 ) -> Result<usize, IndexFailure> {
-    let mut shards = stream::iter(0..SEARCH_SHARDS)
-        .map(|number| {
-            let archive = archive.clone();
-            let request = turns.background(async move {
-                get_json::<SearchShard>(&archive, &search_shard_key(number)).await
-            });
-            async move { request.await? }
-        })
-        .buffered(SHARDS_IN_FLIGHT);
+    let mut shards = std::pin::pin!(read_shards(archive, BTreeMap::new(), turns));
     let mut documents = 0;
     while let Some(shard) = shards.try_next().await? {
         let of_part = of_part(shard, part);
@@ -378,6 +374,31 @@ async fn feed_part(
     // As above: a builder gone by now has failed and says so.
     let _ = sender.finish().await;
     Ok(documents)
+}
+
+/// Every shard, in order and [`SHARDS_IN_FLIGHT`] ahead, each read from
+/// the archive and, where `changes` has some for it, folded and written
+/// back first.
+fn read_shards<'a>(
+    archive: &'a Store,
+    mut changes: BTreeMap<u16, ShardChanges>,
+    turns: &'a StoreTurns,
+) -> impl futures_util::Stream<Item = Result<SearchShard, IndexFailure>> + 'a {
+    stream::iter(0..SEARCH_SHARDS)
+        .map(move |number| {
+            let pending = changes.remove(&number);
+            let archive = archive.clone();
+            let request = turns.background(async move {
+                let key = search_shard_key(number);
+                let mut shard: SearchShard = get_json(&archive, &key).await?;
+                if pending.is_some_and(|pending| fold_shard(&mut shard, pending)) {
+                    archive.put(json_object(key, &shard)?).await?;
+                }
+                Ok::<_, IndexFailure>(shard)
+            });
+            async move { request.await? }
+        })
+        .buffered(SHARDS_IN_FLIGHT)
 }
 
 /// The documents of `shard` that fall in `part`.

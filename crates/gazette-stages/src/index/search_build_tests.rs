@@ -4,7 +4,7 @@ use gazette_search::{ENTRY_FILE, PARTS_FILE, SEARCH_FOLDER};
 use gazette_store::{Precondition, PutObject};
 
 use super::super::parts::PartsList;
-use super::super::tests::{document, seeded_stores};
+use super::super::tests::{build_in_process, document, seeded_stores};
 use super::super::{SearchJournal, journal_object};
 use super::*;
 use crate::index::flush::put_all;
@@ -33,13 +33,7 @@ async fn commit(stores: &Stores, search_seq: u64, journal: SearchJournal) {
 }
 
 async fn build(stores: &Stores, force: Force) -> SearchReport {
-    let built = build_once(
-        stores,
-        &gazette_search::Builder::InProcess,
-        force,
-        &StoreTurns::default(),
-    )
-    .await;
+    let built = build_in_process(stores, force).await;
     match built {
         Ok(Some(report)) => report,
         other => panic!("a build was due: {other:?}"),
@@ -246,13 +240,7 @@ async fn a_site_with_no_article_lists_no_part() {
     assert_eq!(parts_list(&stores).await, Vec::<String>::new());
     assert!(on_site(dir.path(), PARTS_FILE));
     // Current: a search page finds an empty list, not a missing one.
-    let again = build_once(
-        &stores,
-        &gazette_search::Builder::InProcess,
-        Force::No,
-        &StoreTurns::default(),
-    )
-    .await;
+    let again = build_in_process(&stores, Force::No).await;
     assert!(matches!(again, Ok(None)), "{again:?}");
 }
 

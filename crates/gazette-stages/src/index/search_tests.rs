@@ -166,6 +166,20 @@ pub(super) async fn seeded_stores(dir: &std::path::Path, count: usize) -> (Store
 /// The part every seeded document falls in (their date line's year).
 const PART: &str = "2022";
 
+/// [`build_once`] with the builder on a thread of this process.
+pub(super) async fn build_in_process(
+    stores: &Stores,
+    force: Force,
+) -> Result<Option<SearchReport>, IndexFailure> {
+    build_once(
+        stores,
+        &gazette_search::Builder::InProcess,
+        force,
+        &StoreTurns::default(),
+    )
+    .await
+}
+
 fn entry_path(dir: &std::path::Path) -> std::path::PathBuf {
     dir.join("site")
         .join(SEARCH_FOLDER)
@@ -284,13 +298,7 @@ async fn a_shard_unreadable_mid_feed_builds_and_uploads_nothing() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let failed = build_once(
-        &stores,
-        &gazette_search::Builder::InProcess,
-        Force::No,
-        &StoreTurns::default(),
-    )
-    .await;
+    let failed = build_in_process(&stores, Force::No).await;
     assert!(
         matches!(&failed, Err(IndexFailure::CorruptState { key, .. }) if *key == search_shard_key(untouched)),
         "{failed:?}"

@@ -26,7 +26,7 @@ use pictures::{body_with_pictures, cover_figure, social_image};
 
 #[path = "render_pictures.rs"]
 pub(crate) mod pictures;
-use crate::{decode_event, encode_event, off_reactor};
+use crate::{decode_event, encode_event, off_reactor, off_reactor_on};
 
 const SOURCE: &str = "/gazette/render";
 /// Search engines show about this much of a description.
@@ -313,11 +313,12 @@ impl Handler for RenderStage {
             EventType::Illustrated
         };
         // A schema check of the whole message is CPU work too.
-        let (schemas, copy) = (self.schemas.clone(), message.clone());
         let event: Envelope<ValidatedArticle> =
-            off_reactor(move || decode_event(&schemas, expected, &copy))
-                .await
-                .map_err(RenderFailure::Crashed)??;
+            off_reactor_on(&self.schemas, message, move |schemas, message| {
+                decode_event(schemas, expected, message)
+            })
+            .await
+            .map_err(RenderFailure::Crashed)??;
         if expected == EventType::Validated {
             refuse_unstored_pictures(&event.data)?;
         }
@@ -363,9 +364,11 @@ impl Handler for RenderStage {
             }
         };
         let stage = self.clone();
-        let rendered = off_reactor(move || span.in_scope(|| stage.render_event(event, key)))
-            .await
-            .map_err(RenderFailure::Crashed)??;
+        let rendered = off_reactor(message.body.len(), move || {
+            span.in_scope(|| stage.render_event(event, key))
+        })
+        .await
+        .map_err(RenderFailure::Crashed)??;
         Ok(vec![rendered])
     }
 }

@@ -25,7 +25,7 @@ use images::check_images;
 
 #[path = "validate_images.rs"]
 mod images;
-use crate::{encode_event, off_reactor};
+use crate::{encode_event, off_reactor_on};
 use gazette_contract::join_errors;
 
 const SOURCE: &str = "/gazette/validate";
@@ -331,15 +331,12 @@ impl Handler for ValidateStage {
     type Error = ValidateFailure;
 
     async fn handle(&self, message: &Inbound) -> Result<Vec<Outbound>, ValidateFailure> {
-        let (stage, routing_key, body) = (
-            self.clone(),
-            message.routing_key.clone(),
-            message.body.clone(),
-        );
         let span = tracing::Span::current();
-        let event = off_reactor(move || span.in_scope(|| stage.judge(&routing_key, &body)))
-            .await
-            .map_err(ValidateFailure::Crashed)??;
+        let event = off_reactor_on(self, message, move |stage, message| {
+            span.in_scope(|| stage.judge(&message.routing_key, &message.body))
+        })
+        .await
+        .map_err(ValidateFailure::Crashed)??;
         Ok(vec![event])
     }
 }

@@ -137,6 +137,18 @@ async fn moves_leave_redirects_that_never_chain(db: &Registry) {
             redirects: keys(&["cat/two.html", "other/three.html"])
         }
     );
+    // Read back in one statement: the page, and every redirect once, in order.
+    let state = db.article("m").await.unwrap().unwrap();
+    assert_eq!(
+        (state.revision, state.page_key.as_deref(), state.redirects),
+        (
+            5,
+            Some("cat/one.html"),
+            keys(&["cat/two.html", "other/three.html"])
+        )
+    );
+    let single = db.article("never-published").await.unwrap();
+    assert_eq!(single, None);
 }
 
 async fn withdrawals_stop_older_revisions_and_a_newer_one_returns(db: &Registry) {

@@ -13,7 +13,7 @@ use super::context::{PublishContext, SOURCE};
 use super::failure::PublishFailure;
 use super::pictures::follow_pictures;
 use crate::pages::sha256_hex;
-use crate::{decode_event, encode_event, off_reactor};
+use crate::{decode_event, encode_event, off_reactor_on};
 
 /// Puts `article.rendered`'s revision live if the registry says it is the
 /// newest, and says so as `article.published` or `article.updated`; a
@@ -24,10 +24,11 @@ pub(super) async fn publish(
     message: &Inbound,
 ) -> Result<Vec<Outbound>, PublishFailure> {
     // A page of half a megabyte checked against its schema is CPU work.
-    let (schemas, copy) = (context.schemas.clone(), message.clone());
     let event: Envelope<Rendered> = timed(
         "decode",
-        off_reactor(move || decode_event(&schemas, EventType::Rendered, &copy)),
+        off_reactor_on(&context.schemas, message, |schemas, message| {
+            decode_event(schemas, EventType::Rendered, message)
+        }),
     )
     .await
     .map_err(PublishFailure::Crashed)??;

@@ -119,17 +119,25 @@ impl Registry {
             }
         }
         for key in candidates {
-            sqlx::query(
+            // A row comes back only when this insert made it; a key held
+            // already (by this article, from an earlier delivery, or by
+            // another) is then asked after.
+            let inserted: Option<String> = sqlx::query_scalar(
                 "INSERT INTO page_keys (page_key, article_id, state, created_at) \
-                 VALUES ($1, $2, 'claimed', $3) ON CONFLICT (page_key) DO NOTHING",
+                 VALUES ($1, $2, 'claimed', $3) ON CONFLICT (page_key) DO NOTHING \
+                 RETURNING article_id",
             )
             .bind(key)
             .bind(article_id)
             .bind(now())
-            .execute(&self.pools.writer)
+            .fetch_optional(&self.pools.writer)
             .await
             .map_err(DatabaseError::query("claiming a page key"))?;
-            if self.key_owner(key).await?.as_deref() == Some(article_id) {
+            let owner = match inserted {
+                Some(owner) => Some(owner),
+                None => self.key_owner(key).await?,
+            };
+            if owner.as_deref() == Some(article_id) {
                 return Ok(KeyClaim::Owned(key.clone()));
             }
         }

@@ -75,24 +75,43 @@ pub(super) async fn record_and_lock(
     .await
     .map_err(DatabaseError::query("recording and locking an article"))?;
     let mut state = article_from_row(&row)?;
-    state.redirects = redirect_keys(connection, article_id).await?;
+    // A key becomes a redirect only in an advance, which leaves the article
+    // at a revision above 0: an article never advanced (every first
+    // publication) has none, and is spared the read.
+    if state.revision > 0 {
+        state.redirects = redirect_keys(connection, article_id).await?;
+    }
     Ok(state)
 }
 
+/// The article and its redirects in one statement, a row per redirect (one
+/// row with none): publish reads this after every page it writes, and on
+/// SQLite each statement is a round trip to the database's own thread.
 pub(super) async fn read_article(
     connection: &mut sqlx::AnyConnection,
     article_id: &str,
 ) -> Result<Option<ArticleState>, DatabaseError> {
-    let row = sqlx::query(&format!(
-        "SELECT {ARTICLE_COLUMNS} FROM articles WHERE article_id = $1"
-    ))
+    let rows = sqlx::query(
+        "SELECT a.article_id AS article_id, a.revision AS revision, a.page_key AS page_key, \
+                a.live_since AS live_since, a.withdrawn_through AS withdrawn_through, \
+                a.withdrawn_reason AS withdrawn_reason, k.page_key AS redirect \
+         FROM articles a LEFT JOIN page_keys k \
+           ON k.article_id = a.article_id AND k.state = 'redirect' \
+         WHERE a.article_id = $1 ORDER BY k.page_key",
+    )
     .bind(article_id)
-    .fetch_optional(&mut *connection)
+    .fetch_all(&mut *connection)
     .await
     .map_err(DatabaseError::query("reading an article"))?;
-    let Some(row) = row else { return Ok(None) };
-    let mut state = article_from_row(&row)?;
-    state.redirects = redirect_keys(connection, article_id).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut state = article_from_row(first)?;
+    for row in &rows {
+        if let Some(redirect) = column::<Option<String>>(row, "redirect")? {
+            state.redirects.push(redirect);
+        }
+    }
     Ok(Some(state))
 }
 

@@ -7,9 +7,11 @@
 //! `tests/it/bench.rs` runs [`BenchPlan::smoke`] so the bench keeps working.
 
 pub mod articles;
+mod broker_wal;
 mod ceilings;
 mod front_page;
 pub mod media;
+mod paced_runs;
 pub mod peer;
 pub mod pipeline;
 pub mod processes;
@@ -34,7 +36,7 @@ use gazette_store::Store;
 use crate::articles::{ArticleFactory, Submission};
 use crate::ceilings::HopScales;
 use crate::peer::PythonPeer;
-use crate::pipeline::{Layout, Pipeline, burst, paced};
+use crate::pipeline::{Layout, Pipeline, burst};
 use crate::processes::{ProcessUsage, Watched, find_by_name};
 use crate::report::{Latency, Machine, Report, ThroughputPoint, UpRun, Workload};
 use gazette_testkit::garage::Garage;
@@ -354,28 +356,11 @@ impl<'a> Bench<'a> {
         let mut published = WARMUP_ARTICLES + self.plan.articles;
         let latency = if headline {
             let count = (self.plan.latency_per_second * self.plan.latency_seconds).ceil() as usize;
-            let mut pooled = Vec::new();
-            let mut runs = Vec::new();
-            for round in 0..self.plan.latency_runs {
-                published += count;
-                let latencies = paced(
-                    settings,
-                    self.articles(&format!("{run}-paced-{round}"), count)?,
-                    self.plan.latency_per_second,
-                )
-                .await?;
-                runs.push(stats::percentiles(&latencies));
-                pooled.extend(latencies);
-            }
-            Some(Latency {
-                offered_per_second: self.plan.latency_per_second,
-                workers_per_stage: workers,
-                percentiles: stats::percentiles(&pooled),
-                runs,
-                histogram: stats::histogram(&pooled, 40),
-                stages: pipeline.stage_times().await,
-                front_page: stats::percentiles(&[]),
-            })
+            published += count * self.plan.latency_runs;
+            Some(
+                self.paced_runs(settings, run, count, workers, &pipeline)
+                    .await?,
+            )
         } else {
             None
         };

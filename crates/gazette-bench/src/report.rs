@@ -78,6 +78,9 @@ pub struct Latency {
     pub percentiles: Percentiles,
     /// Each paced run on its own, in the order they ran.
     pub runs: Vec<Percentiles>,
+    /// Each run's rollovers of RabbitMQ's quorum log (`broker_wal.rs`);
+    /// `None` where the broker's files are not on this machine.
+    pub wal_rollovers: Vec<Option<u64>>,
     pub histogram: Vec<Bucket>,
     /// Submit → linked from the category's front page, in one more paced
     /// run with the indexer running (`front_page.rs`).
@@ -340,15 +343,20 @@ impl Report {
             md,
             "## Latency\n\nSubmit to `article.published` at {} articles/s offered (open loop), \
              {} workers per stage, {} runs one after another:\n\n\
-             | run | articles | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---|---|---|---|",
+             | run | articles | p50 ms | p90 ms | p99 ms | max ms | broker log rollovers |\n\
+             |---|---|---|---|---|---|---|",
             self.latency.offered_per_second,
             self.latency.workers_per_stage,
             self.latency.runs.len()
         );
         for (n, run) in self.latency.runs.iter().enumerate() {
+            let rollovers = match self.latency.wal_rollovers.get(n).copied().flatten() {
+                Some(count) => count.to_string(),
+                None => "not seen".to_owned(),
+            };
             let _ = writeln!(
                 md,
-                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {rollovers} |",
                 n + 1,
                 run.samples,
                 run.p50_ms,
@@ -357,10 +365,21 @@ impl Report {
                 run.max_ms
             );
         }
+        let rolled: Option<u64> = self.latency.wal_rollovers.iter().copied().sum();
         let _ = writeln!(
             md,
-            "| all | {} | {:.1} | {:.1} | {:.1} | {:.1} |\n\n![latency distribution]({LATENCY_CHART})\n",
-            l.samples, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+            "| all | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |\n\n\
+             A rollover is RabbitMQ starting a new quorum write-ahead log (every \
+             `raft.wal_max_size_bytes`, 512 MB by default, of all its queues' writes), \
+             during which every hop's confirm waits; \"not seen\" where the broker's files \
+             are not on this machine. Why it matters to the tail is in performance.md.\n\n\
+             ![latency distribution]({LATENCY_CHART})\n",
+            l.samples,
+            l.p50_ms,
+            l.p90_ms,
+            l.p99_ms,
+            l.max_ms,
+            rolled.map_or_else(|| "not seen".to_owned(), |count| count.to_string())
         );
         let f = &self.latency.front_page;
         let _ = writeln!(

@@ -45,11 +45,11 @@ fn envelope(id: &str, data: &Value) -> Vec<u8> {
 
 /// Realistic articles (the example's 4.5 kB body), each sent twice, one in
 /// ten with a retitled revision 2 sent before its revision 1; plus 1 % poison.
-pub fn workload(ledger: &mut Ledger, poison: bool, rng: &mut StdRng) -> Vec<Message> {
+pub fn workload(ledger: &mut Ledger, poison: bool, count: usize, rng: &mut StdRng) -> Vec<Message> {
     let example: Value =
         serde_json::from_slice(&std::fs::read(example_article_path()).unwrap()).unwrap();
     let mut messages = Vec::new();
-    for i in 0..articles() {
+    for i in 0..count {
         let id = format!("fault-{i:05}");
         let (slug, name) = CATEGORIES[i % CATEGORIES.len()];
         let revisions: &[u64] = if i % 10 == 0 { &[2, 1] } else { &[1] };

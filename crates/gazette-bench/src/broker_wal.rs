@@ -31,10 +31,9 @@ impl BrokerWal {
     /// written last: other nodes' directories may linger there unused.
     pub(crate) fn under(mnesia: &Path) -> Self {
         let newest_log = |dir: &PathBuf| {
-            let logs = std::fs::read_dir(dir).ok()?;
-            logs.filter_map(Result::ok)
-                .filter(|entry| log_number(&entry.file_name().to_string_lossy()).is_some())
-                .filter_map(|entry| entry.metadata().ok()?.modified().ok())
+            log_files(dir)?
+                .into_iter()
+                .filter_map(|(_, entry)| entry.metadata().ok()?.modified().ok())
                 .max()
         };
         let dir = subdirectories(mnesia)
@@ -48,9 +47,9 @@ impl BrokerWal {
 
     /// The number of the log file in use, `None` where no log can be read.
     pub(crate) fn current(&self) -> Option<u64> {
-        let logs = std::fs::read_dir(self.dir.as_ref()?).ok()?;
-        logs.filter_map(Result::ok)
-            .filter_map(|entry| log_number(&entry.file_name().to_string_lossy()))
+        log_files(self.dir.as_ref()?)?
+            .into_iter()
+            .map(|(number, _)| number)
             .max()
     }
 
@@ -58,6 +57,17 @@ impl BrokerWal {
     pub(crate) fn rollovers_since(&self, before: Option<u64>) -> Option<u64> {
         Some(self.current()?.saturating_sub(before?))
     }
+}
+
+/// The log files in `dir`, with their numbers; `None` if it cannot be read.
+fn log_files(dir: &Path) -> Option<Vec<(u64, std::fs::DirEntry)>> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    Some(
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| Some((log_number(&entry.file_name().to_string_lossy())?, entry)))
+            .collect(),
+    )
 }
 
 /// `00000014.wal` → 14; anything else is not a log file.

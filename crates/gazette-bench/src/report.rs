@@ -350,10 +350,7 @@ impl Report {
             self.latency.runs.len()
         );
         for (n, run) in self.latency.runs.iter().enumerate() {
-            let rollovers = match self.latency.wal_rollovers.get(n).copied().flatten() {
-                Some(count) => count.to_string(),
-                None => "not seen".to_owned(),
-            };
+            let rollovers = rollovers_cell(self.latency.wal_rollovers.get(n).copied().flatten());
             let _ = writeln!(
                 md,
                 "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {rollovers} |",
@@ -379,7 +376,7 @@ impl Report {
             l.p90_ms,
             l.p99_ms,
             l.max_ms,
-            rolled.map_or_else(|| "not seen".to_owned(), |count| count.to_string())
+            rollovers_cell(rolled)
         );
         let f = &self.latency.front_page;
         let _ = writeln!(
@@ -425,4 +422,9 @@ impl Report {
         }
         md
     }
+}
+
+/// A count of broker log rollovers as the latency table shows it.
+fn rollovers_cell(count: Option<u64>) -> String {
+    count.map_or_else(|| "not seen".to_owned(), |count| count.to_string())
 }

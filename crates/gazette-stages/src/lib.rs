@@ -75,9 +75,7 @@ where
         return caught(|| work(state, message));
     }
     let (state, message) = (state.clone(), message.clone());
-    tokio::task::spawn_blocking(move || work(&state, &message))
-        .await
-        .map_err(|e| e.to_string())
+    off_reactor(message.body.len(), move || work(&state, &message)).await
 }
 
 /// `work`'s result, or what it said if it panicked.

@@ -272,6 +272,7 @@ async fn publish_traced(publisher: &Publisher, id: &str, body: Vec<u8>, tracepar
         message_id: id.to_owned(),
         correlation_id: None,
         content_type: CONTENT_TYPE,
+        content_encoding: None,
         headers: traceparent
             .map(|t| (gazette_broker::TRACEPARENT.to_owned(), t.to_owned()))
             .into_iter()

@@ -24,6 +24,7 @@ async fn send(publisher: &Publisher, id: &str, body: &[u8]) {
         message_id: id.to_owned(),
         correlation_id: None,
         content_type: CONTENT_TYPE,
+        content_encoding: None,
         headers: BTreeMap::new(),
     };
     publisher.publish(&message).await.expect("confirmed");

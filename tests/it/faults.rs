@@ -62,6 +62,7 @@ async fn publish_until_confirmed(env: &TestEnv, publisher: &mut Publisher, messa
         message_id: message.id.clone(),
         correlation_id: None,
         content_type: CONTENT_TYPE,
+        content_encoding: None,
         headers: BTreeMap::new(),
     };
     // The producer's half of at-least-once: resend until the broker confirms.

@@ -18,6 +18,7 @@ mod broken_input;
 mod browser;
 mod cli;
 mod cluster_faults;
+mod compressed;
 mod config;
 mod deploy;
 mod dlq;

@@ -71,6 +71,7 @@ async fn signed_once_per_event(name: &str, database: Option<&PostgresDatabase>) 
             message_id: "redelivered".to_owned(),
             correlation_id: None,
             content_type: "application/json",
+            content_encoding: None,
             headers: Default::default(),
         })
         .await

@@ -151,6 +151,7 @@ async fn publish_message_as(
         message_id: "permissions-test".to_owned(),
         correlation_id: None,
         content_type: CONTENT_TYPE,
+        content_encoding: None,
         headers,
     };
     let result = publisher.publish(&message).await.map_err(|e| e.to_string());

@@ -85,6 +85,7 @@ async fn copies_of_a_stage_share_a_deep_queue() {
             message_id: event_id,
             correlation_id: None,
             content_type: CONTENT_TYPE,
+            content_encoding: None,
             headers: BTreeMap::new(),
         };
         publisher.publish(&message).await.unwrap();

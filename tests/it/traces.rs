@@ -108,6 +108,7 @@ async fn every_stage_exports_spans_under_the_submissions_trace() {
             message_id: "traced-1".to_owned(),
             correlation_id: None,
             content_type: CONTENT_TYPE,
+            content_encoding: None,
             headers: BTreeMap::from([(TRACEPARENT.to_owned(), traceparent.to_owned())]),
         })
         .await

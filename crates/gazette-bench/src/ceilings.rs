@@ -79,7 +79,8 @@ impl HopScales {
             while seen < articles {
                 match tap.next(Duration::from_secs(10)).await? {
                     Some(message) => {
-                        total += message.body.len();
+                        // As the broker carried it, compressed where the pipeline compresses.
+                        total += message.wire_bytes;
                         seen += 1;
                     }
                     None => anyhow::bail!("{key}: only {seen} of {articles} messages seen"),

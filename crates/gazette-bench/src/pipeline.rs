@@ -289,6 +289,7 @@ async fn submit(publisher: &Publisher, submission: Submission) -> anyhow::Result
         message_id: submission.message_id,
         correlation_id: None,
         content_type: "application/json",
+        content_encoding: None,
         headers: Default::default(),
     };
     match publisher.publish(&message).await? {

@@ -13,7 +13,7 @@ use lapin::{BasicProperties, Channel, Connection};
 
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::message::{death_queue, death_routing_key, newest_death, string_headers};
-use crate::{BrokerError, BrokerSettings, Publisher, Routed, StageSpec, Topology, headers};
+use crate::{BrokerError, BrokerSettings, Publisher, Routed, StageSpec, Topology, body, headers};
 
 /// One dead letter, held until replayed, purged, or released.
 #[derive(Debug)]
@@ -27,7 +27,13 @@ pub struct DeadLetter {
     pub headers: BTreeMap<String, String>,
     /// Seconds since the epoch when it was dead-lettered, if known.
     pub timestamp: Option<u64>,
+    /// The body to read: decoded when the broker dead-lettered a
+    /// compressed hand-off as it was (the loop's own dead letters are
+    /// already plain).
     pub body: Vec<u8>,
+    /// The body as it sits in the queue, which a replay sends back with
+    /// the letter's own properties.
+    wire_body: Vec<u8>,
     /// The routing key the message had when its stage took it, which a
     /// replay restores; see [`original_routing_key`].
     pub routing_key: Option<String>,
@@ -47,6 +53,8 @@ pub struct DeadLetters {
     work_queue: String,
     /// The stage's shortest delay queue, which replays go round through.
     delay_queue: Option<String>,
+    /// How far a compressed letter is decoded for reading.
+    body_limit: usize,
 }
 
 impl DeadLetters {
@@ -68,6 +76,7 @@ impl DeadLetters {
                 .iter()
                 .min()
                 .map(|delay| topology.retry_queue(stage, *delay)),
+            body_limit: settings.max_message_bytes,
         })
     }
 
@@ -114,7 +123,8 @@ impl DeadLetters {
                     delivery.properties.headers().as_ref(),
                     &self.work_queue,
                 ),
-                body: delivery.data,
+                body: readable_body(&delivery.data, &delivery.properties, self.body_limit),
+                wire_body: delivery.data,
                 delivery_tag: delivery.delivery_tag,
                 properties: delivery.properties,
                 headers,
@@ -182,7 +192,7 @@ impl DeadLetters {
         };
         match self
             .publisher
-            .publish_raw("", target, &letter.body, properties)
+            .publish_raw("", target, &letter.wire_body, properties)
             .await?
         {
             Routed::Queued => self.ack(letter).await,
@@ -210,6 +220,16 @@ impl DeadLetters {
     pub async fn release(self) {
         close_quietly(&self.connection, "dead-letter tool done").await;
         self.publisher.close().await;
+    }
+}
+
+/// A letter's body to read: decoded when it sits in the queue compressed,
+/// as it came otherwise (an undecodable one is shown as the bytes it is).
+fn readable_body(wire: &[u8], properties: &BasicProperties, limit: usize) -> Vec<u8> {
+    let encoding = properties.content_encoding().as_ref().map(|e| e.as_str());
+    match body::is_compressed(encoding) {
+        true => body::decompress(wire, limit).unwrap_or_else(|_| wire.to_vec()),
+        false => wire.to_vec(),
     }
 }
 

@@ -53,7 +53,12 @@ impl Job {
     pub(crate) async fn process<H: Handler>(&self, handler: &H, mut delivery: Delivery) {
         // The body moves into the handler's view; retry and dead-letter
         // copies are published from there.
-        let inbound = Inbound::for_stage(&mut delivery, self.publisher.topology(), self.stage.name);
+        let inbound = Inbound::for_stage(
+            &mut delivery,
+            self.publisher.topology(),
+            self.stage.name,
+            self.settings.max_message_bytes,
+        );
         let trace = inbound
             .headers
             .get(TRACEPARENT)
@@ -127,6 +132,13 @@ impl Job {
 
     async fn judge<H: Handler>(&self, handler: &H, inbound: &Inbound) -> Verdict {
         let limit = self.settings.max_message_bytes;
+        if let Some(fault) = &inbound.body_fault {
+            return Verdict::DeadLetter {
+                reason: fault.reason(),
+                detail: fault.to_string(),
+                notices: Vec::new(),
+            };
+        }
         if inbound.body.len() > limit {
             return Verdict::DeadLetter {
                 reason: "oversized",
@@ -260,8 +272,8 @@ impl Job {
             headers::HISTORY.into(),
             AMQPValue::LongString(history.into()),
         );
-        let properties =
-            copy_properties(delivery, headers).with_expiration(jittered_ms.to_string().into());
+        let properties = copy_properties(delivery, inbound, headers)
+            .with_expiration(jittered_ms.to_string().into());
         warn!(error = %detail, next_attempt, delay_ms = jittered_ms, "transient failure; retrying later");
         self.publish_required("", &queue, &inbound.body, properties)
             .await
@@ -281,7 +293,7 @@ impl Job {
             .topology()
             .retry_queue(self.stage.name, delay);
         let expiration = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX).max(1);
-        let properties = copy_properties(delivery, copied_headers(delivery, inbound))
+        let properties = copy_properties(delivery, inbound, copied_headers(delivery, inbound))
             .with_expiration(expiration.to_string().into());
         debug!(
             delay_ms = expiration,
@@ -309,7 +321,7 @@ impl Job {
             headers.insert(name.into(), AMQPValue::LongString(value.into()));
         }
         warn!(reason, error = %detail, "dead-lettered");
-        let properties = copy_properties(delivery, headers);
+        let properties = copy_properties(delivery, inbound, headers);
         let dlx = self.publisher.topology().dead_letter_exchange();
         self.publish_required(&dlx, self.stage.name, &inbound.body, properties)
             .await
@@ -355,11 +367,16 @@ fn copied_headers(delivery: &Delivery, inbound: &Inbound) -> FieldTable {
 }
 
 /// The original's identity travels with its retry and dead-letter copies.
-fn copy_properties(delivery: &Delivery, headers: FieldTable) -> BasicProperties {
+/// Their body is the one the stage saw, so its content-encoding goes with
+/// it: a decoded body travels plain from here on.
+fn copy_properties(delivery: &Delivery, inbound: &Inbound, headers: FieldTable) -> BasicProperties {
     let original = &delivery.properties;
     let mut properties = BasicProperties::default().with_headers(headers);
     if let Some(v) = original.content_type() {
         properties = properties.with_content_type(v.clone());
+    }
+    if let Some(v) = &inbound.content_encoding {
+        properties = properties.with_content_encoding(v.as_str().into());
     }
     if let Some(v) = original.message_id() {
         properties = properties.with_message_id(v.clone());

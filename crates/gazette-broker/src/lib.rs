@@ -4,6 +4,7 @@
 //! [`Outbound`] and the [`Handler`]/[`Failure`] traits, and decide a
 //! message's fate through [`Disposition`], never by acking themselves.
 
+pub mod body;
 #[cfg(feature = "ceiling")]
 mod ceiling;
 mod connect;

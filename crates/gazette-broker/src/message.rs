@@ -4,12 +4,28 @@ use std::collections::BTreeMap;
 
 use lapin::types::{AMQPValue, FieldTable};
 
+use crate::body::{self, BodyFault};
 use crate::{Exchange, Topology, headers};
+
+/// How far a tap decodes a compressed body: taps read for tests, the bench
+/// and `gazette submit`, never more than a stage would accept many times over.
+const TAP_BODY_LIMIT: usize = 64 << 20;
 
 /// A delivery, handed to a stage's handler.
 #[derive(Debug, Clone)]
 pub struct Inbound {
+    /// The body as its sender wrote it: decoded when it travelled
+    /// compressed (see [`crate::body`]).
     pub body: Vec<u8>,
+    /// The body's size as the broker carried it.
+    pub wire_bytes: usize,
+    /// The content-encoding `body` is still in: `None` once a compressed
+    /// body is decoded; an encoding Gazette does not decode stays as it
+    /// came, and so does a body that failed to decode.
+    pub content_encoding: Option<String>,
+    /// Why a body marked compressed could not be decoded; the loop
+    /// dead-letters such a message without calling the stage.
+    pub body_fault: Option<BodyFault>,
     /// The key the message was first published with, also after a retry.
     pub routing_key: String,
     pub message_id: Option<String>,
@@ -31,10 +47,14 @@ impl Inbound {
     /// `x-gazette-routing-key` and `x-gazette-attempt` headers count. A
     /// producer who copies those headers onto a message of its own gets
     /// the key it published with and attempt 1, nothing more.
+    ///
+    /// A compressed body is decoded up to `limit` bytes, the stage's
+    /// message limit.
     pub(crate) fn for_stage(
         delivery: &mut lapin::message::Delivery,
         topology: &Topology,
         stage: &str,
+        limit: usize,
     ) -> Self {
         let returned = returned_through_delay_queue(
             delivery.exchange.as_str(),
@@ -43,16 +63,20 @@ impl Inbound {
             topology,
             stage,
         );
-        Self::from_delivery(delivery, returned)
+        Self::from_delivery(delivery, returned, limit)
     }
 
     /// As the broker delivered it: its routing key, attempt 1. For taps
     /// that read a queue of their own.
     pub(crate) fn as_delivered(delivery: &mut lapin::message::Delivery) -> Self {
-        Self::from_delivery(delivery, false)
+        Self::from_delivery(delivery, false, TAP_BODY_LIMIT)
     }
 
-    fn from_delivery(delivery: &mut lapin::message::Delivery, returned: bool) -> Self {
+    fn from_delivery(
+        delivery: &mut lapin::message::Delivery,
+        returned: bool,
+        limit: usize,
+    ) -> Self {
         let properties = &delivery.properties;
         let headers = properties
             .headers()
@@ -74,8 +98,25 @@ impl Inbound {
             ),
             false => (delivery.routing_key.as_str().to_owned(), 1),
         };
+        let wire = std::mem::take(&mut delivery.data);
+        let wire_bytes = wire.len();
+        let encoding = properties
+            .content_encoding()
+            .as_ref()
+            .map(|e| e.as_str().to_owned());
+        let (body, content_encoding, body_fault) = match body::is_compressed(encoding.as_deref()) {
+            false => (wire, encoding, None),
+            true => match body::decompress(&wire, limit) {
+                Ok(body) => (body, None, None),
+                // Kept as it came, so its dead letter holds the original.
+                Err(fault) => (wire, encoding, Some(fault)),
+            },
+        };
         Self {
-            body: std::mem::take(&mut delivery.data),
+            body,
+            wire_bytes,
+            content_encoding,
+            body_fault,
             routing_key,
             message_id: properties
                 .message_id()
@@ -166,6 +207,10 @@ pub struct Outbound {
     pub message_id: String,
     pub correlation_id: Option<String>,
     pub content_type: &'static str,
+    /// The content-encoding `body` is already in. `None` lets the
+    /// publisher choose: hand-offs on the internal exchange go compressed
+    /// (see [`crate::body`]), public events plain.
+    pub content_encoding: Option<&'static str>,
     pub headers: BTreeMap<String, String>,
 }
 

@@ -13,7 +13,7 @@ use lapin::{BasicProperties, Channel, Confirmation, Connection};
 
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::message::field_table;
-use crate::{BrokerError, BrokerSettings, Outbound, Topology};
+use crate::{BrokerError, BrokerSettings, Exchange, Outbound, Topology, body};
 
 /// Whether a confirmed message reached a queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,15 +82,25 @@ impl Publisher {
         if let Some(correlation) = &message.correlation_id {
             properties = properties.with_correlation_id(correlation.as_str().into());
         }
+        // Only Gazette's stages read the internal exchange; see `crate::body`.
+        let packed = match (message.content_encoding, message.exchange) {
+            (Some(encoding), _) => {
+                properties = properties.with_content_encoding(encoding.into());
+                None
+            }
+            (None, Exchange::Internal) => body::compress(&message.body),
+            (None, Exchange::Events) => None,
+        };
+        let body = match &packed {
+            Some(packed) => {
+                properties = properties.with_content_encoding(body::ZSTD.into());
+                packed
+            }
+            None => &message.body,
+        };
         let exchange = self.inner.topology.exchange(message.exchange);
-        self.publish_with(
-            &exchange,
-            &message.routing_key,
-            &message.body,
-            properties,
-            mandatory,
-        )
-        .await
+        self.publish_with(&exchange, &message.routing_key, body, properties, mandatory)
+            .await
     }
 
     /// Lower level, for the loop's own retry and dead-letter copies, which must be routed.

@@ -5,7 +5,8 @@
 pub enum Exchange {
     /// `<namespace>.events`: public events, for upstream systems and subscribers.
     Events,
-    /// `<namespace>.internal`: hand-offs between stages.
+    /// `<namespace>.internal`: hand-offs between stages. Bodies of 2 KiB
+    /// and more travel zstd-compressed here (see `gazette_broker::body`).
     Internal,
 }
 

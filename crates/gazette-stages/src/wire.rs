@@ -27,6 +27,7 @@ pub fn encode_event<T: Serialize>(
         message_id: event.id.clone(),
         correlation_id: Some(event.correlation().to_owned()),
         content_type: CONTENT_TYPE,
+        content_encoding: None,
         headers: Default::default(),
     })
 }

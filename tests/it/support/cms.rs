@@ -55,6 +55,7 @@ pub async fn post_raw(env: &TestEnv, event_type: EventType, body: &[u8], id: &st
             message_id: id.to_owned(),
             correlation_id: None,
             content_type: CONTENT_TYPE,
+            content_encoding: None,
             headers: Default::default(),
         })
         .await

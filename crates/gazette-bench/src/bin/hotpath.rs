@@ -64,6 +64,9 @@ fn main() -> anyhow::Result<()> {
 
 fn inbound(body: Vec<u8>, routing_key: &str) -> Inbound {
     Inbound {
+        wire_bytes: body.len(),
+        content_encoding: None,
+        body_fault: None,
         body,
         routing_key: routing_key.to_owned(),
         message_id: None,

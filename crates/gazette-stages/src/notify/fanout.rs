@@ -92,6 +92,7 @@ impl Handler for NotifyStage {
                 message_id: format!("{}/{key}", subscription.id),
                 correlation_id: Some(event.correlation().to_owned()),
                 content_type: "application/json",
+                content_encoding: None,
                 headers: Default::default(),
             });
         }

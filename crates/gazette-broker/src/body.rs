@@ -1,0 +1,156 @@
+//! How a message body travels: plain, or zstd-compressed between Gazette's own stages.
+//!
+//! Every byte a quorum queue takes goes into RabbitMQ's write-ahead log, and
+//! each time that log reaches `raft.wal_max_size_bytes` the broker starts a
+//! new one while every queue's confirms wait (docs/performance.md measures
+//! the tail this costs). The validated article and the rendered pages are
+//! most of those bytes and compress well, and only Gazette's stages read
+//! the internal exchange, so hand-offs there go compressed. Public events
+//! stay plain JSON for subscribers.
+//!
+//! A reader decodes whatever arrives marked `content-encoding: zstd`, from
+//! any sender, never past the stage's message limit: the encoding changes
+//! how the bytes travel, not what the body may be or how large.
+
+use std::io::Read;
+
+/// The `content-encoding` Gazette writes on a compressed body, and the one it decodes.
+pub const ZSTD: &str = "zstd";
+
+/// Smaller bodies go plain: the frame and the work would outweigh the saving.
+pub(crate) const COMPRESS_FROM_BYTES: usize = 2048;
+
+/// zstd's fastest regular level: a rendered article (~30 KB) takes well
+/// under a millisecond, and higher levels buy little on HTML and JSON.
+const LEVEL: i32 = 1;
+
+/// Why a body marked as compressed was not handed to the stage.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyFault {
+    #[error("the zstd body decodes to more than the {limit}-byte message limit")]
+    Oversized { limit: usize },
+    #[error("the body is marked content-encoding zstd but does not decode: {detail}")]
+    Undecodable { detail: String },
+}
+
+impl BodyFault {
+    /// The dead-letter reason code.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Oversized { .. } => "oversized",
+            Self::Undecodable { .. } => "undecodable-body",
+        }
+    }
+}
+
+/// `body` compressed, when it is large enough and compression makes it
+/// smaller; `None` means send it as it is.
+pub fn compress(body: &[u8]) -> Option<Vec<u8>> {
+    if body.len() < COMPRESS_FROM_BYTES {
+        return None;
+    }
+    zstd::bulk::compress(body, LEVEL)
+        .ok()
+        .filter(|packed| packed.len() < body.len())
+}
+
+/// Whether `content_encoding` marks a body Gazette decodes. Any other
+/// value (clients often write a charset there, `UTF-8`) leaves the body
+/// as it came, as before compression existed.
+pub(crate) fn is_compressed(content_encoding: Option<&str>) -> bool {
+    content_encoding.is_some_and(|e| e.trim().eq_ignore_ascii_case(ZSTD))
+}
+
+/// The body a compressed `wire` stands for, at most `limit` bytes.
+/// Decoding stops one byte past the limit, so a small message that would
+/// expand without bound costs no more memory than an honest one.
+pub(crate) fn decompress(wire: &[u8], limit: usize) -> Result<Vec<u8>, BodyFault> {
+    let decoder = zstd::stream::read::Decoder::with_buffer(wire).map_err(undecodable)?;
+    let mut body = Vec::with_capacity(wire.len().saturating_mul(4).min(limit));
+    let bound = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    decoder
+        .take(bound)
+        .read_to_end(&mut body)
+        .map_err(undecodable)?;
+    if body.len() > limit {
+        return Err(BodyFault::Oversized { limit });
+    }
+    Ok(body)
+}
+
+fn undecodable(error: std::io::Error) -> BodyFault {
+    BodyFault::Undecodable {
+        detail: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article_like(bytes: usize) -> Vec<u8> {
+        let paragraph =
+            "<p>Ngày đăng 23/06/2022 | 15:04 (NTL) Phường Long Biên tổ chức hội nghị.</p>";
+        paragraph.repeat(bytes / paragraph.len() + 1).into_bytes()
+    }
+
+    #[test]
+    fn a_large_body_round_trips_smaller() {
+        let body = article_like(30_000);
+        let packed = compress(&body).expect("compressible text is compressed");
+        assert!(packed.len() < body.len() / 4, "{} bytes", packed.len());
+        assert_eq!(decompress(&packed, body.len()).as_deref(), Ok(&body[..]));
+    }
+
+    #[test]
+    fn small_or_incompressible_bodies_go_plain() {
+        assert_eq!(compress(&article_like(500)[..500]), None);
+        // Already-compressed bytes do not shrink.
+        let noise = compress(&article_like(300_000)).expect("compressed");
+        assert_eq!(compress(&noise), None);
+    }
+
+    #[test]
+    fn a_body_is_never_decoded_past_the_limit() {
+        // 64 MiB of zeros packs into a few kilobytes: a bomb for a naive reader.
+        let bomb = zstd::bulk::compress(&vec![0u8; 64 << 20], LEVEL).expect("compressed");
+        assert!(bomb.len() < 64 * 1024);
+        assert_eq!(
+            decompress(&bomb, 2 << 20),
+            Err(BodyFault::Oversized { limit: 2 << 20 })
+        );
+        // Exactly at the limit is allowed.
+        let exact = zstd::bulk::compress(&vec![7u8; 1000], LEVEL).expect("compressed");
+        assert_eq!(decompress(&exact, 1000).map(|b| b.len()), Ok(1000));
+        assert_eq!(
+            decompress(&exact, 999),
+            Err(BodyFault::Oversized { limit: 999 })
+        );
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_undecodable() {
+        for wire in [b"{\"type\":\"article.rendered\"}".to_vec(), {
+            let packed = compress(&article_like(30_000)).expect("compressed");
+            packed[..packed.len() / 2].to_vec()
+        }] {
+            let fault = decompress(&wire, 1 << 20).expect_err("not a whole zstd frame");
+            assert_eq!(fault.reason(), "undecodable-body", "{fault}");
+        }
+    }
+
+    #[test]
+    fn only_zstd_marks_a_compressed_body() {
+        assert!(is_compressed(Some("zstd")));
+        assert!(is_compressed(Some(" ZSTD ")));
+        for other in [
+            None,
+            Some("UTF-8"),
+            Some("gzip"),
+            Some(""),
+            Some("identity"),
+        ] {
+            assert!(!is_compressed(other), "{other:?}");
+        }
+    }
+}

@@ -109,8 +109,10 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     assert!(c.joint_per_second > 0.0);
     assert!((c.ratio - report.headline.articles_per_second / c.joint_per_second).abs() < 1e-9);
     // One hop per stage the bench's articles meet (every pipeline stage
-    // but media) and the reader, each weighed: the rendered page makes the
-    // publish hop the heaviest.
+    // but media) and the reader, each weighed as the broker carried it:
+    // the rendered page makes the publish hop heavier than render's, and
+    // compressed it stays under twice the submission it would be four
+    // times plain.
     assert_eq!(c.broker_hops, support::pipeline_stages().len());
     assert_eq!(c.hop_bytes.len(), c.broker_hops);
     assert!(
@@ -119,9 +121,9 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
         c.hop_bytes
     );
     let publish_hop = c.broker_hops - 2;
-    assert_eq!(
-        c.hop_bytes.iter().max(),
-        Some(&c.hop_bytes[publish_hop]),
+    assert!(
+        c.hop_bytes[publish_hop] > c.hop_bytes[publish_hop - 1]
+            && c.hop_bytes[publish_hop] < 2 * c.hop_bytes[0],
         "{:?}",
         c.hop_bytes
     );

@@ -13,7 +13,9 @@
 //! The ledger's verdict is the fault suite's: nothing lost, no object or
 //! event twice, no stale overwrite. The figures printed are the throughput
 //! before, the dip after each kill, and how long the pipeline took to get
-//! back to its pace.
+//! back to its pace, all by the `time` each announcement carries; beside
+//! them, the longest the harness's own queue went without one, which
+//! counts the time events waited in the broker after the stage sent them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -24,6 +26,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::faults::{Fault, run};
+use crate::support::ledger::Ledger;
 use crate::support::{TestEnv, needs, pipeline_stages};
 
 /// The scheduled outages: each track's kill, by the share of articles
@@ -63,9 +66,13 @@ enum Step {
 /// The outages' state and the publication curve they are judged on.
 pub(crate) struct NodeOutages {
     started: Instant,
+    /// The same moment by the clock the events carry.
+    started_at: chrono::DateTime<chrono::Utc>,
     broker_node: Option<usize>,
-    /// (time since start, articles published by then).
-    curve: Vec<(Duration, usize)>,
+    /// The harness's looks: (time since start, articles it had seen
+    /// announced by then). The rates are not taken from these: an event
+    /// can wait between the publish stage and the harness's queue.
+    looks: Vec<(Duration, usize)>,
     /// When each step happened.
     happened: Vec<(Step, Duration)>,
 }
@@ -81,8 +88,9 @@ impl NodeOutages {
         }
         Self {
             started: Instant::now(),
+            started_at: chrono::Utc::now(),
             broker_node: None,
-            curve: Vec::new(),
+            looks: Vec::new(),
             happened: Vec::new(),
         }
     }
@@ -90,7 +98,7 @@ impl NodeOutages {
     /// Takes each track's next step once its time has come.
     pub(crate) fn advance(&mut self, env: &mut TestEnv, announced: usize, expected: usize) {
         let now = self.started.elapsed();
-        self.curve.push((now, announced));
+        self.looks.push((now, announced));
         let reached = |share: f64| announced as f64 >= share * expected as f64;
         for track in &TRACKS {
             let (share, kill) = track.kill;
@@ -136,8 +144,9 @@ impl NodeOutages {
 
     /// Brings both nodes back for the ledger's reading, checks the
     /// restarted RabbitMQ node holds its queue members again, and returns
-    /// the figures.
-    pub(crate) fn finish(mut self, env: &mut TestEnv) -> OutageReport {
+    /// the figures, taken from when each article was announced by the
+    /// events' own `time`.
+    pub(crate) fn finish(mut self, env: &mut TestEnv, ledger: &Ledger) -> OutageReport {
         for track in &TRACKS {
             assert!(
                 self.when(track.kill.1).is_some(),
@@ -157,10 +166,22 @@ impl NodeOutages {
                 "the restarted node is a member of {queue} again: {members:?}"
             );
         }
+        let published: Vec<(Duration, usize)> = ledger
+            .announcement_times()
+            .into_iter()
+            .enumerate()
+            .map(|(n, time)| {
+                let since = (time - self.started_at).to_std().unwrap_or_default();
+                (since, n + 1)
+            })
+            .collect();
         let at = |wanted: Step| self.when(wanted).unwrap();
+        let recovery = |kill: Step, restart: Step| {
+            Recovery::of(&published, &self.looks, at(kill), at(restart))
+        };
         OutageReport {
-            broker: Recovery::of(&self.curve, at(Step::KillBroker), at(Step::RestartBroker)),
-            store: Recovery::of(&self.curve, at(Step::KillStore), at(Step::RestartStore)),
+            broker: recovery(Step::KillBroker, Step::RestartBroker),
+            store: recovery(Step::KillStore, Step::RestartStore),
             broker_node: cluster.node_name(node).to_owned(),
         }
     }
@@ -200,15 +221,33 @@ struct Recovery {
     /// kills and restarts in line): a silence no longer than this may be
     /// the harness's, not the pipeline's.
     longest_blind: Duration,
+    /// The longest the harness's queue went without a new announcement:
+    /// what a subscriber saw, events that waited in the broker included.
+    longest_unseen: Duration,
     /// From the kill until two seconds of publishing at 80 % of the pace before.
     back_to_pace: Option<Duration>,
+}
+
+/// The articles the harness had seen announced at its last look by `t`.
+fn published_at_look(looks: &[(Duration, usize)], t: Duration) -> usize {
+    match looks.partition_point(|(at, _)| *at <= t) {
+        0 => 0,
+        after => looks[after - 1].1,
+    }
 }
 
 /// The window the rates are taken over.
 const WINDOW: Duration = Duration::from_secs(2);
 
 impl Recovery {
-    fn of(curve: &[(Duration, usize)], killed: Duration, restarted: Duration) -> Self {
+    /// `curve`: (time since start, articles announced by then), one point
+    /// per article; `looks`: the harness's own looks, for its pauses.
+    fn of(
+        curve: &[(Duration, usize)],
+        looks: &[(Duration, usize)],
+        killed: Duration,
+        restarted: Duration,
+    ) -> Self {
         // The curve is in time order: the last sample at or before `t`.
         let published_at = |t: Duration| match curve.partition_point(|(at, _)| *at <= t) {
             0 => 0,
@@ -226,13 +265,21 @@ impl Recovery {
         let mut longest_silence = Duration::ZERO;
         let mut silence_began = Duration::ZERO;
         let mut longest_blind = Duration::ZERO;
-        let mut last_sample = killed;
+        let mut longest_unseen = Duration::ZERO;
+        let mut last_look = killed;
+        let mut last_seen = (killed, published_at_look(looks, killed));
+        for &(at, count) in looks.iter().filter(|(at, _)| *at > killed) {
+            longest_blind = longest_blind.max(at - last_look);
+            last_look = at;
+            if count != last_seen.1 {
+                longest_unseen = longest_unseen.max(at - last_seen.0);
+                last_seen = (at, count);
+            }
+        }
         let mut last_change = killed;
         let mut last_count = published_at(killed);
         let mut back_to_pace = None;
         for &(at, count) in curve.iter().filter(|(at, _)| *at > killed) {
-            longest_blind = longest_blind.max(at - last_sample);
-            last_sample = at;
             if count != last_count {
                 if at - last_change > longest_silence {
                     longest_silence = at - last_change;
@@ -255,6 +302,7 @@ impl Recovery {
             longest_silence,
             silence_began,
             longest_blind,
+            longest_unseen,
             back_to_pace,
         }
     }
@@ -264,7 +312,7 @@ impl fmt::Display for Recovery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "down {:.1} s; {:.1} articles/s in the {} s before, {:.1} in the {} s after; longest gap between publications {:.2} s, from {:.1} s after the kill (the harness's longest pause between looks {:.2} s); ",
+            "down {:.1} s; {:.1} articles/s in the {} s before, {:.1} in the {} s after; longest gap between publications {:.2} s, from {:.1} s after the kill (by the events' time; as the harness's queue received them {:.2} s, and its longest pause between looks {:.2} s); ",
             self.down_for.as_secs_f64(),
             self.before_per_second,
             WINDOW.as_secs(),
@@ -272,6 +320,7 @@ impl fmt::Display for Recovery {
             WINDOW.as_secs(),
             self.longest_silence.as_secs_f64(),
             self.silence_began.as_secs_f64(),
+            self.longest_unseen.as_secs_f64(),
             self.longest_blind.as_secs_f64(),
         )?;
         match self.back_to_pace {

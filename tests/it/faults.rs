@@ -270,7 +270,7 @@ pub(crate) async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
         );
     }
     let (bulk_articles, bulk_time) = bulk.unwrap_or((ledger.expected().len(), started.elapsed()));
-    let outages = outages.map(|outages| outages.finish(&mut env));
+    let outages = outages.map(|outages| outages.finish(&mut env, &ledger));
     let throughput = bulk_articles as f64 / bulk_time.as_secs_f64().max(f64::EPSILON);
 
     // Let duplicates and retries drain, stop the workers gracefully, and

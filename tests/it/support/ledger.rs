@@ -17,6 +17,10 @@ pub struct Ledger {
     pub poison: BTreeMap<String, &'static str>,
     /// `(article id, revision)` → distinct `article.published` ids seen.
     pub announced: BTreeMap<(String, u64), BTreeSet<String>>,
+    /// `(article id, revision)` → the earliest `time` its announcements
+    /// carry: when the publish stage announced it, not when the harness
+    /// got to read it.
+    pub first_announced: BTreeMap<(String, u64), chrono::DateTime<chrono::Utc>>,
     pub published_deliveries: usize,
     /// Dead-letter message id → reason.
     pub dead_letters: BTreeMap<String, String>,
@@ -31,10 +35,24 @@ impl Ledger {
             );
         };
         self.published_deliveries += 1;
-        self.announced
-            .entry((event.data.article_id, event.data.revision))
-            .or_default()
-            .insert(event.id);
+        let key = (event.data.article_id, event.data.revision);
+        self.first_announced
+            .entry(key.clone())
+            .and_modify(|first| *first = (*first).min(event.time))
+            .or_insert(event.time);
+        self.announced.entry(key).or_default().insert(event.id);
+    }
+
+    /// When each expected article's newest revision was first announced,
+    /// by the events' own clock, in order.
+    pub fn announcement_times(&self) -> Vec<chrono::DateTime<chrono::Utc>> {
+        let mut times: Vec<_> = self
+            .expected()
+            .into_iter()
+            .filter_map(|key| self.first_announced.get(&key).copied())
+            .collect();
+        times.sort();
+        times
     }
 
     /// The newest valid revision of every article: what must end up published.

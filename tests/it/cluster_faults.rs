@@ -228,11 +228,11 @@ struct Recovery {
     back_to_pace: Option<Duration>,
 }
 
-/// The articles the harness had seen announced at its last look by `t`.
-fn published_at_look(looks: &[(Duration, usize)], t: Duration) -> usize {
-    match looks.partition_point(|(at, _)| *at <= t) {
+/// The count at the last point at or before `t` of a curve in time order.
+fn count_at(curve: &[(Duration, usize)], t: Duration) -> usize {
+    match curve.partition_point(|(at, _)| *at <= t) {
         0 => 0,
-        after => looks[after - 1].1,
+        after => curve[after - 1].1,
     }
 }
 
@@ -248,11 +248,7 @@ impl Recovery {
         killed: Duration,
         restarted: Duration,
     ) -> Self {
-        // The curve is in time order: the last sample at or before `t`.
-        let published_at = |t: Duration| match curve.partition_point(|(at, _)| *at <= t) {
-            0 => 0,
-            after => curve[after - 1].1,
-        };
+        let published_at = |t: Duration| count_at(curve, t);
         let rate = |from: Duration, to: Duration| {
             (published_at(to) - published_at(from)) as f64 / (to - from).as_secs_f64()
         };
@@ -267,7 +263,7 @@ impl Recovery {
         let mut longest_blind = Duration::ZERO;
         let mut longest_unseen = Duration::ZERO;
         let mut last_look = killed;
-        let mut last_seen = (killed, published_at_look(looks, killed));
+        let mut last_seen = (killed, count_at(looks, killed));
         for &(at, count) in looks.iter().filter(|(at, _)| *at > killed) {
             longest_blind = longest_blind.max(at - last_look);
             last_look = at;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{BasicAckOptions, BasicQosOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection, Consumer};
 
@@ -28,6 +28,24 @@ async fn answered<T>(
                 detail: format!("no answer within {BROKER_ANSWER_TIMEOUT:?}"),
             })
         })
+}
+
+/// How many unacked messages the broker may push to a tap. Without a
+/// limit RabbitMQ sends a tap its whole backlog at once: the fault suite's
+/// collector once held thousands, and when its node was killed every one
+/// of them went back to the queue and came round again, behind a
+/// minute's wait. A tap acks each message as it reads it, so a few
+/// hundred keep it fed.
+const TAP_PREFETCH: u16 = 256;
+
+/// Sets the tap's prefetch, then consumes `queue`: the limit must be in
+/// place before the first delivery.
+async fn consume(channel: &Channel, queue: &str) -> Result<Consumer, BrokerError> {
+    channel
+        .basic_qos(TAP_PREFETCH, BasicQosOptions::default())
+        .await
+        .map_err(|e| BrokerError::channel("setting the tap's prefetch", &e))?;
+    subscribe(channel, queue).await
 }
 
 /// A consumer that acks what it reads.
@@ -112,7 +130,7 @@ impl Tap {
                     .await
                     .map_err(|e| BrokerError::channel("binding the tap's queue", &e))?;
             }
-            subscribe(&channel, declared.name().as_str()).await
+            consume(&channel, declared.name().as_str()).await
         })
         .await?;
         Ok(Self {
@@ -125,7 +143,7 @@ impl Tap {
     /// Consumes an existing queue by name, such as `<ns>.validate.dead`.
     pub async fn queue(settings: &BrokerSettings, queue: &str) -> Result<Self, BrokerError> {
         let (connection, channel) = connect_with_channel(settings, "tap").await?;
-        let consumer = answered("setting up the tap", subscribe(&channel, queue)).await?;
+        let consumer = answered("setting up the tap", consume(&channel, queue)).await?;
         Ok(Self {
             connection,
             _channel: channel,

@@ -183,6 +183,12 @@ impl NodeOutages {
             broker: recovery(Step::KillBroker, Step::RestartBroker),
             store: recovery(Step::KillStore, Step::RestartStore),
             broker_node: cluster.node_name(node).to_owned(),
+            longest_wait: ledger.longest_wait.map(|(waited, at)| {
+                let since = |t: chrono::DateTime<chrono::Utc>| {
+                    (t - self.started_at).to_std().unwrap_or_default()
+                };
+                (waited.to_std().unwrap_or_default(), since(at))
+            }),
         }
     }
 }
@@ -205,10 +211,15 @@ pub(crate) struct OutageReport {
     broker: Recovery,
     store: Recovery,
     broker_node: String,
+    /// The longest an announcement waited between the publish stage and
+    /// the harness's queue, and when (since the start) it arrived.
+    longest_wait: Option<(Duration, Duration)>,
 }
 
 /// How the publication rate fared around one outage.
 struct Recovery {
+    /// When the node was killed, since the start.
+    killed_at: Duration,
     /// From the kill to the restart command (a RabbitMQ node then takes
     /// some seconds more to boot and rejoin).
     down_for: Duration,
@@ -292,6 +303,7 @@ impl Recovery {
             }
         }
         Self {
+            killed_at: killed,
             down_for: restarted.saturating_sub(killed),
             before_per_second: before,
             after_per_second: rate(killed, killed + WINDOW),
@@ -308,7 +320,8 @@ impl fmt::Display for Recovery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "down {:.1} s; {:.1} articles/s in the {} s before, {:.1} in the {} s after; longest gap between publications {:.2} s, from {:.1} s after the kill (by the events' time; as the harness's queue received them {:.2} s, and its longest pause between looks {:.2} s); ",
+            "at {:.1} s, down {:.1} s; {:.1} articles/s in the {} s before, {:.1} in the {} s after; longest gap between publications {:.2} s, from {:.1} s after the kill (by the events' time; as the harness's queue received them {:.2} s, and its longest pause between looks {:.2} s); ",
+            self.killed_at.as_secs_f64(),
             self.down_for.as_secs_f64(),
             self.before_per_second,
             WINDOW.as_secs(),
@@ -337,7 +350,16 @@ impl fmt::Display for OutageReport {
             "  RabbitMQ node {} killed: {}",
             self.broker_node, self.broker
         )?;
-        write!(f, "  Garage node {STORE_NODE} killed: {}", self.store)
+        write!(f, "  Garage node {STORE_NODE} killed: {}", self.store)?;
+        if let Some((waited, at)) = self.longest_wait {
+            write!(
+                f,
+                "\n  longest an announcement waited between the publish stage and the harness's queue: {:.2} s, read {:.1} s into the run",
+                waited.as_secs_f64(),
+                at.as_secs_f64()
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -12,19 +12,17 @@
     reason = "a test fails loudly and prints its figures"
 )]
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::cluster_faults::NodeOutages;
 use crate::support;
 use crate::support::ledger::{Ledger, Report};
 use crate::support::needs;
-use crate::support::workload::{Message, articles, workload};
+use crate::support::submissions::Submissions;
+use crate::support::workload::{articles, workload};
 use crate::support::{TestEnv, Worker, restart_rabbitmq};
-use gazette_broker::{
-    Exchange, Outbound, Publisher, Routed, Tap, delete_queue, ensure_topology, headers, queue_depth,
-};
-use gazette_contract::{CONTENT_TYPE, EventType};
+use gazette_broker::{Exchange, Tap, delete_queue, ensure_topology, headers, queue_depth};
+use gazette_contract::EventType;
 use gazette_stages::{Part, specs_of};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -52,37 +50,6 @@ const CLUSTER_ARTICLES: usize = 1200;
 /// How long one scenario of `articles` may take before it is a failure, not a slow run.
 fn patience(articles: usize) -> Duration {
     Duration::from_secs(240 + articles as u64 / 10)
-}
-
-async fn publish_until_confirmed(env: &TestEnv, publisher: &mut Publisher, message: &Message) {
-    let outbound = Outbound {
-        exchange: Exchange::Events,
-        routing_key: EventType::Submitted.as_str().to_owned(),
-        body: message.body.clone(),
-        message_id: message.id.clone(),
-        correlation_id: None,
-        content_type: CONTENT_TYPE,
-        content_encoding: None,
-        headers: BTreeMap::new(),
-    };
-    // The producer's half of at-least-once: resend until the broker confirms.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match publisher.publish(&outbound).await {
-            Ok(Routed::Queued) => return,
-            Ok(Routed::Unrouted) => panic!("no queue bound for article.submitted"),
-            Err(e) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "could not submit for a minute: {e}"
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if let Ok(fresh) = Publisher::connect(&env.settings, "fault-suite").await {
-                    *publisher = fresh;
-                }
-            }
-        }
-    }
 }
 
 /// Reads `article.published` from a durable queue, reconnecting across broker restarts.
@@ -182,12 +149,7 @@ pub(crate) async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
     }
 
     let started = Instant::now();
-    let mut publisher = Publisher::connect(&env.settings, "fault-suite")
-        .await
-        .unwrap();
-    for message in &messages {
-        publish_until_confirmed(&env, &mut publisher, message).await;
-    }
+    let mut submissions = Submissions::start(&env.settings, messages);
 
     let deadline = started + patience(count);
     let mut next_kill = Instant::now() + Duration::from_millis(1500);
@@ -205,6 +167,7 @@ pub(crate) async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
             ledger.announced_count(),
             ledger.expected().len()
         );
+        submissions.check().await;
         if let Some(body) = collector.next(&env, Duration::from_millis(250)).await {
             ledger.record_published(&body);
         }
@@ -258,6 +221,7 @@ pub(crate) async fn run(name: &str, fault: Fault, seed: u64) -> (Report, f64) {
             _ => {}
         }
     }
+    submissions.finish().await;
     for stop in stops {
         let (status, took) = stop.join().expect("a stop's watcher");
         assert!(

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod notifier;
 pub mod notify_worker;
 pub mod pictures;
+pub mod submissions;
 mod workers;
 pub mod workload;
 

@@ -36,6 +36,13 @@ pub struct Message {
     revision_of: Option<(usize, u64)>,
 }
 
+impl Message {
+    /// The index of the article it carries a revision of; `None` for poison.
+    pub fn article(&self) -> Option<usize> {
+        self.revision_of.map(|(article, _)| article)
+    }
+}
+
 fn envelope(id: &str, data: &Value) -> Vec<u8> {
     gazette_testkit::events::Event::submitted(data)
         .id(id)
@@ -69,7 +76,7 @@ pub fn workload(ledger: &mut Ledger, poison: bool, count: usize, rng: &mut StdRn
                 "(NTL) Bản sửa đổi lần {revision} của bài viết số {i}."
             ));
             let message_id = event_id(&id, revision, EventType::Submitted);
-            ledger.valid.insert((id.clone(), revision));
+            ledger.record_valid(&id, revision);
             let body = envelope(&message_id, &data);
             let revision_of = Some((i, revision));
             messages.push(Message {

@@ -42,6 +42,7 @@ mod site_upgrade;
 mod slugs;
 mod store;
 mod subscriptions;
+mod tap;
 mod terminal;
 mod tidy;
 mod traces;

@@ -281,3 +281,84 @@ impl fmt::Display for Report {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Ledger;
+    use chrono::{DateTime, TimeDelta, Utc};
+    use gazette_contract::{Category, Envelope, EventType, Published, event_id};
+
+    fn announcement(article: &str, revision: u64, sent: DateTime<Utc>) -> Vec<u8> {
+        let mut event = Envelope::new(
+            EventType::Published,
+            event_id(article, revision, EventType::Published),
+            "ledger-test",
+            article,
+            None,
+            Published {
+                article_id: article.to_owned(),
+                revision,
+                title: "Tiêu đề".to_owned(),
+                category: Category {
+                    slug: "thong-bao".to_owned(),
+                    name: "Thông báo".to_owned(),
+                },
+                key: format!("thong-bao/{article}.html"),
+                url: format!("https://example.test/thong-bao/{article}.html"),
+                sha256: "0".repeat(64),
+                published_at: sent.fixed_offset(),
+            },
+        );
+        event.time = sent;
+        serde_json::to_vec(&event).unwrap()
+    }
+
+    #[test]
+    fn only_the_newest_revision_counts_whatever_order_things_arrive_in() {
+        let now = Utc::now();
+        let mut ledger = Ledger::default();
+        ledger.record_valid("a", 1);
+        ledger.record_published(&announcement("a", 1, now));
+        assert_eq!(ledger.announced_count(), 1);
+        assert!(ledger.all_announced());
+
+        // A revision 2 recorded after its revision 1 was announced: the article is owed again.
+        ledger.record_valid("a", 2);
+        assert_eq!(ledger.announced_count(), 0);
+        assert!(!ledger.all_announced());
+        // An older revision recorded late changes nothing.
+        ledger.record_valid("a", 1);
+        assert_eq!(ledger.expected().get("a"), Some(&2));
+
+        // An announcement read before its revision was recorded still counts.
+        ledger.record_published(&announcement("b", 3, now));
+        ledger.record_valid("b", 3);
+        assert_eq!(ledger.announced_count(), 1);
+
+        ledger.record_published(&announcement("a", 2, now));
+        // The same announcement twice is counted once.
+        ledger.record_published(&announcement("a", 2, now));
+        assert_eq!(ledger.announced_count(), 2);
+        assert!(ledger.all_announced());
+        assert_eq!(ledger.published_deliveries, 4);
+    }
+
+    #[test]
+    fn the_longest_wait_is_a_first_readings_not_a_redeliverys() {
+        let now = Utc::now();
+        let mut ledger = Ledger::default();
+        ledger.record_valid("a", 1);
+        ledger.record_valid("b", 1);
+        ledger.record_published(&announcement("a", 1, now - TimeDelta::seconds(3)));
+        let (first, _) = ledger.longest_wait.unwrap();
+        assert!(first >= TimeDelta::seconds(3), "{first}");
+        // Read again much later: a redelivery, not a subscriber's wait.
+        ledger.record_published(&announcement("a", 1, now - TimeDelta::seconds(60)));
+        assert_eq!(
+            ledger.longest_wait.unwrap().0.num_seconds(),
+            first.num_seconds()
+        );
+        ledger.record_published(&announcement("b", 1, now - TimeDelta::seconds(9)));
+        assert!(ledger.longest_wait.unwrap().0 >= TimeDelta::seconds(9));
+    }
+}

@@ -184,10 +184,10 @@ impl NodeOutages {
             store: recovery(Step::KillStore, Step::RestartStore),
             broker_node: cluster.node_name(node).to_owned(),
             longest_wait: ledger.longest_wait.map(|(waited, at)| {
-                let since = |t: chrono::DateTime<chrono::Utc>| {
-                    (t - self.started_at).to_std().unwrap_or_default()
-                };
-                (waited.to_std().unwrap_or_default(), since(at))
+                (
+                    waited.to_std().unwrap_or_default(),
+                    (at - self.started_at).to_std().unwrap_or_default(),
+                )
             }),
         }
     }

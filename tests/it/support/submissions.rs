@@ -7,20 +7,18 @@
 //! articles announced" came late. Lanes submit while the harness reads.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use gazette_broker::{BrokerSettings, Exchange, Outbound, Publisher, Routed};
 use gazette_contract::{CONTENT_TYPE, EventType};
+use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
+use super::eventually;
 use super::workload::Message;
 
 /// How many messages are in flight at once, each lane with its own
 /// connection and one unconfirmed message.
 const LANES: usize = 8;
-
-/// How long one message may go unconfirmed before the run is a failure.
-const SUBMIT_PATIENCE: Duration = Duration::from_secs(60);
 
 /// The lanes still submitting.
 pub struct Submissions {
@@ -43,11 +41,11 @@ impl Submissions {
             .map(|messages| {
                 let settings = settings.clone();
                 tokio::spawn(async move {
-                    let mut publisher = None;
+                    let publisher = Mutex::new(None);
                     for message in &messages {
-                        publish_until_confirmed(&settings, &mut publisher, message).await;
+                        publish_until_confirmed(&settings, &publisher, message).await;
                     }
-                    if let Some(publisher) = publisher {
+                    if let Some(publisher) = publisher.into_inner() {
                         publisher.close().await;
                     }
                 })
@@ -89,10 +87,10 @@ fn surface(lane: Result<(), tokio::task::JoinError>) {
 /// connection if need be, until the broker confirms it.
 async fn publish_until_confirmed(
     settings: &BrokerSettings,
-    publisher: &mut Option<Publisher>,
+    publisher: &Mutex<Option<Publisher>>,
     message: &Message,
 ) {
-    let outbound = Outbound {
+    let outbound = &Outbound {
         exchange: Exchange::Events,
         routing_key: EventType::Submitted.as_str().to_owned(),
         body: message.body.clone(),
@@ -102,30 +100,23 @@ async fn publish_until_confirmed(
         content_encoding: None,
         headers: BTreeMap::new(),
     };
-    let deadline = Instant::now() + SUBMIT_PATIENCE;
-    loop {
-        let failure = match publisher.as_ref() {
-            None => match Publisher::connect(settings, "fault-suite").await {
-                Ok(fresh) => {
-                    *publisher = Some(fresh);
-                    continue;
-                }
-                Err(e) => e.to_string(),
-            },
-            Some(connected) => match connected.publish(&outbound).await {
-                Ok(Routed::Queued) => return,
-                Ok(Routed::Unrouted) => panic!("no queue bound for article.submitted"),
-                Err(e) => {
-                    *publisher = None;
-                    e.to_string()
-                }
-            },
+    eventually(|| async move {
+        let mut kept = publisher.lock().await;
+        let connected = match kept.take() {
+            Some(connected) => connected,
+            None => Publisher::connect(settings, "fault-suite")
+                .await
+                .map_err(|e| e.to_string())?,
         };
-        assert!(
-            Instant::now() < deadline,
-            "could not submit for {SUBMIT_PATIENCE:?}: {failure}"
-        );
-        // A pause before the next try, not a wait for something to happen.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        match connected.publish(outbound).await {
+            Ok(Routed::Queued) => {
+                *kept = Some(connected);
+                Ok(())
+            }
+            Ok(Routed::Unrouted) => panic!("no queue bound for article.submitted"),
+            // The connection is dropped: the next try opens a fresh one.
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await;
 }

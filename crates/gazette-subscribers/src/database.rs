@@ -189,6 +189,17 @@ pub(crate) struct Pools {
 }
 
 impl Pools {
+    /// A transaction on the writing pool: on SQLite it waits its turn for
+    /// the process's one writing connection (above).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, DatabaseError> {
+        self.writer
+            .begin()
+            .await
+            .map_err(DatabaseError::query("starting a transaction"))
+    }
+
     pub(crate) async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;

@@ -33,12 +33,7 @@ impl Registry {
         if shown == wanted {
             return Ok(Vec::new());
         }
-        let mut tx = self
-            .pools
-            .writer
-            .begin()
-            .await
-            .map_err(failed("starting a transaction"))?;
+        let mut tx = self.pools.begin_write().await?;
         let before: Vec<String> = sqlx::query_scalar(PICTURES_SHOWN)
             .bind(article_id)
             .fetch_all(&mut *tx)

@@ -126,12 +126,7 @@ impl Registry {
         );
         let at = now();
         for chunk in records.chunks(ROWS_PER_TRANSACTION) {
-            let mut tx = self
-                .pools
-                .writer
-                .begin()
-                .await
-                .map_err(failed("starting a transaction"))?;
+            let mut tx = self.pools.begin_write().await?;
             for (article_id, record) in chunk {
                 sqlx::query(&sql)
                     .bind(article_id)

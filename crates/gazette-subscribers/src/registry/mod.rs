@@ -177,12 +177,7 @@ impl Registry {
     ) -> Result<Advance, DatabaseError> {
         let failed = DatabaseError::query;
         let revision_i64 = to_i64(revision);
-        let mut tx = self
-            .pools
-            .writer
-            .begin()
-            .await
-            .map_err(failed("starting a transaction"))?;
+        let mut tx = self.pools.begin_write().await?;
         let current = record_and_lock(&mut tx, article_id).await?;
         if let Some(withdrawn) = current.withdrawn.as_ref().filter(|w| revision <= w.through) {
             return Ok(Advance::Withdrawn {
@@ -271,12 +266,7 @@ impl Registry {
         reason: &str,
     ) -> Result<Takedown, DatabaseError> {
         let failed = DatabaseError::query;
-        let mut tx = self
-            .pools
-            .writer
-            .begin()
-            .await
-            .map_err(failed("starting a transaction"))?;
+        let mut tx = self.pools.begin_write().await?;
         let locked = lock_article(&mut tx, article_id).await?;
         let current = match locked {
             true => read_article(&mut tx, article_id).await?,

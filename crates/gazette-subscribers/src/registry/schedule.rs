@@ -109,12 +109,7 @@ impl Registry {
         correlation_id: &str,
     ) -> Result<Hold, DatabaseError> {
         let failed = DatabaseError::query;
-        let mut tx = self
-            .pools
-            .writer
-            .begin()
-            .await
-            .map_err(failed("starting a transaction"))?;
+        let mut tx = self.pools.begin_write().await?;
         let current = record_and_lock(&mut tx, article_id).await?;
         if let Some(w) = current.withdrawn.as_ref().filter(|w| revision <= w.through) {
             return Ok(Hold::Withdrawn { through: w.through });

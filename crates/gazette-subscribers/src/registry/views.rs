@@ -16,12 +16,7 @@ impl Registry {
     /// were counted (those of live articles).
     pub async fn add_views(&self, counts: &[(String, u64)]) -> Result<u64, DatabaseError> {
         let failed = DatabaseError::query;
-        let mut tx = self
-            .pools
-            .writer
-            .begin()
-            .await
-            .map_err(failed("starting a transaction"))?;
+        let mut tx = self.pools.begin_write().await?;
         let mut counted = 0;
         let at = now();
         for (article_id, views) in counts {

@@ -1,6 +1,5 @@
 //! Reading an event off the wire without trusting it: structure first, then the schema, then the Rust type, then the envelope's own claims.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::Deserialize as _;
@@ -39,16 +38,28 @@ impl DocumentError {
 }
 
 /// Depth on the raw bytes, then UTF-8, then JSON with every object's keys
-/// unique.
+/// unique, in one pass: the walk that looks for a repeated key also builds
+/// the document, so a message is tokenized once, not once to read it and
+/// again to check it.
 pub fn parse_document(bytes: &[u8]) -> Result<Value, DocumentError> {
     check_json_depth(bytes, MAX_JSON_DEPTH)?;
     let text = std::str::from_utf8(bytes).map_err(|e| DocumentError::NotUtf8 {
         offset: e.valid_up_to(),
     })?;
-    let document: Value =
-        serde_json::from_str(text).map_err(|e| DocumentError::NotJson(e.to_string()))?;
-    check_duplicate_keys(text)?;
-    Ok(document)
+    let mut path = Vec::new();
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = Walk {
+        path: &mut path,
+        found: &mut found,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|document| deserializer.end().map(|()| document));
+    match (read, found) {
+        (_, Some(pointer)) => Err(DocumentError::DuplicateKey { pointer }),
+        (Ok(document), None) => Ok(document),
+        (Err(e), None) => Err(DocumentError::NotJson(e.to_string())),
+    }
 }
 
 /// The article an event is about, which its `subject` must name.
@@ -107,26 +118,9 @@ pub fn read_event<T: DeserializeOwned + Subject>(
     Ok(event)
 }
 
-/// The first key that appears twice in one object, as a JSON pointer.
-fn check_duplicate_keys(text: &str) -> Result<(), DocumentError> {
-    let mut path = Vec::new();
-    let mut found = None;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    // The document already parsed, so the only error this walk can raise is
-    // the one it raises itself on finding a duplicate.
-    let _ = Walk {
-        path: &mut path,
-        found: &mut found,
-    }
-    .deserialize(&mut deserializer);
-    match found {
-        Some(pointer) => Err(DocumentError::DuplicateKey { pointer }),
-        None => Ok(()),
-    }
-}
-
-/// Walks a document, keeping the path to where it is, and stops at the
-/// first key an object already had.
+/// Builds a document as `serde_json::Value`'s own visitor does, keeping
+/// the path to where it is, and stops at the first key an object already
+/// had (where `Value` would keep the last and say nothing).
 struct Walk<'a> {
     path: &'a mut Vec<String>,
     found: &'a mut Option<String>,
@@ -142,62 +136,69 @@ impl Walk<'_> {
 }
 
 impl<'de> DeserializeSeed<'de> for Walk<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Walk<'_> {
-    type Value = ();
+    type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
     }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
     }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut items: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut items: A) -> Result<Value, A::Error> {
+        let mut array = Vec::with_capacity(items.size_hint().unwrap_or(0));
         for index in 0usize.. {
             self.path.push(index.to_string());
-            let more = items.next_element_seed(self.child())?;
+            let item = items.next_element_seed(self.child())?;
             self.path.pop();
-            if more.is_none() {
-                break;
+            match item {
+                Some(item) => array.push(item),
+                None => break,
             }
         }
-        Ok(())
+        Ok(Value::Array(array))
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut entries: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
+    fn visit_map<A: MapAccess<'de>>(mut self, mut entries: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
         while let Some(key) = entries.next_key::<String>()? {
-            self.path.push(key);
-            let is_new = self.path.last().is_some_and(|key| seen.insert(key.clone()));
-            if !is_new {
+            if object.contains_key(&key) {
+                self.path.push(key);
                 *self.found = Some(pointer(self.path));
                 return Err(de::Error::custom("duplicate key"));
             }
-            entries.next_value_seed(self.child())?;
-            self.path.pop();
+            self.path.push(key);
+            let value = entries.next_value_seed(self.child())?;
+            if let Some(key) = self.path.pop() {
+                object.insert(key, value);
+            }
         }
-        Ok(())
+        Ok(Value::Object(object))
     }
 }
 
@@ -214,27 +215,60 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_found_at_any_depth_and_pointed_at() {
-        assert_eq!(
-            check_duplicate_keys(r#"{"a":1,"b":{"c":[1,{"d":1}]}}"#),
-            Ok(())
-        );
+        assert!(parse_document(br#"{"a":1,"b":{"c":[1,{"d":1}]}}"#).is_ok());
         for (text, at) in [
             (r#"{"a":1,"a":2}"#, "/a"),
             (r#"{"data":{"id":"x","title":"t","id":"y"}}"#, "/data/id"),
             (r#"{"a":[{},{"k/x":1,"k/x":2}]}"#, "/a/1/k~1x"),
+            (r#"{"a~b":{"c":null,"c":null}}"#, "/a~0b/c"),
             // Escapes decode first: these two keys are the same string.
             (r#"{"type":"a","typ\u0065":"b"}"#, "/type"),
+            // Found where it stands, even if the document breaks later.
+            (r#"{"a":1,"a":2,"#, "/a"),
         ] {
             assert_eq!(
-                check_duplicate_keys(text),
-                Err(DocumentError::DuplicateKey {
+                parse_document(text.as_bytes()).err(),
+                Some(DocumentError::DuplicateKey {
                     pointer: at.to_owned()
                 }),
                 "{text}"
             );
         }
         // The same key in sibling objects is not a duplicate.
-        assert_eq!(check_duplicate_keys(r#"[{"a":1},{"a":1}]"#), Ok(()));
+        assert!(parse_document(br#"[{"a":1},{"a":1}]"#).is_ok());
+    }
+
+    #[test]
+    fn the_one_pass_builds_the_document_serde_json_would() {
+        for text in [
+            r#"{"id":"a-1","n":-12,"big":18446744073709551615,"f":1.5e-3,"z":-0.0,"t":true,"nil":null}"#,
+            r#"[[],{},"",[{"nested":[1,2,{"deep":"đ\u00e2\n\"q\""}]}]]"#,
+            r#"  {"title":"Ngày đăng 23/06/2022 | 15:04","body":"(NTL) \ud83d\ude00"}  "#,
+            "3",
+            r#""alone""#,
+        ] {
+            let expected: Value = serde_json::from_str(text).expect("a valid test document");
+            assert_eq!(parse_document(text.as_bytes()), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn broken_json_is_not_json_whatever_the_walk_saw_first() {
+        for text in [
+            r#"{"a":1"#,
+            r#"{"a":1} x"#,
+            r#"{"a":tru}"#,
+            "",
+            r#"{"a":1,,"a":2}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_document(text.as_bytes()),
+                    Err(DocumentError::NotJson(_))
+                ),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -21,20 +21,18 @@ pub struct JsonLimitError {
 /// validate JSON; it only refuses documents that are too deep to parse safely.
 pub fn check_json_depth(bytes: &[u8], limit: usize) -> Result<(), JsonLimitError> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, &b) in bytes.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut offset = 0;
+    while let Some(&b) = bytes.get(offset) {
         match b {
-            b'"' => in_string = true,
+            b'"' => match string_end(bytes, offset + 1) {
+                Some(after) => {
+                    offset = after;
+                    continue;
+                }
+                // An unterminated string holds no more brackets; the JSON
+                // parser says what is wrong with it.
+                None => return Ok(()),
+            },
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
@@ -44,8 +42,25 @@ pub fn check_json_depth(bytes: &[u8], limit: usize) -> Result<(), JsonLimitError
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        offset += 1;
     }
     Ok(())
+}
+
+/// The offset just past the `"` that closes a string whose contents start
+/// at `from`, or `None` if it never closes. Most of an event's bytes are
+/// inside strings (a page is one), so this jumps from quote or backslash to
+/// the next rather than looking at every byte.
+fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let rest = bytes.get(from..)?;
+        let at = memchr::memchr2(b'"', b'\\', rest)?;
+        match rest.get(at) {
+            // The escaped byte, whatever it is, cannot close the string.
+            Some(b'\\') => from += at + 2,
+            _ => return Some(from + at + 1),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -66,5 +81,75 @@ mod tests {
         assert_eq!(check_json_depth(in_string.as_bytes(), 32), Ok(()));
         assert_eq!(check_json_depth(br#"{"a":[{"b":[1]}]}"#, 4), Ok(()));
         assert!(check_json_depth(br#"{"a":[{"b":[1]}]}"#, 3).is_err());
+    }
+
+    /// The byte-at-a-time scan the skipping one replaced, kept as the
+    /// reference it must agree with.
+    fn reference(bytes: &[u8], limit: usize) -> Result<(), JsonLimitError> {
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for (offset, &b) in bytes.iter().enumerate() {
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Err(JsonLimitError { limit, offset });
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn skipping_strings_agrees_with_reading_every_byte() {
+        for text in [
+            r#"["\\", [[["#,
+            r#"["\\\"[[[", [[["#,
+            r#"{"a": "ends in a backslash \"#,
+            r#"{"a": "never closes [[[[[["#,
+            r#""""""[[[["#,
+            r#"[[["đ\u0111\"[\\"]]]"#,
+            "",
+        ] {
+            for limit in 0..5 {
+                assert_eq!(
+                    check_json_depth(text.as_bytes(), limit),
+                    reference(text.as_bytes(), limit),
+                    "{text} at {limit}"
+                );
+            }
+        }
+        // Every string of up to eight bytes from the characters that matter.
+        let alphabet = [b'[', b'{', b']', b'"', b'\\', b'a'];
+        let mut text = Vec::new();
+        for length in 0..=8u32 {
+            for mut n in 0..alphabet.len().pow(length) {
+                text.clear();
+                for _ in 0..length {
+                    text.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                for limit in [0, 1, 2] {
+                    assert_eq!(
+                        check_json_depth(&text, limit),
+                        reference(&text, limit),
+                        "{:?} at {limit}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
     }
 }

@@ -136,6 +136,17 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
         c.null_store_requests_per_article
     );
     assert_eq!(c.null_store_requests_per_article.len(), 1);
+    // Garage wrote every one of the null pipeline's bodies to disk: they
+    // are random, so they do not compress, and each its own, so none is a
+    // block the store already held. The pipeline's articles reach the disk too.
+    assert!(
+        c.null_store_bytes_written_per_article
+            >= (report.workload.objects_per_article * w.object_bytes_min) as f64,
+        "{} bytes per article for objects of at least {}",
+        c.null_store_bytes_written_per_article,
+        w.object_bytes_min
+    );
+    assert!(report.store_bytes_written_per_article > 0.0);
     let puts = report.store_requests_per_article.get("PutObject");
     assert!(
         puts.is_some_and(|&n| n >= report.workload.objects_per_article as f64),

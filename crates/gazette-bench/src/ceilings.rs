@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use bytes::Bytes;
 use gazette_broker::{BrokerSettings, Exchange, RelayPlan, RelayWork, Tap};
 use gazette_contract::{EventType, VALIDATED_WITHOUT_PICTURES};
 use gazette_stages::{Part, specs_of};
@@ -127,7 +126,7 @@ impl Bench<'_> {
             last_relay_work: Some(self.null_publish(sizes, objects_per_article)?),
             ..relay.clone()
         };
-        let (joint, null_requests) = counted(self.garage, self.plan.articles, async {
+        let (joint, null_work) = counted(self.garage, self.plan.articles, async {
             Ok(gazette_broker::measure_relay(&self.settings("null"), &joint_plan).await?)
         })
         .await?;
@@ -151,7 +150,8 @@ impl Bench<'_> {
             joint_per_second,
             joint_broker_cores: joint_cores.0,
             joint_storage_cores: joint_cores.1,
-            null_store_requests_per_article: null_requests,
+            null_store_requests_per_article: null_work.requests,
+            null_store_bytes_written_per_article: null_work.bytes_written,
             hop_bytes: hop_bytes.to_vec(),
             broker_per_second,
             broker_hops: hops,
@@ -172,9 +172,12 @@ impl Bench<'_> {
 
     /// The null pipeline's publish hop: `objects` PUTs per article, one
     /// after another as the publish stage writes them, cycling through the
-    /// sizes the real pipeline wrote.
+    /// sizes the real pipeline wrote, every body a different one.
     fn null_publish(&self, sizes: &[usize], objects: usize) -> anyhow::Result<RelayWork> {
-        let bodies: Arc<Vec<Bytes>> = Arc::new(storage::random_bodies(sizes)?);
+        let bodies = Arc::new(storage::DistinctBodies::new(
+            sizes,
+            self.plan.articles * objects,
+        )?);
         let store = self.store.clone();
         let next = Arc::new(AtomicUsize::new(0));
         Ok(Arc::new(move || {
@@ -183,7 +186,7 @@ impl Bench<'_> {
             let bodies = Arc::clone(&bodies);
             Box::pin(async move {
                 for n in 0..objects {
-                    let body = bodies[(objects * article + n) % bodies.len()].clone();
+                    let body = bodies.body(objects * article + n);
                     store
                         .put(storage::object(
                             format!("bench-null/{article:07}/{n}"),
@@ -213,22 +216,33 @@ fn requests_per_article(
         .collect()
 }
 
-/// Reads Garage's request counts around `run`, for the report.
+/// What the store did per article over a run, by Garage's own counts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StoreWork {
+    /// S3 requests per article, by endpoint.
+    pub(crate) requests: BTreeMap<String, f64>,
+    /// Bytes written to Garage's data directory per article: compressed,
+    /// and nothing for a block it already held.
+    pub(crate) bytes_written: f64,
+}
+
+/// Reads Garage's counts around `run`, for the report.
 pub(crate) async fn counted<T>(
     garage: &gazette_testkit::garage::Garage,
     articles: usize,
     run: impl std::future::Future<Output = anyhow::Result<T>>,
-) -> anyhow::Result<(T, BTreeMap<String, f64>)> {
-    let before = garage
-        .s3_requests()
-        .await
-        .context("reading Garage's counts")?;
+) -> anyhow::Result<(T, StoreWork)> {
+    let before = garage.counts().await.context("reading Garage's counts")?;
     let value = run.await?;
-    let after = garage
-        .s3_requests()
-        .await
-        .context("reading Garage's counts")?;
-    Ok((value, requests_per_article(&before, &after, articles)))
+    let after = garage.counts().await.context("reading Garage's counts")?;
+    let written = after.bytes_written.saturating_sub(before.bytes_written);
+    Ok((
+        value,
+        StoreWork {
+            requests: requests_per_article(&before.requests, &after.requests, articles),
+            bytes_written: written as f64 / articles.max(1) as f64,
+        },
+    ))
 }
 
 #[cfg(test)]

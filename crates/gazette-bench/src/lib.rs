@@ -27,7 +27,6 @@ pub mod views;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use std::collections::BTreeMap;
 
 use gazette_broker::{AmqpUrl, BrokerSettings, delete_namespace, ensure_topology};
 use gazette_stages::{Part, all_specs, specs_of};
@@ -203,7 +202,8 @@ pub async fn run(plan: &BenchPlan) -> anyhow::Result<Report> {
             concurrency_per_worker: plan.concurrency,
         },
         throughput,
-        store_requests_per_article: headline.store_requests,
+        store_requests_per_article: headline.store.requests.clone(),
+        store_bytes_written_per_article: headline.store.bytes_written,
         headline: headline.point,
         latency,
         ceilings,
@@ -226,7 +226,7 @@ struct Run {
     /// The mean message size on each hop, weighed in the headline run's warm-up.
     hop_bytes: Option<Vec<usize>>,
     /// S3 requests per article in the measured burst, by Garage's count.
-    store_requests: BTreeMap<String, f64>,
+    store: ceilings::StoreWork,
     /// Objects per published article and a sample of their sizes, read
     /// after the headline run's pipeline runs and before its indexer does.
     objects: Option<(usize, Vec<usize>)>,
@@ -379,7 +379,7 @@ impl<'a> Bench<'a> {
             std::process::id(),
             false,
         ));
-        let (elapsed, store_requests) = ceilings::counted(
+        let (elapsed, store) = ceilings::counted(
             self.garage,
             self.plan.articles,
             burst(settings, self.articles(run, self.plan.articles)?, window),
@@ -422,7 +422,7 @@ impl<'a> Bench<'a> {
             usage,
             latency,
             hop_bytes,
-            store_requests,
+            store,
             objects,
             search_builder_peak_rss_mb,
         })

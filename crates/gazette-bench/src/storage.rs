@@ -10,19 +10,19 @@ use gazette_store::{Precondition, PutObject, Store, StoreError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// PUTs `puts` objects cycling through `sizes`, with `concurrency` in
-/// flight, and returns the time they took.
+/// PUTs `puts` objects cycling through `sizes`, each with a body of its
+/// own, with `concurrency` in flight, and returns the time they took.
 pub async fn measure_puts(
     store: &Store,
     sizes: &[usize],
     puts: usize,
     concurrency: usize,
 ) -> anyhow::Result<Duration> {
-    let bodies = random_bodies(sizes)?;
+    let bodies = DistinctBodies::new(sizes, puts)?;
     let store = Arc::new(store.clone());
     timed_in_parallel(puts, concurrency, |i| {
         let store = Arc::clone(&store);
-        let body = bodies[i % bodies.len()].clone();
+        let body = bodies.body(i);
         async move {
             store
                 .put(object(format!("bench-ceiling/{i:07}"), body))
@@ -99,12 +99,75 @@ pub(crate) fn object(key: String, body: Bytes) -> PutObject {
     }
 }
 
-/// One body per size, of random bytes, so no layer can win by compressing
-/// or deduplicating.
-pub(crate) fn random_bodies(sizes: &[usize]) -> anyhow::Result<Vec<Bytes>> {
-    anyhow::ensure!(!sizes.is_empty(), "no object sizes to measure");
-    Ok(sizes
-        .iter()
-        .map(|&size| Bytes::from((0..size).map(|_| rand::random::<u8>()).collect::<Vec<u8>>()))
-        .collect())
+/// Bodies of the sizes the pipeline wrote, cycling through them, no two
+/// alike: random bytes, so that no layer wins by compressing them, and each
+/// one distinct, because Garage stores a block once however many objects
+/// hold it (its blocks are named by their hash) and skips writing one it
+/// already has. The pipeline's articles are all different; bodies repeated
+/// from a small set would let the store skip its disk writes and raise the
+/// ceilings above what any pipeline of real articles could reach.
+pub(crate) struct DistinctBodies {
+    /// Body `i` is the window of `pool` starting at byte `i`.
+    pool: Bytes,
+    sizes: Vec<usize>,
+    count: usize,
+}
+
+impl DistinctBodies {
+    /// Room for `count` bodies; asking for more wraps around to the first.
+    pub(crate) fn new(sizes: &[usize], count: usize) -> anyhow::Result<Self> {
+        let longest = sizes
+            .iter()
+            .copied()
+            .max()
+            .context("no object sizes to measure")?;
+        let count = count.max(1);
+        let pool = (0..longest + count)
+            .map(|_| rand::random::<u8>())
+            .collect::<Vec<u8>>();
+        Ok(Self {
+            pool: Bytes::from(pool),
+            sizes: sizes.to_vec(),
+            count,
+        })
+    }
+
+    /// The `i`th body, `sizes[i % sizes.len()]` bytes long. Windows of random
+    /// bytes that start at different offsets are different, so bodies
+    /// `0..count` are all distinct, and cost no copy.
+    pub(crate) fn body(&self, i: usize) -> Bytes {
+        let start = i % self.count;
+        let size = self.sizes[i % self.sizes.len()];
+        self.pool.slice(start..start + size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_body_is_distinct_and_of_its_size() {
+        let sizes = [8, 17, 17, 9, 40];
+        let bodies = DistinctBodies::new(&sizes, 2_000).unwrap_or_else(|e| panic!("{e}"));
+        let mut seen = HashSet::new();
+        for i in 0..2_000 {
+            let body = bodies.body(i);
+            assert_eq!(body.len(), sizes[i % sizes.len()], "body {i}");
+            assert!(seen.insert(body), "body {i} repeats an earlier one");
+        }
+        assert_eq!(
+            bodies.body(2_000),
+            bodies.body(0),
+            "past the count it wraps"
+        );
+    }
+
+    #[test]
+    fn no_sizes_is_a_clear_error() {
+        let refused = DistinctBodies::new(&[], 10).err().map(|e| e.to_string());
+        assert_eq!(refused.as_deref(), Some("no object sizes to measure"));
+    }
 }

@@ -21,6 +21,18 @@ pub const ACCESS_KEY_ID: &str = "GK0a1b2c3d4e5f60718293a4b5";
 pub const SECRET_ACCESS_KEY: &str =
     "5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
+/// Garage's own counts, read from its `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    /// S3 requests answered (`api_s3_request_counter`), per endpoint:
+    /// `PutObject`, `HeadObject`, ….
+    pub requests: BTreeMap<String, u64>,
+    /// Block bytes written to disk (`block_bytes_written`): after
+    /// compression, and nothing for a block Garage already held, since it
+    /// stores each block once, named by its hash.
+    pub bytes_written: u64,
+}
+
 #[derive(Debug)]
 pub struct Garage {
     pub dir: TempDir,
@@ -160,9 +172,9 @@ metrics_token = "{METRICS_TOKEN}"
         .collect()
     }
 
-    /// S3 requests node 0 has answered so far, by Garage's own count
-    /// (`api_s3_request_counter`), per endpoint: `PutObject`, `HeadObject`, ….
-    pub async fn s3_requests(&self) -> anyhow::Result<BTreeMap<String, u64>> {
+    /// What node 0 has done so far, by Garage's own counts: the S3 requests
+    /// it answered and the bytes it wrote to its data directory.
+    pub async fn counts(&self) -> anyhow::Result<StoreCounts> {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.admin_port));
         let bearer = format!("Bearer {METRICS_TOKEN}");
         let (status, body) =
@@ -170,7 +182,10 @@ metrics_token = "{METRICS_TOKEN}"
                 .await
                 .context("Garage's /metrics did not answer")?;
         ensure!(status == 200, "Garage's /metrics answered {status}: {body}");
-        Ok(s3_request_counts(&body))
+        Ok(StoreCounts {
+            requests: s3_request_counts(&body),
+            bytes_written: counter_total(&body, "block_bytes_written"),
+        })
     }
 
     /// The process id of the server, for CPU and memory readings.
@@ -353,6 +368,24 @@ fn s3_request_counts(metrics: &str) -> BTreeMap<String, u64> {
     counts
 }
 
+/// The sum of counter `name` over its label sets, whether or not the
+/// exporter gave it the `_total` suffix; 0 if it is absent (nothing counted yet).
+fn counter_total(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let rest = rest.strip_prefix("_total").unwrap_or(rest);
+            let value = match rest.strip_prefix('{') {
+                Some(labelled) => labelled.split_once("} ")?.1,
+                None => rest.strip_prefix(' ')?,
+            };
+            value.trim().parse::<f64>().ok()
+        })
+        .map(|value| value as u64)
+        .sum()
+}
+
 fn spawn_server(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Child> {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -383,5 +416,16 @@ api_s3_request_duration_count{api_endpoint=\"PutObject\"} 99\n";
         assert_eq!(counts.get("PutObject"), Some(&12));
         assert_eq!(counts.get("HeadObject"), Some(&3));
         assert_eq!(counts.len(), 2);
+    }
+
+    #[test]
+    fn a_counter_is_summed_over_its_labels_with_or_without_its_suffix() {
+        let metrics = "# TYPE block_bytes_written counter\n\
+block_bytes_written 1000\n\
+block_bytes_written_total{node=\"a\"} 24\n\
+block_bytes_written_other 7\n\
+block_bytes_writtenx 5\n";
+        assert_eq!(counter_total(metrics, "block_bytes_written"), 1024);
+        assert_eq!(counter_total("", "block_bytes_written"), 0);
     }
 }

@@ -225,7 +225,7 @@ struct Run {
     latency: Option<Latency>,
     /// The mean message size on each hop, weighed in the headline run's warm-up.
     hop_bytes: Option<Vec<usize>>,
-    /// S3 requests per article in the measured burst, by Garage's count.
+    /// What the store did per article in the measured burst, by Garage's counts.
     store: ceilings::StoreWork,
     /// Objects per published article and a sample of their sizes, read
     /// after the headline run's pipeline runs and before its indexer does.

@@ -217,7 +217,7 @@ fn requests_per_article(
 }
 
 /// What the store did per article over a run, by Garage's own counts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub(crate) struct StoreWork {
     /// S3 requests per article, by endpoint.
     pub(crate) requests: BTreeMap<String, f64>,

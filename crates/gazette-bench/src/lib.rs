@@ -202,7 +202,7 @@ pub async fn run(plan: &BenchPlan) -> anyhow::Result<Report> {
             concurrency_per_worker: plan.concurrency,
         },
         throughput,
-        store_requests_per_article: headline.store.requests.clone(),
+        store_requests_per_article: headline.store.requests,
         store_bytes_written_per_article: headline.store.bytes_written,
         headline: headline.point,
         latency,

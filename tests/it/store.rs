@@ -110,3 +110,107 @@ async fn garage_stores_and_lists_but_ignores_conditional_writes() {
         "Garage now refuses If-None-Match over an existing object: {over_existing:?}"
     );
 }
+
+/// Keys travel percent-encoded in the PUT's path and must come back as
+/// written, through the SDK's reads and listings; what the PUT sets (type,
+/// caching, metadata) must be what a HEAD reads.
+#[tokio::test]
+async fn garage_keeps_awkward_keys_and_the_headers_of_a_put() {
+    needs!(Garage);
+    let garage = Garage::start().expect("Garage starts");
+    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
+        .await
+        .unwrap();
+    let keys = [
+        "tin tức/đường phố.html",
+        "a+b/c%20d.html",
+        "q?x=1&y=2#frag;v:w@h$,.html",
+        "ngã-ba/~tilde_under.score.html",
+        "ngày/tháng năm.html",
+    ];
+    for (n, key) in keys.iter().enumerate() {
+        let mut put = object(key, &format!("bài {n}"), Precondition::None);
+        put.content_type = "text/html; charset=utf-8";
+        put.cache_control = "public, max-age=60";
+        put.metadata = BTreeMap::from([
+            ("revision".to_owned(), n.to_string()),
+            ("sha256".to_owned(), "ab".repeat(32)),
+        ]);
+        store.put(put).await.unwrap();
+    }
+    let mut listed = store.list("").await.unwrap();
+    listed.sort();
+    let mut expected: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+    expected.sort();
+    assert_eq!(listed, expected);
+    for (n, key) in keys.iter().enumerate() {
+        assert_eq!(
+            store.get(key).await.unwrap().as_deref(),
+            Some(format!("bài {n}").as_bytes()),
+            "{key}"
+        );
+        let head = store.head(key).await.unwrap().expect("exists");
+        assert_eq!(
+            head.content_type.as_deref(),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(head.cache_control.as_deref(), Some("public, max-age=60"));
+        assert_eq!(head.metadata.get("revision"), Some(&n.to_string()), "{key}");
+        assert_eq!(head.metadata.get("sha256"), Some(&"ab".repeat(32)));
+    }
+}
+
+/// A PUT the store will never take is refused, not retried as if the
+/// store were down; one that cannot reach it is unavailable, and retried.
+#[tokio::test]
+async fn a_put_tells_refused_from_unavailable() {
+    needs!(Garage);
+    let garage = Garage::start().expect("Garage starts");
+    let mut forged = garage.access();
+    forged.secret_access_key = "0".repeat(64);
+    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&forged))
+        .await
+        .unwrap();
+    let refused = store
+        .put(object("a/page.html", "x", Precondition::None))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused { status: 403, .. })),
+        "a wrong secret: {refused:?}"
+    );
+    assert!(!refused.as_ref().is_err_and(StoreError::is_transient));
+
+    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
+        .await
+        .unwrap();
+    let mut bad_metadata = object("a/page.html", "x", Precondition::None);
+    bad_metadata
+        .metadata
+        .insert("note".to_owned(), "line\nbreak".to_owned());
+    let refused = store.put(bad_metadata).await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused { .. })),
+        "metadata no header can carry: {refused:?}"
+    );
+    assert_eq!(
+        store.head("a/page.html").await.unwrap(),
+        None,
+        "nothing was written"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut nowhere = garage.access();
+    nowhere.endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&nowhere))
+        .await
+        .unwrap();
+    let unavailable = store
+        .put(object("a/page.html", "x", Precondition::None))
+        .await;
+    assert!(
+        matches!(unavailable, Err(StoreError::Unavailable { .. })),
+        "no store listening: {unavailable:?}"
+    );
+    assert!(unavailable.is_err_and(|e| e.is_transient()));
+}

@@ -6,6 +6,7 @@
 mod error;
 mod file;
 mod s3;
+mod s3_put;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! The S3 backend, configured the way every AWS tool is: from the standard `AWS_*` variables.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
@@ -11,6 +12,7 @@ use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
+use crate::s3_put::DirectPut;
 use crate::{ObjectHead, Precondition, PutObject, StoreError};
 
 /// S3-compatible servers (Garage, MinIO) sign with a region name of their
@@ -41,6 +43,8 @@ impl std::fmt::Debug for S3Access {
 #[derive(Debug, Clone)]
 pub struct S3Store {
     client: Client,
+    /// PutObject without the SDK, where there is a custom endpoint (`s3_put.rs`).
+    direct_put: Option<Arc<DirectPut>>,
     bucket: String,
     endpoint: Option<String>,
     region: String,
@@ -86,8 +90,16 @@ impl S3Store {
         let config = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(endpoint.is_some())
             .build();
+        let direct_put = endpoint
+            .as_deref()
+            .zip(shared.credentials_provider())
+            .and_then(|(endpoint, credentials)| {
+                DirectPut::new(endpoint, bucket, &region, credentials)
+            })
+            .map(Arc::new);
         Self {
             client: Client::from_conf(config),
+            direct_put,
             bucket: bucket.to_owned(),
             endpoint,
             region,
@@ -148,6 +160,9 @@ impl S3Store {
 
     pub(crate) async fn put(&self, object: PutObject) -> Result<(), StoreError> {
         let target = self.target(&object.key);
+        if let Some(direct) = &self.direct_put {
+            return direct.put(object, target).await;
+        }
         let mut request = self
             .client
             .put_object()

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::support::Garage;
 use crate::support::needs;
 use bytes::Bytes;
-use gazette_store::{Precondition, PutObject, Store, StoreError};
+use gazette_store::{Precondition, PutObject, S3Access, Store, StoreError};
 
 fn object(key: &str, body: &str, precondition: Precondition) -> PutObject {
     PutObject {
@@ -21,6 +21,13 @@ fn object(key: &str, body: &str, precondition: Precondition) -> PutObject {
         metadata: BTreeMap::from([("revision".to_owned(), "1".to_owned())]),
         precondition,
     }
+}
+
+/// The bucket of `garage`, reached with `access`.
+async fn bucket_of(garage: &Garage, access: &S3Access) -> Store {
+    Store::open_with(&format!("s3://{}", garage.bucket), Some(access))
+        .await
+        .unwrap()
 }
 
 /// Writing, reading, heading and listing keys.
@@ -98,9 +105,7 @@ async fn the_directory_store_does_compare_and_swap() {
 async fn garage_stores_and_lists_but_ignores_conditional_writes() {
     needs!(Garage);
     let garage = Garage::start().expect("Garage starts");
-    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
-        .await
-        .unwrap();
+    let store = bucket_of(&garage, &garage.access()).await;
     basics_hold(&store).await;
     let over_existing = store
         .put(object("a/page.html", "hai", Precondition::Absent))
@@ -118,9 +123,7 @@ async fn garage_stores_and_lists_but_ignores_conditional_writes() {
 async fn garage_keeps_awkward_keys_and_the_headers_of_a_put() {
     needs!(Garage);
     let garage = Garage::start().expect("Garage starts");
-    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
-        .await
-        .unwrap();
+    let store = bucket_of(&garage, &garage.access()).await;
     let keys = [
         "tin tức/đường phố.html",
         "a+b/c%20d.html",
@@ -168,9 +171,7 @@ async fn a_put_tells_refused_from_unavailable() {
     let garage = Garage::start().expect("Garage starts");
     let mut forged = garage.access();
     forged.secret_access_key = "0".repeat(64);
-    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&forged))
-        .await
-        .unwrap();
+    let store = bucket_of(&garage, &forged).await;
     let refused = store
         .put(object("a/page.html", "x", Precondition::None))
         .await;
@@ -180,9 +181,7 @@ async fn a_put_tells_refused_from_unavailable() {
     );
     assert!(!refused.as_ref().is_err_and(StoreError::is_transient));
 
-    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&garage.access()))
-        .await
-        .unwrap();
+    let store = bucket_of(&garage, &garage.access()).await;
     let mut bad_metadata = object("a/page.html", "x", Precondition::None);
     bad_metadata
         .metadata
@@ -202,9 +201,7 @@ async fn a_put_tells_refused_from_unavailable() {
     let mut nowhere = garage.access();
     nowhere.endpoint = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let store = Store::open_with(&format!("s3://{}", garage.bucket), Some(&nowhere))
-        .await
-        .unwrap();
+    let store = bucket_of(&garage, &nowhere).await;
     let unavailable = store
         .put(object("a/page.html", "x", Precondition::None))
         .await;

@@ -2,10 +2,11 @@
 //!
 //! Why: every page and copy Gazette publishes is a PUT, and the SDK's
 //! orchestrator (interceptors, endpoint rules, type-erased config bags, a
-//! fresh look at the environment) cost 190 to 310 µs of CPU per 19 KB PUT
-//! in the client, against 90 to 115 µs for the same signed request sent
-//! directly (`performance.md`, "the S3 client's own CPU"). At three PUTs
-//! per article that was a quarter of the publish stage's CPU.
+//! fresh look at the environment) cost 190 to 320 µs of CPU per 19 KB PUT
+//! in the client, against 90 to 125 µs for the same request signed and
+//! sent here (`performance.md`, the section on PUTs without the SDK's
+//! orchestrator). At three PUTs per article that was a quarter of the
+//! publish stage's CPU.
 //!
 //! Used only with a custom endpoint (`AWS_ENDPOINT_URL`: Garage, MinIO),
 //! where addressing is path-style and the URL is the endpoint, the bucket
@@ -17,8 +18,8 @@
 //! session tokens, the same limits (5 s to connect, 20 s an attempt, 60 s
 //! in all), three attempts with jittered exponential back-off on 5xx, 429
 //! and transport failures, and the same classification of what comes back.
-//! What it leaves out: the SDK's extra CRC32 header, which no
-//! S3-compatible server requires; the signed SHA-256 covers the body.
+//! What it leaves out: the SDK's extra CRC32 header, which Garage and
+//! MinIO do not require; the signed SHA-256 covers the body.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};

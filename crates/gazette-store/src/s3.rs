@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::timeout::TimeoutConfig;
@@ -12,7 +11,7 @@ use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
-use crate::s3_put::DirectPut;
+use crate::s3_put::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DirectPut, OPERATION_TIMEOUT, error_chain};
 use crate::{ObjectHead, Precondition, PutObject, StoreError};
 
 /// S3-compatible servers (Garage, MinIO) sign with a region name of their
@@ -76,9 +75,9 @@ impl S3Store {
         let shared = loader
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(20))
-                    .operation_timeout(Duration::from_secs(60))
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
                     .build(),
             )
             .load()
@@ -316,16 +315,7 @@ where
                 e.message().unwrap_or("no message")
             )
         }
-        other => {
-            let mut text = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            text
-        }
+        other => error_chain(other),
     };
     match status {
         Some(status) if status != 429 && (400..500).contains(&status) => StoreError::Refused {

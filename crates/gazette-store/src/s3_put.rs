@@ -40,9 +40,10 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::{Precondition, PutObject, StoreError};
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+/// The limits of every S3 request, the SDK's and this path's alike.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 const ATTEMPTS: u32 = 3;
 /// The SDK's standard retry: a random share of 1 s, doubling, at most 20 s.
 const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
@@ -319,7 +320,8 @@ fn error_detail(body: &[u8]) -> String {
     )
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and its causes on one line, for a store error's detail.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

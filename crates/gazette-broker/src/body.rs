@@ -12,7 +12,10 @@
 //! any sender, never past the stage's message limit: the encoding changes
 //! how the bytes travel, not what the body may be or how large.
 
+use std::cell::RefCell;
 use std::io::Read;
+
+use zstd::zstd_safe::{DCtx, DParameter, ResetDirective};
 
 /// The `content-encoding` Gazette writes on a compressed body, and the one it decodes.
 pub const ZSTD: &str = "zstd";
@@ -49,9 +52,28 @@ pub fn compress(body: &[u8]) -> Option<Vec<u8>> {
     if body.len() < COMPRESS_FROM_BYTES {
         return None;
     }
-    zstd::bulk::compress(body, LEVEL)
+    COMPRESSION
+        .with(|kept| match kept.try_borrow_mut() {
+            Ok(mut kept) => match &mut *kept {
+                Some(compressor) => compressor.compress(body),
+                slot => zstd::bulk::Compressor::new(LEVEL)
+                    .and_then(|compressor| slot.insert(compressor).compress(body)),
+            },
+            // Not reachable (nothing compresses while compressing); a
+            // context of its own is the safe answer all the same.
+            Err(_) => zstd::bulk::compress(body, LEVEL),
+        })
         .ok()
         .filter(|packed| packed.len() < body.len())
+}
+
+// One zstd context each way per thread, kept: making one allocates and
+// clears hundreds of kilobytes, and compressing a hand-off spent an eighth
+// of its instructions on that (`cargo xtask profile`, docs/performance.md).
+thread_local! {
+    static COMPRESSION: RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { RefCell::new(None) };
+    static DECOMPRESSION: RefCell<Option<DCtx<'static>>> = const { RefCell::new(None) };
 }
 
 /// Whether `content_encoding` marks a body Gazette decodes. Any other
@@ -64,8 +86,39 @@ pub(crate) fn is_compressed(content_encoding: Option<&str>) -> bool {
 /// The body a compressed `wire` stands for, at most `limit` bytes.
 /// Decoding stops one byte past the limit, so a small message that would
 /// expand without bound costs no more memory than an honest one.
-pub(crate) fn decompress(wire: &[u8], limit: usize) -> Result<Vec<u8>, BodyFault> {
-    let decoder = zstd::stream::read::Decoder::with_buffer(wire).map_err(undecodable)?;
+pub fn decompress(wire: &[u8], limit: usize) -> Result<Vec<u8>, BodyFault> {
+    DECOMPRESSION.with(|kept| match kept.try_borrow_mut() {
+        Ok(mut kept) => match &mut *kept {
+            Some(context) => decompress_with(context, wire, limit),
+            slot => {
+                let context = slot.insert(DCtx::try_create().ok_or_else(out_of_memory)?);
+                decompress_with(context, wire, limit)
+            }
+        },
+        Err(_) => {
+            let mut context = DCtx::try_create().ok_or_else(out_of_memory)?;
+            decompress_with(&mut context, wire, limit)
+        }
+    })
+}
+
+fn decompress_with(
+    context: &mut DCtx<'static>,
+    wire: &[u8],
+    limit: usize,
+) -> Result<Vec<u8>, BodyFault> {
+    // The context outlives this body, and so would a window a hostile
+    // frame declares (zstd allows 128 MB): a frame that asks for more than
+    // a body of `limit` bytes can need is refused before it is allocated.
+    // Parameters change only between frames: the session is reset first,
+    // so nothing of an earlier body, finished or not, leaks into this one.
+    context
+        .reset(ResetDirective::SessionOnly)
+        .and_then(|_| context.set_parameter(DParameter::WindowLogMax(window_log_max(limit))))
+        .map_err(|code| BodyFault::Undecodable {
+            detail: zstd::zstd_safe::get_error_name(code).to_owned(),
+        })?;
+    let decoder = zstd::stream::read::Decoder::with_context(wire, context);
     let mut body = Vec::with_capacity(wire.len().saturating_mul(4).min(limit));
     let bound = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     decoder
@@ -76,6 +129,21 @@ pub(crate) fn decompress(wire: &[u8], limit: usize) -> Result<Vec<u8>, BodyFault
         return Err(BodyFault::Oversized { limit });
     }
     Ok(body)
+}
+
+/// The largest window (as a power of two) a frame may declare: enough
+/// for `limit` bytes, and never less than the 8 MB that zstd's own levels
+/// declare when they compress a stream of unknown size, so an honest
+/// sender is never refused; never more than zstd's default of 128 MB.
+fn window_log_max(limit: usize) -> u32 {
+    let needed = usize::BITS - limit.saturating_sub(1).leading_zeros();
+    needed.clamp(23, 27)
+}
+
+fn out_of_memory() -> BodyFault {
+    BodyFault::Undecodable {
+        detail: "no memory for a zstd context".to_owned(),
+    }
 }
 
 fn undecodable(error: std::io::Error) -> BodyFault {
@@ -137,6 +205,57 @@ mod tests {
             let fault = decompress(&wire, 1 << 20).expect_err("not a whole zstd frame");
             assert_eq!(fault.reason(), "undecodable-body", "{fault}");
         }
+    }
+
+    #[test]
+    fn the_kept_contexts_carry_nothing_from_one_body_to_the_next() {
+        let first = article_like(30_000);
+        let second = "Quận Long Biên: đường Ngọc Thụy thông xe. ".repeat(700);
+        let packed = compress(&first).expect("compressed");
+        // The same body packs to the same bytes, whatever came between.
+        compress(second.as_bytes()).expect("compressed");
+        assert!(compress(&first) == Some(packed.clone()));
+        // A body abandoned half-way, too long or cut short, leaves nothing behind.
+        let bomb = zstd::bulk::compress(&vec![0u8; 8 << 20], LEVEL).expect("compressed");
+        for broken in [bomb.clone(), packed[..packed.len() / 2].to_vec()] {
+            assert!(decompress(&broken, 1 << 20).is_err());
+            assert!(decompress(&packed, 1 << 20) == Ok(first.clone()));
+        }
+    }
+
+    /// A stream of unknown size, as a sender's streaming encoder writes it,
+    /// declaring a window of 2^`window_log` bytes.
+    fn streamed(body: &[u8], window_log: u32) -> Vec<u8> {
+        use std::io::Write;
+        use zstd::zstd_safe::CParameter;
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).expect("encoder");
+        encoder
+            .set_parameter(CParameter::WindowLog(window_log))
+            .expect("window log");
+        encoder.write_all(body).expect("written");
+        encoder.finish().expect("finished")
+    }
+
+    #[test]
+    fn a_frame_may_not_ask_for_a_window_the_limit_cannot_need() {
+        let body = article_like(40_000);
+        // zstd's own high levels declare 8 MB; that is decoded.
+        assert!(decompress(&streamed(&body, 23), 1 << 20) == Ok(body.clone()));
+        // 128 MB for a 1 MB message is refused before it is allocated.
+        let fault = decompress(&streamed(&body, 27), 1 << 20).expect_err("window too large");
+        assert_eq!(fault.reason(), "undecodable-body", "{fault}");
+        assert!(fault.to_string().contains("too much memory"), "{fault}");
+        // A limit that needs such a window allows it.
+        assert!(decompress(&streamed(&body, 27), 100 << 20) == Ok(body.clone()));
+    }
+
+    #[test]
+    fn the_window_bound_follows_the_limit_within_zstds_range() {
+        assert_eq!(window_log_max(0), 23);
+        assert_eq!(window_log_max(2 << 20), 23);
+        assert_eq!(window_log_max((16 << 20) + 1), 25);
+        assert_eq!(window_log_max(64 << 20), 26);
+        assert_eq!(window_log_max(usize::MAX), 27);
     }
 
     #[test]

@@ -214,6 +214,18 @@ pub struct Outbound {
     pub headers: BTreeMap<String, String>,
 }
 
+impl Outbound {
+    /// The body compressed for the wire, or `None` to send it as it is.
+    /// Only Gazette's stages read the internal exchange (see
+    /// [`crate::body`]); a body already encoded stays as it is.
+    pub fn packed_body(&self) -> Option<Vec<u8>> {
+        match (self.content_encoding, self.exchange) {
+            (None, Exchange::Internal) => body::compress(&self.body),
+            _ => None,
+        }
+    }
+}
+
 pub(crate) fn string_headers(table: &FieldTable) -> BTreeMap<String, String> {
     table
         .inner()

@@ -13,7 +13,7 @@ use lapin::{BasicProperties, Channel, Confirmation, Connection};
 
 use crate::connect::{BROKER_ANSWER_TIMEOUT, close_quietly, connect_with_channel};
 use crate::message::field_table;
-use crate::{BrokerError, BrokerSettings, Exchange, Outbound, Topology, body};
+use crate::{BrokerError, BrokerSettings, Outbound, Topology, body};
 
 /// Whether a confirmed message reached a queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,15 +82,10 @@ impl Publisher {
         if let Some(correlation) = &message.correlation_id {
             properties = properties.with_correlation_id(correlation.as_str().into());
         }
-        // Only Gazette's stages read the internal exchange; see `crate::body`.
-        let packed = match (message.content_encoding, message.exchange) {
-            (Some(encoding), _) => {
-                properties = properties.with_content_encoding(encoding.into());
-                None
-            }
-            (None, Exchange::Internal) => body::compress(&message.body),
-            (None, Exchange::Events) => None,
-        };
+        if let Some(encoding) = message.content_encoding {
+            properties = properties.with_content_encoding(encoding.into());
+        }
+        let packed = message.packed_body();
         let body = match &packed {
             Some(packed) => {
                 properties = properties.with_content_encoding(body::ZSTD.into());

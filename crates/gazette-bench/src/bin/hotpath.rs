@@ -1,14 +1,15 @@
 //! The hot path without the network, for `cargo xtask profile`: N articles through the validate, render and publish handlers.
 //!
-//! Messages are handed over exactly as the loop hands them (an `Inbound`
-//! per delivery, the `Outbound` bodies passed on), and the publish stage
+//! Messages are handed over as the loop hands them: an `Inbound` per
+//! delivery, made from the `Outbound` body as it travels (hand-offs on the
+//! internal exchange compressed, then decoded), and the publish stage
 //! writes to a directory store, so what callgrind counts is Gazette's own
 //! work per article: parsing, schema checks, sanitising, templating,
 //! hashing and encoding.
 
 use anyhow::Context;
 use gazette_bench::articles::ArticleFactory;
-use gazette_broker::{Handler, Inbound, Outbound};
+use gazette_broker::{Handler, Inbound, Outbound, body};
 use gazette_contract::Schemas;
 use gazette_render::{Renderer, Theme};
 use gazette_stages::{
@@ -55,8 +56,8 @@ fn main() -> anyhow::Result<()> {
         let publish = PublishStage::new(stores, registry, PublishSettings::default(), schemas);
         for submission in submissions {
             let validated = pass(&validate, inbound(submission.body, "article.submitted")).await?;
-            let rendered = pass(&render, inbound(validated.body, &validated.routing_key)).await?;
-            pass(&publish, inbound(rendered.body, &rendered.routing_key)).await?;
+            let rendered = pass(&render, travelled(validated)?).await?;
+            pass(&publish, travelled(rendered)?).await?;
         }
         anyhow::Ok(())
     })
@@ -75,6 +76,16 @@ fn inbound(body: Vec<u8>, routing_key: &str) -> Inbound {
         attempt: 1,
         headers: Default::default(),
     }
+}
+
+/// `message` as the next stage receives it: the publisher compresses a
+/// hand-off on the internal exchange, and the reader decodes it.
+fn travelled(message: Outbound) -> anyhow::Result<Inbound> {
+    let body = match message.packed_body() {
+        Some(wire) => body::decompress(&wire, message.body.len())?,
+        None => message.body,
+    };
+    Ok(inbound(body, &message.routing_key))
 }
 
 /// The handler's first output, which is the next stage's input.

@@ -221,7 +221,7 @@ impl Outbound {
     pub fn packed_body(&self) -> Option<Vec<u8>> {
         match (self.content_encoding, self.exchange) {
             (None, Exchange::Internal) => body::compress(&self.body),
-            _ => None,
+            (Some(_), _) | (None, Exchange::Events) => None,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Hand-offs between stages travel zstd-compressed: the rendered pages go compressed, a plain hand-off from an older stage is still read, and a compressed one that is broken or expands past the message limit is dead-lettered while the good ones behind it are rendered.
+//! Hand-offs between stages travel zstd-compressed: the rendered pages go compressed, a plain hand-off from an older stage is still read, and a compressed one that is broken, expands past the message limit or asks for a window the limit cannot need is dead-lettered while the good ones behind it are rendered.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -60,16 +60,29 @@ async fn compressed_hand_offs_are_read_within_the_limit_and_broken_ones_are_dead
     let mut garbage = hand_off(&schemas, "nen-rac");
     garbage.body = b"{\"type\":\"article.validated\"} not a zstd frame".to_vec();
     garbage.content_encoding = Some(body::ZSTD);
+    // A valid event in a frame that declares a 128 MiB window, as a sender
+    // could to make every reader allocate it.
+    let mut window = hand_off(&schemas, "nen-cua-so");
+    window.body = {
+        use std::io::Write;
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        encoder
+            .set_parameter(zstd::zstd_safe::CParameter::WindowLog(27))
+            .unwrap();
+        encoder.write_all(&window.body).unwrap();
+        encoder.finish().unwrap()
+    };
+    window.content_encoding = Some(body::ZSTD);
     // As a stage from before compression sends it; "identity" keeps it plain.
     let mut plain = hand_off(&schemas, "nen-tho");
     plain.content_encoding = Some("identity");
     let compressed = hand_off(&schemas, "nen-that");
-    for message in [&bomb, &garbage, &plain, &compressed] {
+    for message in [&bomb, &garbage, &window, &plain, &compressed] {
         publisher.publish(message).await.expect("confirmed");
     }
 
     let mut reasons = BTreeMap::new();
-    while reasons.len() < 2 {
+    while reasons.len() < 3 {
         let letter = dead
             .next(PATIENCE)
             .await
@@ -82,6 +95,9 @@ async fn compressed_hand_offs_are_read_within_the_limit_and_broken_ones_are_dead
         if id == garbage.message_id {
             assert_eq!(letter.content_encoding.as_deref(), Some(body::ZSTD));
             assert_eq!(letter.body, garbage.body);
+        } else if id == window.message_id {
+            assert_eq!(letter.content_encoding.as_deref(), Some(body::ZSTD));
+            assert_eq!(letter.wire_bytes, window.body.len());
         } else {
             assert_eq!(letter.wire_bytes, bomb.body.len(), "{id}");
             assert!(
@@ -110,6 +126,7 @@ async fn compressed_hand_offs_are_read_within_the_limit_and_broken_ones_are_dead
         BTreeMap::from([
             (bomb.message_id.clone(), "oversized".to_owned()),
             (garbage.message_id.clone(), "undecodable-body".to_owned()),
+            (window.message_id.clone(), "undecodable-body".to_owned()),
         ])
     );
 

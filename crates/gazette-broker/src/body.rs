@@ -68,7 +68,7 @@ pub fn compress(body: &[u8]) -> Option<Vec<u8>> {
 }
 
 // One zstd context each way per thread, kept: making one allocates and
-// clears hundreds of kilobytes, and compressing a hand-off spent an eighth
+// clears hundreds of kilobytes, and compressing a hand-off spent a seventh
 // of its instructions on that (`cargo xtask profile`, docs/performance.md).
 thread_local! {
     static COMPRESSION: RefCell<Option<zstd::bulk::Compressor<'static>>> =
@@ -108,7 +108,7 @@ fn decompress_with(
     limit: usize,
 ) -> Result<Vec<u8>, BodyFault> {
     // The context outlives this body, and so would a window a hostile
-    // frame declares (zstd allows 128 MB): a frame that asks for more than
+    // frame declares (zstd allows 128 MiB): a frame that asks for more than
     // a body of `limit` bytes can need is refused before it is allocated.
     // Parameters change only between frames: the session is reset first,
     // so nothing of an earlier body, finished or not, leaks into this one.
@@ -132,9 +132,10 @@ fn decompress_with(
 }
 
 /// The largest window (as a power of two) a frame may declare: enough
-/// for `limit` bytes, and never less than the 8 MB that zstd's own levels
-/// declare when they compress a stream of unknown size, so an honest
-/// sender is never refused; never more than zstd's default of 128 MB.
+/// for `limit` bytes, and never less than the 8 MiB that zstd's regular
+/// levels (up to 19) declare when they compress a stream of unknown size,
+/// so an honest sender is not refused; never more than zstd's default of
+/// 128 MiB. Only the `--ultra` levels declare more.
 fn window_log_max(limit: usize) -> u32 {
     let needed = usize::BITS - limit.saturating_sub(1).leading_zeros();
     needed.clamp(23, 27)
@@ -239,9 +240,9 @@ mod tests {
     #[test]
     fn a_frame_may_not_ask_for_a_window_the_limit_cannot_need() {
         let body = article_like(40_000);
-        // zstd's own high levels declare 8 MB; that is decoded.
+        // zstd's regular levels declare up to 8 MiB; that is decoded.
         assert!(decompress(&streamed(&body, 23), 1 << 20) == Ok(body.clone()));
-        // 128 MB for a 1 MB message is refused before it is allocated.
+        // 128 MiB for a 1 MiB message is refused before it is allocated.
         let fault = decompress(&streamed(&body, 27), 1 << 20).expect_err("window too large");
         assert_eq!(fault.reason(), "undecodable-body", "{fault}");
         assert!(fault.to_string().contains("too much memory"), "{fault}");

@@ -60,10 +60,11 @@ pub fn parse_document(bytes: &[u8]) -> Result<Value, DocumentError> {
     }
 }
 
-/// `bytes` as text. Vietnamese is an accented letter every few bytes,
+/// `bytes` as text. Vietnamese puts an accented letter every few bytes,
 /// which keeps the standard library's check off its ASCII fast path; the
-/// SIMD check takes a rendered page at memory speed. Only a body that
-/// fails is read again, for the offset its error names.
+/// SIMD check counts about a twelfth of its instructions on the hot path
+/// (docs/performance.md). Only a body that fails is read again, for the
+/// offset its error names.
 fn utf8(bytes: &[u8]) -> Result<&str, DocumentError> {
     simdutf8::basic::from_utf8(bytes).or_else(|_| {
         std::str::from_utf8(bytes).map_err(|e| DocumentError::NotUtf8 {

@@ -14,6 +14,7 @@
 
 use std::cell::RefCell;
 use std::io::Read;
+use std::thread::LocalKey;
 
 use zstd::zstd_safe::{DCtx, DParameter, ResetDirective};
 
@@ -52,19 +53,13 @@ pub fn compress(body: &[u8]) -> Option<Vec<u8>> {
     if body.len() < COMPRESS_FROM_BYTES {
         return None;
     }
-    COMPRESSION
-        .with(|kept| match kept.try_borrow_mut() {
-            Ok(mut kept) => match &mut *kept {
-                Some(compressor) => compressor.compress(body),
-                slot => zstd::bulk::Compressor::new(LEVEL)
-                    .and_then(|compressor| slot.insert(compressor).compress(body)),
-            },
-            // Not reachable (nothing compresses while compressing); a
-            // context of its own is the safe answer all the same.
-            Err(_) => zstd::bulk::compress(body, LEVEL),
-        })
-        .ok()
-        .filter(|packed| packed.len() < body.len())
+    with_kept(
+        &COMPRESSION,
+        || zstd::bulk::Compressor::new(LEVEL),
+        |compressor| compressor.compress(body),
+    )
+    .ok()
+    .filter(|packed| packed.len() < body.len())
 }
 
 // One zstd context each way per thread, kept: making one allocates and
@@ -74,6 +69,24 @@ thread_local! {
     static COMPRESSION: RefCell<Option<zstd::bulk::Compressor<'static>>> =
         const { RefCell::new(None) };
     static DECOMPRESSION: RefCell<Option<DCtx<'static>>> = const { RefCell::new(None) };
+}
+
+/// `work` done with this thread's context in `kept`, made by `make` the
+/// first time. A context already in use (not reachable: nothing compresses
+/// inside a compression) gives way to one of the call's own, so no
+/// `expect` stands in for that.
+fn with_kept<C: 'static, R, E>(
+    kept: &'static LocalKey<RefCell<Option<C>>>,
+    make: impl FnOnce() -> Result<C, E>,
+    work: impl FnOnce(&mut C) -> Result<R, E>,
+) -> Result<R, E> {
+    kept.with(|slot| match slot.try_borrow_mut() {
+        Ok(mut slot) => match &mut *slot {
+            Some(context) => work(context),
+            empty => work(empty.insert(make()?)),
+        },
+        Err(_) => work(&mut make()?),
+    })
 }
 
 /// Whether `content_encoding` marks a body Gazette decodes. Any other
@@ -87,19 +100,11 @@ pub(crate) fn is_compressed(content_encoding: Option<&str>) -> bool {
 /// Decoding stops one byte past the limit, so a small message that would
 /// expand without bound costs no more memory than an honest one.
 pub fn decompress(wire: &[u8], limit: usize) -> Result<Vec<u8>, BodyFault> {
-    DECOMPRESSION.with(|kept| match kept.try_borrow_mut() {
-        Ok(mut kept) => match &mut *kept {
-            Some(context) => decompress_with(context, wire, limit),
-            slot => {
-                let context = slot.insert(DCtx::try_create().ok_or_else(out_of_memory)?);
-                decompress_with(context, wire, limit)
-            }
-        },
-        Err(_) => {
-            let mut context = DCtx::try_create().ok_or_else(out_of_memory)?;
-            decompress_with(&mut context, wire, limit)
-        }
-    })
+    with_kept(
+        &DECOMPRESSION,
+        || DCtx::try_create().ok_or_else(out_of_memory),
+        |context| decompress_with(context, wire, limit),
+    )
 }
 
 fn decompress_with(

@@ -36,6 +36,23 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     assert_eq!(report.latency.runs.len(), plan.latency_runs);
     assert!(report.latency.runs.iter().all(|run| run.samples == 20));
     assert_eq!(latency.samples, 20 * plan.latency_runs);
+    // Each run says what the machine and each part of it did meanwhile: the
+    // stages, RabbitMQ and Garage all worked, and the machine was busy.
+    assert_eq!(report.latency.conditions.len(), plan.latency_runs);
+    for run in &report.latency.conditions {
+        let machine = run.machine.as_ref().expect("/proc is read on Linux");
+        assert!(machine.busy_cores > 0.0, "{run:?}");
+        assert!(machine.stolen_cores >= 0.0 && machine.iowait_cores >= 0.0);
+        assert!(run.stages_cpu_ms_per_article > 0.0, "{run:?}");
+        assert!(
+            run.broker_cpu_ms_per_article.is_some_and(|ms| ms > 0.0),
+            "{run:?}"
+        );
+        assert!(
+            run.store_cpu_ms_per_article.is_some_and(|ms| ms > 0.0),
+            "{run:?}"
+        );
+    }
     assert!(
         latency.p50_ms > 0.0
             && latency.p50_ms <= latency.p99_ms
@@ -188,6 +205,7 @@ async fn the_bench_measures_the_pipeline_against_both_ceilings() {
     assert!(markdown.contains("cargo xtask bench --smoke"));
     assert!(markdown.contains("joint ceiling") && markdown.contains("| PutObject |"));
     assert!(markdown.contains(LATENCY_CHART) && markdown.contains(WORKERS_CHART));
+    assert!(markdown.contains("| stolen cores |"), "{markdown}");
     assert!(markdown.contains("## The Python peer"), "{markdown}");
     let chart = std::fs::read_to_string(out.path().join(LATENCY_CHART)).unwrap();
     assert_eq!(

@@ -10,6 +10,8 @@ pub mod articles;
 mod broker_wal;
 mod ceilings;
 mod front_page;
+mod latency_report;
+mod machine;
 pub mod media;
 mod paced_runs;
 pub mod peer;

@@ -1,10 +1,14 @@
-//! The latency runs: the headline pipeline offered a steady rate, run after run, with the broker log's rollovers counted in each.
+//! The latency runs: the headline pipeline offered a steady rate, run after run, with what the machine and each part of it did in each.
+
+use std::time::Instant;
 
 use gazette_broker::BrokerSettings;
 
 use crate::Bench;
 use crate::broker_wal::BrokerWal;
+use crate::machine::{MachineCounters, RunConditions};
 use crate::pipeline::{Pipeline, paced};
+use crate::processes::{Watched, find_by_name};
 use crate::report::Latency;
 use crate::stats;
 
@@ -21,14 +25,13 @@ impl Bench<'_> {
     ) -> anyhow::Result<Latency> {
         let wal = BrokerWal::local();
         let (mut pooled, mut runs, mut wal_rollovers) = (Vec::new(), Vec::new(), Vec::new());
+        let mut conditions = Vec::new();
         for round in 0..self.plan.latency_runs {
+            let articles = self.articles(&format!("{run}-paced-{round}"), count)?;
             let wal_before = wal.current();
-            let latencies = paced(
-                settings,
-                self.articles(&format!("{run}-paced-{round}"), count)?,
-                self.plan.latency_per_second,
-            )
-            .await?;
+            let watch = RunWatch::start(pipeline, self.garage.pid());
+            let latencies = paced(settings, articles, self.plan.latency_per_second).await?;
+            conditions.push(watch.finish(count));
             runs.push(stats::percentiles(&latencies));
             wal_rollovers.push(wal.rollovers_since(wal_before));
             pooled.extend(latencies);
@@ -39,9 +42,56 @@ impl Bench<'_> {
             percentiles: stats::percentiles(&pooled),
             runs,
             wal_rollovers,
+            conditions,
             histogram: stats::histogram(&pooled, 40),
             stages: pipeline.stage_times().await,
             front_page: stats::percentiles(&[]),
         })
+    }
+}
+
+/// The counters one run is measured between.
+struct RunWatch {
+    machine: Option<MachineCounters>,
+    stages: Vec<Watched>,
+    broker: Option<Watched>,
+    store: Option<Watched>,
+    since: Instant,
+}
+
+impl RunWatch {
+    fn start(pipeline: &Pipeline, garage: Option<u32>) -> Self {
+        Self {
+            machine: MachineCounters::read(),
+            stages: pipeline.watch(),
+            broker: find_by_name("beam.smp").map(|pid| Watched::new("rabbitmq", pid, false)),
+            store: garage.map(|pid| Watched::new("garage", pid, false)),
+            since: Instant::now(),
+        }
+    }
+
+    fn finish(self, articles: usize) -> RunConditions {
+        let seconds = self.since.elapsed().as_secs_f64();
+        let machine = match (self.machine, MachineCounters::read()) {
+            (Some(before), Some(after)) => Some(after.since(&before, seconds)),
+            _ => None,
+        };
+        let per_article = |cpu_seconds: f64| cpu_seconds * 1e3 / articles.max(1) as f64;
+        let cpu_of = |watched: &Option<Watched>| {
+            let usage = watched.as_ref()?.usage()?;
+            Some(per_article(usage.cpu_seconds))
+        };
+        RunConditions {
+            machine,
+            stages_cpu_ms_per_article: per_article(
+                self.stages
+                    .iter()
+                    .filter_map(Watched::usage)
+                    .map(|usage| usage.cpu_seconds)
+                    .sum(),
+            ),
+            broker_cpu_ms_per_article: cpu_of(&self.broker),
+            store_cpu_ms_per_article: cpu_of(&self.store),
+        }
     }
 }

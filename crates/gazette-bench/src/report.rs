@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::machine::RunConditions;
 use crate::pipeline::StageTime;
 use crate::processes::ProcessUsage;
 use crate::stats::{Bucket, Percentiles};
@@ -85,6 +86,8 @@ pub struct Latency {
     /// Each run's rollovers of RabbitMQ's quorum log (`broker_wal.rs`);
     /// `None` where the broker's files are not on this machine.
     pub wal_rollovers: Vec<Option<u64>>,
+    /// What the machine and each part of it did in each run (`machine.rs`).
+    pub conditions: Vec<RunConditions>,
     pub histogram: Vec<Bucket>,
     /// Submit → linked from the category's front page, in one more paced
     /// run with the indexer running (`front_page.rs`).
@@ -224,7 +227,6 @@ impl Report {
 
     fn markdown(&self) -> String {
         let mut md = String::new();
-        let l = &self.latency.percentiles;
         let c = &self.ceilings;
         let _ = writeln!(md, "# Benchmarks\n");
         let _ = writeln!(
@@ -348,68 +350,7 @@ impl Report {
             c.null_store_bytes_written_per_article,
         );
         let _ = writeln!(md, "![throughput against workers]({WORKERS_CHART})\n");
-        let _ = writeln!(
-            md,
-            "## Latency\n\nSubmit to `article.published` at {} articles/s offered (open loop), \
-             {} workers per stage, {} runs one after another:\n\n\
-             | run | articles | p50 ms | p90 ms | p99 ms | max ms | broker log rollovers |\n\
-             |---|---|---|---|---|---|---|",
-            self.latency.offered_per_second,
-            self.latency.workers_per_stage,
-            self.latency.runs.len()
-        );
-        for (n, run) in self.latency.runs.iter().enumerate() {
-            let rollovers = rollovers_cell(self.latency.wal_rollovers.get(n).copied().flatten());
-            let _ = writeln!(
-                md,
-                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {rollovers} |",
-                n + 1,
-                run.samples,
-                run.p50_ms,
-                run.p90_ms,
-                run.p99_ms,
-                run.max_ms
-            );
-        }
-        let rolled: Option<u64> = self.latency.wal_rollovers.iter().copied().sum();
-        let _ = writeln!(
-            md,
-            "| all | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |\n\n\
-             A rollover is RabbitMQ starting a new quorum write-ahead log (every \
-             `raft.wal_max_size_bytes`, 512 MB by default, of all its queues' writes), \
-             during which every hop's confirm waits; \"not seen\" where the broker's files \
-             are not on this machine. Why it matters to the tail is in performance.md.\n\n\
-             ![latency distribution]({LATENCY_CHART})\n",
-            l.samples,
-            l.p50_ms,
-            l.p90_ms,
-            l.p99_ms,
-            l.max_ms,
-            rollovers_cell(rolled)
-        );
-        let f = &self.latency.front_page;
-        let _ = writeln!(
-            md,
-            "Submit to **linked from its category's front page**, in one more paced run at the \
-             same rate with the indexer running beside the pipeline ({} articles; the indexer's \
-             coalescing window is part of it, and the front page is read every 50 ms): p50 \
-             {:.0} ms, p90 {:.0} ms, p99 **{:.0} ms**, max {:.0} ms.\n",
-            f.samples, f.p50_ms, f.p90_ms, f.p99_ms, f.max_ms
-        );
-        let _ = writeln!(
-            md,
-            "Handling time per stage over those runs (delivery taken to delivery acked, outputs \
-             confirmed), then each step of publish and each kind of S3 request inside it:\n\n\
-             | process | stage | handled | mean ms | over 50 ms |\n|---|---|---|---|---|"
-        );
-        for t in &self.latency.stages {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {:.1} | {} |",
-                t.process, t.stage, t.handled, t.mean_ms, t.over_50_ms
-            );
-        }
-        let _ = writeln!(md);
+        md.push_str(&self.latency.markdown());
         let _ = writeln!(
             md,
             "## Processes (headline throughput run)\n\n| process | CPU s | cores | peak RSS MB |\n|---|---|---|---|"
@@ -431,9 +372,4 @@ impl Report {
         }
         md
     }
-}
-
-/// A count of broker log rollovers as the latency table shows it.
-fn rollovers_cell(count: Option<u64>) -> String {
-    count.map_or_else(|| "not seen".to_owned(), |count| count.to_string())
 }

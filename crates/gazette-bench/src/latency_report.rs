@@ -12,9 +12,9 @@ impl Latency {
         let _ = writeln!(
             md,
             "## Latency\n\nSubmit to `article.published` at {} articles/s offered (open loop), \
-         {} workers per stage, {} runs one after another:\n\n\
-         | run | articles | p50 ms | p90 ms | p99 ms | max ms | broker log rollovers |\n\
-         |---|---|---|---|---|---|---|",
+             {} workers per stage, {} runs one after another:\n\n\
+             | run | articles | p50 ms | p90 ms | p99 ms | max ms | broker log rollovers |\n\
+             |---|---|---|---|---|---|---|",
             self.offered_per_second,
             self.workers_per_stage,
             self.runs.len()
@@ -36,11 +36,11 @@ impl Latency {
         let _ = writeln!(
             md,
             "| all | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} |\n\n\
-         A rollover is RabbitMQ starting a new quorum write-ahead log (every \
-         `raft.wal_max_size_bytes`, 512 MB by default, of all its queues' writes), \
-         during which every hop's confirm waits; \"not seen\" where the broker's files \
-         are not on this machine. Why it matters to the tail is in performance.md.\n\n\
-         ![latency distribution]({LATENCY_CHART})\n",
+             A rollover is RabbitMQ starting a new quorum write-ahead log (every \
+             `raft.wal_max_size_bytes`, 512 MB by default, of all its queues' writes), \
+             during which every hop's confirm waits; \"not seen\" where the broker's files \
+             are not on this machine. Why it matters to the tail is in performance.md.\n\n\
+             ![latency distribution]({LATENCY_CHART})\n",
             l.samples,
             l.p50_ms,
             l.p90_ms,
@@ -54,16 +54,16 @@ impl Latency {
         let _ = writeln!(
             md,
             "Submit to **linked from its category's front page**, in one more paced run at the \
-         same rate with the indexer running beside the pipeline ({} articles; the indexer's \
-         coalescing window is part of it, and the front page is read every 50 ms): p50 \
-         {:.0} ms, p90 {:.0} ms, p99 **{:.0} ms**, max {:.0} ms.\n",
+             same rate with the indexer running beside the pipeline ({} articles; the indexer's \
+             coalescing window is part of it, and the front page is read every 50 ms): p50 \
+             {:.0} ms, p90 {:.0} ms, p99 **{:.0} ms**, max {:.0} ms.\n",
             f.samples, f.p50_ms, f.p90_ms, f.p99_ms, f.max_ms
         );
         let _ = writeln!(
             md,
             "Handling time per stage over those runs (delivery taken to delivery acked, outputs \
-         confirmed), then each step of publish and each kind of S3 request inside it:\n\n\
-         | process | stage | handled | mean ms | over 50 ms |\n|---|---|---|---|---|"
+             confirmed), then each step of publish and each kind of S3 request inside it:\n\n\
+             | process | stage | handled | mean ms | over 50 ms |\n|---|---|---|---|---|"
         );
         for t in &self.stages {
             let _ = writeln!(

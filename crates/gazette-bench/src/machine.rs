@@ -193,9 +193,13 @@ mod tests {
                 flush_ms: 277,
             }
         );
-        // A kernel without flush fields reports none, and nothing breaks.
+        // A kernel before 4.18 has neither discard nor flush fields: it
+        // reports none, and nothing breaks.
         let old = parse_diskstats(" 8 0 sda 1 0 0 0 4 0 0 12 0 0 0\n", |_| true);
-        assert_eq!((old.writes, old.write_ms, old.flushes), (4, 12, 0));
+        assert_eq!(
+            (old.writes, old.write_ms, old.discards, old.flushes),
+            (4, 12, 0, 0)
+        );
     }
 
     #[test]

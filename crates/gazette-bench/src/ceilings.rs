@@ -23,7 +23,7 @@ use gazette_contract::{EventType, VALIDATED_WITHOUT_PICTURES};
 use gazette_stages::{Part, specs_of};
 
 use crate::Bench;
-use crate::processes::{Watched, find_by_name};
+use crate::processes::{Watched, watch_broker};
 use crate::report::{Ceilings, ThroughputPoint};
 use crate::storage;
 
@@ -111,17 +111,11 @@ impl Bench<'_> {
             publish_window: self.plan.publish_window,
             last_relay_work: None,
         };
-        let rabbitmq = || find_by_name("beam.smp").map(|pid| Watched::new("rabbitmq", pid, false));
-        let garage = || {
-            self.garage
-                .pid()
-                .map(|pid| Watched::new("garage", pid, false))
-        };
         let cores =
             |watched: Option<Watched>| watched.and_then(|w| w.usage()).map_or(0.0, |u| u.cores);
 
         // The joint ceiling first, on a store as fresh as the pipeline's was.
-        let (broker_watch, garage_watch) = (rabbitmq(), garage());
+        let (broker_watch, garage_watch) = (watch_broker("rabbitmq"), self.watch_store());
         let joint_plan = RelayPlan {
             last_relay_work: Some(self.null_publish(sizes, objects_per_article)?),
             ..relay.clone()
@@ -132,12 +126,12 @@ impl Bench<'_> {
         .await?;
         let joint_cores = (cores(broker_watch), cores(garage_watch));
 
-        let broker_watch = rabbitmq();
+        let broker_watch = watch_broker("rabbitmq");
         let broker = gazette_broker::measure_relay(&self.settings("ceiling"), &relay).await?;
         let broker_cores = cores(broker_watch);
         let puts = self.plan.articles * objects_per_article;
         let concurrency = self.plan.headline_workers * self.plan.concurrency;
-        let garage_watch = garage();
+        let garage_watch = self.watch_store();
         let stored = storage::measure_puts(&self.store, sizes, puts, concurrency).await?;
         let storage_cores = cores(garage_watch);
         let broker_per_second = broker.per_second();

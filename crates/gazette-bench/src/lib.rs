@@ -38,7 +38,7 @@ use crate::articles::{ArticleFactory, Submission};
 use crate::ceilings::HopScales;
 use crate::peer::PythonPeer;
 use crate::pipeline::{Layout, Pipeline, burst};
-use crate::processes::{ProcessUsage, Watched, find_by_name};
+use crate::processes::{ProcessUsage, Watched, watch_broker};
 use crate::report::{Latency, Machine, Report, ThroughputPoint, UpRun, Workload};
 use gazette_testkit::garage::Garage;
 
@@ -281,6 +281,13 @@ impl<'a> Bench<'a> {
         settings
     }
 
+    /// The bench's Garage, watched from now; `None` once it has stopped.
+    fn watch_store(&self) -> Option<Watched> {
+        self.garage
+            .pid()
+            .map(|pid| Watched::new("garage", pid, false))
+    }
+
     fn articles(&self, run: &str, count: usize) -> anyhow::Result<Vec<Submission>> {
         // Every run its own seed and ids: no run finds another's revisions.
         let seed = run
@@ -367,14 +374,8 @@ impl<'a> Bench<'a> {
             None
         };
         let mut watched = pipeline.watch();
-        watched.extend(
-            find_by_name("beam.smp").map(|pid| Watched::new("rabbitmq (beam.smp)", pid, false)),
-        );
-        watched.extend(
-            self.garage
-                .pid()
-                .map(|pid| Watched::new("garage", pid, false)),
-        );
+        watched.extend(watch_broker("rabbitmq (beam.smp)"));
+        watched.extend(self.watch_store());
         // The load generator and the `article.published` reader share the machine too.
         watched.push(Watched::new(
             "bench (load and reader)",

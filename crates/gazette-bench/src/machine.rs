@@ -10,8 +10,7 @@
 
 use serde::Serialize;
 
-/// Linux's USER_HZ, the unit of `/proc/stat`, is 100 on every architecture.
-const TICKS_PER_SECOND: f64 = 100.0;
+use crate::processes::TICKS_PER_SECOND;
 
 /// One reading of the machine-wide counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

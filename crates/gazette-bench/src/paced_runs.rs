@@ -8,7 +8,7 @@ use crate::Bench;
 use crate::broker_wal::BrokerWal;
 use crate::machine::{MachineCounters, RunConditions};
 use crate::pipeline::{Pipeline, paced};
-use crate::processes::{Watched, find_by_name};
+use crate::processes::{Watched, watch_broker};
 use crate::report::Latency;
 use crate::stats;
 
@@ -29,7 +29,7 @@ impl Bench<'_> {
         for round in 0..self.plan.latency_runs {
             let articles = self.articles(&format!("{run}-paced-{round}"), count)?;
             let wal_before = wal.current();
-            let watch = RunWatch::start(pipeline, self.garage.pid());
+            let watch = RunWatch::start(pipeline, self.watch_store());
             let latencies = paced(settings, articles, self.plan.latency_per_second).await?;
             conditions.push(watch.finish(count));
             runs.push(stats::percentiles(&latencies));
@@ -60,12 +60,12 @@ struct RunWatch {
 }
 
 impl RunWatch {
-    fn start(pipeline: &Pipeline, garage: Option<u32>) -> Self {
+    fn start(pipeline: &Pipeline, store: Option<Watched>) -> Self {
         Self {
             machine: MachineCounters::read(),
             stages: pipeline.watch(),
-            broker: find_by_name("beam.smp").map(|pid| Watched::new("rabbitmq", pid, false)),
-            store: garage.map(|pid| Watched::new("garage", pid, false)),
+            broker: watch_broker("rabbitmq"),
+            store,
             since: Instant::now(),
         }
     }

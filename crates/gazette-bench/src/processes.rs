@@ -4,9 +4,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-/// Linux reports CPU time in `/proc/<pid>/stat` in USER_HZ ticks, which is
-/// 100 on every architecture Linux ships (it is part of the ABI, unlike HZ).
-const TICKS_PER_SECOND: f64 = 100.0;
+/// Linux reports CPU time in `/proc/<pid>/stat` and `/proc/stat` in USER_HZ
+/// ticks, which is 100 on every architecture Linux ships (it is part of the
+/// ABI, unlike HZ).
+pub(crate) const TICKS_PER_SECOND: f64 = 100.0;
 
 /// A reading of one process's counters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,8 +37,14 @@ pub fn counters(pid: u32) -> Option<Counters> {
     })
 }
 
+/// The machine's RabbitMQ (the first `beam.smp`), watched from now under
+/// `name`. The bench did not start it, so its peak memory is not its own.
+pub fn watch_broker(name: &str) -> Option<Watched> {
+    find_by_name("beam.smp").map(|pid| Watched::new(name, pid, false))
+}
+
 /// The first process whose command name is `name` (e.g. RabbitMQ's `beam.smp`).
-pub fn find_by_name(name: &str) -> Option<u32> {
+fn find_by_name(name: &str) -> Option<u32> {
     std::fs::read_dir("/proc")
         .ok()?
         .flatten()
